@@ -1,0 +1,131 @@
+"""The Python adapter: how a plugin description becomes a running plugin.
+
+ComIn runs Python plugins through its ``python_adapter`` library: the
+plugin's options string is the script path followed by its arguments, and
+the script's top level is the primary constructor.  This module does the
+same inside one interpreter.  Each script runs in a fresh namespace, so
+several Python plugins coexist; the ``comin`` module is shared.  Python
+plugins get ``errors_return`` switched on, so ComIn errors reach them as
+:class:`comin.ComInError` exceptions.
+
+Shared-library plugins (C, Fortran) are loaded by a later layer; until then
+they are refused with a clear error.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+PYTHON_ADAPTER = "libpython_adapter.so"
+
+
+@dataclass
+class PluginDescription:
+    """One entry of ComIn's plugin list (``&comin_nml plugin_list(i)``).
+
+    Defaults are ComIn's.  ``plugin_library`` naming ``libpython_adapter``
+    means a Python plugin whose script (and arguments) is ``options``.
+    ``constructor`` is a comin extension for Python hosts and tests: a
+    callable run as the primary constructor (instead of a script).
+    """
+
+    name: str = ""
+    plugin_library: str = ""
+    primary_constructor: str = "comin_main"
+    options: str = ""
+    comm: str = ""
+    log_debug: bool = False
+    log_info: bool = True
+    log_warning: bool = True
+    constructor: Optional[Callable[[], None]] = None
+
+    @classmethod
+    def python(cls, script_and_args: str, name: str = "", comm: str = "", **kw) -> "PluginDescription":
+        """A Python plugin from ``"script.py arg ..."`` (named after the script by default)."""
+        words = shlex.split(script_and_args)
+        if not words:
+            raise ValueError("a Python plugin needs a script path")
+        if not name:
+            name = os.path.splitext(os.path.basename(words[0]))[0][:32]
+        return cls(name=name, plugin_library=PYTHON_ADAPTER, options=script_and_args,
+                   comm=comm, **kw)
+
+    @property
+    def is_python(self) -> bool:
+        """True for plugins run by the Python adapter (script or constructor)."""
+        lib = os.path.basename(self.plugin_library)
+        return self.constructor is not None or lib.startswith("libpython_adapter") or (
+            not self.plugin_library and self.options.split(" ", 1)[0].endswith(".py"))
+
+
+def as_description(obj) -> PluginDescription:
+    """Accept a PluginDescription, a ``"script.py args"`` string, a dict or a callable."""
+    if isinstance(obj, PluginDescription):
+        return obj
+    if isinstance(obj, str):
+        return PluginDescription.python(obj)
+    if isinstance(obj, dict):
+        return PluginDescription(**obj)
+    if callable(obj):
+        name = getattr(obj, "__name__", "plugin")[:32]
+        return PluginDescription(name=name, constructor=obj)
+    raise TypeError(f"a plugin is a PluginDescription, a 'script.py args' string, a dict or "
+                    f"a callable, not {type(obj).__name__}")
+
+
+def run_primary_constructor(state, plugin) -> None:
+    """Run one plugin's primary constructor (the core has made it current)."""
+    desc = plugin.description
+    if not desc.is_python:
+        state.finish("comin_plugin_primaryconstructor",
+                     f"ERROR: Cannot load plugin '{plugin.name}': shared-library plugins "
+                     f"({desc.plugin_library}) are not supported by this comin version yet")
+    plugin.errors_return = True
+    if desc.constructor is not None:
+        _guarded(state, plugin, desc.constructor, f"constructor of plugin '{plugin.name}'")
+        return
+    words = shlex.split(plugin.options)
+    if not words:
+        state.finish("python_adapter::comin_main",
+                     f"Python plugin '{plugin.name}' has no script in its options")
+    script = words[0]
+    try:
+        with open(script, encoding="utf-8") as f:
+            source = f.read()
+    except OSError as exc:
+        sys.stderr.write(f"Cannot read {script}: {exc.strerror}\n")
+        state.finish("python_adapter::comin_main", f"Error while executing script {script} "
+                     f"(plugin '{plugin.name}')")
+    namespace = {"__name__": "__main__", "__file__": os.path.abspath(script),
+                 "__builtins__": __builtins__}
+    plugin.namespace = namespace
+
+    def run():
+        code = compile(source, script, "exec")
+        old_argv = sys.argv
+        sys.argv = words
+        try:
+            exec(code, namespace)
+        finally:
+            sys.argv = old_argv
+
+    _guarded(state, plugin, run, script)
+
+
+def _guarded(state, plugin, fun, what: str) -> None:
+    """Run ``fun``; an escaping exception prints its traceback and finishes."""
+    from comin._core import ComInFinish
+    try:
+        fun()
+    except ComInFinish:
+        raise
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.write(f"Error while executing {what}\n")
+        sys.stderr.flush()
+        state.finish("python_adapter::comin_main",
+                     f"Error while executing script (plugin '{plugin.name}')")

@@ -1,0 +1,171 @@
+# Callback registration and entry-point dispatch (the hot path).
+
+cdef class _Callback:
+    """One registered callback: a plugin's callable at one entry point."""
+
+    def __repr__(self):
+        return f"<comin callback {_EP_NAMES[self.ep]} of plugin '{self.plugin.name}'>"
+
+
+cdef inline int _check_ep(int ep) except -1:
+    if ep < 1 or ep > NUM_ENTRY_POINTS:
+        raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
+    return ep
+
+
+cdef int _as_ep(object ep) except -1:
+    """An entry point id from an int or an EntryPoint object (checked)."""
+    cdef long v
+    try:
+        v = operator.index(ep)
+    except TypeError:
+        raise TypeError(f"an entry point must be an int or comin.EP_* object, "
+                        f"not {type(ep).__name__}") from None
+    if v < 1 or v > NUM_ENTRY_POINTS:
+        raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {v}")
+    return <int>v
+
+
+cdef int _register(_State st, int ep, object fun) except -1:
+    """ComIn's ``comin_callback_register``: only in primary constructors."""
+    if not callable(fun):
+        raise TypeError("A callable is required")
+    _check_ep(ep)
+    if not st.in_primary or st.cur_plugin is None:
+        raise _err(COMIN_ERROR_CALLBACK_REGISTER_OUTSIDE_PRIMARYCONSTRUCTOR)
+    cdef _Callback cb = _Callback.__new__(_Callback)
+    cb.plugin = st.cur_plugin
+    cb.func = fun
+    cb.ep = ep
+    cb.access = None
+    cb.special = False
+    st.pending.append(cb)
+    if st._verbose(12):
+        st.message(f"   registration for '{_EP_NAMES[ep]}' (ep: {ep}) associated for 3rd party "
+                   f"plugin {cb.plugin.name} successful.", 12)
+    return 0
+
+
+cdef int _complete_callbacks(_State st) except -1:
+    """Freeze registrations into one tuple per entry point.
+
+    Order: plugin list order, then registration order within a plugin (the
+    primary constructors run in plugin order, so the pending list already is).
+    Each callback shares the access list of its (entry point, plugin).
+    """
+    cdef _Callback cb
+    per_ep = [[] for _ in range(NUM_ENTRY_POINTS + 1)]
+    for cb in st.pending:
+        cb.access = st.access.setdefault((cb.ep, cb.plugin.id), [])
+        per_ep[cb.ep].append(cb)
+    cdef int ep
+    for ep in range(NUM_ENTRY_POINTS + 1):
+        st.ep_callbacks[ep] = tuple(per_ep[ep])
+        st.ncb[ep] = len(per_ep[ep])
+    st.pending = []
+    return 0
+
+
+cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:
+    """ComIn's ``comin_callback_context_call`` for an EP with callbacks."""
+    cdef tuple cbs = <tuple>st.ep_callbacks[ep]
+    cdef Py_ssize_t i, n = len(cbs)
+    cdef _Callback cb
+    cdef _Plugin p
+    if st.verbosity > 12 and st.lstdout:
+        _report_unassociated(st, ep, cbs)
+    for i in range(n):
+        cb = <_Callback>cbs[i]
+        if st.verbosity > 0 and st.lstdout:
+            st.message(f"    current ep '{_EP_NAMES[ep]}' (ep: {ep}) for library: {cb.plugin.name}", 0)
+        if cb.special or (lacc and cb.access):
+            _sync(st, cb, ep, lacc, False)
+        st.cur_plugin = cb.plugin
+        st.cur_ep = ep
+        st.cur_domain = domain_id
+        try:
+            cb.func()
+        except ComInFinish:
+            st.cur_plugin = None
+            raise
+        except BaseException:
+            _callback_failed(st, cb)
+        st.cur_plugin = None
+        if cb.special or (lacc and cb.access):
+            _sync(st, cb, ep, lacc, True)
+    return 0
+
+
+cdef _report_unassociated(_State st, int ep, tuple cbs):
+    cdef _Callback cb
+    have = {cb.plugin.id for cb in cbs}
+    for p in st.plugins:
+        if (<_Plugin>p).id not in have:
+            st.message(f"     entry point '{_EP_NAMES[ep]}' (ep: {ep}) not associated", 12)
+
+
+cdef int _callback_failed(_State st, _Callback cb) except -1:
+    """An exception escaped a plugin callback: print it and finish the run."""
+    import traceback
+    traceback.print_exc()
+    sys.stderr.flush()
+    st.cur_plugin = cb.plugin
+    try:
+        st.finish("python_adapter",
+                  f"Uncaught exception in callback of plugin '{cb.plugin.name}' "
+                  f"at entry point {_EP_NAMES[cb.ep]}")
+    finally:
+        st.cur_plugin = None
+    return 0
+
+
+cdef int _sync(_State st, _Callback cb, int ep, bint lacc, bint after) except -1:
+    """Device and halo synchronisation around one callback (ComIn 0.3 §1.3).
+
+    Before (``after`` false): without ``lacc`` warn about DEVICE vars; with
+    ``lacc`` copy READ vars without DEVICE flag device->host; halo-exchange
+    READ vars with SYNC_HALO.  After: halo-exchange WRITE vars with SYNC_HALO;
+    with ``lacc`` copy WRITE vars without DEVICE flag host->device.
+    """
+    cdef _Var var
+    cdef int flag
+    cdef int rw = COMIN_FLAG_WRITE if after else COMIN_FLAG_READ
+    if not after:
+        for var, flag in cb.access:
+            if not lacc and (flag & COMIN_FLAG_DEVICE):
+                st.message(f"WARNING: Device access at a non-ported entrypoint "
+                           f"({_EP_NAMES[ep]}) requested.", 1)
+            if lacc and (flag & COMIN_FLAG_READ) and not (flag & COMIN_FLAG_DEVICE):
+                _sync_device(st, var, False)
+    for var, flag in cb.access:
+        if (flag & COMIN_FLAG_SYNC_HALO) and (flag & rw):
+            _sync_halo(st, var)
+    if after and lacc:
+        for var, flag in cb.access:
+            if (flag & COMIN_FLAG_WRITE) and not (flag & COMIN_FLAG_DEVICE):
+                _sync_device(st, var, True)
+    return 0
+
+
+cdef int _sync_device(_State st, _Var var, bint direction) except -1:
+    if st.sync_device is None:
+        raise _err(COMIN_ERROR_VAR_SYNC_DEVICE_MEM_NOT_ASSOCIATED,
+                   f"var_descr: {var.name}, {var.domain_id}")
+    st.sync_device(_new_handle(var, COMIN_FLAG_READ | COMIN_FLAG_WRITE), direction)
+    return 0
+
+
+cdef int _sync_halo(_State st, _Var var) except -1:
+    zaxis = var.metadata.get("zaxis_id", COMIN_ZAXIS_3D)
+    if zaxis == COMIN_ZAXIS_2D:
+        mode = COMIN_ZAXIS_2D
+    elif zaxis == COMIN_ZAXIS_3D:
+        mode = COMIN_ZAXIS_3D
+    else:
+        raise _err(COMIN_ERROR_VAR_SYNC_HALO_NOT_SUPPORTED_ZAXIS,
+                   f"var_descr: {var.name}, {var.domain_id} (zaxis_id = {zaxis})")
+    if st.sync_halo is None:
+        raise _err(COMIN_ERROR_VAR_SYNC_HALO_NOT_ASSOCIATED,
+                   f"var_descr: {var.name}, {var.domain_id}")
+    st.sync_halo(_new_handle(var, COMIN_FLAG_READ | COMIN_FLAG_WRITE), mode)
+    return 0

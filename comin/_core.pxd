@@ -1,0 +1,96 @@
+# The contract of the core: the C-level state that every binding (Python
+# plugin API, Python host API, and later the C ABI) works on.  Other Cython
+# modules cimport these declarations; attributes are C-level and typed so
+# hot paths never go through Python attribute lookup.
+
+cdef class _Plugin:
+    cdef readonly int id
+    cdef readonly str name
+    cdef readonly str plugin_library
+    cdef readonly str primary_constructor
+    cdef readonly str options
+    cdef readonly str comm
+    cdef public bint errors_return
+    cdef public bint log_debug
+    cdef public bint log_info
+    cdef public bint log_warning
+    cdef public object description   # what the host passed (for adapters)
+    cdef public object namespace     # Python plugins: the script's globals
+
+
+cdef class _Callback:
+    cdef _Plugin plugin
+    cdef object func
+    cdef int ep
+    cdef list access       # the (ep, plugin) access list, shared with the state
+    cdef bint special      # some var in `access` has SYNC_HALO or DEVICE
+
+
+cdef class _Var:
+    cdef readonly str name
+    cdef readonly int domain_id
+    cdef object array                 # the host's ndarray (keeps memory alive)
+    cdef list keepalive               # every array the var ever pointed to
+    cdef char* data
+    cdef Py_ssize_t shape[5]
+    cdef Py_ssize_t strides[5]
+    cdef int dim_semantics[5]
+    cdef int datatype
+    cdef Py_ssize_t itemsize
+    cdef bint lcontainer
+    cdef int ncontained               # Fortran convention (1-based, 0 = none)
+    cdef dict metadata                # key -> bool | int | float | str
+    cdef object device                # object with __cuda_array_interface__, or None
+    cdef Py_ssize_t device_ptr
+
+
+cdef class _Request:
+    cdef readonly str name
+    cdef readonly int domain_id
+    cdef readonly bint lmodexclusive
+    cdef readonly list plugin_ids
+    cdef readonly dict metadata
+
+
+cdef class _State:
+    # setup
+    cdef bint lstdout
+    cdef int verbosity
+    cdef object error_handler
+    cdef bint finalized
+    cdef bint aborted
+    # plugins and phases
+    cdef list plugins
+    cdef bint in_primary
+    cdef bint primary_done
+    # current state
+    cdef _Plugin cur_plugin
+    cdef int cur_ep
+    cdef int cur_domain
+    cdef str datetime
+    # callbacks: per EP a tuple of _Callback (index 0 unused)
+    cdef list pending                 # registrations during primary constructors
+    cdef list ep_callbacks
+    cdef int ncb[43]
+    # variables
+    cdef list requests
+    cdef dict vars                    # (name, domain_id) -> _Var
+    cdef list var_order
+    cdef dict access                  # (ep, plugin id) -> list of [var, flag]
+    # descriptive data
+    cdef object global_data
+    cdef list domains
+    cdef dict timesteps
+    cdef object sim_interval
+    cdef object glb2loc
+    cdef object sync_halo
+    cdef object sync_device
+    cdef int nproma
+    cdef int n_dom
+    # parallel
+    cdef object host_comm
+    cdef dict plugin_comms
+
+    cdef bint _verbose(self, int level)
+    cdef _Plugin _need_plugin(self, str what)
+    cdef int _n_dom(self, str why) except -1

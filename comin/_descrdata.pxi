@@ -1,0 +1,148 @@
+# Descriptive data (global, per domain, simulation interval, time steps) and
+# ICON's index helpers.
+
+cdef dict _DESCR_FIELDS = {
+    group: {name: (kind, ndim) for name, kind, ndim in rows}
+    for group, rows in _table.DESCRDATA.items()
+}
+cdef dict _ARRAY_DTYPES = {"int32": np.dtype(np.intc), "float64": np.dtype(np.float64),
+                           "int8": np.dtype(np.int8)}
+
+
+class DescrData:
+    """Descriptive data as plugins see it (``descrdata_get_global/domain``).
+
+    Attributes are the fields of ComIn's descriptive data (``dir()`` lists
+    them); domains have ``cells``, ``edges`` and ``verts`` sub-objects.
+    Scalars are Python ``int``/``float``/``bool``/``str``; arrays are
+    read-only NumPy views in the host's (Fortran) layout with ICON's 1-based
+    index values.  A field the host did not set raises ``ComInError``
+    (COMIN_ERROR_FIELD_NOT_ALLOCATED); plugins cannot change the data.
+    """
+
+    def __init__(self, group, where):
+        object.__setattr__(self, "_group", group)
+        object.__setattr__(self, "_where", where)
+
+    def __getattr__(self, name):
+        fields = _DESCR_FIELDS.get(self._group, {})
+        if name in fields or (self._group == "domain" and name in ("cells", "edges", "verts")):
+            raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED,
+                       f"descriptive data '{self._where}.{name}' was not set by the host")
+        raise AttributeError(f"descriptive data '{self._where}' has no field '{name}'")
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"descriptive data is read-only ('{self._where}.{name}')")
+
+    def __dir__(self):
+        names = list(_DESCR_FIELDS.get(self._group, {}))
+        if self._group == "domain":
+            names += ["cells", "edges", "verts"]
+        return sorted(names)
+
+    def __repr__(self):
+        return f"<comin descriptive data '{self._where}'>"
+
+
+cdef object _descr_value(str where, str name, str kind, int ndim, object value):
+    """Convert a host value to the table's type; arrays become read-only views."""
+    if kind == "int":
+        return int(operator.index(value))
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        return bool(value)
+    if kind == "str":
+        if not isinstance(value, str):
+            raise TypeError(f"descriptive data '{where}.{name}' must be a str, "
+                            f"got {type(value).__name__}")
+        return value
+    arr = np.asarray(value, dtype=_ARRAY_DTYPES[kind])
+    if arr.ndim != ndim:
+        raise ValueError(f"descriptive data '{where}.{name}' must have {ndim} dimension(s), "
+                         f"got shape {arr.shape}")
+    view = arr.view()
+    view.flags.writeable = False
+    return view
+
+
+cdef int _descr_update(object obj, str group, str where, dict fields) except -1:
+    """Check and store host fields on a DescrData object."""
+    table = _DESCR_FIELDS[group]
+    converted = {}
+    for name, value in fields.items():
+        if name not in table:
+            raise ValueError(f"unknown descriptive data field '{where}.{name}' "
+                             f"(known: {', '.join(table)})")
+        kind, ndim = table[name]
+        converted[name] = _descr_value(where, name, kind, ndim, value)
+    obj.__dict__.update(converted)
+    return 0
+
+
+cdef object _domain(_State st, int jg):
+    if jg < 1 or jg > len(st.domains) or st.domains[jg - 1] is None:
+        raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED,
+                   f"descriptive data of domain {jg} was not set by the host "
+                   f"({len(st.domains)} domain(s) known)")
+    return st.domains[jg - 1]
+
+
+# -- index helpers (ICON conventions, all 1-based) -------------------------------
+
+cdef inline int _get_block(int j, int nproma) except? -1:
+    cdef int aj = j if j >= 0 else -j
+    cdef int b = (aj - 1) // nproma + 1 if aj > 0 else 1
+    return b if b > 1 else 1
+
+
+cdef inline int _get_index(int j, int nproma):
+    if j == 0:
+        return 0
+    cdef int aj = j if j >= 0 else -j
+    cdef int r = (aj - 1) % nproma + 1
+    return r if j > 0 else -r
+
+
+cdef int _nproma(_State st) except -1:
+    if st.nproma <= 0:
+        raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED,
+                   "descriptive data 'nproma' was not set by the host")
+    return st.nproma
+
+
+cdef tuple _get_indices(_State st, str grid, int jg, int i_blk, int i_startblk, int i_endblk,
+                        int irl_start, int irl_end):
+    """ICON's get_indices_c/e/v: first and last jc of block ``i_blk``."""
+    sub = getattr(_domain(st, jg), grid)
+    g = st.global_data
+    min_rl = getattr(g, {"cells": "min_rlcell", "edges": "min_rledge", "verts": "min_rlvert"}[grid])
+    start_index = sub.start_index
+    end_index = sub.end_index
+    cdef int nproma = _nproma(st)
+    cdef int n = start_index.shape[0]
+    for irl in (irl_start, irl_end):
+        if irl - min_rl < 0 or irl - min_rl >= n:
+            raise ValueError(f"refin_ctrl level {irl} outside {min_rl}..{min_rl + n - 1} "
+                             f"of domain {jg} {grid}")
+    cdef int i_startidx, i_endidx
+    if i_blk == i_startblk:
+        i_startidx = start_index[irl_start - min_rl]
+        if grid != "verts":
+            i_startidx = max(1, i_startidx)
+        i_endidx = nproma
+        if i_blk == i_endblk:
+            i_endidx = end_index[irl_end - min_rl]
+    elif i_blk == i_endblk:
+        i_startidx = 1
+        i_endidx = end_index[irl_end - min_rl]
+    else:
+        i_startidx = 1
+        i_endidx = nproma
+    return (i_startidx, i_endidx)
+
+
+cdef int _npromz(_State st, str grid, int jg) except? -1:
+    sub = getattr(_domain(st, jg), grid)
+    n = getattr(sub, {"cells": "ncells", "edges": "nedges", "verts": "nverts"}[grid])
+    return n - (sub.nblks - 1) * _nproma(st)

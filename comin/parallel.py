@@ -1,0 +1,70 @@
+"""MPI helpers of comin: ComIn's communicator handshake, for hosts and externals.
+
+ComIn splits a communicator (usually ``MPI_COMM_WORLD``) into named groups
+with a collective handshake: every rank lists the group names it belongs to,
+and one communicator per distinct name is created that holds every rank
+listing that name.  The host lists each plugin's ``comm`` name and
+``"comin_host_<component>"``; an external process started beside the host
+(MPMD) lists the plugin comm name it wants to join.
+
+mpi4py is imported only when one of these functions is called, so plugins
+that never touch MPI do not initialise it.
+"""
+from __future__ import annotations
+
+from typing import List, Sequence
+
+#: Version of the handshake protocol (the one ComIn/YAC use).
+HANDSHAKE_VERSION = 1
+_MAX_GROUP_NAME = 256
+
+
+def _mpi():
+    try:
+        from mpi4py import MPI
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise ImportError(
+            "comin needs mpi4py for MPI communicators: install it against your MPI "
+            "(on Debian: apt-get install mpich libmpich-dev; "
+            "pip install --no-binary=mpi4py mpi4py)") from exc
+    return MPI
+
+
+def mpi_handshake(comm, group_names: Sequence[str]) -> List:
+    """Split ``comm`` into one communicator per distinct group name.
+
+    Collective over ``comm`` (an ``mpi4py.MPI.Intracomm``).  Returns, for
+    each entry of ``group_names``, the communicator of all ranks (of any
+    program in ``comm``) that listed that name; entries with the same name
+    share one communicator.  Names are limited to 256 characters.
+    """
+    MPI = _mpi()
+    names = [str(n) for n in group_names]
+    for n in names:
+        if not n or len(n) > _MAX_GROUP_NAME:
+            raise ValueError(f"handshake group name must have 1..{_MAX_GROUP_NAME} characters: {n!r}")
+    version = comm.allreduce(HANDSHAKE_VERSION, op=MPI.MIN)
+    if version != HANDSHAKE_VERSION:
+        raise RuntimeError(f"MPI handshake: peers speak version {version}, "
+                           f"this side {HANDSHAKE_VERSION}")
+    result: List = [None] * len(names)
+    rank, size = comm.Get_rank(), comm.Get_size()
+    while True:
+        open_ = [i for i, c in enumerate(result) if c is None]
+        root = comm.allreduce(rank if open_ else size, op=MPI.MIN)
+        if root == size:
+            return result
+        name = names[open_[0]].encode() if rank == root else b""
+        length = comm.bcast(len(name), root=root)
+        buf = bytearray(name.ljust(length, b" ") if rank == root else length)
+        comm.Bcast([buf, MPI.CHAR], root=root)
+        chosen = buf.decode()
+        mine = [i for i in open_ if names[i] == chosen]
+        new = comm.Split(0 if mine else MPI.UNDEFINED, rank)
+        for i in mine:
+            result[i] = new
+
+
+def comm_from_handle(handle: int):
+    """The mpi4py communicator of a Fortran handle (``MPI.Comm.f2py``)."""
+    return _mpi().Comm.f2py(handle)
