@@ -1,0 +1,402 @@
+#!/usr/bin/env python
+"""Micro-benchmarks of comin's hot paths (the project's one benchmark entry point).
+
+Every figure is a *ratio*: the time of one comin operation divided by the
+time of a plain-Python baseline that does comparable work, both measured in
+the same run, interleaved (value, baseline, value, baseline, ...).  Absolute
+nanoseconds on the shared, noisy machines this project runs on drift by tens
+of percent from one minute to the next; a ratio against a baseline measured
+right next to it does not.  Absolute ns per operation are printed (and
+written with ``--json``) for information only.
+
+Figures (ratio = value / baseline; the figure meets its target when the
+ratio is <= the target):
+
+``ep_no_callback``
+    ``host.call_ep(ep, 1)`` for an entry point that has no callback (other
+    entry points do have callbacks, so the session is not trivially empty)
+    / a call ``f(ep, 1)`` of an empty Python function with the same
+    arguments.  Target <= 1.0: calling an unused entry point must cost no
+    more than a Python function call, so a host can call all of them.
+``ep_python_callback``
+    ``host.call_ep(ep, 1)`` with exactly one empty Python callback at that
+    entry point / calling that same callback directly ``cb()``.  Target
+    <= 2.0: the dispatch overhead must stay below one extra Python call.
+``asarray_handle``
+    ``np.asarray(handle)`` on a ``comin.var_get`` handle / ``np.asarray(
+    memoryview(a))`` of the host array ``a`` the handle points to (the same
+    zero-copy buffer-protocol import).  Target <= 1.5.
+``asarray_size_independence``
+    ``np.asarray(handle)`` on a 1 GiB float64 field / the same on a 1 MiB
+    field (both Fortran order ``(nproma, nlev, nblks)``; the 1 GiB array is
+    ``np.empty``, so no page is ever touched).  Target <= 1.1: handing out
+    the view must not depend on the field size (no copy, no scan).
+``descrdata_clon``
+    ``np.asarray(comin.descrdata_get_domain(1).cells.clon)`` / ``np.asarray(
+    obj.attr)`` with ``obj`` a plain Python object holding an array.
+    Target <= 3.
+
+Fairness rules, the same for every figure: the value and the baseline run
+the same loop, compiled from a statement string the way :mod:`timeit` does
+it, with every name the statement uses passed in as a *local* variable
+(``call_ep = host.call_ep``, ``f = empty_function``, ``asarray = np.asarray``,
+``memoryview = memoryview``, ...), so neither side pays a global or
+attribute lookup the other does not, except where the lookup is the thing
+being measured (``.cells.clon``, ``obj.attr``).  The statement is repeated
+``UNROLL`` times inside the loop body so the ``for`` overhead is small
+(it is not subtracted).  The garbage collector is off while timing.  Each
+figure takes ``--repeat`` samples of each side, alternating which side goes
+first; the reported ns/op is the minimum (default) or median over the
+samples (``--stat``), and the ratio is value-stat / baseline-stat.
+
+Benchmarks are not tests: the exit code is 0 even when targets are missed;
+the table marks them and a summary line lists them.
+
+Adding a figure: write a function ``def my_figure(m):`` that sets up what it
+needs (use :func:`session` for a Host) and returns ``m.compare(value_stmt,
+baseline_stmt, **names)``; decorate it with ``@figure("my_figure",
+target=..., help=...)``.  It is then in the table, ``--only`` and ``--json``.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+
+import comin
+from comin.host import Host
+
+UNROLL = 10            # statement copies per loop iteration
+TARGET_SAMPLE_NS = 20_000_000   # aim for ~20 ms per timed sample
+DEFAULT_REPEAT = 15
+
+
+# -- timing machinery ---------------------------------------------------------------
+
+_TEMPLATE = """
+def inner(_loops, _timer, {args}):
+    _t0 = _timer()
+    for _ in range(_loops):
+{body}
+    return _timer() - _t0
+"""
+
+
+def _compile(stmt: str, names: Dict[str, object]) -> Callable[[int], int]:
+    """A function ``run(loops) -> elapsed ns`` executing ``stmt`` loops*UNROLL times.
+
+    As :mod:`timeit`, but every name in ``names`` is a parameter (a fast
+    local) of the compiled function, and the timer is ``perf_counter_ns``.
+    """
+    args = ", ".join(sorted(names))
+    body = "\n".join("        " + stmt for _ in range(UNROLL))
+    ns: Dict[str, object] = {}
+    exec(compile(_TEMPLATE.format(args=args, body=body), f"<bench {stmt!r}>", "exec"), ns)
+    inner = ns["inner"]
+    kwargs = dict(names)
+    timer = time.perf_counter_ns
+
+    def run(loops: int) -> int:
+        return inner(loops, timer, **kwargs)
+
+    return run
+
+
+@dataclass
+class Result:
+    value: float        # ns per operation (comin)
+    baseline: float     # ns per operation (baseline)
+    value_samples: List[float]
+    baseline_samples: List[float]
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline
+
+
+class Measure:
+    """Times a value statement against a baseline statement, interleaved."""
+
+    def __init__(self, repeat: int, stat: str):
+        self.repeat = repeat
+        self.stat = stat
+
+    def _loops(self, run_a, run_b) -> int:
+        """timeit.autorange-like: loops so the slower side takes ~TARGET_SAMPLE_NS."""
+        loops = 1
+        while True:
+            t = max(run_a(loops), run_b(loops))
+            if t >= TARGET_SAMPLE_NS / 5 or loops >= 1 << 24:
+                break
+            loops *= 10 if t < TARGET_SAMPLE_NS / 100 else 2
+        return max(1, int(loops * TARGET_SAMPLE_NS / max(t, 1)))
+
+    def compare(self, value_stmt: str, baseline_stmt: str, **names) -> Result:
+        """Per-op ns of both statements; ``names`` are the locals they use."""
+        run_v = _compile(value_stmt, names)
+        run_b = _compile(baseline_stmt, names)
+        gc_was_enabled = gc.isenabled()
+        gc.collect()
+        gc.disable()
+        try:
+            loops = self._loops(run_v, run_b)      # also warms up (specialization, caches)
+            n_ops = loops * UNROLL
+            vs: List[float] = []
+            bs: List[float] = []
+            for i in range(self.repeat):
+                if i % 2:
+                    bs.append(run_b(loops) / n_ops)
+                    vs.append(run_v(loops) / n_ops)
+                else:
+                    vs.append(run_v(loops) / n_ops)
+                    bs.append(run_b(loops) / n_ops)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        agg = min if self.stat == "min" else statistics.median
+        return Result(agg(vs), agg(bs), vs, bs)
+
+
+# -- figure registry ------------------------------------------------------------------
+
+@dataclass
+class Figure:
+    name: str
+    func: Callable[[Measure], Result]
+    target: float
+    help: str
+
+
+FIGURES: Dict[str, Figure] = {}
+
+
+def figure(name: str, *, target: float, help: str):
+    """Register ``func(m: Measure) -> Result`` as figure ``name`` (ratio target ``<= target``)."""
+    def deco(func):
+        if name in FIGURES:
+            raise ValueError(f"figure {name!r} registered twice")
+        FIGURES[name] = Figure(name, func, target, help)
+        return func
+    return deco
+
+
+# -- host session helper ----------------------------------------------------------------
+
+@contextlib.contextmanager
+def session(constructor: Callable[[], None], fields: Dict[str, np.ndarray], *,
+            nproma: int = 32, nlev: int = 64, nblks: int = 4):
+    """A Host with one plugin (``constructor`` is its primary constructor).
+
+    ``fields``: name -> host array, exposed on domain 1 before the secondary
+    constructor runs.  The Host is finalized on exit, whatever happens.
+    """
+    host = Host([constructor], verbosity=0)
+    try:
+        host.set_global(n_dom=1, nproma=nproma)
+        rng = np.random.default_rng(0)
+        host.set_domain(1, nlev=nlev, cells=dict(
+            ncells=nproma * nblks, nblks=nblks,
+            clon=np.asfortranarray(rng.uniform(-np.pi, np.pi, (nproma, nblks))),
+            clat=np.asfortranarray(rng.uniform(-np.pi / 2, np.pi / 2, (nproma, nblks)))))
+        host.run_primary_constructors()
+        for name, arr in fields.items():
+            host.expose(name, 1, arr)
+        host.call_ep(comin.EP_SECONDARY_CONSTRUCTOR)
+        yield host
+    finally:
+        host.finalize()
+
+
+def _empty():
+    pass
+
+
+def _empty2(a, b):
+    pass
+
+
+def _field(nproma: int, nlev: int, nblks: int) -> np.ndarray:
+    return np.empty((nproma, nlev, nblks), dtype=np.float64, order="F")
+
+
+# -- figures -----------------------------------------------------------------------
+
+EP_EMPTY = int(comin.EP_ATM_RADIATION_BEFORE)
+EP_ONE = int(comin.EP_ATM_TIMELOOP_START)
+
+
+@figure("ep_no_callback", target=1.0,
+        help="host.call_ep(ep, 1), no callback at ep / empty f(ep, 1)")
+def ep_no_callback(m: Measure) -> Result:
+    """``call_ep(ep, 1)`` vs ``f(ep, 1)``; both callables bound to locals, ep a plain int.
+
+    The plugin registers callbacks at other entry points, so only the
+    "no callback here" path is timed.  ``ep`` is an ``int`` (what a host
+    passes); a ``comin.EP_*`` object would add its ``__index__`` call.
+    """
+    def plugin():
+        comin.callback_register(comin.EP_ATM_TIMELOOP_END, _empty)
+        comin.callback_register(comin.EP_ATM_PHYSICS_AFTER, _empty)
+
+    with session(plugin, {}) as host:
+        return m.compare("call_ep(ep, 1)", "f(ep, 1)",
+                         call_ep=host.call_ep, f=_empty2, ep=EP_EMPTY)
+
+
+@figure("ep_python_callback", target=2.0,
+        help="host.call_ep(ep, 1), one empty Python callback / cb()")
+def ep_python_callback(m: Measure) -> Result:
+    """``call_ep(ep, 1)`` vs ``cb()``; both callables bound to locals, ep a plain int."""
+    def cb():
+        pass
+
+    def plugin():
+        comin.callback_register(EP_ONE, cb)
+
+    with session(plugin, {}) as host:
+        return m.compare("call_ep(ep, 1)", "cb()", call_ep=host.call_ep, cb=cb, ep=EP_ONE)
+
+
+def _handles_plugin(names, out):
+    """A plugin that keeps a read handle on each of ``names`` (domain 1) in ``out``."""
+    def plugin():
+        @comin.EP_SECONDARY_CONSTRUCTOR
+        def secondary():
+            for n in names:
+                out[n] = comin.var_get([comin.EP_ATM_TIMELOOP_START], (n, 1), comin.COMIN_FLAG_READ)
+    return plugin
+
+
+@figure("asarray_handle", target=1.5,
+        help="np.asarray(handle) / np.asarray(memoryview(a)), same host array")
+def asarray_handle(m: Measure) -> Result:
+    """``asarray(h)`` vs ``asarray(memoryview(a))``; ``asarray`` and ``memoryview`` are locals.
+
+    ``a`` is a 1 MiB float64 (32, 64, 64) Fortran-order host array, ``h`` a
+    read handle on it (5-D buffer).  The baseline also goes through the
+    buffer protocol, so the figure is comin's ``__getbuffer__`` and handle
+    overhead relative to a memoryview's.
+    """
+    a = _field(32, 64, 64)
+    handles: Dict[str, object] = {}
+    with session(_handles_plugin(["f"], handles), {"f": a}, nblks=64):
+        h = handles["f"]
+        assert np.asarray(h).ctypes.data == a.ctypes.data
+        return m.compare("asarray(h)", "asarray(memoryview(a))",
+                         asarray=np.asarray, memoryview=memoryview, h=h, a=a)
+
+
+@figure("asarray_size_independence", target=1.1,
+        help="np.asarray(handle) on a 1 GiB field / on a 1 MiB field")
+def asarray_size_independence(m: Measure) -> Result:
+    """``asarray(h_big)`` vs ``asarray(h_small)``, ``asarray`` bound to a local in both.
+
+    Fields are float64, order='F', shape (32, 64, nblks): nblks=65536 (1 GiB,
+    ``np.empty``, untouched) and nblks=64 (1 MiB).
+    """
+    big = _field(32, 64, 65536)
+    small = _field(32, 64, 64)
+    assert big.nbytes == 1 << 30 and small.nbytes == 1 << 20
+    handles: Dict[str, object] = {}
+    with session(_handles_plugin(["big", "small"], handles), {"big": big, "small": small},
+                 nblks=65536):
+        return m.compare("asarray(h_big)", "asarray(h_small)", asarray=np.asarray,
+                         h_big=handles["big"], h_small=handles["small"])
+
+
+class _Plain:
+    """A plain Python object with an array attribute (the baseline of descrdata_clon)."""
+
+    def __init__(self, attr):
+        self.attr = attr
+
+
+@figure("descrdata_clon", target=3.0,
+        help="np.asarray(descrdata_get_domain(1).cells.clon) / np.asarray(obj.attr)")
+def descrdata_clon(m: Measure) -> Result:
+    """``asarray(descrdata_get_domain(1).cells.clon)`` vs ``asarray(obj.attr)``.
+
+    ``asarray`` and ``descrdata_get_domain`` are bound to locals, so the
+    value pays one function call and two attribute lookups, the baseline
+    one attribute lookup; ``obj.attr`` is the same array as ``clon``.
+    """
+    with session(lambda: None, {}) as _host:
+        get_domain = comin.descrdata_get_domain
+        obj = _Plain(get_domain(1).cells.clon)
+        return m.compare("asarray(descrdata_get_domain(1).cells.clon)", "asarray(obj.attr)",
+                         asarray=np.asarray, descrdata_get_domain=get_domain, obj=obj)
+
+
+# -- command line -------------------------------------------------------------------
+
+def _fmt_ns(x: float) -> str:
+    return f"{x:10.1f}"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    figure_list = "\n".join(f"  {f.name:<27} {f.help} (target <= {f.target:g})"
+                            for f in FIGURES.values())
+    parser = argparse.ArgumentParser(
+        prog="tools/bench.py",
+        description="Benchmark comin's hot paths.  Each figure is the ratio of a comin "
+                    "operation to a plain-Python baseline timed in the same run "
+                    "(interleaved), because absolute timings on this machine are noisy.  "
+                    "Always exits 0; missed targets are listed at the end.",
+        epilog="figures (ratio = value / baseline):\n" + figure_list,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", metavar="FILE",
+                        help='write {"<name>": {"value": ns, "baseline": ns, "ratio": r}, ...}')
+    parser.add_argument("--repeat", "-r", type=int, default=DEFAULT_REPEAT, metavar="N",
+                        help=f"timed samples per side and figure (default {DEFAULT_REPEAT}, "
+                             f"~{TARGET_SAMPLE_NS // 1_000_000} ms each)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=list(FIGURES),
+                        help="run only these figures (default: all)")
+    parser.add_argument("--stat", choices=("min", "median"), default="min",
+                        help="statistic over the samples (default: min)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be >= 1")
+
+    names = args.only or list(FIGURES)
+    m = Measure(args.repeat, args.stat)
+    print(f"comin {comin.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}")
+    print(f"ns per operation: {args.stat} of {args.repeat} interleaved samples per side, "
+          f"statement unrolled x{UNROLL}, gc off; ratio = value / baseline "
+          f"(baseline measured in the same run)")
+    header = f"{'figure':<27} {'value ns':>10} {'base ns':>10} {'ratio':>7} {'target':>8}  ok"
+    print(header)
+    print("-" * len(header))
+    results: Dict[str, Result] = {}
+    missed: List[str] = []
+    for name in names:
+        fig = FIGURES[name]
+        res = fig.func(m)
+        results[name] = res
+        ok = res.ratio <= fig.target
+        if not ok:
+            missed.append(name)
+        print(f"{name:<27} {_fmt_ns(res.value)} {_fmt_ns(res.baseline)} {res.ratio:7.2f} "
+              f"{'<= ' + format(fig.target, 'g'):>8}  {'PASS' if ok else 'MISS'}", flush=True)
+    print("-" * len(header))
+    if missed:
+        print(f"targets missed ({len(missed)}/{len(names)}): {', '.join(missed)}")
+    else:
+        print(f"all {len(names)} targets met")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({n: {"value": r.value, "baseline": r.baseline, "ratio": r.ratio}
+                       for n, r in results.items()}, f, indent=2)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
