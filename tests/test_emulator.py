@@ -1,0 +1,183 @@
+"""The built-in emulator host and ``comin run``: plugins run through ICON's entry points."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import comin
+from comin.__main__ import main
+from comin.emulator import Config, Emulator, idx_blk
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLE = os.path.join(ROOT, "examples", "simple_python_plugin.py")
+
+
+def _run(plugins, **cfg):
+    emu = Emulator(plugins, Config(**cfg))
+    emu.run()
+    return emu
+
+
+def test_ep_order_follows_icon():
+    calls = []
+
+    def record(name):
+        try:
+            jg = comin.current_get_domain_id()
+        except RuntimeError:  # outside a domain loop
+            jg = -1
+        calls.append((name, jg))
+
+    def plugin():
+        for i in range(1, 43):
+            if i != comin.EP_FINISH:
+                name = comin.callback_get_ep_name(i)
+                comin.callback_register(i, lambda name=name: record(name))
+
+    _run([plugin], n_dom=2, steps=2)
+    names = [c[0] for c in calls]
+    assert names[0] == "EP_SECONDARY_CONSTRUCTOR"
+    assert names[1] == "EP_ATM_INIT_FINALIZE"
+    assert names[-1] == "EP_DESTRUCTOR"
+    assert names[-2] == "EP_ATM_TIMELOOP_AFTER"
+    assert names.count("EP_ATM_TIMELOOP_START") == 2
+    # per step and domain: integrate, advection, physics (7 pairs), nudging, in ICON's order
+    first = names.index("EP_ATM_TIMELOOP_START")
+    step = names[first:names.index("EP_ATM_TIMELOOP_END") + 1]
+    per_domain = ["EP_ATM_INTEGRATE_BEFORE", "EP_ATM_INTEGRATE_START", "EP_ATM_ADVECTION_BEFORE",
+                  "EP_ATM_ADVECTION_AFTER", "EP_ATM_PHYSICS_BEFORE"]
+    for p in ("SURFACE", "TURBULENCE", "MICROPHYSICS", "CONVECTION", "RADIATION", "RADHEAT", "GWDRAG"):
+        per_domain += [f"EP_ATM_{p}_BEFORE", f"EP_ATM_{p}_AFTER"]
+    per_domain += ["EP_ATM_PHYSICS_AFTER", "EP_ATM_NUDGING_BEFORE", "EP_ATM_NUDGING_AFTER",
+                   "EP_ATM_INTEGRATE_END", "EP_ATM_INTEGRATE_AFTER"]
+    assert step == (["EP_ATM_TIMELOOP_START"] + per_domain * 2
+                    + ["EP_ATM_WRITE_OUTPUT_BEFORE", "EP_ATM_WRITE_OUTPUT_AFTER", "EP_ATM_TIMELOOP_END"])
+    domains = [d for (n, d) in calls[first:first + len(step)] if n == "EP_ATM_ADVECTION_BEFORE"]
+    assert domains == [1, 2]
+
+
+def test_fields_change_and_requests_are_served():
+    seen = {}
+
+    def plugin():
+        comin.var_request_add(("diag2d", -1), False)
+        comin.metadata_set(("diag2d", -1), zaxis_id=comin.COMIN_ZAXIS_2D, units="m")
+        comin.var_request_add(("flt", 2), False)
+        comin.metadata_set(("flt", 2), datatype=comin.COMIN_VAR_DATATYPE_FLOAT)
+        comin.var_request_add(("mytracer", -1), False)
+        comin.metadata_set(("mytracer", -1), tracer=True, tracer_turb=True)
+
+        @comin.EP_SECONDARY_CONSTRUCTOR
+        def sc():
+            seen["temp"] = comin.var_get([comin.EP_ATM_TIMELOOP_END], ("temp", 1), comin.COMIN_FLAG_READ)
+            seen["diag"] = comin.var_get([comin.EP_ATM_TIMELOOP_END], ("diag2d", 2), comin.COMIN_FLAG_WRITE)
+            seen["flt"] = comin.var_get([comin.EP_ATM_TIMELOOP_END], ("flt", 2), comin.COMIN_FLAG_READ)
+            seen["tr"] = [comin.var_get([comin.EP_ATM_TIMELOOP_END], ("mytracer", jg), comin.COMIN_FLAG_READ)
+                          for jg in (1, 2)]
+            seen["meta"] = dict(comin.metadata(("mytracer", 2)))
+            seen["diag_meta"] = dict(comin.metadata(("diag2d", 1)))
+            seen["temps"] = []
+
+        @comin.EP_ATM_TIMELOOP_END
+        def end():
+            seen["temps"].append(np.asarray(seen["temp"]).copy())
+
+    _run([plugin], n_dom=2, steps=3, nproma=8, ncells=20, nlev=5)
+    assert np.asarray(seen["diag"]).shape == (8, 3, 1, 1, 1)
+    assert np.asarray(seen["flt"]).dtype == np.float32
+    assert np.asarray(seen["flt"]).shape == (8, 5, 3, 1, 1)
+    assert seen["tr"][0].ncontained == 2 and seen["tr"][1].ncontained == 2  # after qv, qc (0-based)
+    assert seen["meta"]["tracer"] is True and seen["meta"]["tracer_turb"] is True
+    assert seen["diag_meta"]["units"] == "m" and seen["diag_meta"]["zaxis_id"] == comin.COMIN_ZAXIS_2D
+    t = seen["temps"]
+    assert len(t) == 3 and not np.array_equal(t[0], t[1])
+
+
+def test_descriptive_data_is_consistent():
+    out = {}
+
+    def plugin():
+        @comin.EP_SECONDARY_CONSTRUCTOR
+        def sc():
+            g = comin.descrdata_get_global()
+            for jg in (1, 2):
+                cells = comin.descrdata_get_domain(jg).cells
+                covered = []
+                irl_start, irl_end = g.grf_bdywidth_c + 1, g.min_rlcell_int
+                sb = cells.start_block[irl_start - g.min_rlcell]
+                eb = cells.end_block[irl_end - g.min_rlcell]
+                for jb in range(sb, eb + 1):
+                    i0, i1 = comin.descrdata_get_cell_indices(jg, jb, sb, eb, irl_start, irl_end)
+                    covered += [(jb - 1) * g.nproma + jc for jc in range(i0, i1 + 1)]
+                out[jg] = (covered, cells.ncells, comin.descrdata_get_cell_npromz(jg),
+                           np.asarray(cells.glb_index).copy())
+
+    _run([plugin], n_dom=2, ncells=21, nproma=4)
+    for jg in (1, 2):
+        covered, n, npromz, glb = out[jg]
+        assert covered == list(range(1, n + 1))
+        assert npromz == 21 - 5 * 4
+        assert glb.tolist() == list(range(1, n + 1))
+
+
+def test_idx_blk_matches_core():
+    j = np.arange(-30, 31)
+    for nproma in (1, 3, 7):
+        jc, jb = idx_blk(j, nproma)
+        got = []
+
+        def plugin():
+            @comin.EP_SECONDARY_CONSTRUCTOR
+            def sc():
+                got.extend((comin.descrdata_get_index(int(x)), comin.descrdata_get_block(int(x))) for x in j)
+
+        _run([plugin], n_dom=1, steps=0, nproma=nproma, ncells=10)
+        assert got == list(zip(jc.tolist(), jb.tolist()))
+
+
+def test_cli_runs_example(capsys):
+    assert main(["run", "--steps", "2", f"{EXAMPLE} --hello=world 'argument with spaces'"]) == 0
+    err = capsys.readouterr().err
+    assert "args ['--hello=world', 'argument with spaces']" in err
+    assert "simple_python_plugin: done" in err
+    assert "2 steps, 2 domain(s), 1 plugin(s)" in err
+
+
+def test_cli_failing_plugin_exits_1(tmp_path, capsys):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import comin\n"
+                   "@comin.EP_ATM_TIMELOOP_START\n"
+                   "def f():\n"
+                   "    raise ZeroDivisionError('boom')\n")
+    assert main(["run", "--steps", "1", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "ZeroDivisionError: boom" in err
+    assert "python_adapter: Uncaught exception in callback of plugin 'bad' at entry point EP_ATM_TIMELOOP_START" in err
+
+
+def test_cli_finish_exits_1(tmp_path, capsys):
+    p = tmp_path / "fin.py"
+    p.write_text("import comin\ncomin.finish('my_routine', 'giving up')\n")
+    assert main(["run", str(p)]) == 1
+    assert "my_routine: giving up" in capsys.readouterr().err
+
+
+def test_cli_bad_input_exits_2(tmp_path, capsys):
+    assert main(["run", "libfoo.so opt"]) == 2
+    assert "only Python plugin scripts" in capsys.readouterr().err
+    assert main(["run", "--start", "yesterday", EXAMPLE]) == 2
+    with pytest.raises(SystemExit) as e:
+        main(["run", "--nproma", "0", EXAMPLE])
+    assert e.value.code == 2
+    missing = tmp_path / "missing.py"
+    assert main(["run", str(missing)]) == 1
+    assert f"Cannot read {missing}" in capsys.readouterr().err
+
+
+def test_python_m_comin_help():
+    out = subprocess.run([sys.executable, "-m", "comin", "run", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    for opt in ("--n-dom", "--ncells", "--nproma", "--nlev", "--steps", "--dt", "--start", "--seed"):
+        assert opt in out
