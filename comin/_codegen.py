@@ -34,6 +34,12 @@ def pxi_text(table) -> str:
     lines.append(f"    NUM_ENTRY_POINTS = {len(table.ENTRY_POINTS)}")
     lines.append(f"    NUM_ERROR_CODES = {len(table.ERROR_CODES)}")
     lines.append("")
+    lines.append("# The C-level values, for the test that the generated file matches the table")
+    lines.append("_C_CONSTANTS = {")
+    for name in table.all_constants():
+        lines.append(f"    {name!r}: {name},")
+    lines.append("}")
+    lines.append("")
     return "\n".join(lines)
 
 

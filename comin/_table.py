@@ -207,9 +207,8 @@ def error_category(code: int) -> str:
 def all_constants() -> dict:
     """Every named integer constant of the table, name -> value.
 
-    Includes the entry points (``EP_*``), the enum groups, the error codes,
-    ``COMIN_VERSION_MAJOR/MINOR/PATCH`` and ``EP_COUNT``-style helpers are
-    not included: only names that exist in ComIn.
+    Entry points (``EP_*``), every enum group, the error codes and
+    ``COMIN_VERSION_MAJOR/MINOR/PATCH``: only names that exist in ComIn.
     """
     out = {}
     for i, name in enumerate(ENTRY_POINTS, start=1):
