@@ -72,13 +72,18 @@ cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:
     cdef Py_ssize_t i, n = len(cbs)
     cdef _Callback cb
     cdef _Plugin p
+    cdef bint first, last
     if st.verbosity > 12 and st.lstdout:
         _report_unassociated(st, ep, cbs)
     for i in range(n):
         cb = <_Callback>cbs[i]
-        if st.verbosity > 0 and st.lstdout:
+        # A plugin's callables at one EP are consecutive and act as ComIn's one
+        # callback of the (ep, plugin) slot: message and syncs once around them.
+        first = i == 0 or (<_Callback>cbs[i - 1]).plugin is not cb.plugin
+        last = i == n - 1 or (<_Callback>cbs[i + 1]).plugin is not cb.plugin
+        if first and st.verbosity > 0 and st.lstdout:
             st.message(f"    current ep '{_EP_NAMES[ep]}' (ep: {ep}) for library: {cb.plugin.name}", 0)
-        if cb.special or (lacc and cb.access):
+        if first and (cb.special or (lacc and cb.access)):
             _sync(st, cb, ep, lacc, False)
         st.cur_plugin = cb.plugin
         st.cur_ep = ep
@@ -91,7 +96,7 @@ cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:
         except BaseException:
             _callback_failed(st, cb)
         st.cur_plugin = None
-        if cb.special or (lacc and cb.access):
+        if last and (cb.special or (lacc and cb.access)):
             _sync(st, cb, ep, lacc, True)
     return 0
 

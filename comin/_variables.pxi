@@ -382,7 +382,9 @@ cdef int _request_metadata_set(_State st, object descr, dict kwargs) except -1:
     name, domain_id = _parse_descriptor(descr)
     if not st.in_primary:
         raise _err(COMIN_ERROR_METADATA_SET_OUTSIDE_PRIMARYCONSTRUCTOR, f"var_descr: {name}, {domain_id}")
-    if domain_id != COMIN_DOMAIN_OUTSIDE_LOOP and kwargs.get("tracer", False) is True:
+    tracer = kwargs.get("tracer", False)
+    if (domain_id != COMIN_DOMAIN_OUTSIDE_LOOP and isinstance(tracer, (bool, np.bool_))
+            and tracer):
         raise _err(COMIN_ERROR_TRACER_REQUEST_NOT_FOR_ALL_DOMAINS, f"var_descr: {name}, {domain_id}")
     if domain_id == COMIN_DOMAIN_OUTSIDE_LOOP:
         ids = range(1, st._n_dom("metadata_set for all domains (id -1)") + 1)

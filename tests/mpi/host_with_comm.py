@@ -20,5 +20,6 @@ def plugin():
 with Host([PluginDescription(name="a", comm="grp", constructor=plugin)]) as h:
     h.set_global(n_dom=1, nproma=4)
     h.run_primary_constructors()
-print(f"host world={MPI.COMM_WORLD.Get_rank()} {res}", flush=True)
+sys.stdout.write(f"host world={MPI.COMM_WORLD.Get_rank()} {res}\n")
+sys.stdout.flush()
 sys.exit(0)
