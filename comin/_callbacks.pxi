@@ -1,5 +1,10 @@
 # Callback registration and entry-point dispatch (the hot path).
 
+from cpython.ref cimport PyObject, Py_DECREF
+
+cdef extern from "Python.h":
+    PyObject* PyObject_CallNoArgs(PyObject* func)
+
 cdef class _Callback:
     """One registered callback: a plugin's callable at one entry point."""
 
@@ -85,20 +90,38 @@ cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:
             st.message(f"    current ep '{_EP_NAMES[ep]}' (ep: {ep}) for library: {cb.plugin.name}", 0)
         if first and (cb.special or (lacc and cb.access)):
             _sync(st, cb, ep, lacc, False)
-        st.cur_plugin = cb.plugin
-        st.cur_ep = ep
-        st.cur_domain = domain_id
-        try:
-            cb.func()
-        except ComInFinish:
-            st.cur_plugin = None
-            raise
-        except BaseException:
-            _callback_failed(st, cb)
-        st.cur_plugin = None
+        _call(st, cb, ep, domain_id)
         if last and (cb.special or (lacc and cb.access)):
             _sync(st, cb, ep, lacc, True)
     return 0
+
+
+cdef inline int _call(_State st, _Callback cb, int ep, int domain_id) except -1:
+    """Call one callback with its plugin as current plugin.
+
+    The call goes through the C API and its result is checked by hand, so
+    the common path pays no exception-handling set-up.
+    """
+    st.cur_plugin = cb.plugin
+    st.cur_ep = ep
+    st.cur_domain = domain_id
+    cdef PyObject* r = PyObject_CallNoArgs(<PyObject*>cb.func)
+    st.cur_plugin = None
+    if r != NULL:
+        Py_DECREF(<object>r)
+        return 0
+    try:
+        _error_is_set()
+    except ComInFinish:
+        raise
+    except BaseException:
+        _callback_failed(st, cb)
+    return 0
+
+
+cdef inline int _error_is_set() except -1:
+    """Hand an exception set by a C API call over to Cython's handling."""
+    return -1
 
 
 cdef _report_unassociated(_State st, int ep, tuple cbs):

@@ -59,6 +59,7 @@ cdef class _State:
     cdef object error_handler
     cdef bint finalized
     cdef bint aborted
+    cdef bint closed                  # finalized or aborted: no more entry points
     # plugins and phases
     cdef list plugins
     cdef bint in_primary

@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, cdivision=True
-# cython: embedsignature=True
+# cython: embedsignature=True, binding=False
 """The one core of comin: every ComIn rule lives here.
 
 State, phases, callback registry and dispatch, exposed variables, requests,

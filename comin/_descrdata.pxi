@@ -18,30 +18,69 @@ class DescrData:
     read-only NumPy views in the host's (Fortran) layout with ICON's 1-based
     index values.  A field the host did not set raises ``ComInError``
     (COMIN_ERROR_FIELD_NOT_ALLOCATED); plugins cannot change the data.
+
+    Each object has a class of its own, named after its group: fields not
+    set yet are descriptors on that class that raise, fields set are plain
+    instance attributes (so reading one costs a dict lookup, which CPython
+    specialises; a ``__getattr__`` would disable that).
     """
-
-    def __init__(self, group, where):
-        object.__setattr__(self, "_group", group)
-        object.__setattr__(self, "_where", where)
-
-    def __getattr__(self, name):
-        fields = _DESCR_FIELDS.get(self._group, {})
-        if name in fields or (self._group == "domain" and name in ("cells", "edges", "verts")):
-            raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED,
-                       f"descriptive data '{self._where}.{name}' was not set by the host")
-        raise AttributeError(f"descriptive data '{self._where}' has no field '{name}'")
 
     def __setattr__(self, name, value):
         raise AttributeError(f"descriptive data is read-only ('{self._where}.{name}')")
 
+    def __delattr__(self, name):
+        raise AttributeError(f"descriptive data is read-only ('{self._where}.{name}')")
+
     def __dir__(self):
-        names = list(_DESCR_FIELDS.get(self._group, {}))
-        if self._group == "domain":
-            names += ["cells", "edges", "verts"]
-        return sorted(names)
+        return sorted(_group_fields(self._group))
 
     def __repr__(self):
         return f"<comin descriptive data '{self._where}'>"
+
+
+class _Unset:
+    """Class-level stand-in for a field the host has not set (yet)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED,
+                   f"descriptive data '{obj._where}.{self.name}' was not set by the host")
+
+    def __set__(self, obj, value):
+        raise AttributeError(f"descriptive data is read-only ('{obj._where}.{self.name}')")
+
+
+cdef list _group_fields(str group):
+    names = list(_DESCR_FIELDS[group])
+    if group == "domain":
+        names += ["cells", "edges", "verts"]
+    return names
+
+
+cdef object _new_descrdata(str group, str where):
+    """A DescrData object whose class marks every field as not set."""
+    cls = type(group, (DescrData,), {name: _Unset(name) for name in _group_fields(group)})
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", {"_group": group, "_where": where})
+    return obj
+
+
+cdef int _descr_store(object obj, dict values) except -1:
+    """Set fields: drop their stand-ins, give the object a fresh dict."""
+    cls = type(obj)
+    for name in values:
+        if isinstance(cls.__dict__.get(name), _Unset):
+            delattr(cls, name)
+    d = dict(obj.__dict__)
+    d.update(values)
+    object.__setattr__(obj, "__dict__", d)
+    return 0
 
 
 cdef object _descr_value(str where, str name, str kind, int ndim, object value):
@@ -76,7 +115,7 @@ cdef int _descr_update(object obj, str group, str where, dict fields) except -1:
                              f"(known: {', '.join(table)})")
         kind, ndim = table[name]
         converted[name] = _descr_value(where, name, kind, ndim, value)
-    obj.__dict__.update(converted)
+    _descr_store(obj, converted)
     return 0
 
 

@@ -80,7 +80,7 @@ cdef class Host:
         """
         cdef _State st = self._live()
         if st.global_data is None:
-            st.global_data = DescrData("global", "global")
+            st.global_data = _new_descrdata("global", "global")
         _descr_update(st.global_data, "global", "global", fields)
         d = st.global_data.__dict__
         if "nproma" in d:
@@ -107,8 +107,8 @@ cdef class Host:
             raise ValueError(f"domain id {jg} outside 1..n_dom={st.n_dom}")
         dom = st.domains[jg - 1]
         if dom is None:
-            dom = DescrData("domain", f"domain({jg})")
-            dom.__dict__["id"] = jg
+            dom = _new_descrdata("domain", f"domain({jg})")
+            _descr_store(dom, {"id": jg})
             st.domains[jg - 1] = dom
         _descr_update(dom, "domain", f"domain({jg})", fields)
         for group, values in (("cells", cells), ("edges", edges), ("verts", verts)):
@@ -116,8 +116,8 @@ cdef class Host:
                 continue
             sub = dom.__dict__.get(group)
             if sub is None:
-                sub = DescrData(group, f"domain({jg}).{group}")
-                dom.__dict__[group] = sub
+                sub = _new_descrdata(group, f"domain({jg}).{group}")
+                _descr_store(dom, {group: sub})
             _descr_update(sub, group, f"domain({jg}).{group}", dict(values))
 
     def set_simulation_interval(self, str exp_start, str exp_stop, str run_start, str run_stop):
@@ -249,22 +249,28 @@ cdef class Host:
         the host runs this entry point on the device.
         """
         cdef _State st = self.st
+        cdef _Callback cb
         if ep < 1 or ep > NUM_ENTRY_POINTS:
             raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
-        if st.finalized or st.aborted:
+        if st.closed:
             raise _err(COMIN_ERROR_STATUS, "the session has ended (finalized or finished)")
         if domain_id < -1 or domain_id == 0 or domain_id > st.n_dom:
             raise ValueError(f"domain id {domain_id} outside 1..{st.n_dom} (or -1 outside a domain loop)")
         if not st.primary_done:
             return
-        if st.ncb[ep] == 0:
-            if st.verbosity > 12 and st.lstdout:
-                st.message(f"    CONTEXT {_EP_NAMES[ep]}", 12)
-                st.message(f"    no calls associated with entry point '{_EP_NAMES[ep]}' (ep: {ep}).", 12)
-            return
+        cdef int n = st.ncb[ep]
+        if n == 1 and st.verbosity == 0 and not lacc:
+            # fast path: one callback, nothing to print or synchronise
+            cb = <_Callback>(<tuple>st.ep_callbacks[ep])[0]
+            if not cb.special:
+                _call(st, cb, ep, domain_id)
+                return
         if st.verbosity > 12 and st.lstdout:
             st.message(f"    CONTEXT {_EP_NAMES[ep]}", 12)
-        _dispatch(st, ep, domain_id, lacc)
+            if n == 0:
+                st.message(f"    no calls associated with entry point '{_EP_NAMES[ep]}' (ep: {ep}).", 12)
+        if n:
+            _dispatch(st, ep, domain_id, lacc)
 
     def finish(self, str routine, str text):
         """End the run from the host side (ComIn's finish, e.g. from the model's abort)."""
@@ -277,6 +283,7 @@ cdef class Host:
         if st.finalized:
             raise _err(COMIN_ERROR_SETUP_FINALIZE, "this Host was already finalized")
         st.finalized = True
+        st.closed = True
         try:
             _free_comms(st)
         finally:

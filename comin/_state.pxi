@@ -101,6 +101,7 @@ cdef class _State:
         if self.cur_ep == EP_FINISH:
             return
         self.aborted = True
+        self.closed = True
         if self.error_handler is not None:
             self.error_handler(routine, text)
         else:

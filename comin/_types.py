@@ -41,38 +41,32 @@ class simulation_interval:  # noqa: N801 - ComIn's name
     run_stop: str
 
 
-class EntryPoint:
-    """An entry point: an int (``__index__``) and a decorator.
+class EntryPoint(int):
+    """An entry point: an ``int`` (its id) that also works as a decorator.
 
     ``@comin.EP_ATM_TIMELOOP_START`` registers the decorated function for that
-    entry point and returns it unchanged (ComIn 0.3 behaviour).
+    entry point and returns it unchanged (ComIn 0.3 behaviour).  Being an
+    ``int`` subclass, it passes through every C-level int conversion at the
+    speed of a plain int.
     """
 
-    __slots__ = ("ep", "name", "_register")
-
-    def __init__(self, ep: int, name: str, register: Callable):
-        self.ep = ep
+    def __new__(cls, ep: int, name: str, register: Callable):
+        self = super().__new__(cls, ep)
         self.name = name
         self._register = register
+        return self
 
-    def __index__(self) -> int:
-        return self.ep
-
-    def __int__(self) -> int:
-        return self.ep
-
-    def __eq__(self, other) -> bool:
-        try:
-            return self.ep == other.__index__()
-        except (AttributeError, TypeError):
-            return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.ep)
+    @property
+    def ep(self) -> int:
+        """The entry point id (ComIn 0.3's attribute)."""
+        return int(self)
 
     def __repr__(self) -> str:
-        return f"<comin.{self.name} ({self.ep})>"
+        return f"<comin.{self.name} ({int(self)})>"
 
     def __call__(self, fun: Callable) -> Callable:
-        self._register(self.ep, fun)
+        self._register(int(self), fun)
         return fun
+
+    def __reduce__(self):
+        return (int, (int(self),))
