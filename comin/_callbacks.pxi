@@ -36,10 +36,11 @@ cdef int _register(_State st, int ep, object fun) except -1:
     if not callable(fun):
         raise TypeError("A callable is required")
     _check_ep(ep)
-    if not st.in_primary or st.cur_plugin is None:
+    if not st.in_primary or st.cur_pid == 0:
         raise _err(COMIN_ERROR_CALLBACK_REGISTER_OUTSIDE_PRIMARYCONSTRUCTOR)
     cdef _Callback cb = _Callback.__new__(_Callback)
-    cb.plugin = st.cur_plugin
+    cb.plugin = st._current()
+    cb.pid = cb.plugin.id
     cb.func = fun
     cb.ep = ep
     cb.access = None
@@ -102,11 +103,11 @@ cdef inline int _call(_State st, _Callback cb, int ep, int domain_id) except -1:
     The call goes through the C API and its result is checked by hand, so
     the common path pays no exception-handling set-up.
     """
-    st.cur_plugin = cb.plugin
+    st.cur_pid = cb.pid
     st.cur_ep = ep
     st.cur_domain = domain_id
     cdef PyObject* r = PyObject_CallNoArgs(<PyObject*>cb.func)
-    st.cur_plugin = None
+    st.cur_pid = 0
     if r != NULL:
         Py_DECREF(<object>r)
         return 0
@@ -137,13 +138,13 @@ cdef int _callback_failed(_State st, _Callback cb) except -1:
     import traceback
     traceback.print_exc()
     sys.stderr.flush()
-    st.cur_plugin = cb.plugin
+    st.cur_pid = cb.pid
     try:
         st.finish("python_adapter",
                   f"Uncaught exception in callback of plugin '{cb.plugin.name}' "
                   f"at entry point {_EP_NAMES[cb.ep]}")
     finally:
-        st.cur_plugin = None
+        st.cur_pid = 0
     return 0
 
 

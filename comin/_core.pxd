@@ -20,6 +20,7 @@ cdef class _Plugin:
 
 cdef class _Callback:
     cdef _Plugin plugin
+    cdef int pid                # plugin.id, for the hot path
     cdef object func
     cdef int ep
     cdef list access       # the (ep, plugin) access list, shared with the state
@@ -65,7 +66,7 @@ cdef class _State:
     cdef bint in_primary
     cdef bint primary_done
     # current state
-    cdef _Plugin cur_plugin
+    cdef int cur_pid                  # id of the current plugin, 0: none
     cdef int cur_ep
     cdef int cur_domain
     cdef str datetime
@@ -94,4 +95,5 @@ cdef class _State:
 
     cdef bint _verbose(self, int level)
     cdef _Plugin _need_plugin(self, str what)
+    cdef _Plugin _current(self)
     cdef int _n_dom(self, str why) except -1

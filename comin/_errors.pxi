@@ -78,8 +78,8 @@ cdef object _err(int code, str detail=""):
     plugin = None
     ep = None
     if st is not None:
-        if st.cur_plugin is not None:
-            plugin = st.cur_plugin.name
+        if st.cur_pid:
+            plugin = st._current().name
             if st.cur_ep > 0:
                 ep = _EP_NAMES[st.cur_ep]
     if code == COMIN_ERROR_METADATA_KEY_NOT_FOUND:

@@ -170,11 +170,11 @@ cdef class Host:
         st.in_primary = True
         try:
             for p in st.plugins:
-                st.cur_plugin = p
+                st.cur_pid = (<_Plugin>p).id
                 try:
                     run_primary_constructor(st, p)
                 finally:
-                    st.cur_plugin = None
+                    st.cur_pid = 0
         finally:
             st.in_primary = False
         _complete_callbacks(st)

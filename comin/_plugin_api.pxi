@@ -234,23 +234,26 @@ def finish(routine, text):
 cdef _print(str kind, msg, bint enabled):
     cdef _State st = _active()
     if st.lstdout and enabled:
-        name = st.cur_plugin.name if st.cur_plugin is not None else "comin"
+        name = st._current().name if st.cur_pid else "comin"
         sys.stderr.write(f" {kind}({name}): {msg}\n")
 
 
 def print_debug(msg):
     """Print ``DEBUG(<plugin>): msg`` on rank 0 if the plugin's ``log_debug`` is set."""
     cdef _State st = _active()
-    _print("DEBUG", str(msg), st.cur_plugin is not None and st.cur_plugin.log_debug)
+    cdef _Plugin p = st._current()
+    _print("DEBUG", str(msg), p is not None and p.log_debug)
 
 
 def print_info(msg):
     """Print ``INFO(<plugin>): msg`` on rank 0 unless the plugin's ``log_info`` is off."""
     cdef _State st = _active()
-    _print("INFO", str(msg), st.cur_plugin is None or st.cur_plugin.log_info)
+    cdef _Plugin p = st._current()
+    _print("INFO", str(msg), p is None or p.log_info)
 
 
 def print_warning(msg):
     """Print ``WARNING(<plugin>): msg`` on rank 0 unless ``log_warning`` is off."""
     cdef _State st = _active()
-    _print("WARNING", str(msg), st.cur_plugin is None or st.cur_plugin.log_warning)
+    cdef _Plugin p = st._current()
+    _print("WARNING", str(msg), p is None or p.log_warning)

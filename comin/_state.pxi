@@ -55,7 +55,7 @@ cdef class _State:
         self.verbosity = 0
         self.error_handler = None
         self.plugins = []
-        self.cur_plugin = None
+        self.cur_pid = 0
         self.cur_ep = 0
         self.cur_domain = COMIN_DOMAIN_UNDEFINED
         self.datetime = ""
@@ -124,10 +124,16 @@ cdef class _State:
 
     # -- helpers used by the bindings ----------------------------------------
     cdef _Plugin _need_plugin(self, str what):
-        if self.cur_plugin is None:
+        if self.cur_pid == 0:
             raise _err(COMIN_ERROR_STATUS, f"{what} must be called by a plugin "
                        "(from its primary constructor or a callback)")
-        return self.cur_plugin
+        return self._current()
+
+    cdef _Plugin _current(self):
+        """The current plugin, or None outside plugin code."""
+        if self.cur_pid == 0:
+            return None
+        return <_Plugin>self.plugins[self.cur_pid - 1]
 
     cdef int _n_dom(self, str why) except -1:
         if self.global_data is None or "n_dom" not in self.global_data.__dict__:

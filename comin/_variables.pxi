@@ -417,7 +417,7 @@ cdef VarHandle _var_get(_State st, object context, object descr, int flag):
     name, domain_id = _parse_descriptor(descr)
     if flag & ~_ALL_FLAGS:
         raise ValueError(f"unknown bits in access flag {flag} for variable ({name}, {domain_id})")
-    if not st.primary_done or st.cur_ep != EP_SECONDARY_CONSTRUCTOR or st.cur_plugin is None:
+    if not st.primary_done or st.cur_ep != EP_SECONDARY_CONSTRUCTOR or st.cur_pid == 0:
         raise _err(COMIN_ERROR_VAR_GET_OUTSIDE_SECONDARY_CONSTRUCTOR, f"var_descr: {name}, {domain_id}")
     if (flag & COMIN_FLAG_DEVICE) and not _has_device(st):
         raise _err(COMIN_ERROR_VAR_GET_NO_DEVICE, f"var_descr: {name}, {domain_id}")
@@ -437,7 +437,7 @@ cdef VarHandle _var_get(_State st, object context, object descr, int flag):
         if st.sync_halo is None:
             raise _err(COMIN_ERROR_VAR_SYNC_HALO_NOT_ASSOCIATED,
                        f"var_descr: {name}, {domain_id} (the host set no halo exchange)")
-    cdef _Plugin p = st.cur_plugin
+    cdef _Plugin p = st._current()
     cdef _Callback cb
     cdef bint special = (flag & (COMIN_FLAG_SYNC_HALO | COMIN_FLAG_DEVICE)) != 0
     for ep in eps:
