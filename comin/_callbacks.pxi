@@ -1,6 +1,6 @@
 # Callback registration and entry-point dispatch (the hot path).
 
-from cpython.ref cimport PyObject, Py_DECREF
+from cpython.ref cimport Py_DECREF
 
 cdef extern from "Python.h":
     PyObject* PyObject_CallNoArgs(PyObject* func)
@@ -68,8 +68,21 @@ cdef int _complete_callbacks(_State st) except -1:
     for ep in range(NUM_ENTRY_POINTS + 1):
         st.ep_callbacks[ep] = tuple(per_ep[ep])
         st.ncb[ep] = len(per_ep[ep])
+        _update_fast(st, ep)
     st.pending = []
     return 0
+
+
+cdef void _update_fast(_State st, int ep):
+    """Offer the fast path when an EP has one callback that needs no sync."""
+    cdef _Callback cb
+    st.fast[ep].func = NULL
+    st.fast[ep].pid = 0
+    if st.ncb[ep] == 1:
+        cb = <_Callback>(<tuple>st.ep_callbacks[ep])[0]
+        if not cb.special:
+            st.fast[ep].func = <PyObject*>cb.func
+            st.fast[ep].pid = cb.pid
 
 
 cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:
@@ -111,6 +124,11 @@ cdef inline int _call(_State st, _Callback cb, int ep, int domain_id) except -1:
     if r != NULL:
         Py_DECREF(<object>r)
         return 0
+    return _failed(st, cb)
+
+
+cdef int _failed(_State st, _Callback cb) except -1:
+    """The callback raised (the exception is set): finish, or let ComInFinish through."""
     try:
         _error_is_set()
     except ComInFinish:

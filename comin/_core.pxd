@@ -3,6 +3,14 @@
 # modules cimport these declarations; attributes are C-level and typed so
 # hot paths never go through Python attribute lookup.
 
+from cpython.ref cimport PyObject
+
+cdef struct _FastCallback:
+    # The single callback of an entry point that needs no syncs, as borrowed
+    # pointers (the callback tuples keep the objects alive).
+    PyObject* func
+    int pid
+
 cdef class _Plugin:
     cdef readonly int id
     cdef readonly str name
@@ -74,6 +82,7 @@ cdef class _State:
     cdef list pending                 # registrations during primary constructors
     cdef list ep_callbacks
     cdef int ncb[43]
+    cdef _FastCallback fast[43]       # func NULL: take the general path
     # variables
     cdef list requests
     cdef dict vars                    # (name, domain_id) -> _Var

@@ -248,29 +248,23 @@ cdef class Host:
         current plugin; a no-op before the primary constructors.  ``lacc``:
         the host runs this entry point on the device.
         """
-        cdef _State st = self.st
-        cdef _Callback cb
-        if ep < 1 or ep > NUM_ENTRY_POINTS:
-            raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
-        if st.closed:
-            raise _err(COMIN_ERROR_STATUS, "the session has ended (finalized or finished)")
-        if domain_id < -1 or domain_id == 0 or domain_id > st.n_dom:
-            raise ValueError(f"domain id {domain_id} outside 1..{st.n_dom} (or -1 outside a domain loop)")
-        if not st.primary_done:
-            return
-        cdef int n = st.ncb[ep]
-        if n == 1 and st.verbosity == 0 and not lacc:
-            # fast path: one callback, nothing to print or synchronise
-            cb = <_Callback>(<tuple>st.ep_callbacks[ep])[0]
-            if not cb.special:
-                _call(st, cb, ep, domain_id)
+        cdef PyObject* r
+        if (0 < ep <= NUM_ENTRY_POINTS and self.st.fast[ep].func != NULL and not lacc
+                and self.st.verbosity == 0
+                and (domain_id == -1 or 0 < domain_id <= self.st.n_dom)):
+            # fast path: one callback that needs no syncs, nothing to print
+            # (fast[] is filled only while the session runs the time loop)
+            self.st.cur_pid = self.st.fast[ep].pid
+            self.st.cur_ep = ep
+            self.st.cur_domain = domain_id
+            r = PyObject_CallNoArgs(self.st.fast[ep].func)
+            self.st.cur_pid = 0
+            if r != NULL:
+                Py_DECREF(<object>r)
                 return
-        if st.verbosity > 12 and st.lstdout:
-            st.message(f"    CONTEXT {_EP_NAMES[ep]}", 12)
-            if n == 0:
-                st.message(f"    no calls associated with entry point '{_EP_NAMES[ep]}' (ep: {ep}).", 12)
-        if n:
-            _dispatch(st, ep, domain_id, lacc)
+            _failed(self.st, <_Callback>(<tuple>self.st.ep_callbacks[ep])[0])
+            return
+        _call_ep(self.st, ep, domain_id, lacc)
 
     def finish(self, str routine, str text):
         """End the run from the host side (ComIn's finish, e.g. from the model's abort)."""
@@ -283,7 +277,7 @@ cdef class Host:
         if st.finalized:
             raise _err(COMIN_ERROR_SETUP_FINALIZE, "this Host was already finalized")
         st.finalized = True
-        st.closed = True
+        _close(st)
         try:
             _free_comms(st)
         finally:
@@ -301,3 +295,31 @@ cdef class Host:
         if not self.st.finalized:
             self.finalize()
         return False
+
+
+cdef int _call_ep(_State st, int ep, int domain_id, bint lacc) except -1:
+    """The general path of :meth:`Host.call_ep`: checks, messages, syncs."""
+    if ep < 1 or ep > NUM_ENTRY_POINTS:
+        raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
+    if st.closed:
+        raise _err(COMIN_ERROR_STATUS, "the session has ended (finalized or finished)")
+    if domain_id < -1 or domain_id == 0 or domain_id > st.n_dom:
+        raise ValueError(f"domain id {domain_id} outside 1..{st.n_dom} (or -1 outside a domain loop)")
+    if not st.primary_done:
+        return 0
+    cdef int n = st.ncb[ep]
+    if st.verbosity > 12 and st.lstdout:
+        st.message(f"    CONTEXT {_EP_NAMES[ep]}", 12)
+        if n == 0:
+            st.message(f"    no calls associated with entry point '{_EP_NAMES[ep]}' (ep: {ep}).", 12)
+    if n:
+        _dispatch(st, ep, domain_id, lacc)
+    return 0
+
+
+cdef void _close(_State st):
+    """No more entry points: finalized, or finished by an error."""
+    cdef int i
+    st.closed = True
+    for i in range(NUM_ENTRY_POINTS + 1):
+        st.fast[i].func = NULL

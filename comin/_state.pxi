@@ -63,6 +63,8 @@ cdef class _State:
         self.ep_callbacks = [()] * (NUM_ENTRY_POINTS + 1)
         for i in range(NUM_ENTRY_POINTS + 1):
             self.ncb[i] = 0
+            self.fast[i].func = NULL
+            self.fast[i].pid = 0
         self.requests = []
         self.vars = {}
         self.var_order = []
@@ -101,7 +103,7 @@ cdef class _State:
         if self.cur_ep == EP_FINISH:
             return
         self.aborted = True
-        self.closed = True
+        _close(self)
         if self.error_handler is not None:
             self.error_handler(routine, text)
         else:

@@ -451,6 +451,7 @@ cdef VarHandle _var_get(_State st, object context, object descr, int flag):
             for cb in st.ep_callbacks[ep]:
                 if cb.plugin is p:
                     cb.special = True
+            _update_fast(st, ep)
     return _new_handle(v, flag)
 
 
