@@ -28,8 +28,10 @@ from comin._types import EntryPoint, plugin_info, simulation_interval
 
 __version__ = "0.1.0"
 
-#: ComIn 0.3's name of the variable handle class.
+#: ComIn 0.3's names of the variable handle and entry point classes (plugins
+#: such as upstream's API-doc generator compare ``x.__class__ is comin._EntryPoint``).
 _variable = VarHandle
+_EntryPoint = EntryPoint
 
 # Constants from the one table; entry points as EntryPoint objects.
 globals().update({k: v for k, v in _table.all_constants().items()

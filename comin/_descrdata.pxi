@@ -152,33 +152,40 @@ cdef int _nproma(_State st) except -1:
 
 cdef tuple _get_indices(_State st, str grid, int jg, int i_blk, int i_startblk, int i_endblk,
                         int irl_start, int irl_end):
-    """ICON's get_indices_c/e/v: first and last jc of block ``i_blk``."""
-    sub = getattr(_domain(st, jg), grid)
-    g = st.global_data
-    min_rl = getattr(g, {"cells": "min_rlcell", "edges": "min_rledge", "verts": "min_rlvert"}[grid])
-    start_index = sub.start_index
-    end_index = sub.end_index
+    """ICON's get_indices_c/e/v: first and last jc of block ``i_blk``.
+
+    As in ICON, the domain's start/end index arrays are read only for the
+    first and last block of the range: an inner block gives ``(1, nproma)``
+    whatever ``jg`` and the refin_ctrl levels are.
+    """
     cdef int nproma = _nproma(st)
-    cdef int n = start_index.shape[0]
-    for irl in (irl_start, irl_end):
-        if irl - min_rl < 0 or irl - min_rl >= n:
-            raise ValueError(f"refin_ctrl level {irl} outside {min_rl}..{min_rl + n - 1} "
-                             f"of domain {jg} {grid}")
     cdef int i_startidx, i_endidx
     if i_blk == i_startblk:
-        i_startidx = start_index[irl_start - min_rl]
+        i_startidx = _refin_value(st, grid, jg, "start_index", irl_start)
         if grid != "verts":
             i_startidx = max(1, i_startidx)
         i_endidx = nproma
         if i_blk == i_endblk:
-            i_endidx = end_index[irl_end - min_rl]
+            i_endidx = _refin_value(st, grid, jg, "end_index", irl_end)
     elif i_blk == i_endblk:
         i_startidx = 1
-        i_endidx = end_index[irl_end - min_rl]
+        i_endidx = _refin_value(st, grid, jg, "end_index", irl_end)
     else:
         i_startidx = 1
         i_endidx = nproma
     return (i_startidx, i_endidx)
+
+
+cdef int _refin_value(_State st, str grid, int jg, str field, int irl) except? -1:
+    """``domain(jg).<grid>.<field>(irl)`` of an array indexed by refin_ctrl level."""
+    values = getattr(getattr(_domain(st, jg), grid), field)
+    min_rl = getattr(st.global_data,
+                     {"cells": "min_rlcell", "edges": "min_rledge", "verts": "min_rlvert"}[grid])
+    cdef int n = values.shape[0]
+    if irl - min_rl < 0 or irl - min_rl >= n:
+        raise ValueError(f"refin_ctrl level {irl} outside {min_rl}..{min_rl + n - 1} "
+                         f"of domain {jg} {grid}")
+    return values[irl - min_rl]
 
 
 cdef int _npromz(_State st, str grid, int jg) except? -1:

@@ -6,9 +6,12 @@ It provides what a plugin meets in ICON, at laptop scale:
 
 * ``n_dom`` domains (domain 2.. are refined children of domain 1's first
   cells), each with ``ncells`` cells blocked by ``nproma`` in ICON's
-  layout, descriptive data with ICON's names (clon/clat in radians, areas,
-  1-based global indices, refin_ctrl with start/end index and block per
-  refin_ctrl level as on a global ICON grid);
+  layout, plus edges and vertices in the numbers of a closed triangular
+  mesh (3/2 and 1/2 + 2 per cell); descriptive data with ICON's names
+  (clon/clat, elon/elat, vlon/vlat in radians, areas, 1-based global
+  indices and connectivity, refin_ctrl with start/end index and block per
+  refin_ctrl level as on a global ICON grid, every field of ComIn's
+  descriptive data set);
 * prognostic fields ``temp``, ``pres``, ``u``, ``v`` (3-D, full levels),
   ``w`` (half levels), ``pres_sfc`` (2-D) and a tracer container with
   ``qv``, ``qc`` plus every tracer plugins request; all change every step;
@@ -16,8 +19,13 @@ It provides what a plugin meets in ICON, at laptop scale:
   integration, advection, physics, output, destructor), with the current
   datetime set before each;
 * the host side of variable requests: requested variables are allocated
-  with ComIn's default metadata overlaid by the plugin's, tracers are
-  added to the container of every domain.
+  on cells, edges or vertices (``hgrid_id``) with ComIn's default metadata
+  overlaid by the plugin's, tracers are added to the container of every
+  domain, and a tracer with ``tracer_turb``/``tracer_conv`` gets ICON's
+  tendency fields ``ddt_<name>_turb``/``ddt_<name>_conv`` (filled in the
+  turbulence/convection physics step);
+* a halo exchange for ``COMIN_FLAG_SYNC_HALO`` (one process owns every
+  cell, so it has nothing to copy).
 
 The grid is a synthetic stand-in (not yet ICON's icosahedral grid); the
 index conventions and array layouts are ICON's.
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import uuid
 from dataclasses import dataclass
 from typing import Dict, List, Sequence
 
@@ -89,6 +98,8 @@ class Emulator:
         self.rng = np.random.default_rng(cfg.seed)
         self.host = Host(plugins, verbosity=cfg.verbosity, **(host_kwargs or {}))
         self.fields: Dict[int, Dict[str, np.ndarray]] = {}
+        #: tracer tendencies per domain: (tracer position, "turb"/"conv") -> array
+        self.tendencies: Dict[int, Dict[tuple, np.ndarray]] = {}
         self.tracers: List[str] = ["qv", "qc"]
         self.domains: Dict[int, dict] = {}
         self.calls = 0
@@ -129,7 +140,115 @@ class Emulator:
                 np.linspace(20000.0, 0.0, cfg.nlev + 1)[None, :, None],
                 (cfg.nproma, cfg.nlev + 1, nblks)).copy()),
         )
-        return dict(n=n, nblks=nblks, cells=cells)
+        edges, verts = self._edges_verts(jg, lon, lat, cells)
+        return dict(n=n, nblks=nblks, cells=cells, edges=edges, verts=verts,
+                    nblks_e=edges["nblks"], nblks_v=verts["nblks"])
+
+    def _edges_verts(self, jg: int, lon: np.ndarray, lat: np.ndarray, cells: dict):
+        """Edges and vertices of domain ``jg``; adds cells' connectivity and nest fields.
+
+        Synthetic topology with valid, mutually consistent 1-based indices:
+        cell ``c`` has edges ``(3c + k) mod nedges`` and vertices
+        ``(c // 2 + k) mod nverts`` (k = 0, 1, 2); edges list their cells and
+        vertices, vertices their cells, edges and neighbours (index 0 = none,
+        as at ICON's pentagon points).  Child domain cells have 4 per parent cell.
+        """
+        cfg = self.config
+        nproma, n = cfg.nproma, len(lon)
+        ne, nv = (3 * n + 1) // 2, n // 2 + 2
+        nblks_c = math.ceil(n / nproma)
+        nblks_e, nblks_v = math.ceil(ne / nproma), math.ceil(nv / nproma)
+        c_idx = np.arange(n)
+        cell_edges = (3 * c_idx[:, None] + np.arange(3)) % ne           # 0-based
+        cell_verts = (c_idx[:, None] // 2 + np.arange(3)) % nv
+
+        def members(table, count, width):
+            """Invert an (item, slot) -> target table: target -> up to ``width`` items (-1: none)."""
+            targets = table.ravel()
+            items = np.repeat(np.arange(table.shape[0]), table.shape[1])
+            order = np.argsort(targets, kind="stable")
+            targets, items = targets[order], items[order]
+            first = np.searchsorted(targets, np.arange(count))
+            rank = np.arange(len(targets)) - first[targets]
+            keep = rank < width
+            out = np.full((count, width), -1, np.int64)
+            out[targets[keep], rank[keep]] = items[keep]
+            return out, np.minimum(np.bincount(targets, minlength=count), width)
+
+        edge_cells, _ = members(cell_edges, ne, 2)
+        edge_cells[:, 1] = np.where(edge_cells[:, 1] < 0, edge_cells[:, 0], edge_cells[:, 1])
+        slot = np.argmax(cell_edges[edge_cells[:, 0]] == np.arange(ne)[:, None], axis=1)
+        slot2 = np.argmax(cell_edges[edge_cells[:, 1]] == np.arange(ne)[:, None], axis=1)
+        v_of = cell_verts[edge_cells[:, 0]]
+        edge_verts = np.stack([v_of[np.arange(ne), slot], v_of[np.arange(ne), (slot + 1) % 3],
+                               v_of[np.arange(ne), (slot + 2) % 3],
+                               cell_verts[edge_cells[:, 1], (slot2 + 2) % 3]], axis=1)
+        vert_cells, nc_v = members(cell_verts, nv, 6)
+        vert_edges, _ = members(edge_verts[:, :2], nv, 6)
+        ends = edge_verts[np.maximum(vert_edges, 0), :2]
+        vert_nbrs = np.where(vert_edges < 0, -1,
+                             np.where(ends[..., 0] == np.arange(nv)[:, None], ends[..., 1], ends[..., 0]))
+
+        xyz = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
+
+        def lonlat(points):
+            p = points / np.maximum(np.linalg.norm(points, axis=1), 1e-300)[:, None]
+            return np.arctan2(p[:, 1], p[:, 0]), np.arcsin(np.clip(p[:, 2], -1.0, 1.0))
+
+        elon, elat = lonlat(xyz[edge_cells[:, 0]] + xyz[edge_cells[:, 1]])
+        vlon, vlat = lonlat(np.where(vert_cells[..., None] >= 0, xyz[np.maximum(vert_cells, 0)], 0.0).sum(axis=1))
+
+        def conn(table, blocks):
+            """0-based targets (-1: none) -> ICON's blocked 1-based idx and blk arrays.
+
+            A missing entry is the unblocked index 0: ``(idx 0, blk 1)``, ICON's
+            ``idx_no(0)``, ``blk_no(0)`` (what :func:`idx_blk` gives).
+            """
+            none = table < 0
+            jc = np.where(none, 0, table % nproma + 1).astype(np.intc)
+            jb = np.where(none, 1, table // nproma + 1).astype(np.intc)
+            return _blocked(jc, nproma, blocks), _blocked(jb, nproma, blocks)
+
+        def zeros(count, blocks, *extra):
+            return _blocked(np.zeros((count,) + extra, np.intc), nproma, blocks)
+
+        cells["edge_idx"], cells["edge_blk"] = conn(cell_edges, nblks_c)
+        cells["vertex_idx"], cells["vertex_blk"] = conn(cell_verts, nblks_c)
+        # nests: the first ceil(n/4) cells of domain jg have 4 children each in domain jg + 1
+        children = np.minimum(4 * c_idx[:, None] + np.arange(4), n - 1)
+        has_child = (c_idx < math.ceil(n / 4)) & (jg < cfg.n_dom)
+        cells["child_id"] = _blocked(np.where(has_child, jg + 1, 0).astype(np.intc), nproma, nblks_c)
+        cells["child_idx"], cells["child_blk"] = conn(np.where(has_child[:, None], children, -1), nblks_c)
+        parent = c_idx // 4 if jg > 1 else np.full(n, -1)
+        cells["parent_glb_idx"], cells["parent_glb_blk"] = conn(parent, nblks_c)
+
+        start_e, end_e, start_be, end_be = _refin_ranges(ne, nproma, MIN_RLEDGE, MIN_RLEDGE_INT, MAX_RLEDGE)
+        edge_idx, edge_blk = conn(edge_cells, nblks_e)
+        evert_idx, evert_blk = conn(edge_verts, nblks_e)
+        edges = dict(
+            nedges=ne, nedges_global=ne, nblks=nblks_e,
+            refin_ctrl=zeros(ne, nblks_e),
+            start_index=start_e, end_index=end_e, start_block=start_be, end_block=end_be,
+            child_id=zeros(ne, nblks_e), child_idx=zeros(ne, nblks_e, 4), child_blk=zeros(ne, nblks_e, 4),
+            parent_glb_idx=zeros(ne, nblks_e), parent_glb_blk=zeros(ne, nblks_e),
+            cell_idx=edge_idx, cell_blk=edge_blk, vertex_idx=evert_idx, vertex_blk=evert_blk,
+            elon=_blocked(elon, nproma, nblks_e), elat=_blocked(elat, nproma, nblks_e),
+            glb_index=np.arange(1, ne + 1, dtype=np.intc), decomp_domain=zeros(ne, nblks_e),
+        )
+        start_v, end_v, start_bv, end_bv = _refin_ranges(nv, nproma, MIN_RLVERT, MIN_RLVERT_INT, MAX_RLVERT)
+        vcell_idx, vcell_blk = conn(vert_cells, nblks_v)
+        vedge_idx, vedge_blk = conn(vert_edges, nblks_v)
+        vnbr_idx, vnbr_blk = conn(vert_nbrs, nblks_v)
+        verts = dict(
+            nverts=nv, nverts_global=nv, nblks=nblks_v,
+            num_edges=_blocked(nc_v.astype(np.intc), nproma, nblks_v), refin_ctrl=zeros(nv, nblks_v),
+            start_index=start_v, end_index=end_v, start_block=start_bv, end_block=end_bv,
+            neighbor_idx=vnbr_idx, neighbor_blk=vnbr_blk, cell_idx=vcell_idx, cell_blk=vcell_blk,
+            edge_idx=vedge_idx, edge_blk=vedge_blk,
+            vlon=_blocked(vlon, nproma, nblks_v), vlat=_blocked(vlat, nproma, nblks_v),
+            glb_index=np.arange(1, nv + 1, dtype=np.intc), decomp_domain=zeros(nv, nblks_v),
+        )
+        return edges, verts
 
     # -- fields -----------------------------------------------------------------
     def _new3d(self, jg: int, nlev: int, dtype=np.float64) -> np.ndarray:
@@ -162,6 +281,7 @@ class Emulator:
         names = self.tracers + requested_tracers
         for jg in range(1, cfg.n_dom + 1):
             f = self.fields[jg]
+            self.tendencies[jg] = {}
             for name in ("temp", "pres", "u", "v"):
                 host.expose(name, jg, f[name], metadata=dict(default_metadata(), zaxis_id=comin.COMIN_ZAXIS_3D))
             host.expose("w", jg, f["w"], metadata=dict(default_metadata(), zaxis_id=comin.COMIN_ZAXIS_3D_HALF))
@@ -181,6 +301,12 @@ class Emulator:
                         meta.update(r.metadata)
                 host.expose(name, jg, cont[:, :, :, k:k + 1], dim_semantics=cont_sem, ncontained=k + 1,
                             metadata=meta)
+                # ICON adds tendencies of tracers transported by turbulence / convection
+                for process in ("turb", "conv"):
+                    if meta.get(f"tracer_{process}") is True:
+                        ddt = self.tendencies[jg][(k, process)] = self._new3d(jg, cfg.nlev)
+                        host.expose(f"ddt_{name}_{process}", jg, ddt,
+                                    metadata=dict(default_metadata(), zaxis_id=comin.COMIN_ZAXIS_3D))
             for r in requests:
                 if r.domain_id != jg or r.tracer or (r.name, jg) in set(host.variables):
                     continue
@@ -194,14 +320,17 @@ class Emulator:
                  comin.COMIN_VAR_DATATYPE_INT: np.intc}.get(meta["datatype"])
         if dtype is None:
             raise ValueError(f"variable ({name}, {jg}): unknown datatype {meta['datatype']}")
-        if meta["hgrid_id"] != comin.COMIN_HGRID_UNSTRUCTURED_CELL:
-            raise ValueError(f"variable ({name}, {jg}): the emulator has cell variables only "
-                             f"(hgrid_id={meta['hgrid_id']})")
+        key = {comin.COMIN_HGRID_UNSTRUCTURED_CELL: "nblks", comin.COMIN_HGRID_UNSTRUCTURED_EDGE: "nblks_e",
+               comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "nblks_v"}.get(meta["hgrid_id"])
+        if key is None:
+            raise ValueError(f"variable ({name}, {jg}): unknown hgrid_id {meta['hgrid_id']}")
+        nblks = self.domains[jg][key]
         zaxis = meta["zaxis_id"]
         if zaxis == comin.COMIN_ZAXIS_2D:
-            return np.zeros((cfg.nproma, self.domains[jg]["nblks"]), dtype=dtype, order="F")
+            return np.zeros((cfg.nproma, nblks), dtype=dtype, order="F")
         if zaxis in (comin.COMIN_ZAXIS_3D, comin.COMIN_ZAXIS_3D_HALF):
-            return self._new3d(jg, cfg.nlev + (zaxis == comin.COMIN_ZAXIS_3D_HALF), dtype)
+            nlev = cfg.nlev + (zaxis == comin.COMIN_ZAXIS_3D_HALF)
+            return np.zeros((cfg.nproma, nlev, nblks), dtype=dtype, order="F")
         raise ValueError(f"variable ({name}, {jg}): unsupported zaxis_id {zaxis}")
 
     # -- run --------------------------------------------------------------------------
@@ -225,22 +354,42 @@ class Emulator:
             g = self.domains[jg] = self._domain_grid(jg)
             host.set_domain(jg, grid_filename=f"emulator_domain{jg}", nlev=cfg.nlev,
                             n_childdom=1 if jg < cfg.n_dom else 0, nshift=0, nshift_total=0,
-                            dom_start=0.0, dom_end=cfg.dt * cfg.steps, cells=g["cells"])
+                            dom_start=0.0, dom_end=cfg.dt * cfg.steps,
+                            grid_uuid=np.frombuffer(
+                                uuid.uuid5(uuid.NAMESPACE_URL, f"comin-emulator/{jg}/{cfg.ncells}").bytes,
+                                dtype=np.int8),
+                            number_of_grid_used=np.arange(1, cfg.n_dom + 1, dtype=np.intc),
+                            cells=g["cells"], edges=g["edges"], verts=g["verts"])
             host.set_timesteplength(jg, cfg.dt / 2 ** (jg - 1))
             self._allocate_fields(jg)
         host.set_glb2loc_cell(lambda jg, glb: glb if 1 <= glb <= self.domains[jg]["n"] else -1)
+        host.set_sync_halo(self._sync_halo)
         host.set_datetime(self.times[0])
+
+    @staticmethod
+    def _sync_halo(handle, mode) -> None:
+        """Halo exchange of a variable: one process owns every cell, nothing to copy."""
 
     def call(self, name: str, jg: int = -1) -> None:
         self.calls += 1
         self.host.call_ep(getattr(comin, "EP_" + name), jg)
 
     def _physics(self, jg: int) -> None:
+        f = self.fields[jg]
         for p in PHYSICS:
             self.call(f"ATM_{p}_BEFORE", jg)
             if p == "MICROPHYSICS":
-                q = self.fields[jg]["tracers"]
+                q = f["tracers"]
                 np.maximum(q, 0.0, out=q)
+            elif p in ("TURBULENCE", "CONVECTION"):
+                # tracer tendencies [1/s]: vertical mixing towards the column mean
+                # (turbulence), a slow sink (convective scavenging)
+                process = "turb" if p == "TURBULENCE" else "conv"
+                for (k, proc), ddt in self.tendencies.get(jg, {}).items():
+                    if proc == process:
+                        q = f["tracers"][..., k]
+                        ddt[:] = ((q.mean(axis=1, keepdims=True) - q) / 3600.0 if process == "turb"
+                                  else -q / 86400.0)
             self.call(f"ATM_{p}_AFTER", jg)
 
     def _step(self, jg: int, step: int) -> None:
