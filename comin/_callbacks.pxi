@@ -2,6 +2,8 @@
 
 from cpython.ref cimport Py_DECREF
 
+from time import perf_counter_ns as _perf_counter_ns
+
 cdef extern from "Python.h":
     PyObject* PyObject_CallNoArgs(PyObject* func)
 
@@ -104,7 +106,10 @@ cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:
             st.message(f"    current ep '{_EP_NAMES[ep]}' (ep: {ep}) for library: {cb.plugin.name}", 0)
         if first and (cb.special or (lacc and cb.access)):
             _sync(st, cb, ep, lacc, False)
-        _call(st, cb, ep, domain_id)
+        if st.profile:
+            _timed_call(st, cb, ep, domain_id)
+        else:
+            _call(st, cb, ep, domain_id)
         if last and (cb.special or (lacc and cb.access)):
             _sync(st, cb, ep, lacc, True)
     return 0
@@ -125,6 +130,20 @@ cdef inline int _call(_State st, _Callback cb, int ep, int domain_id) except -1:
         Py_DECREF(<object>r)
         return 0
     return _failed(st, cb)
+
+
+cdef int _timed_call(_State st, _Callback cb, int ep, int domain_id) except -1:
+    """``_call`` and add its wall time to ``st.timings[(plugin id, ep)]``."""
+    entry = st.timings.get((cb.pid, ep))
+    if entry is None:
+        entry = st.timings[(cb.pid, ep)] = [0, 0]
+    t0 = _perf_counter_ns()
+    try:
+        _call(st, cb, ep, domain_id)
+    finally:
+        entry[0] += 1
+        entry[1] += _perf_counter_ns() - t0
+    return 0
 
 
 cdef int _failed(_State st, _Callback cb) except -1:

@@ -69,6 +69,8 @@ cdef class _State:
     cdef bint finalized
     cdef bint aborted
     cdef bint closed                  # finalized or aborted: no more entry points
+    cdef bint profile                 # time every callback (general path only)
+    cdef dict timings                 # (plugin id, ep) -> [calls, nanoseconds]
     # plugins and phases
     cdef list plugins
     cdef bint in_primary

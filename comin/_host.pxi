@@ -30,7 +30,7 @@ cdef class Host:
     cdef readonly str component
 
     def __init__(self, plugins=(), *, int verbosity=0, lstdout=True, comm=None,
-                 str component="atmo", error_handler=None):
+                 str component="atmo", error_handler=None, bint profile=False):
         global _state
         if _state is not None:
             raise ComInError(COMIN_ERROR_SETUP_COMIN_ALREADY_INITIALIZED,
@@ -41,6 +41,7 @@ cdef class Host:
         st.lstdout = bool(lstdout)
         st.verbosity = verbosity
         st.error_handler = error_handler
+        st.profile = profile
         st.host_comm = comm
         st.plugins = [_make_plugin(i + 1, d) for i, d in enumerate(descs)]
         self.st = st
@@ -234,6 +235,18 @@ cdef class Host:
         cdef _Var v
         return [(v.name, v.domain_id, f) for v, f in self.st.access.get((_as_ep(ep), plugin_id), [])]
 
+    def timings(self):
+        """Time spent in callbacks, per plugin and entry point (needs ``profile=True``).
+
+        A list of ``(plugin name, entry point name, calls, seconds)`` in
+        plugin order, then entry-point order.
+        """
+        st = self.st
+        out = []
+        for (pid, ep), (calls, ns) in sorted(st.timings.items()):
+            out.append(((<_Plugin>st.plugins[pid - 1]).name, _EP_NAMES[ep], calls, ns * 1e-9))
+        return out
+
     # -- time loop -------------------------------------------------------------------
     def set_datetime(self, str datetime):
         """Current simulation date/time (ISO 8601, <= 32 characters)."""
@@ -250,7 +263,7 @@ cdef class Host:
         """
         cdef PyObject* r
         if (0 < ep <= NUM_ENTRY_POINTS and self.st.fast[ep].func != NULL and not lacc
-                and self.st.verbosity == 0
+                and self.st.verbosity == 0 and not self.st.profile
                 and (domain_id == -1 or 0 < domain_id <= self.st.n_dom)):
             # fast path: one callback that needs no syncs, nothing to print
             # (fast[] is filled only while the session runs the time loop)

@@ -77,6 +77,8 @@ cdef class _State:
         self.sync_halo = None
         self.sync_device = None
         self.nproma = 0
+        self.profile = False
+        self.timings = {}
         self.n_dom = 0
         self.host_comm = None
         self.plugin_comms = {}
