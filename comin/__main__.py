@@ -51,19 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("plugins", nargs="+", metavar="PLUGIN",
                      help='a plugin: "script.py [args...]" in one quoted string')
     model = run.add_argument_group("model options")
-    model.add_argument("--n-dom", type=_positive(int), default=2,
-                       help="number of domains; 2.. are refined children (default: %(default)s)")
-    model.add_argument("--ncells", type=_positive(int), default=80,
-                       help="cells per domain (default: %(default)s)")
-    model.add_argument("--nproma", type=_positive(int), default=16,
+    model.add_argument("--grid", default="R2B4",
+                       help="ICON grid of domain 1, RnBk (default: %(default)s)")
+    model.add_argument("--nest", action="store_true",
+                       help="add domain 2: a limited-area grid one bisection finer")
+    model.add_argument("--nproma", type=_positive(int), default=32,
                        help="block length of ICON's (nproma, nblks) layout (default: %(default)s)")
-    model.add_argument("--nlev", type=_positive(int), default=10,
+    model.add_argument("--nlev", type=_positive(int), default=20,
                        help="number of full vertical levels (default: %(default)s)")
-    model.add_argument("--steps", type=_non_negative, default=4,
-                       help="number of time steps (default: %(default)s)")
-    model.add_argument("--dt", type=_positive(float), default=60.0,
-                       help="time step of domain 1 in seconds; domain jg uses dt/2**(jg-1) "
-                            "(default: %(default)s)")
+    model.add_argument("--steps", type=_non_negative, default=None,
+                       help="number of time steps (default: 6, or up to --end)")
+    model.add_argument("--end", default=None, help="end date and time, ISO 8601 (instead of --steps)")
+    model.add_argument("--dt", type=_positive(float), default=600.0,
+                       help="time step of domain 1 in seconds; the nest uses dt/2 (default: %(default)s)")
     model.add_argument("--start", default="2026-01-01T00:00:00",
                        help="start date and time, ISO 8601 (default: %(default)s)")
     model.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
@@ -75,21 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args) -> int:
     from comin.emulator import Config, Emulator
 
-    try:
-        import datetime as _dt
-        _dt.datetime.fromisoformat(args.start)
-    except ValueError:
-        print(f"comin run: --start {args.start!r} is not an ISO 8601 date", file=sys.stderr)
-        return 2
     for spec in args.plugins:
         first = spec.split()[0] if spec.split() else ""
         if not first.endswith(".py"):
             print(f"comin run: plugin {spec!r}: only Python plugin scripts (*.py) are supported "
                   "so far", file=sys.stderr)
             return 2
-    cfg = Config(n_dom=args.n_dom, ncells=args.ncells, nproma=args.nproma, nlev=args.nlev,
-                 steps=args.steps, dt=args.dt, start=args.start, seed=args.seed,
+    cfg = Config(grid=args.grid, nest=args.nest, nproma=args.nproma, nlev=args.nlev,
+                 steps=args.steps, end=args.end, dt=args.dt, start=args.start, seed=args.seed,
                  verbosity=args.verbosity)
+    problems = cfg.problems()
+    if problems:
+        for p in problems:
+            print(f"comin run: {p}", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     emu = Emulator(args.plugins, cfg)
     try:
@@ -97,7 +96,7 @@ def _run(args) -> int:
     except comin.ComInFinish as exc:
         print(f"comin run: the run was finished with an error: {exc.code}", file=sys.stderr)
         return 1
-    print(f"comin run: {cfg.steps} steps, {cfg.n_dom} domain(s), {len(args.plugins)} plugin(s), "
+    print(f"comin run: {emu.nsteps} steps, {cfg.n_dom} domain(s), {len(args.plugins)} plugin(s), "
           f"{emu.calls} entry point calls in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     return 0
 

@@ -284,3 +284,21 @@ def make_host():
     for host in hosts:
         if not host.finalized:
             host.finalize()
+
+
+# -- the emulator in tests ------------------------------------------------------------
+import os as _os
+import tempfile as _tempfile
+
+# generated grids go to a cache of the test session, not the user's cache
+_os.environ.setdefault("COMIN_CACHE_DIR", _os.path.join(_tempfile.gettempdir(), "comin-test-grids"))
+
+
+def emulator_config(n_dom: int = 1, ncells: int = 80, **kw):
+    """A small emulator Config: ``n_dom`` 2 adds a nest; ``ncells`` picks the
+    smallest global grid with at least that many cells (R2B0: 80, R2B1: 320, R2B2: 1280)."""
+    from comin.emulator import Config
+    grid = "R2B0" if ncells <= 80 else "R2B1" if ncells <= 320 else "R2B2"
+    kw.setdefault("nproma", 8)
+    kw.setdefault("nlev", 5)
+    return Config(grid=grid, nest=n_dom == 2, nest_radius=35.0, **kw)

@@ -8,14 +8,15 @@ import pytest
 
 import comin
 from comin.__main__ import main
-from comin.emulator import Config, Emulator, idx_blk
+from comin.emulator import Emulator, idx_blk
+from conftest import emulator_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "simple_python_plugin.py")
 
 
 def _run(plugins, **cfg):
-    emu = Emulator(plugins, Config(**cfg))
+    emu = Emulator(plugins, emulator_config(**cfg))
     emu.run()
     return emu
 
@@ -43,19 +44,28 @@ def test_ep_order_follows_icon():
     assert names[-1] == "EP_DESTRUCTOR"
     assert names[-2] == "EP_ATM_TIMELOOP_AFTER"
     assert names.count("EP_ATM_TIMELOOP_START") == 2
-    # per step and domain: integrate, advection, physics (7 pairs), nudging, in ICON's order
+    # per step: domain 1 integrates (advection, physics with its 7 pairs), then the
+    # nest takes two half steps, then domain 1's nudging and end, in ICON's order
     first = names.index("EP_ATM_TIMELOOP_START")
-    step = names[first:names.index("EP_ATM_TIMELOOP_END") + 1]
-    per_domain = ["EP_ATM_INTEGRATE_BEFORE", "EP_ATM_INTEGRATE_START", "EP_ATM_ADVECTION_BEFORE",
-                  "EP_ATM_ADVECTION_AFTER", "EP_ATM_PHYSICS_BEFORE"]
-    for p in ("SURFACE", "TURBULENCE", "MICROPHYSICS", "CONVECTION", "RADIATION", "RADHEAT", "GWDRAG"):
-        per_domain += [f"EP_ATM_{p}_BEFORE", f"EP_ATM_{p}_AFTER"]
-    per_domain += ["EP_ATM_PHYSICS_AFTER", "EP_ATM_NUDGING_BEFORE", "EP_ATM_NUDGING_AFTER",
-                   "EP_ATM_INTEGRATE_END", "EP_ATM_INTEGRATE_AFTER"]
-    assert step == (["EP_ATM_TIMELOOP_START"] + per_domain * 2
-                    + ["EP_ATM_WRITE_OUTPUT_BEFORE", "EP_ATM_WRITE_OUTPUT_AFTER", "EP_ATM_TIMELOOP_END"])
-    domains = [d for (n, d) in calls[first:first + len(step)] if n == "EP_ATM_ADVECTION_BEFORE"]
-    assert domains == [1, 2]
+    step = calls[first:names.index("EP_ATM_TIMELOOP_END") + 1]
+
+    def integrate(jg, children=()):
+        seq = ["INTEGRATE_BEFORE", "INTEGRATE_START", "ADVECTION_BEFORE", "ADVECTION_AFTER",
+               "PHYSICS_BEFORE"]
+        for p in ("SURFACE", "TURBULENCE", "MICROPHYSICS", "CONVECTION", "RADIATION", "RADHEAT", "GWDRAG"):
+            seq += [f"{p}_BEFORE", f"{p}_AFTER"]
+        seq += ["PHYSICS_AFTER"]
+        out = [(f"EP_ATM_{n}", jg) for n in seq]
+        for child in children:
+            out += child
+        out += [(f"EP_ATM_{n}", jg) for n in ("NUDGING_BEFORE", "NUDGING_AFTER", "INTEGRATE_END",
+                                                "INTEGRATE_AFTER")]
+        return out
+
+    expected = ([("EP_ATM_TIMELOOP_START", -1)] + integrate(1, [integrate(2), integrate(2)])
+                + [("EP_ATM_WRITE_OUTPUT_BEFORE", -1), ("EP_ATM_WRITE_OUTPUT_AFTER", -1),
+                   ("EP_ATM_TIMELOOP_END", -1)])
+    assert step == expected
 
 
 def test_fields_change_and_requests_are_served():
@@ -84,11 +94,14 @@ def test_fields_change_and_requests_are_served():
         def end():
             seen["temps"].append(np.asarray(seen["temp"]).copy())
 
-    _run([plugin], n_dom=2, steps=3, nproma=8, ncells=20, nlev=5)
-    assert np.asarray(seen["diag"]).shape == (8, 3, 1, 1, 1)
+    emu = _run([plugin], n_dom=2, steps=3, nproma=8, ncells=20, nlev=5)
+    nblks2 = emu.domains[2].nblks["cells"]
+    assert nblks2 == -(-emu.domains[2].grid.ncells // 8)
+    assert np.asarray(seen["diag"]).shape == (8, nblks2, 1, 1, 1)
     assert np.asarray(seen["flt"]).dtype == np.float32
-    assert np.asarray(seen["flt"]).shape == (8, 5, 3, 1, 1)
-    assert seen["tr"][0].ncontained == 2 and seen["tr"][1].ncontained == 2  # after qv, qc (0-based)
+    assert np.asarray(seen["flt"]).shape == (8, 5, nblks2, 1, 1)
+    # after the host's qv, qc, qi, qr, qs (0-based position 5)
+    assert seen["tr"][0].ncontained == 5 and seen["tr"][1].ncontained == 5
     assert seen["meta"]["tracer"] is True and seen["meta"]["tracer_turb"] is True
     assert seen["diag_meta"]["units"] == "m" and seen["diag_meta"]["zaxis_id"] == comin.COMIN_ZAXIS_2D
     t = seen["temps"]
@@ -114,11 +127,16 @@ def test_descriptive_data_is_consistent():
                 out[jg] = (covered, cells.ncells, comin.descrdata_get_cell_npromz(jg),
                            np.asarray(cells.glb_index).copy())
 
-    _run([plugin], n_dom=2, ncells=21, nproma=4)
+    emu = _run([plugin], n_dom=2, ncells=320, nproma=7)
     for jg in (1, 2):
         covered, n, npromz, glb = out[jg]
-        assert covered == list(range(1, n + 1))
-        assert npromz == 21 - 5 * 4
+        grid = emu.domains[jg].grid
+        assert n == grid.ncells
+        # the prognostic loop skips the nest's lateral boundary rows 1..grf_bdywidth_c
+        prognostic = [j + 1 for j, r in enumerate(grid.refin_c_ctrl) if not 1 <= r <= 4]
+        assert covered == prognostic
+        assert len(prognostic) > 0 and (jg == 2) == (len(prognostic) < n)
+        assert npromz == n - (-(-n // 7) - 1) * 7
         assert glb.tolist() == list(range(1, n + 1))
 
 

@@ -23,7 +23,8 @@ import pytest
 import comin
 from comin import _table
 from comin.__main__ import main
-from comin.emulator import Config, Emulator
+from comin.emulator import Emulator
+from conftest import emulator_config
 from comin.host import DEFAULT_METADATA, PluginDescription
 
 PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plugins")
@@ -53,7 +54,7 @@ def script(name, *args):
 
 
 def emulate(plugins, **cfg):
-    emu = Emulator(plugins, Config(**cfg))
+    emu = Emulator(plugins, emulator_config(**cfg))
     emu.run()
     return emu
 
@@ -82,13 +83,14 @@ def test_arguments_plugin_info_and_tracer_writes(capsys):
     sem = ast.literal_eval(next(x for x in lines if x.startswith("tracer dim_semantics:")).split(":", 1)[1].strip())
     assert isinstance(sem, tuple) and len(sem) == 5 and all(type(x) is int for x in sem)
     assert sem[:3] == (NPROMA_SEM, LEVEL_SEM, BLOCK_SEM)
-    assert "tracer ncontained: 2" in lines                   # after the host's qv and qc (0-based)
+    assert "tracer ncontained: 5" in lines                   # after the host's qv, qc, qi, qr, qs
     assert "destructor after 4 output calls" in err.splitlines()
     # the plugin wrote host memory through its handles
     f = emu.fields[1]
-    np.testing.assert_array_equal(f["diag_plus"], f["pres"] + 1.5)
-    np.testing.assert_array_equal(f["tracers"][..., 2], (f["pres"] + 1.5) * 2.0)
-    assert not np.any(emu.fields[2]["tracers"][..., 2])      # domain 2's tracer was not written
+    diag_plus = emu.domains[1].requested["diag_plus"]
+    np.testing.assert_array_equal(diag_plus, f["pres"] + 1.5)
+    np.testing.assert_array_equal(f["container"][..., 5], (f["pres"] + 1.5) * 2.0)
+    assert not np.any(emu.fields[2]["container"][..., 5])    # domain 2's tracer was not written
 
 
 def test_point_source_with_tracer_tendencies(tmp_path, capsys):
@@ -96,16 +98,16 @@ def test_point_source_with_tracer_tendencies(tmp_path, capsys):
     emu = emulate([script("nearest_cell_source.py", str(rep))], n_dom=2, steps=3, ncells=40, nproma=8)
     r = json.loads(rep.read_text())
     assert r["emissions"] == 3 and r["tendency_calls"] == 3      # domain 1 only, once per step
-    assert r["dt"] == 60.0
+    assert r["dt"] == emu.config.dt
     assert r["nonzero_tendency"] and r["column_total"] > 0
     assert "source at lon=" in capsys.readouterr().err
     # the cell is the real cell nearest to 20E 35S
-    cells = emu.domains[1]["cells"]
+    dom = emu.domains[1]
     lon, lat = np.deg2rad(20.0), np.deg2rad(-35.0)
-    d = np.arccos(np.clip(np.sin(lat) * np.sin(cells["clat"])
-                          + np.cos(lat) * np.cos(cells["clat"]) * np.cos(cells["clon"] - lon), -1, 1))
+    d = np.arccos(np.clip(np.sin(lat) * np.sin(dom.clat)
+                          + np.cos(lat) * np.cos(dom.clat) * np.cos(dom.clon - lon), -1, 1))
     nproma, nblks = d.shape
-    d[(np.arange(nblks)[None, :] * nproma + np.arange(nproma)[:, None]) >= cells["ncells"]] = np.inf
+    d[(np.arange(nblks)[None, :] * nproma + np.arange(nproma)[:, None]) >= dom.grid.ncells] = np.inf
     assert tuple(r["cell"]) == np.unravel_index(np.argmin(d), d.shape)
     # tendencies exist for the tracer that asked for them, on every domain, and only for it
     variables = set(emu.host.variables)
@@ -120,7 +122,7 @@ def test_point_source_with_tracer_tendencies(tmp_path, capsys):
 def test_descriptive_data_fields_and_helpers(tmp_path, capsys):
     rep = tmp_path / "descr.json"
     options = script("descrdata_tour.py", str(rep))
-    emulate([options], n_dom=2, steps=2, ncells=50, nproma=8, nlev=6)
+    emulate([options], n_dom=2, steps=2, ncells=50, nproma=8, nlev=6, dt=60.0)
     r = json.loads(rep.read_text())
     assert f" INFO(descrdata_tour): plugin_info(id=1, name='descrdata_tour', options={options!r}, comm='')" \
         in capsys.readouterr().err.splitlines()
@@ -154,7 +156,7 @@ def test_descriptive_data_fields_and_helpers(tmp_path, capsys):
     assert c["hhl"]["shape"] == [8, 7, nblks["cells"]]
     assert c["neighbor_idx"]["shape"] == [8, nblks["cells"], 3] and c["neighbor_idx"]["dtype"] == "int32"
     assert c["child_idx"]["shape"] == [8, nblks["cells"], 4]
-    assert c["glb_index"]["shape"] == [50]
+    assert c["glb_index"]["shape"] == [80]                         # R2B0
     assert c["start_index"]["shape"] == [_table_rl("cell")]
     e = r["edges"]
     assert e["elon"]["shape"] == [8, nblks["edges"]] and e["cell_idx"]["shape"] == [8, nblks["edges"], 2]
@@ -175,14 +177,16 @@ def test_descriptive_data_fields_and_helpers(tmp_path, capsys):
     assert r["npromz"] == [n - (nblks[grid] - 1) * 8 for n, grid in zip(sizes, ("cells", "edges", "verts"))]
     assert r["glb2loc_42"] == 42
     assert r["version"] == [0, 3, 0] and r["rank"] == 0
+    # the nest takes two half steps per step of domain 1
     assert r["physics_calls"] == [[1, "2026-01-01T00:01:00"], [2, "2026-01-01T00:01:00"],
-                                  [1, "2026-01-01T00:02:00"], [2, "2026-01-01T00:02:00"]]
+                                  [2, "2026-01-01T00:01:00"], [1, "2026-01-01T00:02:00"],
+                                  [2, "2026-01-01T00:02:00"], [2, "2026-01-01T00:02:00"]]
 
 
 def _table_rl(grid):
-    from comin import emulator
-    lo = getattr(emulator, f"MIN_RL{grid.upper()}")
-    hi = getattr(emulator, f"MAX_RL{grid.upper()}")
+    from comin import grid as gridmod
+    lo = getattr(gridmod, f"MIN_RL{grid.upper()}")
+    hi = getattr(gridmod, f"MAX_RL{grid.upper()}")
     return hi - lo + 1
 
 
@@ -253,12 +257,12 @@ def test_datatype_metadata_selects_numpy_dtype(capsys):
         " INFO(datatype_buffers): i32 is <class 'numpy.int32'>",
     ] * 2
     for tag, dtype in (("f64", np.float64), ("f32", np.float32), ("i32", np.intc)):
-        arr = emu.fields[1][f"typed_{tag}"]
+        arr = emu.domains[1].requested[f"typed_{tag}"]
         assert arr.dtype == dtype and np.all(arr == 7)
 
 
 def test_plugin_finish_on_wrong_dtype_exits_1(capsys):
-    rc, _, err = cli(capsys, script("datatype_buffers.py", "--swap"), opts=["--n-dom", "1", "--steps", "1"])
+    rc, _, err = cli(capsys, script("datatype_buffers.py", "--swap"), opts=["--grid", "R2B0", "--nlev", "4", "--steps", "1"])
     assert rc == 1
     assert "datatype_buffers: f64: float64 != int32" in err
 
@@ -271,7 +275,7 @@ def test_shapes_on_every_grid_and_vertical_axis(tmp_path):
     results = json.loads(rep.read_text())
     assert len(results) == 2 * 3 * 3
     # cells, edges and vertices have different block counts, so the checks tell them apart
-    assert len({emu.domains[1][k] for k in ("nblks", "nblks_e", "nblks_v")}) == 3
+    assert len(set(emu.domains[1].nblks.values())) == 3
     for res in results:
         jg, zaxis, hgrid = res["case"]
         assert res["nproma_ok"] and res["nblks_ok"], res
@@ -303,7 +307,7 @@ def test_variable_list_and_metadata_mapping(tmp_path):
     assert items["custom_key"] == ["int", 42] and items["custom_text"] == ["str", "free text"]
     assert items["custom_flag"] == ["bool", True] and items["custom_real"] == ["float", 0.25]
     assert r["len"] == len(items) == len(r["keys"])
-    assert r["outputs"] == [["tuple", ["probe", 1], [8, 4, 5]]] * 3
+    assert r["outputs"] == [["tuple", ["probe", 1], [8, 4, 10]]] * 3     # R2B0: 80 cells
 
 
 # -- module introspection and entry point objects ----------------------------------------
@@ -372,7 +376,7 @@ def test_entry_point_objects():
 # -- halo synchronisation and MPI -----------------------------------------------------------
 
 def test_halo_sync_around_callbacks(capsys):
-    emu = Emulator([script("halo_roundtrip.py")], Config(n_dom=2, steps=2, ncells=30, nproma=8))
+    emu = Emulator([script("halo_roundtrip.py")], emulator_config(n_dom=2, steps=2, ncells=30, nproma=8))
     synced = []
     emu._sync_halo = lambda handle, mode: synced.append((handle.descriptor, mode))
     emu.run()

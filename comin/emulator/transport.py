@@ -1,0 +1,94 @@
+"""Conservative tracer transport on ICON's triangular grid.
+
+First-order upwind finite volumes.  The volume flux through an edge (per
+metre of height) is the difference of the stream function at the edge's
+two vertices, so the discrete divergence of every cell is exactly zero: a
+uniform tracer stays uniform, and the update only moves mass between
+neighbouring cells, so the total ``sum(q * area)`` is conserved to
+round-off.  Edges on the outer boundary of a limited-area domain carry no
+flux (a closed boundary).  When the Courant number of a step exceeds 1/2
+the step is split into equal sub-steps, which keeps the scheme positive.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from comin.emulator.atmosphere import RADIUS
+from comin.grid import Grid
+
+
+def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+class UpwindTransport:
+    """Transport operator of one domain's grid (built once; fluxes change every step)."""
+
+    def __init__(self, grid: Grid):
+        c = grid.cells_of_edge.astype(np.int64) - 1           # 0-based, -1: none
+        interior = (c[:, 0] >= 0) & (c[:, 1] >= 0)
+        self.edges = np.nonzero(interior)[0]
+        self.c1, self.c2 = c[interior, 0], c[interior, 1]
+        v = grid.vertices_of_edge[interior, :2].astype(np.int64) - 1
+        cell_xyz = _xyz(grid.clon, grid.clat)
+        vert_xyz = _xyz(grid.vlon, grid.vlat)
+        mid = vert_xyz[v[:, 0]] + vert_xyz[v[:, 1]]
+        mid /= np.linalg.norm(mid, axis=1)[:, None]
+        normal = cell_xyz[self.c2] - cell_xyz[self.c1]           # from cell 1 to cell 2
+        tangent = np.cross(normal, mid)                          # flux = psi(end) - psi(start) along it
+        forward = np.einsum("ij,ij->i", vert_xyz[v[:, 1]] - vert_xyz[v[:, 0]], tangent) > 0
+        self.v_start = np.where(forward, v[:, 0], v[:, 1])
+        self.v_end = np.where(forward, v[:, 1], v[:, 0])
+        cosang = np.clip(np.einsum("ij,ij->i", vert_xyz[v[:, 0]], vert_xyz[v[:, 1]]), -1.0, 1.0)
+        self.length = RADIUS * np.arccos(cosang)                 # edge length [m]
+        self.area = np.asarray(grid.cell_area, dtype=float)      # cell area [m^2]
+        self.ncells = grid.ncells
+
+    def fluxes(self, psi_vertices: np.ndarray) -> np.ndarray:
+        """Volume flux per metre of height [m^2/s] through each interior edge, cell 1 -> cell 2."""
+        return psi_vertices[self.v_end] - psi_vertices[self.v_start]
+
+    def normal_wind(self, flux: np.ndarray) -> np.ndarray:
+        """Normal wind [m/s] of interior edges from their fluxes."""
+        return flux / self.length
+
+    def courant(self, flux: np.ndarray, dt: float) -> float:
+        """Largest fraction of a cell's content leaving it in one step."""
+        out = np.zeros(self.ncells)
+        np.add.at(out, np.where(flux > 0, self.c1, self.c2), np.abs(flux) * dt)
+        return float((out / self.area).max()) if len(flux) else 0.0
+
+    def operator(self, flux: np.ndarray, dt: float) -> sp.csr_matrix:
+        """Sparse cell-to-cell change of one upwind step: ``q += operator @ q``."""
+        up = np.where(flux > 0, self.c1, self.c2)
+        moved = flux * dt
+        rows = np.concatenate([self.c1, self.c2])
+        cols = np.concatenate([up, up])
+        vals = np.concatenate([-moved / self.area[self.c1], moved / self.area[self.c2]])
+        return sp.csr_matrix((vals, (rows, cols)), shape=(self.ncells, self.ncells))
+
+    def advect(self, q: np.ndarray, flux: np.ndarray, dt: float, level_factor: np.ndarray) -> int:
+        """Advance the blocked tracers ``q`` by ``dt`` in place; returns the sub-steps used.
+
+        ``q``: ICON's container layout (nproma, nlev, nblks, ntracers), the
+        host's own array.  It is copied once into a cell-major work array (so
+        the sparse update reads whole cell rows), updated, and copied back.
+        ``level_factor`` scales the flux per level (the wind's vertical profile).
+        """
+        nproma, nlev, nblks, ntr = q.shape
+        if q.size == 0 or len(flux) == 0:
+            return 0
+        nsub = max(1, math.ceil(2.0 * self.courant(flux, dt) * float(np.max(level_factor))))
+        work = np.ascontiguousarray(q.transpose(2, 0, 1, 3)).reshape(nblks * nproma, nlev * ntr)
+        cells = work[: self.ncells]
+        column_factor = np.repeat(np.asarray(level_factor, dtype=float), ntr)
+        op = self.operator(flux, dt / nsub)
+        for _ in range(nsub):
+            change = op @ cells
+            change *= column_factor
+            cells += change
+        q.transpose(2, 0, 1, 3)[...] = work.reshape(nblks, nproma, nlev, ntr)
+        return nsub
