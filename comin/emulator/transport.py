@@ -57,9 +57,11 @@ class UpwindTransport:
 
     def courant(self, flux: np.ndarray, dt: float) -> float:
         """Largest fraction of a cell's content leaving it in one step."""
-        out = np.zeros(self.ncells)
-        np.add.at(out, np.where(flux > 0, self.c1, self.c2), np.abs(flux) * dt)
-        return float((out / self.area).max()) if len(flux) else 0.0
+        if not len(flux):
+            return 0.0
+        out = np.bincount(np.where(flux > 0, self.c1, self.c2), weights=np.abs(flux) * dt,
+                          minlength=self.ncells)
+        return float((out / self.area).max())
 
     def operator(self, flux: np.ndarray, dt: float) -> sp.csr_matrix:
         """Sparse cell-to-cell change of one upwind step: ``q += operator @ q``."""
@@ -74,21 +76,23 @@ class UpwindTransport:
         """Advance the blocked tracers ``q`` by ``dt`` in place; returns the sub-steps used.
 
         ``q``: ICON's container layout (nproma, nlev, nblks, ntracers), the
-        host's own array.  It is copied once into a cell-major work array (so
-        the sparse update reads whole cell rows), updated, and copied back.
+        host's own array.  It is copied once into a level-major work array,
+        updated level by level with one sparse operator, and copied back.
         ``level_factor`` scales the flux per level (the wind's vertical profile).
         """
         nproma, nlev, nblks, ntr = q.shape
         if q.size == 0 or len(flux) == 0:
             return 0
         nsub = max(1, math.ceil(2.0 * self.courant(flux, dt) * float(np.max(level_factor))))
-        work = np.ascontiguousarray(q.transpose(2, 0, 1, 3)).reshape(nblks * nproma, nlev * ntr)
-        cells = work[: self.ncells]
-        column_factor = np.repeat(np.asarray(level_factor, dtype=float), ntr)
+        # level-major work array: each level's (cells, tracers) block is contiguous and
+        # small enough to stay in cache while it is updated
+        work = np.ascontiguousarray(q.transpose(1, 2, 0, 3)).reshape(nlev, nblks * nproma, ntr)
         op = self.operator(flux, dt / nsub)
-        for _ in range(nsub):
-            change = op @ cells
-            change *= column_factor
-            cells += change
-        q.transpose(2, 0, 1, 3)[...] = work.reshape(nblks, nproma, nlev, ntr)
+        for k in range(nlev):
+            cells = work[k, : self.ncells]
+            for _ in range(nsub):
+                change = op @ cells
+                change *= level_factor[k]
+                cells += change
+        q.transpose(1, 2, 0, 3)[...] = work.reshape(nlev, nblks, nproma, ntr)
         return nsub
