@@ -66,6 +66,22 @@ def test_ep_order_follows_icon():
                 + [("EP_ATM_WRITE_OUTPUT_BEFORE", -1), ("EP_ATM_WRITE_OUTPUT_AFTER", -1),
                    ("EP_ATM_TIMELOOP_END", -1)])
     assert step == expected
+    # checkpoints (restart files) come after the output of the last step only (by default)
+    assert names.count("EP_ATM_CHECKPOINT_BEFORE") == 1
+    last = len(names) - 1 - names[::-1].index("EP_ATM_TIMELOOP_START")
+    assert names[last:][-5:] == ["EP_ATM_CHECKPOINT_BEFORE", "EP_ATM_CHECKPOINT_AFTER",
+                                 "EP_ATM_TIMELOOP_END", "EP_ATM_TIMELOOP_AFTER", "EP_DESTRUCTOR"]
+
+
+def test_checkpoint_interval():
+    calls = []
+
+    def plugin():
+        comin.callback_register(comin.EP_ATM_CHECKPOINT_BEFORE,
+                                lambda: calls.append(comin.current_get_datetime()))
+
+    _run([plugin], steps=5, checkpoint_every=2, dt=60.0)
+    assert calls == ["2026-01-01T00:02:00", "2026-01-01T00:04:00", "2026-01-01T00:05:00"]
 
 
 def test_fields_change_and_requests_are_served():

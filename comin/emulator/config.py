@@ -17,7 +17,8 @@ class Config:
     ``nest_center`` (lon, lat in degrees) with ``nest_radius`` degrees; it
     takes two steps of ``dt/2`` per step of domain 1, as in ICON.  The run
     lasts ``steps`` steps of ``dt`` seconds, or until ``end`` (ISO 8601)
-    when ``steps`` is None.
+    when ``steps`` is None.  Checkpoint entry points come every
+    ``checkpoint_every`` steps and after the last step.
     """
 
     grid: str = "R2B4"
@@ -33,6 +34,7 @@ class Config:
     seed: int = 0
     verbosity: int = 0
     cache_dir: Optional[str] = None
+    checkpoint_every: Optional[int] = None
 
     @property
     def n_dom(self) -> int:
@@ -65,6 +67,8 @@ class Config:
             out.append(f"dt must be > 0 seconds, got {self.dt}")
         if self.steps is not None and self.steps < 0:
             out.append(f"steps must be >= 0, got {self.steps}")
+        if self.checkpoint_every is not None and self.checkpoint_every < 1:
+            out.append(f"checkpoint interval must be >= 1 step, got {self.checkpoint_every}")
         if self.steps is not None and self.end is not None:
             out.append("give either steps or end, not both")
         for what, text in (("start", self.start), ("end", self.end)):

@@ -374,6 +374,11 @@ class Emulator:
         self.call("ATM_INTEGRATE_END", jg)
         self.call("ATM_INTEGRATE_AFTER", jg)
 
+    def _checkpoint_due(self, step: int) -> bool:
+        """ICON writes restart files every ``checkpoint_every`` steps and at the end."""
+        every = self.config.checkpoint_every
+        return step == self.nsteps or bool(every and step % every == 0)
+
     def run(self, progress: Optional[Callable[[int], None]] = None) -> None:
         """Set up, run every plugin through the whole model run, finalize the host.
 
@@ -400,6 +405,9 @@ class Emulator:
                 self._integrate(self.domains[1])
                 self.call("ATM_WRITE_OUTPUT_BEFORE")
                 self.call("ATM_WRITE_OUTPUT_AFTER")
+                if self._checkpoint_due(step):
+                    self.call("ATM_CHECKPOINT_BEFORE")
+                    self.call("ATM_CHECKPOINT_AFTER")
                 self.call("ATM_TIMELOOP_END")
                 if progress is not None:
                     progress(step)
