@@ -1,113 +1,496 @@
-"""Command line of comin: ``comin run [options] PLUGIN...`` (also ``python -m comin``)."""
+"""Command line of comin: ``comin run [options] PLUGIN...`` (also ``python -m comin``).
+
+``comin run`` runs ComIn plugins inside the built-in emulator host
+(:mod:`comin.emulator`).  Everything the user typed is checked before the
+model is built: a typo in a plugin path or an impossible grid costs no grid
+generation, and bad input gets one line on stderr naming the problem (exit
+status 2), never a traceback.  A run that a plugin or the model finishes
+with an error exits with 1.
+
+On a terminal a progress bar shows the steps of domain 1; at the end a table
+of the time spent per plugin and entry point goes to stderr.  Under MPI only
+rank 0 prints them.
+"""
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 import time
-from typing import List, Optional
+from typing import List, Optional, Sequence, Tuple
 
 import comin
 
+#: rows of the summary table before the rest is folded into one line
+SUMMARY_ROWS = 10
+
+_RUN_DESCRIPTION = """\
+Run ComIn plugins inside the built-in emulator host: a scale model of ICON's
+atmosphere on ICON's icosahedral grid that calls every entry point in ICON's
+order, with ICON's descriptive data, variables and tracers, changing every
+time step.  What runs here runs in ICON."""
+
 _RUN_EPILOG = """\
-PLUGIN is a Python plugin script with its arguments, in one quoted string,
-exactly as ComIn's Python adapter takes its options:
+plugins:
+  PLUGIN is a Python plugin script with its arguments in one quoted string,
+  exactly as ComIn's Python adapter takes its options:
 
-  comin run "examples/simple_python_plugin.py --hello=world 'argument with spaces'"
+    comin run "examples/simple_python_plugin.py --hello=world 'argument with spaces'"
 
-Several plugins run in the order given; each sees itself as the current plugin.
-Exit status: 0 when the run and every plugin succeeded, 1 when a plugin (or
-the model) finished the run with an error, 2 for bad command-line input.
+  --namelist FILE reads the plugin list of ICON's &comin_nml instead (or as
+  well: the namelist's plugins come first, then the PLUGIN arguments):
+
+    &comin_nml
+      plugin_list(1)%name           = "simple"
+      plugin_list(1)%plugin_library = "libpython_adapter.so"
+      plugin_list(1)%options        = "examples/simple_python_plugin.py --hello=world"
+      plugin_list(1)%comm           = "simple_comm"
+    /
+
+  plugin_library = "libpython_adapter.so" means a Python plugin whose script
+  (and its arguments) is the options string, as in ICON.  Shared-library
+  plugins (C, Fortran) come with a later comin version.  Plugins run in the
+  order given; each sees itself as the current plugin.
+
+examples:
+  comin run my_plugin.py                        R2B4 grid, 6 steps of 600 s
+  comin run --grid R2B5 --nest --steps 36 "my_plugin.py --x=1"
+  comin run --nest --nest-center=-60,-15 --nest-radius 20 my_plugin.py
+  comin run --start 2026-07-01T00:00 --end 2026-07-02T00:00 --dt 900 my_plugin.py
+  comin run --namelist icon_master.namelist --write-grid grids/
+  mpiexec -n 4 comin run --no-progress my_plugin.py
+
+exit status:
+  0  the run and every plugin succeeded
+  1  a plugin (or the model) finished the run with an error
+  2  bad input: unknown option, missing or invalid plugin script, invalid
+     namelist, impossible grid, nproma, level count or dates
 """
 
 
-def _positive(kind):
-    def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-        return value
-    return parse
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``comin run: PROBLEM (see 'comin run --help')``."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
-def _non_negative(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+class BadInput(Exception):
+    """Input that cannot run; the message is the one line the user sees."""
+
+
+def _nest_center(text: str) -> Tuple[float, float]:
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        lon, lat = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected LON,LAT in degrees, e.g. 10,50 (write --nest-center=-60,-15 "
+            f"for a negative longitude), got {text!r}") from None
+    return lon, lat
+
+
+def _config_defaults() -> dict:
+    from dataclasses import fields
+
+    from comin.emulator.config import Config
+    return {f.name: f.default for f in fields(Config)}
+
+
+def build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The ``comin`` parser and its ``run`` sub-parser."""
+    d = _config_defaults()
+    parser = _Parser(
+        prog="comin", description="comin: the ICON Community Interface (ComIn 0.3) for Python.",
+        epilog="Run 'comin run --help' for the options of a run.")
+    parser.add_argument("--version", action="version",
+                        version=f"comin {comin.__version__} "
+                                f"(ComIn {'.'.join(map(str, comin.setup_get_version()))})")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    run = sub.add_parser(
+        "run", help="run plugins in the built-in emulator host (ICON's atmosphere in small)",
+        description=_RUN_DESCRIPTION, epilog=_RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("plugins", nargs="*", metavar="PLUGIN",
+                     help='a Python plugin: "script.py [args...]" in one quoted string')
+    run.add_argument("--namelist", metavar="FILE",
+                     help="read the plugins from ICON's &comin_nml namelist in FILE "
+                          "(plugin_list(i)%%name, %%plugin_library, %%primary_constructor, "
+                          "%%options, %%comm, %%log_*); they run before the PLUGIN arguments")
+
+    model = run.add_argument_group("model")
+    model.add_argument("--grid", metavar="RnBk", default=d["grid"],
+                       help="ICON grid of domain 1: the global grid with root division n and "
+                            "k bisections, 20*n*n*4**k cells (R2B4: 20480 cells, about 160 km; "
+                            "default: %(default)s)")
+    model.add_argument("--nest", action="store_true",
+                       help="add domain 2: a limited-area grid one bisection finer, with "
+                            "parent/child links to domain 1; it takes two steps of dt/2 per step")
+    model.add_argument("--nest-center", metavar="LON,LAT", type=_nest_center, default=None,
+                       help="centre of the nest in degrees (default: %s,%s; write "
+                            "--nest-center=-60,-15 for a negative longitude)"
+                            % tuple(f"{x:g}" for x in d["nest_center"]))
+    model.add_argument("--nest-radius", metavar="DEG", type=float, default=None,
+                       help="radius of the nest in degrees of arc, between 0 and 90 "
+                            f"(default: {d['nest_radius']:g})")
+    model.add_argument("--nproma", metavar="N", type=int, default=d["nproma"],
+                       help="block length of ICON's (nproma, nblks) array layout "
+                            "(default: %(default)s)")
+    model.add_argument("--nlev", metavar="N", type=int, default=d["nlev"],
+                       help="number of full vertical levels (default: %(default)s)")
+    length = model.add_mutually_exclusive_group()
+    length.add_argument("--steps", metavar="N", type=int, default=d["steps"],
+                        help="number of time steps of domain 1 (default: 6)")
+    length.add_argument("--end", metavar="DATETIME", default=d["end"],
+                        help="run until this date and time, ISO 8601 (instead of --steps; "
+                             "a whole number of steps, rounded down)")
+    model.add_argument("--dt", metavar="SECONDS", type=float, default=d["dt"],
+                       help="time step of domain 1 in seconds (default: %(default)g)")
+    model.add_argument("--start", metavar="DATETIME", default=d["start"],
+                       help="start date and time, ISO 8601 (default: %(default)s)")
+    model.add_argument("--seed", metavar="N", type=int, default=d["seed"],
+                       help="random seed of the model (default: %(default)s)")
+
+    out = run.add_argument_group("output")
+    out.add_argument("-v", "--verbosity", metavar="LEVEL", type=int, default=d["verbosity"],
+                     help="ComIn's verbosity: it prints its messages of levels below LEVEL; "
+                          "13 prints all (default: %(default)s)")
+    out.add_argument("--write-grid", metavar="DIR", default=None,
+                     help="write every domain's grid as an ICON grid NetCDF file "
+                          "(ICON's variable names) into DIR")
+    out.add_argument("--no-progress", action="store_true",
+                     help="no progress bar (there is none anyway when stderr is not a terminal)")
+    out.add_argument("--no-summary", action="store_true",
+                     help="no summary table of the time spent per plugin and entry point "
+                          "at the end (it goes to stderr)")
+    out.add_argument("--cache-dir", metavar="DIR", default=d["cache_dir"],
+                     help="where generated grids are cached (default: $COMIN_CACHE_DIR, "
+                          "else $XDG_CACHE_HOME/comin/grids or ~/.cache/comin/grids)")
+    return parser, run
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="comin", description="comin: the ICON Community Interface (ComIn 0.3) for Python.")
-    parser.add_argument("--version", action="version",
-                        version=f"comin {comin.__version__} (ComIn {'.'.join(map(str, comin.setup_get_version()))})")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = sub.add_parser(
-        "run", help="run plugins in the built-in emulator host",
-        description="Run ComIn plugins inside the built-in emulator host: a small model "
-                    "that calls every ICON entry point in ICON's order, with descriptive "
-                    "data, prognostic fields and tracers that change every time step.",
-        epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("plugins", nargs="+", metavar="PLUGIN",
-                     help='a plugin: "script.py [args...]" in one quoted string')
-    model = run.add_argument_group("model options")
-    model.add_argument("--grid", default="R2B4",
-                       help="ICON grid of domain 1, RnBk (default: %(default)s)")
-    model.add_argument("--nest", action="store_true",
-                       help="add domain 2: a limited-area grid one bisection finer")
-    model.add_argument("--nproma", type=_positive(int), default=32,
-                       help="block length of ICON's (nproma, nblks) layout (default: %(default)s)")
-    model.add_argument("--nlev", type=_positive(int), default=20,
-                       help="number of full vertical levels (default: %(default)s)")
-    model.add_argument("--steps", type=_non_negative, default=None,
-                       help="number of time steps (default: 6, or up to --end)")
-    model.add_argument("--end", default=None, help="end date and time, ISO 8601 (instead of --steps)")
-    model.add_argument("--dt", type=_positive(float), default=600.0,
-                       help="time step of domain 1 in seconds; the nest uses dt/2 (default: %(default)s)")
-    model.add_argument("--start", default="2026-01-01T00:00:00",
-                       help="start date and time, ISO 8601 (default: %(default)s)")
-    model.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    run.add_argument("-v", "--verbosity", type=int, default=0,
-                     help="ComIn verbosity level; 13 prints every message (default: %(default)s)")
-    return parser
+    """The ``comin`` argument parser (its ``run`` command included)."""
+    return build_parsers()[0]
+
+
+# -- checks before anything is built ----------------------------------------------------
+
+def _check_script(script: str, where: str = "") -> None:
+    """``script`` exists, is readable UTF-8 text and compiles; else BadInput.
+
+    ``where`` prefixes the message (the namelist entry that names the script).
+    """
+    from comin._adapter import syntax_error_line
+    if not os.path.exists(script):
+        raise BadInput(f"{where}no such plugin script: {script}")
+    if os.path.isdir(script):
+        raise BadInput(f"{where}plugin script {script} is a directory")
+    try:
+        with open(script, encoding="utf-8") as f:
+            source = f.read()
+    except OSError as exc:
+        raise BadInput(f"{where}cannot read plugin script {script}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{where}plugin script {script} is not UTF-8 text "
+                       "(is it a Python script?)") from None
+    try:
+        compile(source, script, "exec")
+    except (SyntaxError, ValueError) as exc:
+        raise BadInput(syntax_error_line(script, exc)) from None
+
+
+def _not_python(word: str) -> str:
+    return (f"{word} is not a Python plugin script (*.py): comin runs Python plugins only so "
+            "far; shared-library plugins (C, Fortran) come with a later version")
+
+
+def collect_plugins(args) -> list:
+    """The plugin list: the namelist's plugins, then the PLUGIN arguments, all checked."""
+    from comin._adapter import PluginDescription
+    from comin.namelist import NamelistError, read_plugin_list
+    plugins = []
+    if args.namelist is not None:
+        try:
+            listed = read_plugin_list(args.namelist)
+        except NamelistError as exc:
+            raise BadInput(str(exc)) from None
+        if not listed and not args.plugins:
+            raise BadInput(f"{args.namelist}: &comin_nml lists no plugins")
+        for p in listed:
+            what = f"{args.namelist}: plugin '{p.name or p.plugin_library}'"
+            if not p.is_python:
+                raise BadInput(f"{what}: plugin_library {p.plugin_library!r} is a shared library: "
+                               "comin runs Python plugins (plugin_library = "
+                               "\"libpython_adapter.so\") only so far; shared-library plugins "
+                               "come with a later version")
+            try:
+                script = shlex.split(p.options)[0]
+            except ValueError as exc:
+                raise BadInput(f"{what}: cannot split its options {p.options!r}: {exc}") from None
+            _check_script(script, what + ": ")
+            plugins.append(p)
+    for spec in args.plugins:
+        try:
+            words = shlex.split(spec)
+        except ValueError as exc:
+            raise BadInput(f"plugin {spec!r}: cannot split it into script and arguments: "
+                           f"{exc}") from None
+        if not words:
+            raise BadInput("empty plugin argument: give \"script.py [args...]\"")
+        if not words[0].endswith(".py"):
+            raise BadInput(_not_python(words[0]))
+        _check_script(words[0])
+        plugins.append(PluginDescription.python(spec))
+    if not plugins:
+        raise BadInput("no plugin given: name a plugin script (comin run my_plugin.py) "
+                       "or a namelist (--namelist FILE)")
+    return plugins
+
+
+def make_config(args):
+    """The emulator's Config from the options; BadInput naming every problem."""
+    from comin.emulator import Config
+    d = _config_defaults()
+    if not args.nest and (args.nest_center is not None or args.nest_radius is not None):
+        given = "--nest-center" if args.nest_center is not None else "--nest-radius"
+        raise BadInput(f"{given} places the nest: add --nest")
+    cfg = Config(grid=args.grid, nest=args.nest,
+                 nest_center=args.nest_center if args.nest_center is not None else d["nest_center"],
+                 nest_radius=args.nest_radius if args.nest_radius is not None else d["nest_radius"],
+                 nproma=args.nproma, nlev=args.nlev, steps=args.steps, end=args.end,
+                 dt=args.dt, start=args.start, seed=args.seed, verbosity=args.verbosity,
+                 cache_dir=args.cache_dir)
+    problems = cfg.problems()
+    if problems:
+        raise BadInput("; ".join(problems))
+    for option, path in (("--cache-dir", args.cache_dir), ("--write-grid", args.write_grid)):
+        if path is not None and os.path.exists(path) and not os.path.isdir(path):
+            raise BadInput(f"{option} {path}: exists and is not a directory")
+    return cfg
+
+
+def make_directories(args) -> None:
+    """Create the --write-grid and --cache-dir directories (after every other check)."""
+    for option, path in (("--write-grid", args.write_grid), ("--cache-dir", args.cache_dir)):
+        if path is None:
+            continue
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"{option} {path}: cannot create the directory: "
+                           f"{exc.strerror}") from None
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise BadInput(f"{option} {path}: the directory is not writable")
+
+
+# -- progress and summary ------------------------------------------------------------------
+
+def mpi_rank() -> int:
+    """This process's rank in MPI_COMM_WORLD, without initialising MPI.
+
+    mpi4py's COMM_WORLD when mpi4py is imported and MPI initialised, else the
+    rank an MPI launcher puts in the environment, else 0.
+    """
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None:
+        try:
+            if mpi.Is_initialized() and not mpi.Is_finalized():
+                return mpi.COMM_WORLD.Get_rank()
+        except Exception:  # noqa: BLE001 - a broken MPI must not break printing
+            pass
+    for var in ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK"):
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            return int(value)
+    return 0
+
+
+class _AroundBar:
+    """A text stream whose complete lines are written above a tqdm bar (plugin output)."""
+
+    def __init__(self, stream, bar):
+        self._stream, self._bar, self._pending = stream, bar, ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            lines, _, self._pending = self._pending.rpartition("\n")
+            self._bar.clear()
+            self._stream.write(lines + "\n")
+            self._stream.flush()
+            self._bar.refresh()
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def close_pending(self) -> None:
+        if self._pending:
+            self._bar.clear()
+            self._stream.write(self._pending)
+            self._stream.flush()
+            self._pending = ""
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class Progress:
+    """A tqdm bar over the steps of domain 1 on a terminal; nothing otherwise.
+
+    While the bar shows, Python-level writes to stdout/stderr (plugin
+    messages) go above it.
+    """
+
+    def __init__(self, total: int, enabled: bool):
+        self.bar = None
+        self._saved: Optional[tuple] = None
+        if not enabled:
+            return
+        from tqdm import tqdm
+        stderr = sys.stderr
+        self.bar = tqdm(total=total, desc="comin run", unit="step", file=stderr,
+                        dynamic_ncols=True, leave=True)
+        self._saved = (sys.stdout, sys.stderr)
+        sys.stderr = _AroundBar(stderr, self.bar)
+        if getattr(sys.stdout, "isatty", lambda: False)():
+            sys.stdout = _AroundBar(sys.stdout, self.bar)
+
+    def __call__(self, step: int) -> None:
+        if self.bar is not None:
+            self.bar.update(step - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is None:
+            return
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, _AroundBar):
+                stream.close_pending()
+        sys.stdout, sys.stderr = self._saved
+        self.bar.close()
+        self.bar = None
+
+
+def summary_table(timings: Sequence[tuple], total: float, plugin_names: Sequence[str],
+                  rows: int = SUMMARY_ROWS) -> List[str]:
+    """Lines of the time table: the ``rows`` costliest (plugin, entry point) pairs, the
+    rest folded into one line, then per-plugin totals, all plugins, the rest of the run.
+
+    ``timings``: :meth:`comin.host.Host.timings` entries ``(plugin, ep, calls, seconds)``;
+    ``total``: seconds of the whole run; shares are of that.  The host's line is the
+    rest: the model, grid generation or loading, comin itself and the plugins'
+    primary constructors (script top levels, which the Host does not time).
+    """
+    ranked = sorted(timings, key=lambda t: -t[3])
+    width = max([len("plugin"), len("all plugins")] + [len(n) for n in plugin_names]
+                + [len(t[0]) for t in timings])
+    rest = "model, grids, comin, plugin loading"
+    epw = max([len("entry point"), len(rest)] + [len(t[1]) for t in timings])
+    total = max(total, 1e-12)
+
+    def row(plugin, ep, calls, seconds, per_call=True):
+        c = f"{calls:,}" if calls is not None else ""
+        pc = f"{seconds / calls * 1e6:,.1f}" if per_call and calls else ""
+        return (f"  {plugin:<{width}}  {ep:<{epw}}  {c:>9}  {seconds * 1e3:>11,.3f}  "
+                f"{pc:>10}  {100.0 * seconds / total:>5.1f}%")
+
+    lines = [f"  {'plugin':<{width}}  {'entry point':<{epw}}  {'calls':>9}  {'time [ms]':>11}  "
+             f"{'us/call':>10}  {'share':>6}"]
+    for plugin, ep, calls, seconds in ranked[:rows]:
+        lines.append(row(plugin, ep, calls, seconds))
+    folded = ranked[rows:]
+    if folded:
+        lines.append(row(f"({len(folded)} more)", "", sum(t[2] for t in folded),
+                         sum(t[3] for t in folded), per_call=False))
+    lines.append("  " + "-" * (len(lines[0]) - 2))
+    in_plugins = sum(t[3] for t in timings)
+    if len(plugin_names) > 1:
+        for name in dict.fromkeys(plugin_names):
+            mine = [t for t in timings if t[0] == name]
+            lines.append(row(name, "all entry points", sum(t[2] for t in mine),
+                             sum(t[3] for t in mine), per_call=False))
+    lines.append(row("all plugins", "all entry points", sum(t[2] for t in timings), in_plugins,
+                     per_call=False))
+    lines.append(row("host", rest, None, max(total - in_plugins, 0.0)))
+    lines.append(row("total", "", None, total))
+    return lines
+
+
+# -- the run ---------------------------------------------------------------------------
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
+
+
+def _say(text: str) -> None:
+    print(f"comin run: {text}", file=sys.stderr)
 
 
 def _run(args) -> int:
-    from comin.emulator import Config, Emulator
-
-    for spec in args.plugins:
-        first = spec.split()[0] if spec.split() else ""
-        if not first.endswith(".py"):
-            print(f"comin run: plugin {spec!r}: only Python plugin scripts (*.py) are supported "
-                  "so far", file=sys.stderr)
-            return 2
-    cfg = Config(grid=args.grid, nest=args.nest, nproma=args.nproma, nlev=args.nlev,
-                 steps=args.steps, end=args.end, dt=args.dt, start=args.start, seed=args.seed,
-                 verbosity=args.verbosity)
-    problems = cfg.problems()
-    if problems:
-        for p in problems:
-            print(f"comin run: {p}", file=sys.stderr)
-        return 2
-    t0 = time.perf_counter()
-    emu = Emulator(args.plugins, cfg)
     try:
-        emu.run()
+        plugins = collect_plugins(args)
+        cfg = make_config(args)
+        make_directories(args)
+    except BadInput as exc:
+        _say(str(exc))
+        return 2
+    from comin.emulator import Emulator
+
+    emu = Emulator(plugins, cfg, host_kwargs={"profile": not args.no_summary})
+    show_progress = (not args.no_progress and mpi_rank() == 0
+                     and getattr(sys.stderr, "isatty", lambda: False)())
+    t0 = time.perf_counter()
+    progress = Progress(emu.nsteps, show_progress)
+    status = 0
+    try:
+        emu.run(progress=progress)
     except comin.ComInFinish as exc:
-        print(f"comin run: the run was finished with an error: {exc.code}", file=sys.stderr)
-        return 1
-    print(f"comin run: {emu.nsteps} steps, {cfg.n_dom} domain(s), {len(args.plugins)} plugin(s), "
-          f"{emu.calls} entry point calls in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+        status = 1
+        failure = exc
+    except KeyboardInterrupt:
+        progress.close()
+        _say("interrupted")
+        return 130
+    finally:
+        progress.close()
+    seconds = time.perf_counter() - t0
+    rank0 = mpi_rank() == 0
+    if args.write_grid is not None and rank0 and emu.domains:
+        for jg, path in enumerate(emu.write_grids(args.write_grid), start=1):
+            grid = emu.domains[jg].grid
+            _say(f"wrote the grid of domain {jg} ({grid.ncells:,} cells) to {path}")
+    if status:
+        _say(f"the run was finished with an error by {failure.routine} (its message is above)")
+        return status
+    if not args.no_summary and rank0:
+        names = [p.name for p in emu.host.plugins]
+        head = (f"{_count(emu.nsteps, 'step')} of {cfg.dt:g} s on {cfg.grid}"
+                f"{' with a nest' if cfg.nest else ''}, {_count(len(plugins), 'plugin')}, "
+                f"{_count(emu.calls, 'entry point call')} in {seconds:.2f} s")
+        lines = [f"comin run: {head}", "time per plugin and entry point, costliest first:"]
+        lines += summary_table(emu.host.timings(), seconds, names)
+        print("\n".join(lines), file=sys.stderr)
     return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "run":
-        return _run(args)
-    parser.print_help()
-    return 2
+    """``comin ...``: returns the exit status (argparse's errors and --help included)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser, run = build_parsers()
+    try:
+        if argv and argv[0] == "run":
+            # intermixed: options may come after plugins (comin run p.py --steps 3)
+            return _run(run.parse_intermixed_args(argv[1:]))
+        parser.parse_args(argv)          # --help, --version, unknown commands
+        parser.print_help(sys.stderr)
+        return 2
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
 
 
 if __name__ == "__main__":

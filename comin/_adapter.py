@@ -100,12 +100,19 @@ def run_primary_constructor(state, plugin) -> None:
         sys.stderr.write(f"Cannot read {script}: {exc.strerror}\n")
         state.finish("python_adapter::comin_main", f"Error while executing script {script} "
                      f"(plugin '{plugin.name}')")
+    try:
+        code = compile(source, script, "exec")
+    except (SyntaxError, ValueError) as exc:
+        # the script never ran: one line naming the place, not a traceback of the adapter
+        sys.stderr.write(syntax_error_line(script, exc) + "\n")
+        sys.stderr.flush()
+        state.finish("python_adapter::comin_main", f"Error while executing script {script} "
+                     f"(plugin '{plugin.name}')")
     namespace = {"__name__": "__main__", "__file__": os.path.abspath(script),
                  "__builtins__": __builtins__}
     plugin.namespace = namespace
 
     def run():
-        code = compile(source, script, "exec")
         old_argv = sys.argv
         sys.argv = words
         try:
@@ -114,6 +121,20 @@ def run_primary_constructor(state, plugin) -> None:
             sys.argv = old_argv
 
     _guarded(state, plugin, run, script)
+
+
+def syntax_error_line(script: str, exc: BaseException) -> str:
+    """``"file:line: SyntaxError: message"`` for a script that does not compile.
+
+    ``exc`` is the SyntaxError (or IndentationError, TabError) of
+    ``compile``, or its ValueError for source with null bytes.
+    """
+    if isinstance(exc, SyntaxError):
+        where = exc.filename or script
+        if exc.lineno:
+            where += f":{exc.lineno}"
+        return f"{where}: {type(exc).__name__}: {exc.msg}"
+    return f"{script}: cannot compile: {exc}"
 
 
 def _guarded(state, plugin, fun, what: str) -> None:

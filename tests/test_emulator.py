@@ -1,18 +1,9 @@
-"""The built-in emulator host and ``comin run``: plugins run through ICON's entry points."""
-import os
-import subprocess
-import sys
-
+"""The built-in emulator host: plugins run through ICON's entry points (``comin run``: test_cli.py)."""
 import numpy as np
-import pytest
 
 import comin
-from comin.__main__ import main
 from comin.emulator import Emulator, idx_blk
 from conftest import emulator_config
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXAMPLE = os.path.join(ROOT, "examples", "simple_python_plugin.py")
 
 
 def _run(plugins, **cfg):
@@ -170,48 +161,3 @@ def test_idx_blk_matches_core():
         _run([plugin], n_dom=1, steps=0, nproma=nproma, ncells=10)
         assert got == list(zip(jc.tolist(), jb.tolist()))
 
-
-def test_cli_runs_example(capsys):
-    assert main(["run", "--steps", "2", f"{EXAMPLE} --hello=world 'argument with spaces'"]) == 0
-    err = capsys.readouterr().err
-    assert "args ['--hello=world', 'argument with spaces']" in err
-    assert "simple_python_plugin: done" in err
-    assert "2 steps, 2 domain(s), 1 plugin(s)" in err
-
-
-def test_cli_failing_plugin_exits_1(tmp_path, capsys):
-    bad = tmp_path / "bad.py"
-    bad.write_text("import comin\n"
-                   "@comin.EP_ATM_TIMELOOP_START\n"
-                   "def f():\n"
-                   "    raise ZeroDivisionError('boom')\n")
-    assert main(["run", "--steps", "1", str(bad)]) == 1
-    err = capsys.readouterr().err
-    assert "ZeroDivisionError: boom" in err
-    assert "python_adapter: Uncaught exception in callback of plugin 'bad' at entry point EP_ATM_TIMELOOP_START" in err
-
-
-def test_cli_finish_exits_1(tmp_path, capsys):
-    p = tmp_path / "fin.py"
-    p.write_text("import comin\ncomin.finish('my_routine', 'giving up')\n")
-    assert main(["run", str(p)]) == 1
-    assert "my_routine: giving up" in capsys.readouterr().err
-
-
-def test_cli_bad_input_exits_2(tmp_path, capsys):
-    assert main(["run", "libfoo.so opt"]) == 2
-    assert "only Python plugin scripts" in capsys.readouterr().err
-    assert main(["run", "--start", "yesterday", EXAMPLE]) == 2
-    with pytest.raises(SystemExit) as e:
-        main(["run", "--nproma", "0", EXAMPLE])
-    assert e.value.code == 2
-    missing = tmp_path / "missing.py"
-    assert main(["run", str(missing)]) == 1
-    assert f"Cannot read {missing}" in capsys.readouterr().err
-
-
-def test_python_m_comin_help():
-    out = subprocess.run([sys.executable, "-m", "comin", "run", "--help"], capture_output=True, text=True,
-                         check=True).stdout
-    for opt in ("--n-dom", "--ncells", "--nproma", "--nlev", "--steps", "--dt", "--start", "--seed"):
-        assert opt in out
