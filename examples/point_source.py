@@ -4,9 +4,10 @@ Shows how a plugin
 
 * requests a tracer of its own on every domain (``var_request_add`` with
   domain -1, metadata ``tracer``, ``tracer_turb``, ``tracer_conv`` and
-  ``units``): the host transports it, mixes it in its turbulence scheme
-  and lifts it in its convection scheme, and exposes the tendencies those
-  two applied as ``ddt_<name>_turb`` and ``ddt_<name>_conv``;
+  ``units``): the host transports it, and its turbulence and convection
+  schemes compute the tendencies ``ddt_<name>_turb`` and ``ddt_<name>_conv``
+  which, as in ICON, the plugin applies itself (at EP_ATM_PHYSICS_BEFORE,
+  ``q += dt * (ddt_turb + ddt_conv)``, the tendencies of the last physics pass);
 * finds the grid cell of a place: a ``scipy.spatial.cKDTree`` on the unit-sphere
   coordinates of the centres (descriptive data ``clon``/``clat``) of the
   cells this process owns (``decomp_domain == 0``; only the ``ncells`` real
@@ -29,8 +30,8 @@ domain is ``M = sum over cells and levels of q * area * dz`` (``area``: the
 cell area, ``dz``: the layer thickness from the half-level heights ``hhl``).
 That is the quantity the emulator conserves: its transport is a
 non-divergent, finite-volume flow that keeps ``sum(q * area)`` of every
-level, and its turbulence and convection only move tracer within a column,
-keeping the column's sum of ``q`` (its levels are equally thick, so also
+level, and its turbulence and convection tendencies only move tracer within a
+column, keeping the column's sum of ``q`` (its levels are equally thick, so also
 ``sum(q * dz)``).  (In ICON, whose transport conserves air mass
 times mixing ratio, a tracer in kg kg-1 would be weighted with ``rho``.)
 So what was emitted is what is there, to round-off.  The sums cover this
@@ -97,13 +98,13 @@ class Domain:
         self.emitted = 0.0                  # kg, emitted by this process
         self.lifted = {"turb": 0.0, "conv": 0.0}
         self.source = self.locate(cells)
-        ctx = [comin.EP_ATM_ADVECTION_BEFORE, comin.EP_ATM_WRITE_OUTPUT_BEFORE]
+        ctx = [comin.EP_ATM_ADVECTION_BEFORE, comin.EP_ATM_PHYSICS_BEFORE,
+               comin.EP_ATM_WRITE_OUTPUT_BEFORE]
         self.q = comin.var_get(ctx, (NAME, jg), comin.COMIN_FLAG_READ | comin.COMIN_FLAG_WRITE)
         self.ddt = {
-            "turb": comin.var_get([comin.EP_ATM_TURBULENCE_AFTER], (f"ddt_{NAME}_turb", jg),
-                                  comin.COMIN_FLAG_READ),
-            "conv": comin.var_get([comin.EP_ATM_CONVECTION_AFTER], (f"ddt_{NAME}_conv", jg),
-                                  comin.COMIN_FLAG_READ),
+            process: comin.var_get([comin.EP_ATM_PHYSICS_BEFORE], (f"ddt_{NAME}_{process}", jg),
+                                   comin.COMIN_FLAG_READ)
+            for process in ("turb", "conv")
         }
 
     def locate(self, cells):
@@ -144,11 +145,14 @@ class Domain:
         q[jc, -1, jb] += opts.rate * dt / self.volume[jc, -1, jb]
         self.emitted += opts.rate * dt
 
-    def account_lift(self, process):
-        """Mass the process took out of the lowest level in this step [kg]."""
+    def apply_tendencies(self):
+        """``q += dt * (ddt_turb + ddt_conv)``; count what left the lowest level [kg]."""
         dt = comin.descrdata_get_timesteplength(self.jg)
-        ddt = self.ddt[process].to_3d[:, -1, :]
-        self.lifted[process] -= float(np.sum(ddt * self.volume[:, -1, :])) * dt
+        q = self.q.to_3d
+        for process, handle in self.ddt.items():
+            ddt = handle.to_3d
+            self.lifted[process] -= float(np.sum(ddt[:, -1, :] * self.volume[:, -1, :])) * dt
+            q += dt * ddt
 
     def report(self):
         q = self.q.to_3d
@@ -177,14 +181,9 @@ def emit():
     domains[comin.current_get_domain_id()].emit()
 
 
-@comin.EP_ATM_TURBULENCE_AFTER
-def after_turbulence():
-    domains[comin.current_get_domain_id()].account_lift("turb")
-
-
-@comin.EP_ATM_CONVECTION_AFTER
-def after_convection():
-    domains[comin.current_get_domain_id()].account_lift("conv")
+@comin.EP_ATM_PHYSICS_BEFORE
+def physics_tendencies():
+    domains[comin.current_get_domain_id()].apply_tendencies()
 
 
 @comin.EP_ATM_WRITE_OUTPUT_BEFORE

@@ -161,3 +161,37 @@ def test_idx_blk_matches_core():
         _run([plugin], n_dom=1, steps=0, nproma=nproma, ncells=10)
         assert got == list(zip(jc.tolist(), jb.tolist()))
 
+
+
+def test_tendencies_of_plugin_tracers_are_left_to_the_plugin():
+    """As in ICON: for a plugin tracer with tracer_turb/tracer_conv the host computes
+    ddt_<name>_turb/_conv but does not apply them; host tracers are updated in place."""
+    seen = {}
+
+    def plugin():
+        comin.var_request_add(("t1", -1), False)
+        comin.metadata_set(("t1", -1), tracer=True, tracer_turb=True, tracer_conv=True)
+
+        @comin.EP_SECONDARY_CONSTRUCTOR
+        def sc():
+            rw = comin.COMIN_FLAG_READ | comin.COMIN_FLAG_WRITE
+            seen["t1"] = comin.var_get([comin.EP_ATM_TIMELOOP_START], ("t1", 1), rw)
+            seen["ddt"] = [comin.var_get([comin.EP_ATM_TIMELOOP_END], (f"ddt_t1_{p}", 1),
+                                         comin.COMIN_FLAG_READ) for p in ("turb", "conv")]
+            seen["qv"] = comin.var_get([comin.EP_ATM_TIMELOOP_END], ("qv", 1), comin.COMIN_FLAG_READ)
+
+        @comin.EP_ATM_TIMELOOP_START
+        def start():
+            if "qv0" not in seen:
+                seen["qv0"] = seen["qv"].to_3d.copy()
+                seen["t1"].to_3d[:, -1, :] = 1.0          # the whole lowest level
+
+        @comin.EP_ATM_TIMELOOP_END
+        def end():
+            seen["levels"] = seen["t1"].to_3d.sum(axis=(0, 2))
+            seen["ddt_min"] = [float(d.to_3d[:, -1, :].min()) for d in seen["ddt"]]
+
+    _run([plugin], steps=2, nlev=6)
+    assert np.all(seen["levels"][:-1] == 0.0)           # nothing lifted out of the lowest level
+    assert seen["ddt_min"][0] < 0 and seen["ddt_min"][1] < 0   # although both schemes would
+    assert not np.array_equal(seen["qv"].to_3d, seen["qv0"])  # host tracers are mixed

@@ -17,7 +17,8 @@ class Config:
     ``nest_center`` (lon, lat in degrees) with ``nest_radius`` degrees; it
     takes two steps of ``dt/2`` per step of domain 1, as in ICON.  The run
     lasts ``steps`` steps of ``dt`` seconds, or until ``end`` (ISO 8601)
-    when ``steps`` is None.  Checkpoint entry points come every
+    when ``steps`` is None.  ``seed`` makes the small random perturbation
+    of the initial humidity reproducible.  Checkpoint entry points come every
     ``checkpoint_every`` steps and after the last step.
     """
 

@@ -151,6 +151,7 @@ class Emulator:
         self.tracers: List[str] = list(HOST_TRACERS)
         self.calls = 0
         self.nsteps = cfg.n_steps()
+        self.rng = np.random.default_rng(cfg.seed)
         z_ifc = np.linspace(TOP_HEIGHT, 0.0, cfg.nlev + 1)
         z_mc = 0.5 * (z_ifc[1:] + z_ifc[:-1])
         #: first level of the boundary layer (below 2.5 km; at least the lowest two levels)
@@ -201,7 +202,7 @@ class Emulator:
             kw = gridmod.domain_descrdata(grid, cfg.nproma, cfg.nlev,
                                           child_domain_id=jg + 1 if jg < n_dom else None,
                                           top_height=TOP_HEIGHT)
-            host.set_domain(jg, grid_filename=f"{grid.name}.nc", n_childdom=1 if jg < n_dom else 0,
+            host.set_domain(jg, grid_filename=grid_file_name(grid), n_childdom=1 if jg < n_dom else 0,
                             nshift=0, nshift_total=0, dom_start=0.0,
                             dom_end=cfg.dt * self.nsteps,
                             number_of_grid_used=np.arange(1, n_dom + 1, dtype=np.intc), **kw)
@@ -260,7 +261,9 @@ class Emulator:
                                                             long_name=long_name, **meta))
             cont = np.zeros((dom.nproma, dom.nlev, dom.nblks["cells"], len(self.tracers)), order="F")
             f["container"] = cont
-            cont[..., 0] = atm.specific_humidity(dom.level(dom.z_mc), dom.clat[:, None, :]) * dom.valid
+            noise = 1.0 + 0.01 * self.rng.standard_normal(dom.clat.shape)[:, None, :]   # --seed
+            cont[..., 0] = (atm.specific_humidity(dom.level(dom.z_mc), dom.clat[:, None, :])
+                            * noise * dom.valid)
             cloud = dom.level(np.exp(-((dom.z_mc - 3000.0) / 1500.0) ** 2))
             ice = dom.level(np.exp(-((dom.z_mc - 9000.0) / 2000.0) ** 2))
             rain = dom.level(np.exp(-dom.z_mc / 1500.0))
@@ -311,14 +314,22 @@ class Emulator:
             self.call(f"ATM_{p}_AFTER", jg)
 
     def _column_process(self, dom: Domain, process: str, fn: Callable) -> None:
-        """Apply a column-conserving process to the tracers; fill ICON's tendencies."""
+        """Turbulence or convection, as ICON treats tracers.
+
+        The host's own tracers (qv, qc, ...) are updated in place.  For a
+        tracer a plugin requested with ``tracer_turb``/``tracer_conv`` ICON
+        only computes the tendency ``ddt_<name>_<process>`` and leaves applying
+        it to the plugin (ComIn's point-source example adds ``dt * ddt`` at
+        EP_ATM_PHYSICS_BEFORE); other plugin tracers are not touched.
+        """
         q = dom.fields["container"]
-        wanted = [(k, ddt) for (k, proc), ddt in dom.tendencies.items() if proc == process]
-        before = {k: q[..., k].copy() for k, _ in wanted}
-        fn(q)
-        for k, ddt in wanted:
-            np.subtract(q[..., k], before[k], out=ddt)
-            ddt /= dom.dt
+        fn(q[..., : len(HOST_TRACERS)])
+        for (k, proc), ddt in dom.tendencies.items():
+            if proc == process:
+                moved = q[..., k:k + 1].copy()
+                fn(moved)
+                np.subtract(moved[..., 0], q[..., k], out=ddt)
+                ddt /= dom.dt
 
     def _mix(self, q: np.ndarray) -> None:
         """Turbulent mixing in the boundary layer (below ``PBL_HEIGHT``): exchange between
@@ -424,7 +435,15 @@ class Emulator:
         out = []
         grids = [d.grid for d in self.domains.values()] or self.build_grids()
         for jg, grid in enumerate(grids, start=1):
-            path = os.path.join(directory, f"{grid.name}.nc")
+            path = os.path.join(directory, grid_file_name(grid))
             gridmod.write_grid_netcdf(grid, path, child_domain_id=jg + 1 if jg < len(grids) else None)
             out.append(path)
         return out
+
+
+def grid_file_name(grid: gridmod.Grid) -> str:
+    """A shell-friendly file name for a grid: ``R2B4.nc``, ``R2B5-nest_10_50_12.nc``."""
+    safe = "".join(c if c.isalnum() or c in "-." else "_" for c in grid.name).strip("_")
+    while "__" in safe:
+        safe = safe.replace("__", "_")
+    return f"{safe}.nc"
