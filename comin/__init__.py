@@ -28,6 +28,12 @@ from comin._types import EntryPoint, plugin_info, simulation_interval
 
 __version__ = "0.1.0"
 
+
+def get_include() -> str:
+    """Directory of comin's C headers (as ``numpy.get_include()``/``mpi4py.get_include()``)."""
+    import os
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
+
 #: ComIn 0.3's names of the variable handle and entry point classes (plugins
 #: such as upstream's API-doc generator compare ``x.__class__ is comin._EntryPoint``).
 _variable = VarHandle

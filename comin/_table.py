@@ -124,6 +124,17 @@ ENUMS = {
     ),
 }
 
+#: C typedef of each enum group (ComIn 0.3's comin.h names); groups not listed
+#: here are plain constants (domain ids: ``static const int``; lengths: macros).
+C_ENUM_TYPES = {
+    "flag": "t_comin_var_access_flag",
+    "zaxis": "t_comin_zaxis",
+    "hgrid": "t_comin_hgrid_id",
+    "dim_semantics": "t_comin_dim_semantics",
+    "datatype": "t_comin_var_datatype",
+    "metadata_typeid": "t_comin_metadata_typeid",
+}
+
 #: Error codes in ComIn 0.3 order (code = position).  Each row:
 #: (name, message, code in ComIn 0.2 or None when the code is new in 0.3).
 #: Messages keep upstream's wording, with its typos fixed ("Filed",
