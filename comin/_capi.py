@@ -1,0 +1,156 @@
+"""The C API of ComIn 0.3 (``comin.h``) as data.
+
+Each line below is one function of the C ABI that ``libcomin`` exports.
+``comin/_codegen.py`` turns this list into the prototypes of ``comin.h``,
+the table of function pointers that ``libcomin`` forwards through
+(``comin_api_table.h``), the trampolines of ``libcomin.c`` and the Cython
+declarations the core fills the table with, so the four can never disagree.
+Descriptive-data getters are generated from ``_table.DESCRDATA`` in the same
+way (``comin_descrdata_get_global_<field>``, ``..._get_domain_<field>``,
+``..._get_domain_cells_<field>`` ...).
+"""
+from __future__ import annotations
+
+import re
+from typing import List, NamedTuple, Tuple
+
+#: ComIn 0.3's plugin-side C API (upstream include/comin.h), one prototype a line.
+#: ``comin_setup_get_version`` is a static inline in the header, not listed here.
+_PROTOTYPES = """
+t_comin_entry_point comin_current_get_ep(void)
+int comin_current_get_domain_id(void)
+int comin_current_get_plugin_id(void)
+void comin_current_get_plugin_name(char const** val, int* len)
+void comin_current_get_plugin_options(char const** val, int* len)
+void comin_current_get_plugin_comm(char const** val, int* len)
+void comin_current_get_datetime(char const** val, int* len)
+int comin_parallel_get_plugin_mpi_comm(void)
+int comin_parallel_get_host_mpi_comm(void)
+int comin_parallel_get_host_mpi_rank(void)
+void comin_plugin_finish(const char* routine, const char* text)
+void comin_print_debug(const char* msg)
+void comin_print_info(const char* msg)
+void comin_print_warning(const char* msg)
+void comin_error_get_message(t_comin_error_code errcode, char* category, char* message)
+void comin_error_check(t_comin_error_code errcode, const char* scope)
+void comin_error_set_errors_return(bool errors_return)
+t_comin_error_code comin_error_get(void)
+void comin_error_reset(void)
+void comin_var_request_add(t_comin_var_descriptor var_descriptor, bool lmodexclusive)
+t_comin_var_handle* comin_var_get(int context_len, t_comin_entry_point* context, t_comin_var_descriptor var_descriptor, int flag)
+void* comin_var_get_ptr(t_comin_var_handle* handle)
+double* comin_var_get_ptr_double(t_comin_var_handle* handle)
+float* comin_var_get_ptr_float(t_comin_var_handle* handle)
+int* comin_var_get_ptr_int(t_comin_var_handle* handle)
+void* comin_var_get_device_ptr(t_comin_var_handle* handle)
+double* comin_var_get_device_ptr_double(t_comin_var_handle* handle)
+float* comin_var_get_device_ptr_float(t_comin_var_handle* handle)
+int* comin_var_get_device_ptr_int(t_comin_var_handle* handle)
+void comin_var_get_shape(t_comin_var_handle* handle, int* shape)
+void comin_var_get_dim_semantics(t_comin_var_handle* handle, int* dim_semantics)
+void comin_var_get_ncontained(t_comin_var_handle* handle, int* ncontained)
+void comin_var_get_descriptor(t_comin_var_handle* handle, t_comin_var_descriptor* descriptor)
+t_comin_var_descr_list_iterator* comin_var_get_descr_list_head(void)
+t_comin_var_descr_list_iterator* comin_var_get_descr_list_next(t_comin_var_descr_list_iterator* it)
+void comin_var_get_descr_list_var_desc(t_comin_var_descr_list_iterator* it, t_comin_var_descriptor* descriptor)
+void comin_var_descr_list_iterator_delete(t_comin_var_descr_list_iterator** it)
+void comin_callback_register(t_comin_entry_point ep, t_comin_callback_function fct)
+void comin_callback_get_ep_name(t_comin_entry_point ep, char* out)
+t_comin_metadata_typeid comin_metadata_get_typeid(t_comin_var_descriptor var_descriptor, const char* key)
+void comin_metadata_set_integer(t_comin_var_descriptor var_descriptor, const char* key, int val)
+void comin_metadata_set_logical(t_comin_var_descriptor var_descriptor, const char* key, bool val)
+void comin_metadata_set_real(t_comin_var_descriptor var_descriptor, const char* key, double val)
+void comin_metadata_set_character(t_comin_var_descriptor var_descriptor, const char* key, const char* val)
+void comin_metadata_get_integer(t_comin_var_descriptor var_descriptor, const char* key, int* val)
+void comin_metadata_get_logical(t_comin_var_descriptor var_descriptor, const char* key, bool* val)
+void comin_metadata_get_real(t_comin_var_descriptor var_descriptor, const char* key, double* val)
+void comin_metadata_get_character(t_comin_var_descriptor var_descriptor, const char* key, char const** val, int* len)
+t_comin_metadata_iterator* comin_metadata_get_iterator_begin(t_comin_var_descriptor var_descriptor)
+t_comin_metadata_iterator* comin_metadata_get_iterator_end(t_comin_var_descriptor var_descriptor)
+const char* comin_metadata_iterator_get_key(t_comin_metadata_iterator* it)
+bool comin_metadata_iterator_compare(t_comin_metadata_iterator* it1, t_comin_metadata_iterator* it2)
+void comin_metadata_iterator_next(t_comin_metadata_iterator* it)
+void comin_metadata_iterator_delete(t_comin_metadata_iterator* it)
+double comin_descrdata_get_timesteplength(int jg)
+int comin_descrdata_get_index(int j)
+int comin_descrdata_get_block(int j)
+void comin_descrdata_get_cell_indices(int jg, int i_blk, int i_startblk, int i_endblk, int* i_startidx, int* i_endidx, int irl_start, int irl_end)
+void comin_descrdata_get_edge_indices(int jg, int i_blk, int i_startblk, int i_endblk, int* i_startidx, int* i_endidx, int irl_start, int irl_end)
+void comin_descrdata_get_vert_indices(int jg, int i_blk, int i_startblk, int i_endblk, int* i_startidx, int* i_endidx, int irl_start, int irl_end)
+int comin_descrdata_get_cell_npromz(int jg)
+int comin_descrdata_get_edge_npromz(int jg)
+int comin_descrdata_get_vert_npromz(int jg)
+int comin_descrdata_index_lookup_glb2loc_cell(int jg, int global_idx)
+void comin_descrdata_get_simulation_interval_exp_start(char const** val, int* len)
+void comin_descrdata_get_simulation_interval_exp_stop(char const** val, int* len)
+void comin_descrdata_get_simulation_interval_run_start(char const** val, int* len)
+void comin_descrdata_get_simulation_interval_run_stop(char const** val, int* len)
+void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lacc)
+"""
+
+_C_TYPES = {"int": "int", "float": "double", "bool": "bool", "str": "char"}
+_ARRAY_C_TYPES = {"int32": "int", "float64": "double", "int8": "signed char"}
+
+
+class Param(NamedTuple):
+    ctype: str
+    name: str
+
+
+class Function(NamedTuple):
+    ret: str
+    name: str
+    params: Tuple[Param, ...]
+
+    @property
+    def c_params(self) -> str:
+        return ", ".join(f"{p.ctype} {p.name}" for p in self.params) or "void"
+
+    @property
+    def c_args(self) -> str:
+        return ", ".join(p.name for p in self.params)
+
+
+_PROTO_RE = re.compile(r"^(?P<ret>.+?)\s*\b(?P<name>comin_\w+)\((?P<params>.*)\)$")
+
+
+def _parse(line: str) -> Function:
+    m = _PROTO_RE.match(line.strip())
+    if m is None:
+        raise ValueError(f"not a prototype: {line!r}")
+    params = []
+    text = m.group("params").strip()
+    if text and text != "void":
+        for part in text.split(","):
+            ctype, name = part.strip().rsplit(None, 1)
+            while name.startswith("*"):
+                ctype, name = ctype + "*", name[1:]
+            params.append(Param(ctype, name))
+    return Function(m.group("ret").strip(), m.group("name"), tuple(params))
+
+
+def _descrdata_functions(descrdata) -> List[Function]:
+    """The generated getters: scalars return their value, arrays/strings a pointer and sizes."""
+    out = []
+    for group, rows in descrdata.items():
+        prefix = "comin_descrdata_get_global_" if group == "global" else (
+            "comin_descrdata_get_domain_" if group == "domain" else f"comin_descrdata_get_domain_{group}_")
+        jg = () if group == "global" else (Param("int", "jg"),)
+        for field, kind, ndim in rows:
+            name = prefix + field
+            if kind == "str":
+                out.append(Function("void", name, jg + (Param("char const**", "val"), Param("int*", "len"))))
+            elif ndim == 0:
+                out.append(Function(_C_TYPES[kind], name, jg))
+            else:
+                ctype = _ARRAY_C_TYPES[kind]
+                out.append(Function("void", name, jg + (Param(f"{ctype}**", "ptr"), Param("int*", "arr_size"))))
+    return out
+
+
+def functions(table=None) -> List[Function]:
+    """Every function of the C ABI, in a fixed order (the table's layout)."""
+    if table is None:
+        from comin import _table as table
+    base = [_parse(line) for line in _PROTOTYPES.strip().splitlines()]
+    return base + _descrdata_functions(table.DESCRDATA)
