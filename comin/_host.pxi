@@ -301,6 +301,12 @@ cdef class Host:
     def finalized(self):
         return bool(self.st.finalized)
 
+    def __dealloc__(self):
+        # a Host dropped without finalize() must not block the next one (error 13)
+        global _state
+        if _state is not None and _state is self.st:
+            _state = None
+
     def __enter__(self):
         return self
 

@@ -41,3 +41,12 @@ def test_timings_per_plugin_and_entry_point():
 
 def test_no_timings_without_profile():
     assert _run(False) == []
+
+
+def test_dropped_host_does_not_block_the_next():
+    import gc
+    h = Host([])
+    del h
+    gc.collect()
+    with Host([]) as h2:          # no COMIN_ERROR_SETUP_COMIN_ALREADY_INITIALIZED
+        assert not h2.finalized
