@@ -50,3 +50,22 @@ def test_dropped_host_does_not_block_the_next():
     gc.collect()
     with Host([]) as h2:          # no COMIN_ERROR_SETUP_COMIN_ALREADY_INITIALIZED
         assert not h2.finalized
+
+
+def test_requested_array_follows_the_metadata():
+    import numpy as np
+    import pytest
+    from comin.host import requested_array
+    nblks = {"cells": 5, "edges": 7, "verts": 3}
+    a = requested_array("x", 1, {}, 8, 4, nblks)                        # defaults: 3-D double cells
+    assert a.shape == (8, 4, 5) and a.dtype == np.float64 and a.flags.f_contiguous and not a.any()
+    b = requested_array("x", 1, {"zaxis_id": comin.COMIN_ZAXIS_3D_HALF, "hgrid_id": 2,
+                                 "datatype": comin.COMIN_VAR_DATATYPE_FLOAT}, 8, 4, nblks)
+    assert b.shape == (8, 5, 7) and b.dtype == np.float32
+    c = requested_array("x", 1, {"zaxis_id": comin.COMIN_ZAXIS_2D, "hgrid_id": 3,
+                                 "datatype": comin.COMIN_VAR_DATATYPE_INT}, 8, 4, nblks)
+    assert c.shape == (8, 3) and c.dtype == np.intc
+    for bad, msg in (({"datatype": 9}, "unknown datatype 9"), ({"hgrid_id": 0}, "unknown hgrid_id 0"),
+                     ({"zaxis_id": comin.COMIN_ZAXIS_NONE}, "unsupported zaxis_id 0")):
+        with pytest.raises(ValueError, match=r"variable \(x, 1\): " + msg):
+            requested_array("x", 1, bad, 8, 4, nblks)

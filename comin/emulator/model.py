@@ -32,7 +32,7 @@ from comin import grid as gridmod
 from comin.emulator import atmosphere as atm
 from comin.emulator.config import Config
 from comin.emulator.transport import UpwindTransport
-from comin.host import Host, default_metadata
+from comin.host import Host, default_metadata, requested_array
 
 #: physics processes of one physics pass, in ICON's order
 PHYSICS = ("SURFACE", "TURBULENCE", "MICROPHYSICS", "CONVECTION", "RADIATION", "RADHEAT", "GWDRAG")
@@ -61,8 +61,6 @@ HOST_VARIABLES = {
     "omega_z": (dict(zaxis_id=_S.COMIN_ZAXIS_3D, hgrid_id=_S.COMIN_HGRID_UNSTRUCTURED_VERTEX),
                 "s-1", "relative vorticity at vertices"),
 }
-_DTYPES = {comin.COMIN_VAR_DATATYPE_DOUBLE: np.float64, comin.COMIN_VAR_DATATYPE_FLOAT: np.float32,
-           comin.COMIN_VAR_DATATYPE_INT: np.intc}
 
 
 class Domain:
@@ -230,21 +228,6 @@ class Emulator:
                 f[name] = dom.empty(where, nlev + (meta["zaxis_id"] == comin.COMIN_ZAXIS_3D_HALF))
         dom.update_dynamics()
 
-    def _request_array(self, dom: Domain, name: str, meta: dict) -> np.ndarray:
-        dtype = _DTYPES.get(meta["datatype"])
-        if dtype is None:
-            raise ValueError(f"variable ({name}, {dom.jg}): unknown datatype {meta['datatype']}")
-        where = {comin.COMIN_HGRID_UNSTRUCTURED_CELL: "cells", comin.COMIN_HGRID_UNSTRUCTURED_EDGE: "edges",
-                 comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "verts"}.get(meta["hgrid_id"])
-        if where is None:
-            raise ValueError(f"variable ({name}, {dom.jg}): unknown hgrid_id {meta['hgrid_id']}")
-        zaxis = meta["zaxis_id"]
-        if zaxis == comin.COMIN_ZAXIS_2D:
-            return dom.empty(where, dtype=dtype)
-        if zaxis in (comin.COMIN_ZAXIS_3D, comin.COMIN_ZAXIS_3D_HALF):
-            return dom.empty(where, dom.nlev + (zaxis == comin.COMIN_ZAXIS_3D_HALF), dtype)
-        raise ValueError(f"variable ({name}, {dom.jg}): unsupported zaxis_id {zaxis}")
-
     def _expose(self) -> None:
         """Expose the host's variables, the tracers, and everything plugins requested."""
         host = self.host
@@ -292,7 +275,7 @@ class Emulator:
                 if r.domain_id != jg or r.tracer or (r.name, jg) in exposed:
                     continue
                 meta = dict(default_metadata(), **r.metadata)
-                arr = self._request_array(dom, r.name, meta)
+                arr = requested_array(r.name, jg, meta, dom.nproma, dom.nlev, dom.nblks)
                 dom.requested[r.name] = arr
                 host.expose(r.name, jg, arr, metadata=meta)
 
