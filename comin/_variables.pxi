@@ -399,12 +399,15 @@ cdef int _request_metadata_set(_State st, object descr, dict kwargs) except -1:
                 break
         else:
             raise _err(COMIN_ERROR_VAR_DESCRIPTOR_NOT_FOUND, f"var_descr: {name}, {jg}")
-    # convert everything first, so a bad value leaves no half-set metadata
-    for key, value in kwargs.items():
-        _metadata_value(name, domain_id, key, value)
+    # check everything first (values and types on every domain), so an error
+    # leaves no half-set metadata; then store
+    converted = {key: _metadata_value(name, domain_id, key, value) for key, value in kwargs.items()}
     for r in items:
-        for key, value in kwargs.items():
-            _metadata_store(r.metadata, name, r.domain_id, key, value)
+        trial = dict(r.metadata)
+        for key, value in converted.items():
+            _metadata_store(trial, name, r.domain_id, key, value)
+    for r in items:
+        r.metadata.update(converted)
     return 0
 
 

@@ -1,0 +1,17 @@
+"""Testing tools shipped with comin (as ``numpy.testing``, ``zarr.testing``).
+
+* :mod:`comin.testing.model`: an executable specification of ComIn's rules,
+  independent of comin's core;
+* :mod:`comin.testing.scenarios`: hypothesis strategies for scenarios of
+  ComIn use and the drivers that run them through the model and through
+  comin's APIs.
+
+A host-model developer or plugin author uses them in their own pytest suite::
+
+    from hypothesis import given
+    from comin.testing.scenarios import scenarios, run_model, run_python
+
+    @given(scenarios())
+    def test_my_build_behaves_like_comin(scn):
+        assert run_python(scn) == run_model(scn)
+"""

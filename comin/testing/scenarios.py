@@ -1,0 +1,231 @@
+"""Scenarios of ComIn use, their hypothesis strategies, and the Python driver.
+
+A scenario is a plugin list whose plugins perform given operations in the
+primary constructor, the secondary constructor and a time-loop entry point,
+plus the variables the host exposes.  :func:`run_model` runs it through the
+executable specification (:mod:`comin.testing.model`), :func:`run_python`
+through comin's Python API; the conformance suite demands equal outcomes.
+Drivers for the C and Fortran APIs produce the same outcome lists.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Tuple
+
+import numpy as np
+from hypothesis import strategies as st
+
+from comin import _table
+from comin.testing.model import Model, ok
+
+C = _table.all_constants()
+NAMES = ("a", "b", "tr")                       # few names: collisions are the point
+KEYS = ("units", "zaxis_id", "tracer", "restart", "scale")
+FLAGS = (C["COMIN_FLAG_READ"], C["COMIN_FLAG_WRITE"], C["COMIN_FLAG_READ"] | C["COMIN_FLAG_WRITE"],
+         C["COMIN_FLAG_READ"] | C["COMIN_FLAG_SYNC_HALO"], C["COMIN_FLAG_WRITE"] | C["COMIN_FLAG_SYNC_HALO"],
+         C["COMIN_FLAG_READ"] | C["COMIN_FLAG_DEVICE"], C["COMIN_FLAG_NONE"])
+LOOP_EP = C["EP_ATM_TIMELOOP_START"]
+PHASES = ("primary", "secondary", "timeloop")
+
+Op = Tuple[str, tuple]
+
+
+@dataclass
+class PluginScript:
+    ops: Dict[str, List[Op]] = field(default_factory=lambda: {p: [] for p in PHASES})
+
+
+@dataclass
+class Exposure:
+    name: str
+    jg: int
+    metadata: Dict[str, object]
+    container: bool = False
+    irregular: bool = False
+
+
+@dataclass
+class Scenario:
+    n_dom: int
+    plugins: List[PluginScript]
+    exposures: List[Exposure]
+    halo: bool = True
+
+    def script(self) -> str:
+        """The scenario as readable text (what hypothesis prints for a failure)."""
+        lines = [f"n_dom={self.n_dom} halo={'set' if self.halo else 'missing'}"]
+        for pid, p in enumerate(self.plugins, start=1):
+            for phase in PHASES:
+                for name, args in p.ops[phase]:
+                    lines.append(f"plugin {pid} {phase}: comin.{name}{args!r}")
+        for e in self.exposures:
+            kind = "container" if e.container else "irregular" if e.irregular else "field"
+            lines.append(f"host: expose {kind} ({e.name}, {e.jg}) metadata={e.metadata}")
+        return "\n".join(lines)
+
+
+# -- strategies ----------------------------------------------------------------------
+
+values = st.one_of(st.booleans(), st.integers(-5, 5), st.floats(-1.0, 1.0, allow_nan=False),
+                   st.sampled_from(["K", "m s-1", ""]))
+valid_eps = st.integers(1, 42)
+eps = st.one_of(valid_eps, valid_eps, valid_eps, st.sampled_from([0, 43, -1, 666]))
+
+
+def _ops(n_dom: int):
+    """Groups of operations weighted so that every rule is reached: mostly valid ids
+    and names that exist, sometimes not; requests followed by their metadata."""
+    domain = st.one_of(st.just(-1), st.integers(1, n_dom), st.integers(1, n_dom), st.just(n_dom + 1))
+    name = st.sampled_from(NAMES)
+    one = lambda op, args: args.map(lambda a: [(op, a)])  # noqa: E731
+    request_args = st.tuples(name, domain, st.sampled_from([False, False, True]))
+    request = one("var_request_add", request_args)
+    meta = one("metadata_set", st.tuples(name, domain, st.sampled_from(KEYS), values))
+    tracer = one("metadata_set", st.tuples(name, domain, st.just("tracer"), st.just(True)))
+    # a request and metadata for it, sometimes set twice with another type
+    request_meta = st.tuples(request_args, st.sampled_from(KEYS), values, values).map(
+        lambda t: [("var_request_add", t[0]), ("metadata_set", (t[0][0], t[0][1], t[1], t[2])),
+                   ("metadata_set", (t[0][0], t[0][1], t[1], t[3]))])
+    register = one("callback_register", st.tuples(eps))
+    ep_name = one("callback_get_ep_name", st.tuples(eps))
+    context = st.one_of(st.lists(valid_eps, min_size=1, max_size=3), st.lists(eps, min_size=1, max_size=3))
+    get = one("var_get", st.tuples(context.map(tuple), name, st.integers(1, n_dom), st.sampled_from(FLAGS)))
+    mget = one("metadata_get", st.tuples(name, st.integers(1, n_dom), st.sampled_from(KEYS + ("datatype",))))
+    return {
+        "primary": st.one_of(request, request_meta, request_meta, meta, tracer, register, ep_name, get, mget),
+        "secondary": st.one_of(get, get, get, mget, mget, request, meta, register, ep_name),
+        "timeloop": st.one_of(get, mget, request, meta, register, ep_name),
+    }
+
+
+@st.composite
+def scenarios(draw, max_plugins: int = 3, max_ops: int = 8):
+    """Random scenarios: 1..3 domains, 1..max_plugins plugins, exposed variables."""
+    n_dom = draw(st.integers(1, 3))
+    ops = _ops(n_dom)
+    plugins = []
+    for _ in range(draw(st.integers(1, max_plugins))):
+        p = PluginScript()
+        for phase in PHASES:
+            p.ops[phase] = [op for group in draw(st.lists(ops[phase], max_size=max_ops)) for op in group]
+        plugins.append(p)
+    exposures = []
+    seen = set()
+    for _ in range(draw(st.integers(0, 2 * len(NAMES) * n_dom))):
+        name, jg = draw(st.sampled_from(NAMES)), draw(st.integers(1, n_dom))
+        if (name, jg) in seen:
+            continue
+        seen.add((name, jg))
+        meta = draw(st.dictionaries(st.sampled_from(KEYS), values, max_size=3))
+        kind = draw(st.sampled_from(["field", "field", "field", "container", "irregular"]))
+        exposures.append(Exposure(name, jg, meta, kind == "container", kind == "irregular"))
+    return Scenario(n_dom, plugins, exposures, draw(st.sampled_from([True, True, False])))
+
+
+# -- drivers -------------------------------------------------------------------------------
+
+Outcome = Tuple[int, str, str, tuple, tuple]      # (plugin id, phase, op, args, result)
+
+
+def run_model(scn: Scenario):
+    """Outcomes, callback calls and access lists by the executable specification."""
+    m = Model(scn.n_dom, len(scn.plugins), has_device=False, halo=scn.halo)
+    out: List[Outcome] = []
+    for pid, p in enumerate(scn.plugins, start=1):
+        # every plugin first registers its two driver callbacks
+        m.callback_register(pid, C["EP_SECONDARY_CONSTRUCTOR"])
+        m.callback_register(pid, LOOP_EP)
+        for name, args in p.ops["primary"]:
+            out.append((pid, "primary", name, args, _call(m, pid, name, args)))
+    m.complete_primary()
+    for e in scn.exposures:
+        m.expose(e.name, e.jg, dict(e.metadata, datatype=C["COMIN_VAR_DATATYPE_DOUBLE"]),
+                 e.container, e.irregular)
+    for phase in ("secondary", "timeloop"):
+        if phase == "timeloop":
+            m.end_secondary()
+        for pid, p in enumerate(scn.plugins, start=1):
+            for name, args in p.ops[phase]:
+                out.append((pid, phase, name, args, _call(m, pid, name, args)))
+    access = {(ep, pid): m.access_list(ep, pid) for ep in range(1, 43) for pid in range(1, len(scn.plugins) + 1)}
+    return out, {k: v for k, v in access.items() if v}
+
+
+def _call(m: Model, pid: int, name: str, args: tuple):
+    if name == "callback_get_ep_name":
+        return m.callback_get_ep_name(*args)
+    if name == "var_get":
+        ctx, var, jg, flag = args
+        return m.var_get(pid, list(ctx), var, jg, flag)
+    return getattr(m, name)(pid, *args)
+
+
+def run_python(scn: Scenario):
+    """The same scenario through comin's Python plugin API and Python host API."""
+    import comin
+    from comin.host import Host, PluginDescription
+
+    out: List[Outcome] = []
+
+    def perform(pid, phase, ops):
+        for name, args in ops:
+            out.append((pid, phase, name, args, _python_op(comin, name, args)))
+
+    def make(pid, p):
+        def constructor():
+            comin.callback_register(C["EP_SECONDARY_CONSTRUCTOR"], lambda: perform(pid, "secondary", p.ops["secondary"]))
+            comin.callback_register(LOOP_EP, lambda: perform(pid, "timeloop", p.ops["timeloop"]))
+            perform(pid, "primary", p.ops["primary"])
+        return PluginDescription(name=f"p{pid}", constructor=constructor)
+
+    plugins = [make(pid, p) for pid, p in enumerate(scn.plugins, start=1)]
+    with Host(plugins) as host:
+        host.set_global(n_dom=scn.n_dom, nproma=4, has_device=False)
+        if scn.halo:
+            host.set_sync_halo(lambda handle, mode: None)
+        host.run_primary_constructors()
+        und = C["COMIN_DIM_SEMANTICS_UNDEF"]
+        for e in scn.exposures:
+            if e.container:
+                arr = np.zeros((4, 2, 3, 2), order="F")
+                host.expose(e.name, e.jg, arr, lcontainer=True, ncontained=2, metadata=e.metadata,
+                            dim_semantics=(C["COMIN_DIM_SEMANTICS_NPROMA"], C["COMIN_DIM_SEMANTICS_LEVEL"],
+                                           C["COMIN_DIM_SEMANTICS_BLOCK"], C["COMIN_DIM_SEMANTICS_CONTAINER"]))
+            else:
+                arr = np.zeros((4, 2, 3), order="F")
+                sem = (C["COMIN_DIM_SEMANTICS_NPROMA"], und if e.irregular else C["COMIN_DIM_SEMANTICS_LEVEL"],
+                       C["COMIN_DIM_SEMANTICS_BLOCK"])
+                host.expose(e.name, e.jg, arr, metadata=e.metadata, dim_semantics=sem)
+        host.call_ep(C["EP_SECONDARY_CONSTRUCTOR"])
+        host.call_ep(LOOP_EP, 1)
+        access = {}
+        for ep in range(1, 43):
+            for pid in range(1, len(scn.plugins) + 1):
+                acc = host.access_list(ep, pid)
+                if acc:
+                    access[(ep, pid)] = acc
+    return out, access
+
+
+def _python_op(comin, name: str, args: tuple):
+    try:
+        if name == "var_request_add":
+            var, jg, excl = args
+            return ok(comin.var_request_add((var, jg), excl))
+        if name == "metadata_set":
+            var, jg, key, value = args
+            return ok(comin.metadata_set((var, jg), **{key: value}))
+        if name == "callback_register":
+            return ok(comin.callback_register(args[0], lambda: None))
+        if name == "callback_get_ep_name":
+            return ok(comin.callback_get_ep_name(args[0]))
+        if name == "var_get":
+            ctx, var, jg, flag = args
+            h = comin.var_get(list(ctx), (var, jg), flag)
+            return ok((h.descriptor[0], h.descriptor[1], h.flag))
+        if name == "metadata_get":
+            var, jg, key = args
+            return ok(comin.metadata_get((var, jg), key))
+    except comin.ComInError as exc:
+        return ("error", exc.code)
+    raise ValueError(f"unknown operation {name}")
