@@ -21,3 +21,8 @@ settings.register_profile("ci", max_examples=150, deadline=None,
 settings.register_profile("thorough", max_examples=3000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--mpi", action="store_true", default=False,
+                     help="also run the parallel conformance tests under mpiexec on 1, 2 and 4 ranks")
