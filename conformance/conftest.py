@@ -10,11 +10,8 @@ Hypothesis profiles: ``ci`` (default, bounded) and ``thorough``
 (``pytest conformance --hypothesis-profile=thorough``).
 """
 import os
-import sys
 
 from hypothesis import HealthCheck, settings
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 settings.register_profile("ci", max_examples=150, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

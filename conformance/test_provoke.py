@@ -9,7 +9,7 @@ import pytest
 import comin
 from comin.host import Host, PluginDescription
 
-import coverage
+import _codes as coverage
 
 C = comin
 

@@ -3,7 +3,7 @@ from hypothesis import given
 
 from comin.testing.scenarios import run_model, run_python, scenarios
 
-import coverage
+import _codes as coverage
 
 
 @given(scenarios())

@@ -1,5 +1,5 @@
 """Runs last: the error-code coverage table, and a failure for any code not provoked."""
-import coverage
+import _codes as coverage
 
 
 def test_every_code_that_can_arise_was_provoked(capsys):

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 import comin
 from comin.host import Host
 
-from conftest import (GLOBAL, NLEV, NPROMA, RL, SIM_INTERVAL, SIZES, TIMESTEPS, domain_fields,
+from _support import (GLOBAL, NLEV, NPROMA, RL, SIM_INTERVAL, SIZES, TIMESTEPS, domain_fields,
                       grid_fields, grid_spans, nblocks, ref_block, ref_index, refin_arrays)
 
 GRIDS = ("cells", "edges", "verts")

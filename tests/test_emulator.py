@@ -3,7 +3,7 @@ import numpy as np
 
 import comin
 from comin.emulator import Emulator, idx_blk
-from conftest import emulator_config
+from _support import emulator_config
 
 
 def _run(plugins, **cfg):

@@ -8,7 +8,7 @@ from comin.emulator import Config, Emulator, atmosphere as atm
 from comin.emulator.model import Domain
 from comin.emulator.transport import UpwindTransport
 
-from conftest import emulator_config
+from _support import emulator_config
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 
 from comin.__main__ import main
 from comin.emulator import Emulator
-from conftest import emulator_config
+from _support import emulator_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")

@@ -5,7 +5,7 @@ import pytest
 import comin
 from comin.host import Host, PluginDescription
 
-from conftest import catch, code_of, field2d, field3d, write_script
+from _support import catch, code_of, field2d, field3d, write_script
 
 EP_START = comin.EP_ATM_TIMELOOP_START
 EP_END = comin.EP_ATM_TIMELOOP_END

@@ -24,7 +24,7 @@ import comin
 from comin import _table
 from comin.__main__ import main
 from comin.emulator import Emulator
-from conftest import emulator_config
+from _support import emulator_config
 from comin.host import DEFAULT_METADATA, PluginDescription
 
 PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plugins")

@@ -4,7 +4,7 @@ import pytest
 
 import comin
 
-from conftest import NLEV, NPROMA, field2d, field3d
+from _support import NLEV, NPROMA, field2d, field3d
 
 EP_START = comin.EP_ATM_TIMELOOP_START
 R, W = comin.COMIN_FLAG_READ, comin.COMIN_FLAG_WRITE

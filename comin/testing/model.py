@@ -169,6 +169,17 @@ class Model:
     def end_secondary(self) -> None:
         self.phase = "timeloop"
 
+    def halo_check(self, pid: int, ep: int, rw: int):
+        """The halo exchange around a plugin's callbacks at ``ep``: before them for
+        variables read with SYNC_HALO, after them for those written; only 2-D and
+        3-D full-level variables (zaxis_id 1 or 2, 3-D when unset) can be exchanged."""
+        for (name, jg), flag in self.access.get((ep, pid), {}).items():
+            if flag & SYNC_HALO and flag & rw:
+                zaxis = self.exposed[(name, jg)].metadata.get("zaxis_id", C["COMIN_ZAXIS_3D"])
+                if zaxis not in (C["COMIN_ZAXIS_2D"], C["COMIN_ZAXIS_3D"]):
+                    return error("COMIN_ERROR_VAR_SYNC_HALO_NOT_SUPPORTED_ZAXIS")
+        return None
+
     def callback_order(self, ep: int) -> List[int]:
         """Plugin ids whose callbacks run at ``ep``: plugin order, then registration order."""
         return [pid for pid, e in sorted(self.callbacks, key=lambda c: c[0]) if e == ep]

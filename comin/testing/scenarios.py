@@ -141,12 +141,19 @@ def run_model(scn: Scenario):
     for e in scn.exposures:
         m.expose(e.name, e.jg, dict(e.metadata, datatype=C["COMIN_VAR_DATATYPE_DOUBLE"]),
                  e.container, e.irregular)
-    for phase in ("secondary", "timeloop"):
-        if phase == "timeloop":
-            m.end_secondary()
-        for pid, p in enumerate(scn.plugins, start=1):
-            for name, args in p.ops[phase]:
-                out.append((pid, phase, name, args, _call(m, pid, name, args)))
+    for pid, p in enumerate(scn.plugins, start=1):
+        for name, args in p.ops["secondary"]:
+            out.append((pid, "secondary", name, args, _call(m, pid, name, args)))
+    m.end_secondary()
+    for pid, p in enumerate(scn.plugins, start=1):
+        failed = m.halo_check(pid, LOOP_EP, C["COMIN_FLAG_READ"])
+        if failed is None:
+            for name, args in p.ops["timeloop"]:
+                out.append((pid, "timeloop", name, args, _call(m, pid, name, args)))
+            failed = m.halo_check(pid, LOOP_EP, C["COMIN_FLAG_WRITE"])
+        if failed is not None:                      # the host's entry point call fails
+            out.append((0, "timeloop", "call_ep", (LOOP_EP,), failed))
+            break
     access = {(ep, pid): m.access_list(ep, pid) for ep in range(1, 43) for pid in range(1, len(scn.plugins) + 1)}
     return out, {k: v for k, v in access.items() if v}
 
@@ -197,7 +204,10 @@ def run_python(scn: Scenario):
                        C["COMIN_DIM_SEMANTICS_BLOCK"])
                 host.expose(e.name, e.jg, arr, metadata=e.metadata, dim_semantics=sem)
         host.call_ep(C["EP_SECONDARY_CONSTRUCTOR"])
-        host.call_ep(LOOP_EP, 1)
+        try:
+            host.call_ep(LOOP_EP, 1)
+        except comin.ComInError as exc:
+            out.append((0, "timeloop", "call_ep", (LOOP_EP,), ("error", exc.code)))
         access = {}
         for ep in range(1, 43):
             for pid in range(1, len(scn.plugins) + 1):
