@@ -34,6 +34,24 @@ def get_include() -> str:
     import os
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
 
+
+def get_library_dir() -> str:
+    """Directory of ``libcomin.so`` (C/Fortran plugins link ``-L<dir> -lcomin``)."""
+    import os
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib")
+
+
+def get_cmake_dir() -> str:
+    """Directory of ``cominConfig.cmake`` (``cmake -Dcomin_DIR=...``, then ``find_package(comin)``)."""
+    import os
+    return os.path.join(get_library_dir(), "cmake", "comin")
+
+
+def get_pkgconfig_dir() -> str:
+    """Directory of ``comin.pc`` (``PKG_CONFIG_PATH=... pkg-config --cflags --libs comin``)."""
+    import os
+    return os.path.join(get_library_dir(), "pkgconfig")
+
 #: ComIn 0.3's names of the variable handle and entry point classes (plugins
 #: such as upstream's API-doc generator compare ``x.__class__ is comin._EntryPoint``).
 _variable = VarHandle

@@ -1,11 +1,13 @@
 """Command line of comin: ``comin run [options] PLUGIN...`` (also ``python -m comin``).
 
 ``comin run`` runs ComIn plugins inside the built-in emulator host
-(:mod:`comin.emulator`).  Everything the user typed is checked before the
-model is built: a typo in a plugin path or an impossible grid costs no grid
-generation, and bad input gets one line on stderr naming the problem (exit
-status 2), never a traceback.  A run that a plugin or the model finishes
-with an error exits with 1.
+(:mod:`comin.emulator`); with ``--record DIR`` it records the run
+(:mod:`comin.recorder`), and ``comin replay DIR PLUGIN...`` plays such a
+recording back to plugins (:mod:`comin.replay`).  Everything the user typed
+is checked before the model is built: a typo in a plugin path or an
+impossible grid costs no grid generation, and bad input gets one line on
+stderr naming the problem (exit status 2), never a traceback.  A run that a
+plugin or the model finishes with an error exits with 1.
 
 On a terminal a progress bar shows the steps of domain 1; at the end a table
 of the time spent per plugin and entry point goes to stderr.  Under MPI only
@@ -38,6 +40,9 @@ plugins:
 
     comin run "examples/simple_python_plugin.py --hello=world 'argument with spaces'"
 
+  A C or Fortran plugin is its shared library (a path ending in .so) followed
+  by its options: comin run "./libmy_plugin.so some options".
+
   --namelist FILE reads the plugin list of ICON's &comin_nml instead (or as
   well: the namelist's plugins come first, then the PLUGIN arguments):
 
@@ -60,12 +65,47 @@ examples:
   comin run --start 2026-07-01T00:00 --end 2026-07-02T00:00 --dt 900 my_plugin.py
   comin run --namelist icon_master.namelist --write-grid grids/
   mpiexec -n 4 comin run --no-progress my_plugin.py
+  comin run --record rec/ --nest my_plugin.py     record it; then: comin replay rec/ my_plugin.py
+  comin run --record rec/ --record-vars temp,pres --record-eps EP_ATM_TIMELOOP_END
 
 exit status:
   0  the run and every plugin succeeded
   1  a plugin (or the model) finished the run with an error
   2  bad input: unknown option, missing or invalid plugin script, invalid
-     namelist, impossible grid, nproma, level count or dates
+     namelist, impossible grid, nproma, level count or dates, a --record
+     directory that cannot be written, an unknown --record-eps entry point or
+     --record-vars variable
+"""
+
+_REPLAY_DESCRIPTION = """\
+Replay a recording to plugins: comin is the host, with the recorded
+descriptive data, variables (and their metadata) and entry-point calls, in
+the recorded order with the recorded domains and datetimes.  Make a
+recording with 'comin run --record DIR ...', or load the recorder plugin
+(comin/recorder.py) into any host.  Plugins may request new variables and
+tracers (they are allocated, zero); a variable that was neither recorded nor
+requested is an error naming the recording."""
+
+_REPLAY_EPILOG = """\
+plugins:
+  PLUGIN and --namelist FILE as for 'comin run' (see 'comin run --help').
+
+recording:
+  DIR holds one NetCDF-4 file per host rank, DIR/<rank>.nc; replay a
+  recording of N ranks on N ranks (mpiexec -n N comin replay DIR ...).
+
+examples:
+  comin run --record rec/ --nest --steps 12 my_plugin.py
+  comin replay rec/ my_plugin.py
+  comin replay rec/ "my_plugin.py --threshold=3" other_plugin.py
+
+exit status:
+  0  the replay and every plugin succeeded
+  1  a plugin finished the run with an error, or the recorded run ended with
+     one (EP_FINISH): it is replayed up to there
+  2  bad input: unknown option, missing or invalid plugin script or namelist,
+     no such directory or rank file, a file that is not a comin recording
+     (foreign, truncated or damaged), a recording of another number of ranks
 """
 
 
@@ -102,10 +142,25 @@ def _config_defaults() -> dict:
 
 def build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """The ``comin`` parser and its ``run`` sub-parser."""
+    return _build_parsers()[:2]
+
+
+def _add_plugin_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("plugins", nargs="*", metavar="PLUGIN",
+                   help='a Python plugin: "script.py [args...]" in one quoted string')
+    p.add_argument("--namelist", metavar="FILE",
+                   help="read the plugins from ICON's &comin_nml namelist in FILE "
+                        "(plugin_list(i)%%name, %%plugin_library, %%primary_constructor, "
+                        "%%options, %%comm, %%log_*); they run before the PLUGIN arguments")
+
+
+def _build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser,
+                              argparse.ArgumentParser]:
+    """The ``comin`` parser and its ``run`` and ``replay`` sub-parsers."""
     d = _config_defaults()
     parser = _Parser(
         prog="comin", description="comin: the ICON Community Interface (ComIn 0.3) for Python.",
-        epilog="Run 'comin run --help' for the options of a run.")
+        epilog="Run 'comin run --help' or 'comin replay --help' for their options.")
     parser.add_argument("--version", action="version",
                         version=f"comin {comin.__version__} "
                                 f"(ComIn {'.'.join(map(str, comin.setup_get_version()))})")
@@ -114,12 +169,7 @@ def build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "run", help="run plugins in the built-in emulator host (ICON's atmosphere in small)",
         description=_RUN_DESCRIPTION, epilog=_RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("plugins", nargs="*", metavar="PLUGIN",
-                     help='a Python plugin: "script.py [args...]" in one quoted string')
-    run.add_argument("--namelist", metavar="FILE",
-                     help="read the plugins from ICON's &comin_nml namelist in FILE "
-                          "(plugin_list(i)%%name, %%plugin_library, %%primary_constructor, "
-                          "%%options, %%comm, %%log_*); they run before the PLUGIN arguments")
+    _add_plugin_args(run)
 
     model = run.add_argument_group("model")
     model.add_argument("--grid", metavar="RnBk", default=d["grid"],
@@ -169,7 +219,37 @@ def build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     out.add_argument("--cache-dir", metavar="DIR", default=d["cache_dir"],
                      help="where generated grids are cached (default: $COMIN_CACHE_DIR, "
                           "else $XDG_CACHE_HOME/comin/grids or ~/.cache/comin/grids)")
-    return parser, run
+
+    rec = run.add_argument_group("record (replay with 'comin replay DIR PLUGIN...')")
+    rec.add_argument("--record", metavar="DIR", default=None,
+                     help="record the run into DIR (one NetCDF-4 file per rank, DIR/<rank>.nc): "
+                          "descriptive data, every entry-point call, and variables; the "
+                          "recorder runs as the last plugin")
+    rec.add_argument("--record-vars", metavar="NAME,NAME", default=None,
+                     help="the variables to record, on every domain where they exist (default: "
+                          "every cell variable the host exposes, tracers included, "
+                          "containers excluded)")
+    rec.add_argument("--record-eps", metavar="EP,EP", default=None,
+                     help="the entry points at which the variables are recorded (default: "
+                          "EP_ATM_WRITE_OUTPUT_BEFORE)")
+
+    replay = sub.add_parser(
+        "replay", help="replay a recording (comin run --record) to plugins",
+        description=_REPLAY_DESCRIPTION, epilog=_REPLAY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    replay.add_argument("directory", metavar="DIR",
+                        help="the recording: a directory with one file <rank>.nc per host rank")
+    _add_plugin_args(replay)
+    rout = replay.add_argument_group("output")
+    rout.add_argument("-v", "--verbosity", metavar="LEVEL", type=int, default=d["verbosity"],
+                      help="ComIn's verbosity: it prints its messages of levels below LEVEL; "
+                           "13 prints all (default: %(default)s)")
+    rout.add_argument("--no-progress", action="store_true",
+                      help="no progress bar (there is none anyway when stderr is not a terminal)")
+    rout.add_argument("--no-summary", action="store_true",
+                      help="no summary table of the time spent per plugin and entry point "
+                           "at the end (it goes to stderr)")
+    return parser, run, replay
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,12 +284,20 @@ def _check_script(script: str, where: str = "") -> None:
 
 
 def _not_python(word: str) -> str:
-    return (f"{word} is not a Python plugin script (*.py): comin runs Python plugins only so "
-            "far; shared-library plugins (C, Fortran) come with a later version")
+    return f"{word} is neither a Python plugin script (*.py) nor a shared library (*.so)"
 
 
-def collect_plugins(args) -> list:
-    """The plugin list: the namelist's plugins, then the PLUGIN arguments, all checked."""
+def _check_library(lib: str, where: str = "") -> None:
+    """A library given as a path must exist (a bare name is left to dlopen's search)."""
+    if "/" in lib and not os.path.isfile(lib):
+        raise BadInput(f"{where}no such plugin library: {lib}")
+
+
+def collect_plugins(args, command: str = "run", allow_none: bool = False) -> list:
+    """The plugin list: the namelist's plugins, then the PLUGIN arguments, all checked.
+
+    ``command`` names the subcommand in messages; ``allow_none``: an empty list is fine.
+    """
     from comin._adapter import PluginDescription
     from comin.namelist import NamelistError, read_plugin_list
     plugins = []
@@ -222,11 +310,10 @@ def collect_plugins(args) -> list:
             raise BadInput(f"{args.namelist}: &comin_nml lists no plugins")
         for p in listed:
             what = f"{args.namelist}: plugin '{p.name or p.plugin_library}'"
-            if not p.is_python:
-                raise BadInput(f"{what}: plugin_library {p.plugin_library!r} is a shared library: "
-                               "comin runs Python plugins (plugin_library = "
-                               "\"libpython_adapter.so\") only so far; shared-library plugins "
-                               "come with a later version")
+            if not p.is_python:          # a C/Fortran plugin: dlopen'ed when the run starts
+                _check_library(p.plugin_library, what + ": ")
+                plugins.append(p)
+                continue
             try:
                 script = shlex.split(p.options)[0]
             except ValueError as exc:
@@ -241,12 +328,20 @@ def collect_plugins(args) -> list:
                            f"{exc}") from None
         if not words:
             raise BadInput("empty plugin argument: give \"script.py [args...]\"")
+        if words[0].endswith(".so"):     # "libfoo.so options": a C/Fortran plugin
+            _check_library(words[0])
+            options = spec.strip().split(None, 1)[1] if len(spec.split()) > 1 else ""
+            name = f"{os.path.basename(words[0])}(comin_main)"[:32]
+            plugins.append(PluginDescription(name=name, plugin_library=words[0], options=options))
+            continue
         if not words[0].endswith(".py"):
             raise BadInput(_not_python(words[0]))
         _check_script(words[0])
         plugins.append(PluginDescription.python(spec))
-    if not plugins:
-        raise BadInput("no plugin given: name a plugin script (comin run my_plugin.py) "
+    if not plugins and not allow_none:
+        example = ("comin run my_plugin.py" if command == "run"
+                   else f"comin {command} DIR my_plugin.py")
+        raise BadInput(f"no plugin given: name a plugin script ({example}) "
                        "or a namelist (--namelist FILE)")
     return plugins
 
@@ -267,15 +362,47 @@ def make_config(args):
     problems = cfg.problems()
     if problems:
         raise BadInput("; ".join(problems))
-    for option, path in (("--cache-dir", args.cache_dir), ("--write-grid", args.write_grid)):
+    for option, path in (("--cache-dir", args.cache_dir), ("--write-grid", args.write_grid),
+                         ("--record", args.record)):
         if path is not None and os.path.exists(path) and not os.path.isdir(path):
             raise BadInput(f"{option} {path}: exists and is not a directory")
     return cfg
 
 
+def recorder_plugin(args):
+    """The recorder plugin for ``--record`` (None without it); BadInput for bad options."""
+    from comin import recorder
+    from comin._adapter import PluginDescription
+    if args.record is None:
+        for option, value in (("--record-vars", args.record_vars),
+                              ("--record-eps", args.record_eps)):
+            if value is not None:
+                raise BadInput(f"{option} chooses what --record records: add --record DIR")
+        return None
+    words = [recorder.__file__, args.record]
+    try:
+        if args.record_vars is not None:
+            words += ["--vars", ",".join(recorder.parse_vars(args.record_vars))]
+    except recorder.OptionError as exc:
+        raise BadInput(f"--record-vars {args.record_vars!r}: {exc}") from None
+    try:
+        if args.record_eps is not None:
+            words += ["--eps", ",".join(comin.callback_get_ep_name(ep)
+                                        for ep in recorder.parse_eps(args.record_eps))]
+    except recorder.OptionError as exc:
+        raise BadInput(f"--record-eps {args.record_eps!r}: {exc}") from None
+    options = " ".join(shlex.quote(w) for w in words)
+    if len(options) > comin.COMIN_MAX_LEN_OPTIONS:
+        raise BadInput(f"the recorder's options are longer than ComIn's "
+                       f"{comin.COMIN_MAX_LEN_OPTIONS} characters ({options!r}): use a shorter "
+                       "--record path or fewer --record-vars")
+    return PluginDescription.python(options, name="comin_recorder")
+
+
 def make_directories(args) -> None:
     """Create the --write-grid and --cache-dir directories (after every other check)."""
-    for option, path in (("--write-grid", args.write_grid), ("--cache-dir", args.cache_dir)):
+    for option, path in (("--write-grid", args.write_grid), ("--cache-dir", args.cache_dir),
+                         ("--record", getattr(args, "record", None))):
         if path is None:
             continue
         try:
@@ -346,14 +473,14 @@ class Progress:
     messages) go above it.
     """
 
-    def __init__(self, total: int, enabled: bool):
+    def __init__(self, total: int, enabled: bool, desc: str = "comin run", unit: str = "step"):
         self.bar = None
         self._saved: Optional[tuple] = None
         if not enabled:
             return
         from tqdm import tqdm
         stderr = sys.stderr
-        self.bar = tqdm(total=total, desc="comin run", unit="step", file=stderr,
+        self.bar = tqdm(total=total, desc=desc, unit=unit, file=stderr,
                         dynamic_ncols=True, leave=True)
         self._saved = (sys.stdout, sys.stderr)
         sys.stderr = _AroundBar(stderr, self.bar)
@@ -376,19 +503,20 @@ class Progress:
 
 
 def summary_table(timings: Sequence[tuple], total: float, plugin_names: Sequence[str],
-                  rows: int = SUMMARY_ROWS) -> List[str]:
+                  rows: int = SUMMARY_ROWS,
+                  rest: str = "model, grids, comin, plugin loading") -> List[str]:
     """Lines of the time table: the ``rows`` costliest (plugin, entry point) pairs, the
     rest folded into one line, then per-plugin totals, all plugins, the rest of the run.
 
     ``timings``: :meth:`comin.host.Host.timings` entries ``(plugin, ep, calls, seconds)``;
     ``total``: seconds of the whole run; shares are of that.  The host's line is the
     rest: the model, grid generation or loading, comin itself and the plugins'
-    primary constructors (script top levels, which the Host does not time).
+    primary constructors (script top levels, which the Host does not time);
+    ``rest`` labels that line.
     """
     ranked = sorted(timings, key=lambda t: -t[3])
     width = max([len("plugin"), len("all plugins")] + [len(n) for n in plugin_names]
                 + [len(t[0]) for t in timings])
-    rest = "model, grids, comin, plugin loading"
     epw = max([len("entry point"), len(rest)] + [len(t[1]) for t in timings])
     total = max(total, 1e-12)
 
@@ -426,19 +554,24 @@ def _count(n: int, what: str) -> str:
     return f"{n:,} {what}{'' if n == 1 else 's'}"
 
 
-def _say(text: str) -> None:
-    print(f"comin run: {text}", file=sys.stderr)
+def _say(text: str, command: str = "run") -> None:
+    print(f"comin {command}: {text}", file=sys.stderr)
 
 
 def _run(args) -> int:
     try:
-        plugins = collect_plugins(args)
+        plugins = collect_plugins(args, allow_none=args.record is not None)
+        record = recorder_plugin(args)
         cfg = make_config(args)
         make_directories(args)
     except BadInput as exc:
         _say(str(exc))
         return 2
+    from comin import recorder
     from comin.emulator import Emulator
+
+    if record is not None:
+        plugins.append(record)
 
     emu = Emulator(plugins, cfg, host_kwargs={"profile": not args.no_summary})
     show_progress = (not args.no_progress and mpi_rank() == 0
@@ -464,6 +597,8 @@ def _run(args) -> int:
             grid = emu.domains[jg].grid
             _say(f"wrote the grid of domain {jg} ({grid.ncells:,} cells) to {path}")
     if status:
+        if failure.routine == recorder.ROUTINE:
+            return 2            # bad --record options: the recorder's one line is above
         _say(f"the run was finished with an error by {failure.routine} (its message is above)")
         return status
     if not args.no_summary and rank0:
@@ -473,6 +608,66 @@ def _run(args) -> int:
                 f"{_count(emu.calls, 'entry point call')} in {seconds:.2f} s")
         lines = [f"comin run: {head}", "time per plugin and entry point, costliest first:"]
         lines += summary_table(emu.host.timings(), seconds, names)
+        path = recorder.rank_file(args.record, 0) if args.record is not None else None
+        if path is not None and os.path.isfile(path):
+            lines.append(f"comin run: recorded {recorder.summary(path)}")
+        print("\n".join(lines), file=sys.stderr)
+    return 0
+
+
+def _replay(args) -> int:
+    def say(text):
+        _say(text, "replay")
+
+    try:
+        plugins = collect_plugins(args, command="replay")
+    except BadInput as exc:
+        say(str(exc))
+        return 2
+    from comin.replay import ROUTINE, Replay, ReplayError
+    try:
+        rp = Replay(args.directory, plugins, verbosity=args.verbosity,
+                    profile=not args.no_summary)
+    except ReplayError as exc:
+        say(str(exc))
+        return 2
+    rank0 = rp.rank == 0
+    rec = rp.recording
+    if rank0 and not rec.end:
+        say(f"warning: {rec.path} is incomplete (the recorded run did not reach EP_DESTRUCTOR "
+            f"or EP_FINISH); replaying its {_count(rp.ncalls, 'entry point call')}")
+    show_progress = (not args.no_progress and rank0
+                     and getattr(sys.stderr, "isatty", lambda: False)())
+    t0 = time.perf_counter()
+    progress = Progress(rp.ncalls, show_progress, desc="comin replay", unit="call")
+    try:
+        rp.run(progress=progress)
+    except comin.ComInFinish as exc:
+        progress.close()
+        if exc.routine == ROUTINE:
+            return 2            # the recording is damaged: the one line is above
+        say(f"the run was finished with an error by {exc.routine} (its message is above)")
+        return 1
+    except KeyboardInterrupt:
+        progress.close()
+        say("interrupted")
+        return 130
+    finally:
+        progress.close()
+    seconds = time.perf_counter() - t0
+    if rp.ended_by_finish:
+        if rank0:
+            say(f"the recorded run ended with an error (EP_FINISH at call {rp.calls}): "
+                "replayed up to there")
+        return 1
+    if not args.no_summary and rank0:
+        names = [p.name for p in rp.host.plugins]
+        head = (f"{_count(rp.calls, 'entry point call')} and "
+                f"{_count(rp.events, 'variable event')} from {rec.path}, "
+                f"{_count(len(plugins), 'plugin')}, in {seconds:.2f} s")
+        lines = [f"comin replay: {head}", "time per plugin and entry point, costliest first:"]
+        lines += summary_table(rp.host.timings(), seconds, names,
+                               rest="replay host, file, comin, plugin loading")
         print("\n".join(lines), file=sys.stderr)
     return 0
 
@@ -480,11 +675,13 @@ def _run(args) -> int:
 def main(argv: Optional[List[str]] = None) -> int:
     """``comin ...``: returns the exit status (argparse's errors and --help included)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser, run = build_parsers()
+    parser, run, replay = _build_parsers()
     try:
         if argv and argv[0] == "run":
             # intermixed: options may come after plugins (comin run p.py --steps 3)
             return _run(run.parse_intermixed_args(argv[1:]))
+        if argv and argv[0] == "replay":
+            return _replay(replay.parse_intermixed_args(argv[1:]))
         parser.parse_args(argv)          # --help, --version, unknown commands
         parser.print_help(sys.stderr)
         return 2

@@ -8,8 +8,11 @@ several Python plugins coexist; the ``comin`` module is shared.  Python
 plugins get ``errors_return`` switched on, so ComIn errors reach them as
 :class:`comin.ComInError` exceptions.
 
-Shared-library plugins (C, Fortran) are loaded by a later layer; until then
-they are refused with a clear error.
+Shared-library plugins (C, Fortran) are opened with dlopen (after
+``libcomin``, so their ``-lcomin`` binds to the core's instance) and their
+primary constructor symbol is called through libcomin's guard (a finish
+inside it unwinds back to the core).  An empty ``plugin_library`` means the
+symbols of the host process (``dlopen(NULL)``).
 """
 from __future__ import annotations
 
@@ -81,9 +84,8 @@ def run_primary_constructor(state, plugin) -> None:
     """Run one plugin's primary constructor (the core has made it current)."""
     desc = plugin.description
     if not desc.is_python:
-        state.finish("comin_plugin_primaryconstructor",
-                     f"ERROR: Cannot load plugin '{plugin.name}': shared-library plugins "
-                     f"({desc.plugin_library}) are not supported by this comin version yet")
+        run_library_constructor(state, plugin)
+        return
     plugin.errors_return = True
     if desc.constructor is not None:
         _guarded(state, plugin, desc.constructor, f"constructor of plugin '{plugin.name}'")
@@ -121,6 +123,28 @@ def run_primary_constructor(state, plugin) -> None:
             sys.argv = old_argv
 
     _guarded(state, plugin, run, script)
+
+
+def run_library_constructor(state, plugin) -> None:
+    """dlopen a C/Fortran plugin and call its primary constructor (ComIn's loading sequence)."""
+    import ctypes
+    from comin._core import _call_c_function, _capi_available
+    lib_path = plugin.plugin_library
+    routine = "comin_plugin_primaryconstructor"
+    ok, why = _capi_available()
+    if not ok:
+        state.finish(routine, f"ERROR: Cannot load plugin {lib_path}: libcomin is not available ({why})")
+    try:
+        lib = ctypes.CDLL(lib_path or None, mode=ctypes.RTLD_GLOBAL | os.RTLD_NOW)
+    except OSError as exc:
+        state.finish(routine, f"ERROR: Cannot load plugin {lib_path}: {exc}")
+    symbol = plugin.primary_constructor
+    try:
+        fn = getattr(lib, symbol)
+    except AttributeError as exc:
+        state.finish(routine, f"ERROR: Cannot load primary constructor {symbol} from plugin "
+                              f"{lib_path or '(host process)'}: {exc}")
+    _call_c_function(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
 def syntax_error_line(script: str, exc: BaseException) -> str:

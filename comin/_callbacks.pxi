@@ -80,11 +80,15 @@ cdef void _update_fast(_State st, int ep):
     cdef _Callback cb
     st.fast[ep].func = NULL
     st.fast[ep].pid = 0
+    st.fast[ep].cfunc = NULL
     if st.ncb[ep] == 1:
         cb = <_Callback>(<tuple>st.ep_callbacks[ep])[0]
         if not cb.special:
             st.fast[ep].func = <PyObject*>cb.func
             st.fast[ep].pid = cb.pid
+            if type(cb.func) is _CFunc and st.verbosity == 0 and not st.profile:
+                # libcomin's context call runs it without entering the core
+                st.fast[ep].cfunc = (<_CFunc>cb.func).fn
 
 
 cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:

@@ -11,7 +11,12 @@ Targets:
 * ``comin/include/comin_constants.h``: the constants part of ``comin.h``
   (typedef'd enums with ComIn 0.3's names, macros for lengths and version);
 * ``fortran_api/comin_constants.F90``: module ``comin_constants`` with every
-  constant as an ``INTEGER(c_int), PARAMETER``.
+  constant as an ``INTEGER(c_int), PARAMETER``;
+* from the C API as data (``comin/_capi.py``): ``comin/include/comin.h`` (every
+  prototype), ``comin/include/comin_api_table.h`` (the table of function
+  pointers the core fills), ``comin/src/libcomin.c`` (one trampoline per
+  function), ``comin/_capi_table.pxi`` (the core's code that fills the table)
+  and ``comin/_capi_descrdata.pxi`` (the core's descriptive-data getters).
 
 A test compiles a C and a Fortran program against the generated files and
 checks every value against the table.
@@ -88,6 +93,181 @@ def fortran_module_text(table) -> str:
     return "\n".join(out)
 
 
+def load_capi():
+    """Import ``_capi.py`` by path (works before the package is built)."""
+    spec = importlib.util.spec_from_file_location("_comin_capi", os.path.join(HERE, "_capi.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def comin_h_text(functions) -> str:
+    """``comin.h``: the C API of ComIn 0.3 for plugins."""
+    out = [f"/* {_GENERATED} */", "/* The C API of ComIn 0.3 (comin): link with -lcomin. */",
+           "#ifndef COMIN_H", "#define COMIN_H", "", "#include <stdbool.h>",
+           '#include "comin_constants.h"', "", "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
+           "typedef struct t_comin_var_handle t_comin_var_handle;",
+           "typedef struct t_comin_var_descr_list_iterator t_comin_var_descr_list_iterator;",
+           "typedef struct t_comin_metadata_iterator t_comin_metadata_iterator;",
+           "", "typedef struct {", "  char name[COMIN_MAX_LEN_VAR_NAME + 1];", "  int id;",
+           "} t_comin_var_descriptor;", "", "typedef void (*t_comin_callback_function)(void);", "",
+           "static inline void comin_setup_get_version(unsigned int* major, unsigned int* minor,",
+           "                                           unsigned int* patch) {",
+           "  *major = COMIN_VERSION_MAJOR;", "  *minor = COMIN_VERSION_MINOR;",
+           "  *patch = COMIN_VERSION_PATCH;", "}", ""]
+    out += [f"{f.ret} {f.name}({f.c_params});" for f in functions]
+    out += ["", "/* printf-style printing (ComIn 0.3) */",
+            "void comin_print_debug_f(const char* fmt, ...) __attribute__((format(printf, 1, 2)));",
+            "void comin_print_info_f(const char* fmt, ...) __attribute__((format(printf, 1, 2)));",
+            "void comin_print_warning_f(const char* fmt, ...) __attribute__((format(printf, 1, 2)));",
+            "", "#ifdef __cplusplus", "}", "#endif", "", "#endif /* COMIN_H */", ""]
+    return "\n".join(out)
+
+
+def api_table_h_text(functions) -> str:
+    """``comin_api_table.h``: one function pointer per C API function (internal)."""
+    out = [f"/* {_GENERATED} */", "/* Internal: the table the comin core hands to libcomin. */",
+           "#ifndef COMIN_API_TABLE_H", "#define COMIN_API_TABLE_H", '#include "comin.h"', "",
+           f"#define COMIN_API_TABLE_SIZE {len(functions)}", "", "typedef struct {"]
+    out += [f"  {f.ret} (*{f.name})({f.c_params});" for f in functions]
+    out += ["} comin_api_table_t;", "", "#endif /* COMIN_API_TABLE_H */", ""]
+    return "\n".join(out)
+
+
+def libcomin_c_text(functions) -> str:
+    """``libcomin.c``: every C API function forwards through the core's table."""
+    out = [f"/* {_GENERATED} */", "#include <stdio.h>", "#include <stdlib.h>", "#include <string.h>",
+           '#include "comin_api_table.h"', '#include "comin_internal.h"', "",
+           "static comin_api_table_t table_storage;",
+           "static comin_api_table_t* T = NULL;", "",
+           "int comin_internal_set_table(void* const* table, int n) {",
+           "  if (n != COMIN_API_TABLE_SIZE) return -1;",
+           "  if (table == NULL) { T = NULL; return 0; }",
+           "  memcpy(&table_storage, table, sizeof(table_storage));",
+           "  T = &table_storage;", "  return 0;", "}", "",
+           "#define COMIN_NEED_CORE() do { if (__builtin_expect(T == NULL, 0)) { \\",
+           '    fprintf(stderr, "comin: %s called before the comin core was loaded\\n", __func__); \\',
+           "    abort(); } } while (0)",
+           "#define COMIN_AFTER() do { if (__builtin_expect(comin_internal_unwind, 0)) \\",
+           "    comin_internal_do_unwind(); } while (0)", ""]
+    for f in functions:
+        if f.name == "comin_callback_context_call":
+            # the public function (with its C fast path) is in comin_guard.c
+            out.append(f"void comin_internal_context_call_slow(int ep, int domain_id, _Bool lacc) {{")
+            out += ["  COMIN_NEED_CORE();", f"  T->{f.name}(ep, domain_id, lacc);", "  COMIN_AFTER();",
+                    "}", ""]
+            continue
+        out.append(f"{f.ret} {f.name}({f.c_params}) {{")
+        out.append("  COMIN_NEED_CORE();")
+        if f.ret == "void":
+            out += [f"  T->{f.name}({f.c_args});", "  COMIN_AFTER();"]
+        else:
+            out += [f"  {f.ret} r = T->{f.name}({f.c_args});", "  COMIN_AFTER();", "  return r;"]
+        out += ["}", ""]
+    return "\n".join(out)
+
+
+_CY_TYPES = {
+    "bool": "c_bool", "bool*": "c_bool*", "char const**": "const char**", "char*": "char*",
+    "const char*": "const char*", "double": "double", "double*": "double*", "double**": "double**",
+    "float*": "float*", "int": "int", "int*": "int*", "int**": "int**",
+    "signed char**": "signed char**", "t_comin_callback_function": "_c_callback",
+    "t_comin_entry_point": "int", "t_comin_entry_point*": "int*", "t_comin_error_code": "int",
+    "t_comin_metadata_iterator*": "void*", "t_comin_metadata_typeid": "int",
+    "t_comin_var_descr_list_iterator*": "void*", "t_comin_var_descr_list_iterator**": "void**",
+    "t_comin_var_descriptor": "_c_descr", "t_comin_var_descriptor*": "_c_descr*",
+    "t_comin_var_handle*": "void*", "void": "void", "void*": "void*",
+}
+
+
+def cython_signature(f) -> str:
+    """The core's implementation of ``f`` as a Cython declaration (``_c_<name>``)."""
+    params = ", ".join(f"{_CY_TYPES[p.ctype]} {p.name}" for p in f.params)
+    return f"cdef {_CY_TYPES[f.ret]} _c_{f.name}({params}) noexcept with gil"
+
+
+def capi_table_pxi_text(functions) -> str:
+    """Cython: fill the table in C API order with the core's implementations."""
+    out = [f"# {_GENERATED}", "",
+           f"cdef void* _capi_table[{len(functions)}]", f"cdef int _capi_table_size = {len(functions)}",
+           "", "cdef void _capi_fill_table():"]
+    out += [f"    _capi_table[{i}] = <void*>_c_{f.name}" for i, f in enumerate(functions)]
+    out.append("")
+    return "\n".join(out)
+
+
+def capi_descrdata_pxi_text(table, capi) -> str:
+    """Cython: the generated descriptive-data getters of the C API."""
+    out = [f"# {_GENERATED}", ""]
+    rows = {f.name: f for f in capi._descrdata_functions(table.DESCRDATA)}
+    for group, fields in table.DESCRDATA.items():
+        prefix = "comin_descrdata_get_global_" if group == "global" else (
+            "comin_descrdata_get_domain_" if group == "domain" else f"comin_descrdata_get_domain_{group}_")
+        jg = "0" if group == "global" else "jg"
+        for field, kind, ndim in fields:
+            f = rows[prefix + field]
+            out.append(cython_signature(f) + ":")
+            out.append("    try:")
+            call = f'_cdd_value("{group}", {jg}, "{field}")'
+            if kind == "str":
+                out.append(f'        _cdd_string("{group}", {jg}, "{field}", val, len)')
+                out += ["    except BaseException as exc:", "        _c_fail(exc)", ""]
+            elif ndim == 0:
+                out.append(f"        return {call}")
+                out += ["    except BaseException as exc:", "        _c_fail(exc)",
+                        "        return 0", ""]
+            else:
+                ctype = _CY_TYPES[f.params[-2].ctype][:-1]
+                out.append(f'        ptr[0] = <{ctype}>_cdd_array("{group}", {jg}, "{field}", arr_size)')
+                out += ["    except BaseException as exc:", "        _c_fail(exc)", ""]
+    return "\n".join(out)
+
+
+def pkgconfig_text(table) -> str:
+    """``lib/pkgconfig/comin.pc``: relocatable (paths relative to the file)."""
+    version = ".".join(str(v) for v in table.VERSION)
+    return "\n".join([
+        f"# {_GENERATED}", "prefix=${pcfiledir}/../..", "includedir=${prefix}/include",
+        "libdir=${prefix}/lib", "", "Name: comin",
+        "Description: ICON Community Interface (ComIn) C API of the comin package",
+        f"Version: {version}", "Cflags: -I${includedir}",
+        "Libs: -L${libdir} -Wl,-rpath,${libdir} -lcomin", ""])
+
+
+def cmake_config_text(table) -> str:
+    """``lib/cmake/comin/cominConfig.cmake``: ``find_package(comin)`` gives ``comin::comin``."""
+    return "\n".join([
+        f"# {_GENERATED}",
+        "# find_package(comin) for C plugins: the imported target comin::comin (libcomin",
+        "# and the directory of comin.h).  Locate it with",
+        "#   cmake -Dcomin_DIR=$(python -c 'import comin; print(comin.get_cmake_dir())')",
+        'get_filename_component(_comin_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)',
+        'set(comin_INCLUDE_DIR "${_comin_prefix}/include")',
+        'set(comin_LIBRARY "${_comin_prefix}/lib/libcomin.so")',
+        "if(NOT TARGET comin::comin)",
+        "  add_library(comin::comin SHARED IMPORTED)",
+        "  set_target_properties(comin::comin PROPERTIES",
+        '    IMPORTED_LOCATION "${comin_LIBRARY}"',
+        '    IMPORTED_SONAME "libcomin.so"',
+        '    INTERFACE_INCLUDE_DIRECTORIES "${comin_INCLUDE_DIR}")',
+        "endif()",
+        "set(comin_FOUND TRUE)", "unset(_comin_prefix)", ""])
+
+
+def cmake_version_text(table) -> str:
+    version = ".".join(str(v) for v in table.VERSION)
+    return "\n".join([
+        f"# {_GENERATED}", f'set(PACKAGE_VERSION "{version}")',
+        "if(PACKAGE_FIND_VERSION_MAJOR AND NOT PACKAGE_FIND_VERSION_MAJOR EQUAL "
+        f"{table.VERSION[0]})",
+        "  set(PACKAGE_VERSION_COMPATIBLE FALSE)",
+        "elseif(PACKAGE_FIND_VERSION VERSION_GREATER PACKAGE_VERSION)",
+        "  set(PACKAGE_VERSION_COMPATIBLE FALSE)", "else()",
+        "  set(PACKAGE_VERSION_COMPATIBLE TRUE)",
+        "  if(PACKAGE_FIND_VERSION STREQUAL PACKAGE_VERSION)",
+        "    set(PACKAGE_VERSION_EXACT TRUE)", "  endif()", "endif()", ""])
+
+
 def _write_if_changed(path: str, text: str) -> None:
     """Write only when the content differs (keeps build tools' timestamps)."""
     if os.path.exists(path):
@@ -107,6 +287,20 @@ def write_all() -> None:
     fortran = os.path.join(os.path.dirname(HERE), "fortran_api")
     os.makedirs(fortran, exist_ok=True)
     _write_if_changed(os.path.join(fortran, "comin_constants.F90"), fortran_module_text(table))
+    capi = load_capi()
+    functions = capi.functions(table)
+    _write_if_changed(os.path.join(HERE, "include", "comin.h"), comin_h_text(functions))
+    _write_if_changed(os.path.join(HERE, "include", "comin_api_table.h"), api_table_h_text(functions))
+    os.makedirs(os.path.join(HERE, "src"), exist_ok=True)
+    _write_if_changed(os.path.join(HERE, "src", "libcomin.c"), libcomin_c_text(functions))
+    _write_if_changed(os.path.join(HERE, "_capi_table.pxi"), capi_table_pxi_text(functions))
+    _write_if_changed(os.path.join(HERE, "_capi_descrdata.pxi"), capi_descrdata_pxi_text(table, capi))
+    os.makedirs(os.path.join(HERE, "lib", "pkgconfig"), exist_ok=True)
+    _write_if_changed(os.path.join(HERE, "lib", "pkgconfig", "comin.pc"), pkgconfig_text(table))
+    cmake = os.path.join(HERE, "lib", "cmake", "comin")
+    os.makedirs(cmake, exist_ok=True)
+    _write_if_changed(os.path.join(cmake, "cominConfig.cmake"), cmake_config_text(table))
+    _write_if_changed(os.path.join(cmake, "cominConfigVersion.cmake"), cmake_version_text(table))
 
 
 if __name__ == "__main__":

@@ -5,11 +5,19 @@
 
 from cpython.ref cimport PyObject
 
+ctypedef void (*_c_callback)() noexcept
+
+cdef class _CFunc:
+    # A C plugin's callback as a Python callable (called through libcomin's guard).
+    cdef _c_callback fn
+
 cdef struct _FastCallback:
     # The single callback of an entry point that needs no syncs, as borrowed
     # pointers (the callback tuples keep the objects alive).
     PyObject* func
     int pid
+    _c_callback cfunc           # a C plugin's callback (func is its _CFunc) at verbosity 0
+                                # without profiling, else NULL (libcomin's fast path)
 
 cdef class _Plugin:
     cdef readonly int id

@@ -22,6 +22,8 @@ needed:
 * ``_parallel.pxi``   MPI communicators
 * ``_plugin_api.pxi`` the functions a plugin calls (``comin.*``)
 * ``_host.pxi``       the Python host API (:class:`Host`)
+* ``_capi.pxi``       the C ABI: implementations behind ``libcomin`` (plus the
+  generated ``_capi_descrdata.pxi`` and ``_capi_table.pxi``)
 """
 
 import operator
@@ -42,3 +44,4 @@ include "_descrdata.pxi"
 include "_parallel.pxi"
 include "_plugin_api.pxi"
 include "_host.pxi"
+include "_capi.pxi"

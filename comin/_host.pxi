@@ -57,7 +57,11 @@ cdef class Host:
 
     def set_verbosity_level(self, int level):
         """ComIn messages with level ``l`` print when ``level > l`` (13: all)."""
-        self._live().verbosity = level
+        cdef _State st = self._live()
+        st.verbosity = level
+        if not st.closed:
+            for ep in range(1, NUM_ENTRY_POINTS + 1):
+                _update_fast(st, ep)      # C callbacks' fast path only at verbosity 0
 
     def check(self, str name, int wp=8):
         """ComIn's ``comin_setup_check``: working precision must be C double (8 bytes)."""
@@ -342,3 +346,4 @@ cdef void _close(_State st):
     st.closed = True
     for i in range(NUM_ENTRY_POINTS + 1):
         st.fast[i].func = NULL
+        st.fast[i].cfunc = NULL

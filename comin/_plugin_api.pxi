@@ -41,13 +41,17 @@ def metadata_set(var_descriptor, **kwargs):
     _request_metadata_set(_active(), var_descriptor, kwargs)
 
 
-def metadata_get(var_descriptor, key):
-    """Metadata ``key`` of an exposed variable (not in the primary constructor)."""
-    cdef _State st = _active()
+cdef _Var _metadata_var(_State st, object var_descriptor):
+    """The exposed variable whose metadata a plugin reads (not in the primary constructor)."""
     name, domain_id = _parse_descriptor(var_descriptor)
     if st.in_primary or not st.primary_done:
         raise _err(COMIN_ERROR_METADATA_GET_INSIDE_PRIMARYCONSTRUCTOR, f"var_descr: {name}, {domain_id}")
-    cdef _Var v = _find_var(st, name, domain_id, COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED)
+    return _find_var(st, name, domain_id, COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED)
+
+
+def metadata_get(var_descriptor, key):
+    """Metadata ``key`` of an exposed variable (not in the primary constructor)."""
+    cdef _Var v = _metadata_var(_active(), var_descriptor)
     try:
         return v.metadata[key]
     except KeyError:
@@ -56,11 +60,7 @@ def metadata_get(var_descriptor, key):
 
 def metadata_get_typeid(var_descriptor, key):
     """``COMIN_METADATA_TYPEID_*`` of ``key`` (UNDEFINED when absent)."""
-    cdef _State st = _active()
-    name, domain_id = _parse_descriptor(var_descriptor)
-    if st.in_primary or not st.primary_done:
-        raise _err(COMIN_ERROR_METADATA_GET_INSIDE_PRIMARYCONSTRUCTOR, f"var_descr: {name}, {domain_id}")
-    cdef _Var v = _find_var(st, name, domain_id, COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED)
+    cdef _Var v = _metadata_var(_active(), var_descriptor)
     if key not in v.metadata:
         return COMIN_METADATA_TYPEID_UNDEFINED
     return _typeid_of(v.metadata[key])

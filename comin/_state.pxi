@@ -65,6 +65,7 @@ cdef class _State:
             self.ncb[i] = 0
             self.fast[i].func = NULL
             self.fast[i].pid = 0
+            self.fast[i].cfunc = NULL
         self.requests = []
         self.vars = {}
         self.var_order = []

@@ -24,8 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "simple_python_plugin.py")
 PLUGINS = os.path.join(ROOT, "tests", "plugins")
 SMALL = ["--grid", "R2B0", "--nlev", "4", "--nproma", "8"]
-NOT_PYTHON = ("is not a Python plugin script (*.py): comin runs Python plugins only so far; "
-              "shared-library plugins (C, Fortran) come with a later version")
+NOT_PYTHON = "is neither a Python plugin script (*.py) nor a shared library (*.so)"
 
 
 def cli(capsys, *args):
@@ -141,7 +140,7 @@ INDENT = "def f():\nreturn 1\n"
 @pytest.mark.parametrize("args, message", [
     (["{tmp}/missing.py"], "no such plugin script: {tmp}/missing.py"),
     (["{tmp}/missing.py --x=1", EXAMPLE], "no such plugin script: {tmp}/missing.py"),
-    (["libfoo.so opt"], "libfoo.so " + NOT_PYTHON),
+    (["{tmp}/libfoo.so opt"], "no such plugin library: {tmp}/libfoo.so"),
     (["{tmp}/plugin.txt"], "{tmp}/plugin.txt " + NOT_PYTHON),
     (["{tmp}/dir.py"], "plugin script {tmp}/dir.py is a directory"),
     ([EXAMPLE + " --x 'unbalanced"], "plugin \"" + EXAMPLE + " --x 'unbalanced\": cannot split it "
@@ -187,9 +186,8 @@ INDENT = "def f():\nreturn 1\n"
      "log_debug, log_info, log_warning)"),
     (["--namelist", "{tmp}/broken.nml"], None),        # f90nml's own words; checked below
     (["--namelist", "{tmp}/empty.nml"], "{tmp}/empty.nml: &comin_nml lists no plugins"),
-    (["--namelist", "{tmp}/library.nml"], "{tmp}/library.nml: plugin 'fortran': plugin_library "
-     "'libmy_plugin.so' is a shared library: comin runs Python plugins (plugin_library = "
-     "\"libpython_adapter.so\") only so far; shared-library plugins come with a later version"),
+    (["--namelist", "{tmp}/library.nml"], "{tmp}/library.nml: plugin 'fortran': "
+     "no such plugin library: {tmp}/libmy_plugin.so"),
     (["--namelist", "{tmp}/missing_script.nml"], "{tmp}/missing_script.nml: plugin 'lost': "
      "no such plugin script: {tmp}/nowhere.py"),
     (["--namelist", "{tmp}/syntax.nml"], "{tmp}/syntax.py:1: SyntaxError: '(' was never closed"),
@@ -206,7 +204,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
         "unknown_field": '&comin_nml\n  plugin_list(1)%name = "x"\n  plugin_list(1)%nme = "y"\n/\n',
         "broken": '&comin_nml\n  plugin_list(1)%name = "x\n/\n',
         "empty": "&comin_nml\n/\n",
-        "library": "&comin_nml\n  " + entry.format("fortran", "libmy_plugin.so") + "/\n",
+        "library": "&comin_nml\n  " + entry.format("fortran", f"{tmp}/libmy_plugin.so") + "/\n",
         "missing_script": "&comin_nml\n  " + entry.format("lost", "libpython_adapter.so")
         + f'  plugin_list(1)%options = "{tmp}/nowhere.py --a=1"\n/\n',
         "syntax": "&comin_nml\n  " + entry.format("syn", "libpython_adapter.so")

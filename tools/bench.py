@@ -10,7 +10,7 @@ right next to it does not.  Absolute ns per operation are printed (and
 written with ``--json``) for information only.
 
 Figures (ratio = value / baseline; the figure meets its target when the
-ratio is <= the target):
+ratio is <= the target, or >= it for a figure that declares a lower bound):
 
 ``ep_no_callback``
     ``host.call_ep(ep, 1)`` for an entry point that has no callback (other
@@ -35,6 +35,17 @@ ratio is <= the target):
     ``np.asarray(comin.descrdata_get_domain(1).cells.clon)`` / ``np.asarray(
     obj.attr)`` with ``obj`` a plain Python object holding an array.
     Target <= 3.
+``replay_read``
+    reading every recorded variable of a recording (R2B4, 3 steps, the
+    default selection: 14 cell fields at 4 output events) directly with
+    netCDF4 / ``comin replay`` of that recording with a plugin that touches
+    every variable at every event (value: the direct read, baseline: the
+    replay, so the ratio is the share of the replay's time the reading
+    itself needs).  Target >= 0.7: serving the data costs at most ~40 % on
+    top of reading it.
+``record_overhead``
+    an R2B4 emulator run of 3 steps with the recorder (default selection)
+    / the same run without it.  Reported, no target.
 
 Fairness rules, the same for every figure: the value and the baseline run
 the same loop, compiled from a statement string the way :mod:`timeit` does
@@ -55,8 +66,10 @@ that crashes (ERROR) makes the exit code 1.
 
 Adding a figure: write a function ``def my_figure(m):`` that sets up what it
 needs (use :func:`session` for a Host) and returns ``m.compare(value_stmt,
-baseline_stmt, **names)``; decorate it with ``@figure("my_figure",
-target=..., help=...)``.  It is then in the table, ``--only`` and ``--json``.
+baseline_stmt, **names)`` (or a :class:`Result` it measured itself, e.g. of
+whole runs); decorate it with ``@figure("my_figure", target=..., help=...)``
+(``bound=">="`` when the ratio must reach the target rather than stay
+below it).  It is then in the table, ``--only`` and ``--json``.
 """
 from __future__ import annotations
 
@@ -186,17 +199,32 @@ class Figure:
     func: Callable[[Measure], Result]
     target: Optional[float]      # None: reported, no target
     help: str
+    bound: str = "<="            # "<=": ratio at most target; ">=": at least target
+
+    def meets(self, ratio: float) -> bool:
+        return ratio >= self.target if self.bound == ">=" else ratio <= self.target
+
+    @property
+    def target_text(self) -> str:
+        return "report" if self.target is None else f"{self.bound} {self.target:g}"
 
 
 FIGURES: Dict[str, Figure] = {}
 
 
-def figure(name: str, *, target: Optional[float], help: str):
-    """Register ``func(m: Measure) -> Result`` as figure ``name`` (ratio target ``<= target``)."""
+def figure(name: str, *, target: Optional[float], help: str, bound: str = "<="):
+    """Register ``func(m: Measure) -> Result`` as figure ``name``.
+
+    The figure meets its target when the ratio is ``<= target`` (``bound="<="``,
+    the default) or ``>= target`` (``bound=">="``).
+    """
+    if bound not in ("<=", ">="):
+        raise ValueError(f"figure {name!r}: bound must be '<=' or '>=', got {bound!r}")
+
     def deco(func):
         if name in FIGURES:
             raise ValueError(f"figure {name!r} registered twice")
-        FIGURES[name] = Figure(name, func, target, help)
+        FIGURES[name] = Figure(name, func, target, help, bound)
         return func
     return deco
 
@@ -440,13 +468,231 @@ def startup(m: Measure) -> Result:
     return Result(min(values), min(bases), values, bases)
 
 
+# -- C plugins (libcomin) ------------------------------------------------------------
+
+_C_BENCH_SOURCE = r"""
+#include "comin.h"
+static void empty_cb(void) {}
+void comin_main(void) { comin_callback_register(EP_ATM_TIMELOOP_START, empty_cb); }
+void bench_comin_loop(long n) {
+  for (long i = 0; i < n; i++) comin_callback_context_call(EP_ATM_TIMELOOP_START, -1, false);
+}
+static void empty_direct(t_comin_entry_point ep, int domain_id, bool lacc) {
+  (void)ep; (void)domain_id; (void)lacc;
+}
+void (*volatile bench_direct_fp)(t_comin_entry_point, int, bool) = empty_direct;
+void bench_direct_loop(long n) {
+  for (long i = 0; i < n; i++) bench_direct_fp(EP_ATM_TIMELOOP_START, -1, false);
+}
+"""
+
+#: upstream ComIn 0.2's callgrind instructions per context call with one empty C
+#: callback (../shared/anchors/upstream-baseline.md)
+UPSTREAM_C_CALLBACK_INSTRUCTIONS = 7171.0
+
+
+def _c_bench_library(directory: str) -> str:
+    """Compile the C plugin + host loops of the C figures (gcc -O2, -lcomin)."""
+    import subprocess
+    src = os.path.join(directory, "cbench.c")
+    lib = os.path.join(directory, "libcbench.so")
+    with open(src, "w", encoding="utf-8") as f:
+        f.write(_C_BENCH_SOURCE)
+    libdir = comin.get_library_dir()
+    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-I", comin.get_include(), src, "-L", libdir,
+                    "-lcomin", f"-Wl,-rpath,{libdir}", "-o", lib], check=True)
+    return lib
+
+
+@contextlib.contextmanager
+def _c_session(lib: str):
+    from comin.host import PluginDescription
+    host = Host([PluginDescription(name="cbench", plugin_library=lib)], verbosity=0)
+    try:
+        host.set_global(n_dom=1, nproma=8)
+        host.run_primary_constructors()
+        yield host
+    finally:
+        host.finalize()
+
+
+@figure("ep_c_callback", target=3.0,
+        help="comin_callback_context_call(ep, -1, false) in a C loop, one empty C callback / "
+             "a call through a C function pointer in the same loop")
+def ep_c_callback(m: Measure) -> Result:
+    """Both loops are C functions compiled at bench time, called once per sample (ctypes)."""
+    import ctypes
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _c_bench_library(tmp)
+        with _c_session(path):
+            lib = ctypes.PyDLL(path)
+            comin_loop, direct_loop = lib.bench_comin_loop, lib.bench_direct_loop
+            comin_loop.argtypes = direct_loop.argtypes = [ctypes.c_long]
+            comin_loop(1000)                      # hands libcomin its fast path
+            n = 1 << 20
+            vs: List[float] = []
+            bs: List[float] = []
+            for i in range(max(m.repeat, 3)):
+                for loop, out in ((comin_loop, vs), (direct_loop, bs))[::(1 if i % 2 else -1)]:
+                    t0 = time.perf_counter_ns()
+                    loop(n)
+                    out.append((time.perf_counter_ns() - t0) / n)
+    agg = min if m.stat == "min" else statistics.median
+    return Result(agg(vs), agg(bs), vs, bs)
+
+
+_CALLGRIND_DRIVER = """
+import ctypes, sys
+from comin.host import Host, PluginDescription
+path, n = sys.argv[1], int(sys.argv[2])
+host = Host([PluginDescription(name="cbench", plugin_library=path)], verbosity=0)
+host.set_global(n_dom=1, nproma=8)
+host.run_primary_constructors()
+loop = ctypes.PyDLL(path).bench_comin_loop
+loop.argtypes = [ctypes.c_long]
+loop(n)
+host.finalize()
+"""
+
+
+@figure("ep_c_callback_instructions", target=200.0 / UPSTREAM_C_CALLBACK_INSTRUCTIONS,
+        help="instructions per comin_callback_context_call with one empty C callback "
+             "(callgrind, loop of 2N minus loop of N calls) / upstream ComIn's 7171")
+def ep_c_callback_instructions(m: Measure) -> Result:
+    """The value is instructions per call (not ns); the baseline is upstream's count."""
+    import shutil
+    import subprocess
+    import tempfile
+    if shutil.which("valgrind") is None:
+        raise RuntimeError("valgrind is not installed")
+    env = dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    n = 20000
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _c_bench_library(tmp)
+        totals = {}
+        for count in (n, 2 * n):
+            out = os.path.join(tmp, f"callgrind.{count}")
+            subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                            sys.executable, "-c", _CALLGRIND_DRIVER, path, str(count)],
+                           check=True, capture_output=True, env=env)
+            with open(out, encoding="utf-8") as f:
+                totals[count] = next(int(line.split()[1]) for line in f
+                                     if line.startswith(("totals:", "summary:")))
+    value = (totals[2 * n] - totals[n]) / n
+    return Result(value, UPSTREAM_C_CALLBACK_INSTRUCTIONS, [value], [UPSTREAM_C_CALLBACK_INSTRUCTIONS])
+
+
+# -- record and replay (issue: record & replay) --------------------------------------------
+
+_TOUCH_PLUGIN = """
+import numpy as np
+import comin
+
+handles = []
+
+
+@comin.EP_SECONDARY_CONSTRUCTOR
+def grab():
+    for d in comin.var_descr_list():
+        h = comin.var_get([comin.EP_ATM_WRITE_OUTPUT_BEFORE], d, comin.COMIN_FLAG_READ)
+        if not h.lcontainer:
+            handles.append(h)
+
+
+@comin.EP_ATM_WRITE_OUTPUT_BEFORE
+def touch():
+    asarray = np.asarray
+    for h in handles:
+        asarray(h)[0, 0, 0, 0, 0]
+"""
+
+_RECORD_CONFIG = dict(grid="R2B4", steps=3)
+
+
+def _interleaved(value, baseline, repeat: int, stat: str = "min") -> Result:
+    """Time two whole operations, alternating which goes first; ``stat`` of each side (ns)."""
+    vs: List[float] = []
+    bs: List[float] = []
+    for i in range(repeat):
+        for side in ((baseline, bs), (value, vs)) if i % 2 else ((value, vs), (baseline, bs)):
+            gc.collect()
+            t0 = time.perf_counter_ns()
+            side[0]()
+            side[1].append(float(time.perf_counter_ns() - t0))
+    agg = min if stat == "min" else statistics.median
+    return Result(agg(vs), agg(bs), vs, bs)
+
+
+def _record(directory: str, plugins=()) -> None:
+    from comin import recorder
+    from comin.emulator import Config, Emulator
+    Emulator(list(plugins) + [f"{recorder.__file__} {directory}"], Config(**_RECORD_CONFIG)).run()
+
+
+@figure("replay_read", target=0.7, bound=">=",
+        help="every recorded variable read with netCDF4 / `comin replay` serving them to a "
+             "plugin (R2B4, 3 steps)")
+def replay_read(m: Measure) -> Result:
+    """Value: open the file and read each recorded variable whole (``v[:]``, no masking);
+    baseline: the replay host with a plugin that takes ``np.asarray`` of every variable at
+    every recorded event (file checks, descriptive data, every entry-point call included)."""
+    import tempfile
+
+    import netCDF4
+
+    from comin.replay import Replay
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = os.path.join(tmp, "rec")
+        _record(rec)
+        plugin = os.path.join(tmp, "touch.py")
+        with open(plugin, "w", encoding="utf-8") as f:
+            f.write(_TOUCH_PLUGIN)
+        path = os.path.join(rec, "0.nc")
+
+        def direct():
+            with netCDF4.Dataset(path) as ds:
+                ds.set_auto_maskandscale(False)
+                for g in ds.groups.values():
+                    for v in g.variables.values():
+                        if v.dimensions[:1] == ("event",) and "comin_layout" in v.ncattrs():
+                            v[:]
+
+        def replay():
+            Replay(rec, [plugin]).run()
+
+        replay()                     # warm: page cache, imports
+        return _interleaved(direct, replay, max(3, min(m.repeat, 7)), m.stat)
+
+
+@figure("record_overhead", target=None,
+        help="emulator run with the recorder / without (R2B4, 3 steps, default selection)")
+def record_overhead(m: Measure) -> Result:
+    import tempfile
+
+    from comin.emulator import Config, Emulator
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = os.path.join(tmp, "rec")
+
+        def without():
+            Emulator([], Config(**_RECORD_CONFIG)).run()
+
+        def with_recorder():
+            _record(rec)
+
+        with_recorder()
+        without()
+        return _interleaved(with_recorder, without, max(3, min(m.repeat, 5)), m.stat)
+
+
 def _fmt_ns(x: float) -> str:
     return f"{x:10.1f}"
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     figure_list = "\n".join(
-        f"  {f.name:<27} {f.help} " + (f"(target <= {f.target:g})" if f.target is not None else "(report)")
+        f"  {f.name:<27} {f.help} " + (f"(target {f.target_text})" if f.target is not None
+                                       else "(report)")
         for f in FIGURES.values())
     parser = argparse.ArgumentParser(
         prog="tools/bench.py",
@@ -494,10 +740,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if fig.target is None:
             target, verdict = "report", "-"
         else:
-            ok = res.ratio <= fig.target
+            ok = fig.meets(res.ratio)
             if not ok:
                 missed.append(name)
-            target, verdict = "<= " + format(fig.target, "g"), "PASS" if ok else "MISS"
+            target, verdict = fig.target_text, "PASS" if ok else "MISS"
         print(f"{name:<27} {_fmt_ns(res.value)} {_fmt_ns(res.baseline)} {res.ratio:7.2f} "
               f"{target:>8}  {verdict}", flush=True)
     print("-" * len(header))

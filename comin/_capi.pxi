@@ -1,0 +1,1006 @@
+# The C ABI: the core's implementation of every function of libcomin.
+#
+# libcomin (comin/lib/libcomin.so, generated from comin/_capi.py) exports the
+# comin_* symbols of ComIn's comin.h; each one forwards through a table of
+# function pointers that the core fills at import (below).  The functions
+# here hold no rules: they convert C arguments, call the same rule functions
+# as the Python API and convert results back.
+#
+# Errors: a ComInError stores its code (comin_error_get); unless the current
+# plugin switched errors_return on, it then ends the run as ComIn's
+# error_check does: finish(<plugin name>, "<CATEGORY>: <message>").  With
+# errors_return on the call returns a neutral value (NULL, 0, unchanged
+# output).  A finish (ComInFinish) never propagates into C frames: it is kept
+# pending, the call returns into its libcomin trampoline, which longjmps to
+# the guard around the plugin code (primary constructor or callback); the
+# core re-raises it there.
+#
+# C callbacks are _CFunc objects (Python callables that run the C function
+# through libcomin's guard), so registration and dispatch are the core's own
+# (order, messages, syncs, profiling).  Only comin_callback_context_call from
+# C has a fast path inside libcomin (comin/src/comin_guard.c): for an entry
+# point whose single callback is a C callback that the core marked runnable
+# without the core (_FastCallback.cfunc), libcomin sets the current plugin,
+# EP and domain in the session's C state and calls it through the guard.
+
+import ctypes as _ctypes
+import os as _os
+import traceback as _traceback
+
+from libc.string cimport memcpy
+from cpython.bytes cimport PyBytes_AS_STRING
+
+cdef extern from "<stdbool.h>":
+    ctypedef bint c_bool "bool"
+
+cdef struct _c_descr:
+    char name[COMIN_MAX_LEN_VAR_NAME + 1]
+    int id
+
+ctypedef int (*_guard_fn_t)(_c_callback) noexcept
+
+cdef _guard_fn_t _c_guard = NULL     # libcomin's comin_internal_call_guarded
+cdef int* _c_unwind = NULL           # libcomin's comin_internal_unwind flag
+cdef int _c_dummy_flag = 0             # the unwind flag until libcomin is loaded
+cdef object _c_pending = None        # the ComInFinish raised inside a C call
+cdef int _c_errcode = 0              # ComIn's stored error code (comin_error_get)
+cdef object _c_errcode_owner = None  # ... of this session
+cdef object _c_keep_owner = None
+cdef dict _c_keep = None
+_c_libcomin = None                   # the ctypes handle of libcomin (None: not built)
+_c_libcomin_error = ""
+
+_c_unwind = &_c_dummy_flag
+
+
+cdef class _CFunc:
+    """A C plugin's callback: a Python callable that runs it through the guard."""
+
+    def __call__(self):
+        _c_call_guarded(self.fn)
+
+    def __repr__(self):
+        return f"<comin C callback at {<size_t>self.fn:#x}>"
+
+
+cdef class _CIter:
+    """``t_comin_var_descr_list_iterator``: a snapshot of the exposed variables."""
+    cdef list items
+    cdef Py_ssize_t pos
+
+
+cdef class _CMetaIter:
+    """``t_comin_metadata_iterator``: a position in a snapshot of a variable's keys."""
+    cdef object var
+    cdef list keys
+    cdef Py_ssize_t pos
+
+
+cdef int _c_call_guarded(_c_callback fn) except -1:
+    """Call C plugin code; a finish inside it unwinds here and is re-raised."""
+    global _c_pending
+    if _c_guard == NULL:
+        raise RuntimeError("libcomin is not loaded")
+    _c_pending = None         # a finish left by a C host call (no guard) is not ours
+    if _c_guard(fn) != 0:
+        exc = _c_pending
+        _c_pending = None
+        if exc is None:
+            exc = ComInFinish("comin", "C plugin code was unwound without a pending finish")
+        raise exc
+    return 0
+
+
+def _call_c_function(size_t address):
+    """Run the C function ``void f(void)`` at ``address`` through the guard (loader)."""
+    if address == 0:
+        raise ValueError("NULL function pointer")
+    _c_call_guarded(<_c_callback>address)
+
+
+def _capi_available():
+    """``(True, "")`` when libcomin is loaded, else ``(False, why)``."""
+    return (_c_libcomin is not None, _c_libcomin_error)
+
+
+cdef dict _c_session():
+    """Objects handed to C (handles, iterators, strings, arrays), kept per session."""
+    global _c_keep, _c_keep_owner
+    if _c_keep is None or _c_keep_owner is not _state:
+        _c_keep = {"handles": [], "iters": {}, "strings": {}, "arrays": {}}
+        _c_keep_owner = _state
+    return _c_keep
+
+
+cdef int _c_set_errcode(int code):
+    global _c_errcode, _c_errcode_owner
+    _c_errcode = code
+    _c_errcode_owner = _state
+    return 0
+
+
+cdef void _c_fail(object exc) noexcept:
+    """An exception escaped a C API call: store/finish/keep pending (see the top)."""
+    global _c_pending
+    cdef _State st = _state
+    cdef _Plugin p = None
+    try:
+        if isinstance(exc, ComInFinish):
+            _c_pending = exc
+            _c_unwind[0] = 1
+            return
+        if st is not None and st.cur_pid:
+            p = st._current()
+        routine = p.name if p is not None else "comin"
+        if isinstance(exc, ComInError):
+            _c_set_errcode(exc.code)
+            if p is not None and p.errors_return:
+                return
+            if exc.code < 3:     # INFO, WARNING: printed, the call goes on
+                if st is not None:
+                    st.message(f"{exc.category}: {exc.message}", 0)
+                return
+            text = f"{exc.category}: {exc.message}"
+            if exc.detail:
+                sys.stderr.write(f"{routine}: {exc.detail}\n")
+        else:
+            _traceback.print_exception(type(exc), exc, exc.__traceback__)
+            text = f"ERROR: {type(exc).__name__}: {exc}"
+        if st is None:
+            sys.stderr.write(f"{routine}: {text}\n")
+            _c_pending = ComInFinish(routine, text)
+            _c_unwind[0] = 1
+            return
+        try:
+            st.finish(routine, text)
+        except ComInFinish as fin:
+            _c_pending = fin
+            _c_unwind[0] = 1
+    except BaseException as other:
+        _traceback.print_exception(type(other), other, other.__traceback__)
+        _c_pending = ComInFinish("comin", f"internal error in the C API: {other}")
+        _c_unwind[0] = 1
+
+
+# -- conversions ---------------------------------------------------------------------
+
+cdef str _c_string(const char* s):
+    if s == NULL:
+        raise ValueError("NULL string passed to the C API")
+    return (<bytes>s).decode("utf-8", "replace")
+
+
+cdef tuple _c_descriptor(_c_descr d):
+    cdef Py_ssize_t n = 0
+    while n < COMIN_MAX_LEN_VAR_NAME + 1 and d.name[n] != 0:
+        n += 1
+    return ((<char*>d.name)[:n].decode("utf-8", "replace"), d.id)
+
+
+cdef int _c_fill_descriptor(_c_descr* out, str name, int domain_id) except -1:
+    b = name.encode()[:COMIN_MAX_LEN_VAR_NAME]
+    cdef Py_ssize_t i
+    for i in range(COMIN_MAX_LEN_VAR_NAME + 1):
+        out.name[i] = 0
+    memcpy(out.name, PyBytes_AS_STRING(b), len(b))
+    out.id = domain_id
+    return 0
+
+
+cdef int _c_str_out(object slot, str value, const char** val, int* length) except -1:
+    """Strings out: a pointer into storage kept until the slot's value changes."""
+    strings = _c_session()["strings"]
+    b = strings.get(slot)
+    if b is None or (<bytes>b).decode("utf-8", "replace") != value:
+        b = value.encode()
+        strings[slot] = b
+    if val != NULL:
+        val[0] = PyBytes_AS_STRING(b)
+    if length != NULL:
+        length[0] = len(b)
+    return 0
+
+
+cdef int _c_copy_out(char* out, str value, Py_ssize_t size) except -1:
+    """Fixed-size char output, NUL-terminated (size includes the NUL)."""
+    b = value.encode()[:size - 1]
+    memcpy(out, PyBytes_AS_STRING(b), len(b))
+    out[len(b)] = 0
+    return 0
+
+
+cdef void* _c_keep_handle(VarHandle h):
+    _c_session()["handles"].append(h)
+    return <void*>h
+
+
+cdef VarHandle _c_handle(void* handle):
+    if handle == NULL:
+        return None
+    return <VarHandle><object>handle
+
+
+cdef void* _c_data_pointer(void* handle, int datatype, bint device) except? NULL:
+    """``comin_var_get_ptr*``: the host's (or device) pointer, datatype checked."""
+    cdef VarHandle h = _c_handle(handle)
+    if h is None:
+        return NULL
+    cdef _Var v = h.var
+    cdef int i
+    cdef Py_ssize_t expect
+    if datatype and v.datatype != datatype:
+        raise _err(COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE,
+                   f"var_descr: {v.name}, {v.domain_id} (datatype {v.datatype}, the call "
+                   f"asks for {datatype})")
+    if device:
+        return <void*>v.device_ptr
+    expect = v.itemsize
+    for i in range(5):
+        if v.shape[i] > 1 and v.strides[i] != expect:
+            raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED,
+                       f"var_descr: {v.name}, {v.domain_id}: the host array is not contiguous "
+                       f"in Fortran order (strides {tuple(v.strides[k] for k in range(5))}): "
+                       f"C and Fortran plugins need F-contiguous host arrays")
+        expect *= v.shape[i]
+    return <void*>v.data
+
+
+# -- descriptive data (used by the generated getters in _capi_descrdata.pxi) --------------
+
+cdef object _cdd_value(str group, int jg, str field):
+    cdef _State st = _active()
+    if group == "global":
+        obj = descrdata_get_global()
+    else:
+        obj = _domain(st, jg)
+        if group != "domain":
+            obj = getattr(obj, group)
+    return getattr(obj, field)
+
+
+cdef void* _cdd_array(str group, int jg, str field, int* arr_size) except? NULL:
+    """Pointer to a descriptive-data array (Fortran order) and its extents."""
+    arr = _cdd_value(group, jg, field)
+    arrays = _c_session()["arrays"]
+    key = (group, jg, field)
+    entry = arrays.get(key)
+    if entry is None or entry[0] is not arr:
+        farr = arr if arr.flags.f_contiguous else np.asfortranarray(arr)
+        entry = arrays[key] = (arr, farr)
+    farr = entry[1]
+    cdef int i
+    for i in range(farr.ndim):
+        arr_size[i] = farr.shape[i]
+    cdef size_t addr = farr.__array_interface__["data"][0]
+    return <void*>addr
+
+
+cdef int _cdd_string(str group, int jg, str field, const char** val, int* length) except -1:
+    return _c_str_out(("descrdata", group, jg, field), _cdd_value(group, jg, field), val, length)
+
+
+include "_capi_descrdata.pxi"
+
+
+# -- current state ----------------------------------------------------------------------
+
+cdef int _c_comin_current_get_ep() noexcept with gil:
+    try:
+        return _active().cur_ep
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0
+
+
+cdef int _c_comin_current_get_domain_id() noexcept with gil:
+    try:
+        d = _active().cur_domain
+        return d if d >= -1 else COMIN_DOMAIN_OUTSIDE_LOOP
+    except BaseException as exc:
+        _c_fail(exc)
+        return COMIN_DOMAIN_OUTSIDE_LOOP
+
+
+cdef int _c_comin_current_get_plugin_id() noexcept with gil:
+    try:
+        return _active()._need_plugin("comin_current_get_plugin_id").id
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0
+
+
+cdef void _c_comin_current_get_plugin_name(const char** val, int* len) noexcept with gil:
+    try:
+        p = _active()._need_plugin("comin_current_get_plugin_name")
+        _c_str_out(("plugin_name", p.id), p.name, val, len)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_current_get_plugin_options(const char** val, int* len) noexcept with gil:
+    try:
+        p = _active()._need_plugin("comin_current_get_plugin_options")
+        _c_str_out(("plugin_options", p.id), p.options, val, len)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_current_get_plugin_comm(const char** val, int* len) noexcept with gil:
+    try:
+        p = _active()._need_plugin("comin_current_get_plugin_comm")
+        _c_str_out(("plugin_comm", p.id), p.comm, val, len)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_current_get_datetime(const char** val, int* len) noexcept with gil:
+    try:
+        _c_str_out("datetime", current_get_datetime(), val, len)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+# -- parallel ---------------------------------------------------------------------------
+
+cdef int _c_comin_parallel_get_plugin_mpi_comm() noexcept with gil:
+    try:
+        return parallel_get_plugin_mpi_comm()
+    except BaseException as exc:
+        _c_fail(exc)
+        return -1
+
+
+cdef int _c_comin_parallel_get_host_mpi_comm() noexcept with gil:
+    try:
+        return parallel_get_host_mpi_comm()
+    except BaseException as exc:
+        _c_fail(exc)
+        return -1
+
+
+cdef int _c_comin_parallel_get_host_mpi_rank() noexcept with gil:
+    try:
+        return parallel_get_host_mpi_rank()
+    except BaseException as exc:
+        _c_fail(exc)
+        return -1
+
+
+# -- finish, printing, errors ----------------------------------------------------------------
+
+cdef void _c_comin_plugin_finish(const char* routine, const char* text) noexcept with gil:
+    try:
+        _active().finish(_c_string(routine), _c_string(text))
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_print_debug(const char* msg) noexcept with gil:
+    try:
+        print_debug(_c_string(msg))
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_print_info(const char* msg) noexcept with gil:
+    try:
+        print_info(_c_string(msg))
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_print_warning(const char* msg) noexcept with gil:
+    try:
+        print_warning(_c_string(msg))
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_error_get_message(int errcode, char* category, char* message) noexcept with gil:
+    try:
+        cat, msg = error_get_message(errcode)
+        _c_copy_out(category, cat, 11)
+        _c_copy_out(message, msg, 96)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_error_check(int errcode, const char* scope) noexcept with gil:
+    # ComIn's library symbol ignores its arguments and checks the stored code
+    try:
+        code = _c_comin_error_get_impl()
+        if code == COMIN_SUCCESS:
+            return
+        cat, msg = error_get_message(code)
+        st = _active()
+        if code < 3:
+            st.message(f"{cat}: {msg}", 0)
+            return
+        p = st._current()
+        st.finish(p.name if p is not None else "comin", f"{cat}: {msg}")
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_error_set_errors_return(c_bool errors_return) noexcept with gil:
+    try:
+        _active()._need_plugin("comin_error_set_errors_return").errors_return = errors_return
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef int _c_comin_error_get_impl():
+    if _c_errcode_owner is not _state:
+        return COMIN_SUCCESS
+    return _c_errcode
+
+
+cdef int _c_comin_error_get() noexcept with gil:
+    return _c_comin_error_get_impl()
+
+
+cdef void _c_comin_error_reset() noexcept with gil:
+    _c_set_errcode(COMIN_SUCCESS)
+
+
+# -- variables ------------------------------------------------------------------------------
+
+cdef void _c_comin_var_request_add(_c_descr var_descriptor, c_bool lmodexclusive) noexcept with gil:
+    try:
+        _request_add(_active(), _c_descriptor(var_descriptor), lmodexclusive)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void* _c_comin_var_get(int context_len, int* context, _c_descr var_descriptor,
+                            int flag) noexcept with gil:
+    try:
+        if context_len < 0 or (context_len > 0 and context == NULL):
+            raise ValueError(f"comin_var_get: bad context ({context_len} entry points)")
+        eps = [context[i] for i in range(context_len)]
+        return _c_keep_handle(_var_get(_active(), eps, _c_descriptor(var_descriptor), flag))
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef void* _c_comin_var_get_ptr(void* handle) noexcept with gil:
+    try:
+        return _c_data_pointer(handle, 0, False)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef double* _c_comin_var_get_ptr_double(void* handle) noexcept with gil:
+    try:
+        return <double*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_DOUBLE, False)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef float* _c_comin_var_get_ptr_float(void* handle) noexcept with gil:
+    try:
+        return <float*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_FLOAT, False)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef int* _c_comin_var_get_ptr_int(void* handle) noexcept with gil:
+    try:
+        return <int*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_INT, False)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef void* _c_comin_var_get_device_ptr(void* handle) noexcept with gil:
+    try:
+        return _c_data_pointer(handle, 0, True)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef double* _c_comin_var_get_device_ptr_double(void* handle) noexcept with gil:
+    try:
+        return <double*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_DOUBLE, True)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef float* _c_comin_var_get_device_ptr_float(void* handle) noexcept with gil:
+    try:
+        return <float*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_FLOAT, True)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef int* _c_comin_var_get_device_ptr_int(void* handle) noexcept with gil:
+    try:
+        return <int*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_INT, True)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef VarHandle _c_need_handle(void* handle):
+    if handle == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "the variable handle is NULL")
+    return _c_handle(handle)
+
+
+cdef void _c_comin_var_get_shape(void* handle, int* shape) noexcept with gil:
+    cdef _Var v
+    try:
+        v = _c_need_handle(handle).var
+        for i in range(5):
+            shape[i] = v.shape[i]
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_var_get_dim_semantics(void* handle, int* dim_semantics) noexcept with gil:
+    try:
+        h = _c_need_handle(handle)
+        ds = h.dim_semantics
+        for i in range(5):
+            dim_semantics[i] = ds[i]
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_var_get_ncontained(void* handle, int* ncontained) noexcept with gil:
+    try:
+        ncontained[0] = _c_need_handle(handle).ncontained
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_var_get_descriptor(void* handle, _c_descr* descriptor) noexcept with gil:
+    try:
+        name, jg = _c_need_handle(handle).descriptor
+        _c_fill_descriptor(descriptor, name, jg)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void* _c_comin_var_get_descr_list_head() noexcept with gil:
+    cdef _CIter it
+    try:
+        items = list(var_descr_list())
+        if not items:
+            return NULL
+        it = _CIter.__new__(_CIter)
+        it.items = items
+        it.pos = 0
+        _c_session()["iters"][id(it)] = it
+        return <void*>it
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef void* _c_comin_var_get_descr_list_next(void* it) noexcept with gil:
+    cdef _CIter obj
+    try:
+        if it == NULL:
+            return NULL
+        obj = <_CIter><object>it
+        obj.pos += 1
+        if obj.pos >= len(obj.items):
+            _c_session()["iters"].pop(id(obj), None)     # frees the iterator (ComIn 0.3)
+            return NULL
+        return it
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef void _c_comin_var_get_descr_list_var_desc(void* it, _c_descr* descriptor) noexcept with gil:
+    cdef _CIter obj
+    try:
+        if it == NULL:
+            raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "the iterator is NULL")
+        obj = <_CIter><object>it
+        name, jg = obj.items[obj.pos]
+        _c_fill_descriptor(descriptor, name, jg)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_var_descr_list_iterator_delete(void** it) noexcept with gil:
+    try:
+        if it != NULL and it[0] != NULL:
+            _c_session()["iters"].pop(id(<object>it[0]), None)
+            it[0] = NULL
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+# -- callbacks ------------------------------------------------------------------------------
+
+cdef void _c_comin_callback_register(int ep, _c_callback fct) noexcept with gil:
+    cdef _State st
+    cdef _Callback cb
+    cdef _CFunc f
+    try:
+        st = _active()
+        if fct == NULL:
+            raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "callback function pointer is NULL")
+        f = _CFunc.__new__(_CFunc)
+        f.fn = fct
+        if st.in_primary and st.cur_pid and 0 < ep <= NUM_ENTRY_POINTS:
+            # ComIn keeps one C callback per (entry point, plugin): overwrite
+            for cb in st.pending:
+                if cb.ep == ep and cb.pid == st.cur_pid and type(cb.func) is _CFunc:
+                    st.message(f"    WARNING:: Overwrite callback for plugin '{cb.plugin.name}' "
+                               f"at entry point '{_EP_NAMES[ep]}' (ep: {ep})", 0)
+                    cb.func = f
+                    return
+        _register(st, ep, f)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_callback_get_ep_name(int ep, char* out) noexcept with gil:
+    try:
+        _c_copy_out(out, callback_get_ep_name(ep), COMIN_MAX_LEN_EP_NAME + 1)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_callback_context_call(int ep, int domain_id, c_bool lacc) noexcept with gil:
+    """ComIn's context call for C hosts: the same logic as ``Host.call_ep``.
+
+    libcomin calls this for everything but its own fast path (one C callback,
+    no syncs, nothing to print), and hands it the fast path of the session
+    here on the first call.
+    """
+    try:
+        _c_fastpath_update()
+        _call_ep(_active(), ep, domain_id, lacc)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef struct _c_fastpath_t:
+    _FastCallback* fast
+    int n_ep
+    int* n_dom
+    int* cur
+
+ctypedef int (*_set_fastpath_fn)(_c_fastpath_t*, int) noexcept
+cdef _set_fastpath_fn _c_set_fastpath = NULL
+cdef object _c_fast_owner = None     # the session libcomin's fast path points into (kept alive)
+
+
+cdef int _c_fastpath_update() except -1:
+    """Point libcomin's context-call fast path at the active session's C state."""
+    global _c_fast_owner
+    cdef _State st = _state
+    cdef _c_fastpath_t fp
+    if _c_set_fastpath == NULL or st is _c_fast_owner:
+        return 0
+    if st is None:
+        _c_set_fastpath(NULL, sizeof(_FastCallback))
+        _c_fast_owner = None
+        return 0
+    if &st.cur_ep != &st.cur_pid + 1 or &st.cur_domain != &st.cur_pid + 2:
+        return 0          # not laid out consecutively: every call goes through the core
+    fp.fast = &st.fast[0]
+    fp.n_ep = NUM_ENTRY_POINTS
+    fp.n_dom = &st.n_dom
+    fp.cur = &st.cur_pid
+    if _c_set_fastpath(&fp, sizeof(_FastCallback)) == 0:
+        _c_fast_owner = st
+    return 0
+
+
+# -- metadata -------------------------------------------------------------------------------
+
+cdef int _c_comin_metadata_get_typeid(_c_descr var_descriptor, const char* key) noexcept with gil:
+    try:
+        return metadata_get_typeid(_c_descriptor(var_descriptor), _c_string(key))
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0     # ComIn returns 0 on its error paths
+
+
+cdef int _c_metadata_set(_c_descr d, const char* key, object value) except -1:
+    _request_metadata_set(_active(), _c_descriptor(d), {_c_string(key): value})
+    return 0
+
+
+cdef void _c_comin_metadata_set_integer(_c_descr var_descriptor, const char* key, int val) noexcept with gil:
+    try:
+        _c_metadata_set(var_descriptor, key, int(val))
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_metadata_set_logical(_c_descr var_descriptor, const char* key, c_bool val) noexcept with gil:
+    try:
+        _c_metadata_set(var_descriptor, key, bool(val))
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_metadata_set_real(_c_descr var_descriptor, const char* key, double val) noexcept with gil:
+    try:
+        _c_metadata_set(var_descriptor, key, float(val))
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_metadata_set_character(_c_descr var_descriptor, const char* key,
+                                          const char* val) noexcept with gil:
+    try:
+        _c_metadata_set(var_descriptor, key, _c_string(val))
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef object _c_metadata_get(_c_descr d, const char* key, int typeid):
+    """An exposed variable's metadata value, which must have ComIn type ``typeid``."""
+    descr = _c_descriptor(d)
+    k = _c_string(key)
+    value = metadata_get(descr, k)
+    if _typeid_of(value) != typeid:
+        raise _err(COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE,
+                   f"var_descr: {descr[0]}, {descr[1]}; key '{k}' holds {type(value).__name__}")
+    return value
+
+
+cdef void _c_comin_metadata_get_integer(_c_descr var_descriptor, const char* key, int* val) noexcept with gil:
+    try:
+        val[0] = _c_metadata_get(var_descriptor, key, COMIN_METADATA_TYPEID_INTEGER)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_metadata_get_logical(_c_descr var_descriptor, const char* key, c_bool* val) noexcept with gil:
+    try:
+        val[0] = _c_metadata_get(var_descriptor, key, COMIN_METADATA_TYPEID_LOGICAL)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_metadata_get_real(_c_descr var_descriptor, const char* key, double* val) noexcept with gil:
+    try:
+        val[0] = _c_metadata_get(var_descriptor, key, COMIN_METADATA_TYPEID_REAL)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_metadata_get_character(_c_descr var_descriptor, const char* key,
+                                          const char** val, int* len) noexcept with gil:
+    try:
+        value = _c_metadata_get(var_descriptor, key, COMIN_METADATA_TYPEID_CHARACTER)
+        name, jg = _c_descriptor(var_descriptor)
+        _c_str_out(("metadata", name, jg, _c_string(key)), value, val, len)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void* _c_metadata_iterator(_c_descr d, bint end):
+    cdef _State st = _active()
+    cdef _CMetaIter it
+    var = _metadata_var(st, _c_descriptor(d))
+    it = _CMetaIter.__new__(_CMetaIter)
+    it.var = var
+    it.keys = [k.encode() for k in (<_Var>var).metadata]
+    it.pos = len(it.keys) if end else 0
+    _c_session()["iters"][id(it)] = it
+    return <void*>it
+
+
+cdef void* _c_comin_metadata_get_iterator_begin(_c_descr var_descriptor) noexcept with gil:
+    try:
+        return _c_metadata_iterator(var_descriptor, False)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef void* _c_comin_metadata_get_iterator_end(_c_descr var_descriptor) noexcept with gil:
+    try:
+        return _c_metadata_iterator(var_descriptor, True)
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef _CMetaIter _c_need_meta_iter(void* it):
+    if it == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "the metadata iterator is NULL")
+    return <_CMetaIter><object>it
+
+
+cdef const char* _c_comin_metadata_iterator_get_key(void* it) noexcept with gil:
+    cdef _CMetaIter obj
+    try:
+        obj = _c_need_meta_iter(it)
+        if obj.pos >= len(obj.keys):
+            raise _err(COMIN_ERROR_METADATA_KEY_NOT_FOUND, "the metadata iterator is at its end")
+        return PyBytes_AS_STRING(obj.keys[obj.pos])
+    except BaseException as exc:
+        _c_fail(exc)
+        return NULL
+
+
+cdef c_bool _c_comin_metadata_iterator_compare(void* it1, void* it2) noexcept with gil:
+    cdef _CMetaIter a, b
+    try:
+        a = _c_need_meta_iter(it1)
+        b = _c_need_meta_iter(it2)
+        return a.var is b.var and a.pos == b.pos
+    except BaseException as exc:
+        _c_fail(exc)
+        return False
+
+
+cdef void _c_comin_metadata_iterator_next(void* it) noexcept with gil:
+    cdef _CMetaIter obj
+    try:
+        obj = _c_need_meta_iter(it)
+        if obj.pos < len(obj.keys):
+            obj.pos += 1
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_metadata_iterator_delete(void* it) noexcept with gil:
+    try:
+        if it != NULL:
+            _c_session()["iters"].pop(id(<object>it), None)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+# -- descriptive data: functions ----------------------------------------------------------
+
+cdef double _c_comin_descrdata_get_timesteplength(int jg) noexcept with gil:
+    try:
+        return descrdata_get_timesteplength(jg)
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0.0
+
+
+cdef int _c_comin_descrdata_get_index(int j) noexcept with gil:
+    try:
+        return descrdata_get_index(j)
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0
+
+
+cdef int _c_comin_descrdata_get_block(int j) noexcept with gil:
+    try:
+        return descrdata_get_block(j)
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0
+
+
+cdef void _c_indices(str grid, int jg, int i_blk, int i_startblk, int i_endblk, int* i_startidx,
+                     int* i_endidx, int irl_start, int irl_end) noexcept:
+    try:
+        s, e = _get_indices(_active(), grid, jg, i_blk, i_startblk, i_endblk, irl_start, irl_end)
+        i_startidx[0] = s
+        i_endidx[0] = e
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_descrdata_get_cell_indices(int jg, int i_blk, int i_startblk, int i_endblk,
+                                              int* i_startidx, int* i_endidx, int irl_start,
+                                              int irl_end) noexcept with gil:
+    _c_indices("cells", jg, i_blk, i_startblk, i_endblk, i_startidx, i_endidx, irl_start, irl_end)
+
+
+cdef void _c_comin_descrdata_get_edge_indices(int jg, int i_blk, int i_startblk, int i_endblk,
+                                              int* i_startidx, int* i_endidx, int irl_start,
+                                              int irl_end) noexcept with gil:
+    _c_indices("edges", jg, i_blk, i_startblk, i_endblk, i_startidx, i_endidx, irl_start, irl_end)
+
+
+cdef void _c_comin_descrdata_get_vert_indices(int jg, int i_blk, int i_startblk, int i_endblk,
+                                              int* i_startidx, int* i_endidx, int irl_start,
+                                              int irl_end) noexcept with gil:
+    _c_indices("verts", jg, i_blk, i_startblk, i_endblk, i_startidx, i_endidx, irl_start, irl_end)
+
+
+cdef int _c_comin_descrdata_get_cell_npromz(int jg) noexcept with gil:
+    try:
+        return _npromz(_active(), "cells", jg)
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0
+
+
+cdef int _c_comin_descrdata_get_edge_npromz(int jg) noexcept with gil:
+    try:
+        return _npromz(_active(), "edges", jg)
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0
+
+
+cdef int _c_comin_descrdata_get_vert_npromz(int jg) noexcept with gil:
+    try:
+        return _npromz(_active(), "verts", jg)
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0
+
+
+cdef int _c_comin_descrdata_index_lookup_glb2loc_cell(int jg, int global_idx) noexcept with gil:
+    try:
+        return descrdata_index_lookup_glb2loc_cell(jg, global_idx)
+    except BaseException as exc:
+        _c_fail(exc)
+        return 0
+
+
+cdef void _c_interval(str field, const char** val, int* len) noexcept:
+    try:
+        _c_str_out(("interval", field), getattr(descrdata_get_simulation_interval(), field), val, len)
+    except BaseException as exc:
+        _c_fail(exc)
+
+
+cdef void _c_comin_descrdata_get_simulation_interval_exp_start(const char** val, int* len) noexcept with gil:
+    _c_interval("exp_start", val, len)
+
+
+cdef void _c_comin_descrdata_get_simulation_interval_exp_stop(const char** val, int* len) noexcept with gil:
+    _c_interval("exp_stop", val, len)
+
+
+cdef void _c_comin_descrdata_get_simulation_interval_run_start(const char** val, int* len) noexcept with gil:
+    _c_interval("run_start", val, len)
+
+
+cdef void _c_comin_descrdata_get_simulation_interval_run_stop(const char** val, int* len) noexcept with gil:
+    _c_interval("run_stop", val, len)
+
+
+# -- the table ------------------------------------------------------------------------------
+
+include "_capi_table.pxi"
+
+
+def _load_libcomin():
+    """Load libcomin (RTLD_GLOBAL: plugins linking -lcomin bind to it) and hand it the table."""
+    global _c_guard, _c_unwind, _c_libcomin, _c_libcomin_error
+    path = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "lib", "libcomin.so")
+    if not _os.path.exists(path):
+        _c_libcomin_error = f"{path} does not exist (comin was built without libcomin)"
+        return
+    try:
+        lib = _ctypes.CDLL(path, mode=_ctypes.RTLD_GLOBAL | _os.RTLD_NOW)
+    except OSError as exc:
+        _c_libcomin_error = f"cannot load {path}: {exc}"
+        return
+    _capi_fill_table()
+    cdef size_t table = <size_t>&_capi_table[0]
+    if lib.comin_internal_set_table(_ctypes.c_void_p(table), _ctypes.c_int(_capi_table_size)) != 0:
+        _c_libcomin_error = f"{path} was built for another version of the comin core"
+        return
+    cdef size_t guard = _ctypes.cast(lib.comin_internal_call_guarded, _ctypes.c_void_p).value
+    cdef size_t flag = _ctypes.addressof(_ctypes.c_int.in_dll(lib, "comin_internal_unwind"))
+    _c_guard = <_guard_fn_t>guard
+    cdef size_t setfp = _ctypes.cast(lib.comin_internal_set_fastpath, _ctypes.c_void_p).value
+    global _c_set_fastpath
+    _c_set_fastpath = <_set_fastpath_fn>setfp
+    _c_unwind = <int*>flag
+    _c_libcomin = lib
+
+
+_load_libcomin()

@@ -1,0 +1,118 @@
+/* Hand-written part of libcomin: unwinding of plugin code on finish, and
+ * the printf-style print functions.
+ *
+ * ComIn's finish never returns into the plugin.  The core cannot raise a
+ * Python exception through C frames, so a finish requested inside a C API
+ * call is recorded by the core, the call returns into its trampoline
+ * (libcomin.c) and the trampoline longjmps to the guard around the plugin
+ * code (primary constructor or callback); the core then re-raises it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "comin.h"
+#include "comin_internal.h"
+
+volatile int comin_internal_unwind = 0;
+/* GCC's __builtin_setjmp/__builtin_longjmp (a five-word buffer, no signal
+ * mask, a handful of instructions): the guard is on the hot path of every
+ * C callback.  The compiler saves the call-saved registers of the function
+ * that contains the __builtin_setjmp.  Each guard's buffer lives in its own
+ * stack frame; they form a chain through `previous`. */
+typedef struct guard {
+  void* buf[5];
+  struct guard* previous;
+} guard_t;
+
+static guard_t* innermost = NULL;
+
+volatile int* comin_internal_unwind_flag(void) { return &comin_internal_unwind; }
+
+__attribute__((noinline)) void comin_internal_do_unwind(void) {
+  if (innermost != NULL) __builtin_longjmp(innermost->buf, 1);
+  /* No plugin code to unwind (a host called the API): the call simply
+   * returns; the run has ended (the session is closed). */
+  comin_internal_unwind = 0;
+}
+
+static __attribute__((noinline)) int call_guarded(void (*fn)(void)) {
+  guard_t g;
+  g.previous = innermost;
+  if (__builtin_setjmp(g.buf) == 0) {
+    innermost = &g;
+    fn();
+    innermost = g.previous;
+    return 0;
+  }
+  innermost = g.previous;
+  comin_internal_unwind = 0;
+  return 1;
+}
+
+int comin_internal_call_guarded(void (*fn)(void)) { return call_guarded(fn); }
+
+static comin_internal_fastpath_t fastpath_storage;
+static const comin_internal_fastpath_t* fastpath = NULL;
+
+int comin_internal_set_fastpath(const comin_internal_fastpath_t* fp, int sizeof_fast) {
+  if (fp == NULL) { fastpath = NULL; return 0; }
+  if (sizeof_fast != (int)sizeof(comin_internal_fast_t)) { fastpath = NULL; return -1; }
+  fastpath_storage = *fp;
+  fastpath = &fastpath_storage;
+  return 0;
+}
+
+/* ComIn's context call.  Fast path: the entry point has one C callback that
+ * needs no syncs and nothing is printed (the core sets cfunc only then); it is called through the guard with
+ * its plugin current, without entering the core.  Everything else (and the
+ * first call of a session, which hands libcomin the fast path) goes to the core. */
+static __attribute__((noinline, cold)) void unwound(void) {
+  /* a finish unwound the callback: on to the caller's guard, if any */
+  fastpath->cur[0] = 0;
+  comin_internal_unwind = 1;
+  comin_internal_do_unwind();
+}
+
+void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lacc) {
+  const comin_internal_fastpath_t* F = fastpath;
+  if (__builtin_expect(F != NULL && !lacc && (unsigned)ep - 1u < (unsigned)EP_DESTRUCTOR, 1)) {
+    const comin_internal_fast_t* f = &F->fast[ep];
+    void (*cfunc)(void) = f->cfunc;
+    if (__builtin_expect(cfunc != NULL && (domain_id == -1 || (domain_id > 0 && domain_id <= *F->n_dom)), 1)) {
+      /* the guard of call_guarded, inlined: this is the hot path */
+      int* cur = F->cur;
+      cur[0] = f->pid;
+      cur[1] = (int)ep;
+      cur[2] = domain_id;
+      guard_t g;
+      g.previous = innermost;
+      if (__builtin_expect(__builtin_setjmp(g.buf) == 0, 1)) {
+        innermost = &g;
+        cfunc();
+        innermost = g.previous;
+        fastpath->cur[0] = 0;
+      } else {
+        innermost = g.previous;
+        unwound();
+      }
+      return;
+    }
+  }
+  comin_internal_context_call_slow((int)ep, domain_id, lacc);
+}
+
+#define COMIN_PRINT_F(NAME, TARGET)                 \
+  void NAME(const char* fmt, ...) {                 \
+    char buf[4096];                                 \
+    va_list ap;                                     \
+    va_start(ap, fmt);                              \
+    vsnprintf(buf, sizeof(buf), fmt, ap);           \
+    va_end(ap);                                     \
+    TARGET(buf);                                    \
+  }
+
+COMIN_PRINT_F(comin_print_debug_f, comin_print_debug)
+COMIN_PRINT_F(comin_print_info_f, comin_print_info)
+COMIN_PRINT_F(comin_print_warning_f, comin_print_warning)
