@@ -1,0 +1,926 @@
+"""The recorder: a ComIn plugin that records a run for ``comin replay``.
+
+It is an ordinary Python plugin shipped in the package, so any host loads it
+by path with its options (``comin run --record DIR`` adds it for you)::
+
+    comin run --record rec/ my_plugin.py
+    comin run "$(python -c 'import comin.recorder as r; print(r.__file__)') rec/ --vars temp,pres"
+    # a namelist entry of a Fortran host or ICON:
+    #   plugin_list(3)%plugin_library = "libpython_adapter.so"
+    #   plugin_list(3)%options        = "<path of comin/recorder.py> rec/ --eps EP_ATM_TIMELOOP_END"
+
+Options: ``DIR [--vars NAME,NAME...] [--eps EP_NAME,EP_NAME...]``.  ``--vars``:
+the variables to record (every domain where they exist; default: every
+exposed cell variable that is not a container); ``--eps``: the entry points
+at which their values are recorded (default: EP_ATM_WRITE_OUTPUT_BEFORE).
+A variable recorded at an entry point that is called for one domain is
+recorded for that domain only; outside a domain loop, for every domain.
+
+Values are recorded as the recorder sees them: load it as the last plugin
+(``comin run --record`` does; the other plugins keep their ids) and they are
+what the model itself sees after the other plugins' callbacks at that entry
+point (what ICON writes to its output); load it first to record what the
+plugins get.  As the last plugin it also misses the call in which an earlier
+plugin ends the run with an error: the recording then ends with the
+EP_FINISH that follows.
+
+One NetCDF-4 file per host rank, ``DIR/<rank>.nc`` (:data:`FORMAT_VERSION`):
+
+* root attributes: ``title``, ``Conventions``, ``comin_format``,
+  ``comin_format_version``, ``comin_version`` (ComIn's 3 ints),
+  ``comin_package_version``, ``host_comm_rank``/``host_comm_size``, every
+  global descriptive-data scalar that the host set (logicals as int8 0/1),
+  the simulation interval (``exp_start``, ...), ``datetime_at_start``, the
+  selection (``record_vars``, ``record_eps``), ``recording_end`` (the entry
+  point that closed the file: EP_DESTRUCTOR, EP_FINISH, or "" when it was
+  closed at exit); root variable ``vct_a``;
+* the call sequence: ``current_ep``, ``current_domain_id``,
+  ``current_datetime`` along the unlimited dimension ``call``, one entry per
+  entry-point call from EP_SECONDARY_CONSTRUCTOR on (EP_FINISH included);
+* per domain a group ``domain_<jg>``: the domain's descriptive data
+  (scalars as attributes, ``timestep_length``, arrays as variables), the
+  blocked ComIn arrays exactly as the host gave them in sub-groups
+  ``cells``/``edges``/``verts`` (bit for bit; dimensions reversed, as
+  NetCDF stores Fortran arrays), an ICON grid-file view of the grid
+  (``clon``, ``clat``, ``vlon``, ``vlat``, ``elon``, ``elat`` in radians,
+  ``vertex_of_cell``, ``edge_of_cell``, ``neighbor_cell_index``,
+  ``adjacent_cell_of_edge``, ``edge_vertices``, ``cells_of_vertex``, ...,
+  ``cell_area``, ``refin_c_ctrl``, ... on ICON's dimensions ``cell``,
+  ``edge``, ``vertex``, ``nv``, ``ne``, ``nc``, ``no``), and the recorded
+  variables along the unlimited dimension ``event`` (``event_call``: the
+  index of the call in the call sequence, ``time``: seconds since the
+  experiment start).  A field on cells, edges or vertices with ICON's
+  (nproma, [level,] block) layout is stored unblocked as
+  (event, [height|height_half,] cell|edge|vertex) with ``coordinates``;
+  any other layout raw (the 5-D array, dimensions reversed).  Every
+  variable carries its CF attributes (``units``, ``standard_name``,
+  ``long_name`` when set), every ComIn metadata item as
+  ``comin_metadata_<key>`` (logicals as int8, listed in
+  ``comin_metadata_logical_keys``), and what rebuilds ICON's array:
+  ``comin_name``, ``comin_shape``, ``comin_dim_semantics``,
+  ``comin_datatype``, ``comin_lcontainer``, ``comin_ncontained``,
+  ``comin_container``, ``comin_layout``, ``comin_exposure_index``.
+  Containers are described (no values): replay rebuilds them from their
+  recorded members.  Data carry Fletcher-32 checksums, so a damaged file
+  gives an error instead of wrong values.
+
+Padding beyond the last real point of the last block is not stored: replay
+gives 0 there.
+"""
+from __future__ import annotations
+
+import argparse
+import atexit
+import datetime as _dt
+import os
+import sys
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+import comin
+from comin import _table
+
+#: Version of the file layout; replay refuses files of another version.
+FORMAT_VERSION = 1
+#: Value of the ``comin_format`` attribute that marks a recording.
+FORMAT_NAME = "comin-recording"
+#: ``finish`` routine of bad options (unknown variable, entry point, directory).
+ROUTINE = "comin_recorder"
+#: ``finish`` routine of a failure while writing.
+ROUTINE_IO = "comin_recorder (writing)"
+#: Default entry point of the variable values.
+DEFAULT_EPS = ("EP_ATM_WRITE_OUTPUT_BEFORE",)
+
+_EP_IDS = {name: i for i, name in enumerate(_table.ENTRY_POINTS, start=1)}
+_EP_NAMES = {i: name for name, i in _EP_IDS.items()}
+_EP_FINISH = _EP_IDS["EP_FINISH"]
+_EP_DESTRUCTOR = _EP_IDS["EP_DESTRUCTOR"]
+_EP_SECONDARY = _EP_IDS["EP_SECONDARY_CONSTRUCTOR"]
+
+_S = comin
+NPROMA, BLOCK, LEVEL = (_S.COMIN_DIM_SEMANTICS_NPROMA, _S.COMIN_DIM_SEMANTICS_BLOCK,
+                        _S.COMIN_DIM_SEMANTICS_LEVEL)
+CONTAINER = _S.COMIN_DIM_SEMANTICS_CONTAINER
+#: hgrid_id -> (ComIn group, count field, ICON dimension, ICON coordinates)
+HGRIDS = {
+    _S.COMIN_HGRID_UNSTRUCTURED_CELL: ("cells", "ncells", "cell", "clon clat"),
+    _S.COMIN_HGRID_UNSTRUCTURED_EDGE: ("edges", "nedges", "edge", "elon elat"),
+    _S.COMIN_HGRID_UNSTRUCTURED_VERTEX: ("verts", "nverts", "vertex", "vlon vlat"),
+}
+DTYPES = {_S.COMIN_VAR_DATATYPE_DOUBLE: np.dtype(np.float64),
+          _S.COMIN_VAR_DATATYPE_FLOAT: np.dtype(np.float32),
+          _S.COMIN_VAR_DATATYPE_INT: np.dtype(np.intc)}
+#: names the recorder uses itself in a domain group (a ComIn variable of that
+#: name is stored as ``<name>_var``; its ``comin_name`` keeps the real one)
+RESERVED = {"event_call", "time", "height", "height_half", "grid_uuid", "number_of_grid_used",
+            "clon", "clat", "vlon", "vlat", "elon", "elat", "cell_area", "clon_vertices",
+            "clat_vertices", "vertex_of_cell", "edge_of_cell", "neighbor_cell_index",
+            "adjacent_cell_of_edge", "edge_vertices", "cells_of_vertex", "edges_of_vertex",
+            "vertices_of_vertex", "refin_c_ctrl", "refin_e_ctrl", "refin_v_ctrl", "cell_index",
+            "edge_index", "vertex_index", "parent_cell_index", "parent_edge_index",
+            "child_cell_index", "child_edge_index", "child_cell_id", "child_edge_id"}
+#: largest chunk of a recorded variable (bytes), so huge grids get several per event
+CHUNK_BYTES = 16 << 20
+#: calls kept in memory before they are written
+CALL_BUFFER = 4096
+
+
+class OptionError(ValueError):
+    """Bad recorder options (the message is one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise OptionError(message)
+
+
+def parse_eps(text: str) -> Tuple[int, ...]:
+    """``"EP_A,ATM_TIMELOOP_END"`` -> entry point ids (EP_ prefix and case optional)."""
+    out = []
+    for word in text.replace(" ", ",").split(","):
+        if not word:
+            continue
+        name = word.upper()
+        if not name.startswith("EP_"):
+            name = "EP_" + name
+        if name not in _EP_IDS:
+            raise OptionError(f"unknown entry point {word!r} (entry points are named like "
+                              "EP_ATM_WRITE_OUTPUT_BEFORE)")
+        if name == "EP_FINISH":
+            raise OptionError("variables cannot be recorded at EP_FINISH (the error path); "
+                              "choose another entry point")
+        if _EP_IDS[name] not in out:
+            out.append(_EP_IDS[name])
+    if not out:
+        raise OptionError("no entry point given")
+    return tuple(out)
+
+
+def parse_vars(text: str) -> Tuple[str, ...]:
+    """``"temp,pres"`` -> names (checked: non-empty, at most ComIn's 64 characters)."""
+    names = []
+    for word in text.replace(" ", ",").split(","):
+        if not word:
+            continue
+        if len(word) > _S.COMIN_MAX_LEN_VAR_NAME:
+            raise OptionError(f"variable name longer than {_S.COMIN_MAX_LEN_VAR_NAME} "
+                              f"characters: {word!r}")
+        if word not in names:
+            names.append(word)
+    if not names:
+        raise OptionError("no variable name given")
+    return tuple(names)
+
+
+def parse_options(args: Sequence[str]) -> argparse.Namespace:
+    """The recorder's options; :class:`OptionError` for bad ones."""
+    p = _Parser(prog="comin/recorder.py", add_help=False)
+    p.add_argument("directory")
+    p.add_argument("--vars", type=str, default=None)
+    p.add_argument("--eps", type=str, default=None)
+    opts = p.parse_args(list(args))
+    opts.vars = parse_vars(opts.vars) if opts.vars is not None else None
+    opts.eps = (parse_eps(opts.eps) if opts.eps is not None
+                else tuple(_EP_IDS[n] for n in DEFAULT_EPS))
+    return opts
+
+
+def rank_file(directory: str, rank: int) -> str:
+    """Path of the recording of ``rank`` in ``directory``."""
+    return os.path.join(directory, f"{rank}.nc")
+
+
+def launcher_size() -> int:
+    """Number of ranks an MPI launcher announces in the environment (1 if none)."""
+    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE"):
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            return int(value)
+    return 1
+
+
+def _mpi_in_use() -> bool:
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None:
+        try:
+            return bool(mpi.Is_initialized() and not mpi.Is_finalized())
+        except Exception:  # noqa: BLE001 - a broken MPI means: not in use
+            return False
+    return launcher_size() > 1
+
+
+def host_rank_size() -> Tuple[int, int]:
+    """Rank and size of the host communicator; (0, 1) without MPI (MPI is not started)."""
+    if not _mpi_in_use():
+        return 0, 1
+    from mpi4py import MPI
+    comm = MPI.Comm.f2py(comin.parallel_get_host_mpi_comm())
+    return comm.Get_rank(), comm.Get_size()
+
+
+def _parse_datetime(text: str) -> Optional[_dt.datetime]:
+    try:
+        t = _dt.datetime.fromisoformat(text.strip())
+    except (TypeError, ValueError):
+        return None
+    return t.replace(tzinfo=None) if t.tzinfo is not None else t
+
+
+def _attr_value(kind: str, value):
+    """A descriptive-data scalar as a NetCDF attribute value of a definite type."""
+    if kind == "bool":
+        return np.int8(1 if value else 0)
+    if kind == "int":
+        return np.int32(value) if -2**31 <= value < 2**31 else np.int64(value)
+    if kind == "float":
+        return np.float64(value)
+    return str(value)
+
+
+def _metadata_attr(value):
+    if isinstance(value, bool):
+        return np.int8(1 if value else 0)
+    if isinstance(value, int):
+        return np.int32(value)
+    if isinstance(value, float):
+        return np.float64(value)
+    return str(value)
+
+
+def _dim(group, name: str, size: int) -> str:
+    """A dimension ``name`` of ``size`` in ``group`` (``name_<size>`` if the name is taken)."""
+    for candidate in (name, f"{name}_{size}"):
+        have = group.dimensions.get(candidate)
+        if have is None:
+            group.createDimension(candidate, size)
+            return candidate
+        if not have.isunlimited() and have.size == size:
+            return candidate
+    raise ValueError(f"cannot name a dimension {name} of size {size}")
+
+
+def _unblock_index(idx: np.ndarray, blk: np.ndarray, nproma: int) -> np.ndarray:
+    """ICON (idx, blk) pairs -> 1-based unblocked indices (0 for a missing entry)."""
+    idx = idx.astype(np.int64)
+    return np.where(idx == 0, 0, (blk.astype(np.int64) - 1) * nproma + idx).astype(np.int32)
+
+
+def _points(arr: np.ndarray, n: int) -> np.ndarray:
+    """Blocked (nproma, nblks[, k]) -> (n,) or ICON's (k, n) layout."""
+    if arr.ndim == 2:
+        return np.ascontiguousarray(arr.T).reshape(-1)[:n]
+    k = arr.shape[2]
+    return np.ascontiguousarray(arr.transpose(2, 1, 0)).reshape(k, -1)[:, :n]
+
+
+class Variable:
+    """One exposed variable: its description, and how it is stored."""
+
+    def __init__(self, name: str, jg: int, handle, metadata: dict, index: int):
+        self.name, self.jg, self.handle = name, jg, handle
+        self.metadata, self.index = metadata, index
+        self.shape = tuple(int(s) for s in handle.shape)
+        self.dim_semantics = tuple(int(d) for d in handle.dim_semantics)
+        self.datatype = int(handle.datatype)
+        self.lcontainer = bool(handle.lcontainer)
+        self.ncontained = int(handle.ncontained) + 1          # Fortran convention (Host.expose)
+        self.container: str = ""
+        self.layout = "container" if self.lcontainer else "raw"
+        self.hgrid = int(metadata.get("hgrid_id", _S.COMIN_HGRID_UNSTRUCTURED_CELL))
+        self.nc = None          # the NetCDF variable
+        self.select = None      # unblocked: index into the 5-D array
+        self.perm = None        # unblocked: axes order (level, block, nproma)
+        self.npoints = 0
+        self.nblks = 0
+
+    @property
+    def is_cell_field(self) -> bool:
+        sem = self.dim_semantics
+        return (self.hgrid == _S.COMIN_HGRID_UNSTRUCTURED_CELL and NPROMA in sem and BLOCK in sem)
+
+    def plan(self, nproma: int, counts: Dict[str, Tuple[int, int]]) -> None:
+        """Choose the unblocked layout when the array is ICON's (nproma, [level,] block)."""
+        if self.lcontainer or self.hgrid not in HGRIDS:
+            return
+        group = HGRIDS[self.hgrid][0]
+        if group not in counts:
+            return
+        n, nblks = counts[group]
+        sem, shape = self.dim_semantics, self.shape
+        keep = [i for i in range(5) if sem[i] in (NPROMA, BLOCK, LEVEL)]
+        if sorted(sem[i] for i in keep) not in ([NPROMA, BLOCK], [NPROMA, BLOCK, LEVEL]):
+            return
+        if any(shape[i] != 1 for i in range(5) if i not in keep):
+            return
+        if shape[sem.index(NPROMA)] != nproma or shape[sem.index(BLOCK)] != nblks:
+            return
+        if n > nproma * nblks:
+            return
+        self.layout = "unblocked"
+        self.select = tuple(slice(None) if i in keep else 0 for i in range(5))
+        order = [sem[i] for i in keep]                   # semantics of the reduced axes
+        self.perm = tuple(order.index(s) for s in (LEVEL, BLOCK, NPROMA) if s in order)
+        self.npoints, self.nblks = n, nblks
+
+    def values(self) -> np.ndarray:
+        """This event's values in the stored layout."""
+        a = np.asarray(self.handle)
+        if self.layout == "raw":
+            return a.T
+        v = a[self.select].transpose(self.perm)           # ([nlev,] nblks, nproma)
+        lead = v.shape[:-2]
+        return v.reshape(lead + (-1,))[..., :self.npoints]
+
+
+class Recorder:
+    """The state of one recorder plugin instance (see the module's docstring)."""
+
+    def __init__(self, options: argparse.Namespace):
+        self.directory = options.directory
+        self.var_names = options.vars
+        self.var_eps = options.eps
+        self.rank, self.size = host_rank_size()
+        self.path = rank_file(self.directory, self.rank)
+        self.ds = None
+        self.closed = False
+        self.calls: List[Tuple[int, int, str]] = []
+        self.ncalls = 0
+        self.variables: Dict[int, List[Variable]] = {}
+        self.events: Dict[int, int] = {}
+        self.nlevs: Dict[int, Optional[int]] = {}
+        self.exposed: List[Tuple[str, int]] = []
+        self.time_ref: Optional[_dt.datetime] = None
+        self.datetime_at_start = comin.current_get_datetime()
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+        except OSError as exc:
+            raise OptionError(f"cannot create the recording directory {self.directory}: "
+                              f"{exc.strerror}") from None
+        if not os.access(self.directory, os.W_OK | os.X_OK):
+            raise OptionError(f"the recording directory {self.directory} is not writable")
+
+    # -- registration ------------------------------------------------------------------
+    def register(self) -> None:
+        for ep in range(1, len(_table.ENTRY_POINTS) + 1):
+            comin.callback_register(ep, self._callback(ep))
+
+    def _callback(self, ep: int):
+        calls, record_call = self.calls, self._record_call
+        if ep == _EP_SECONDARY:
+            def secondary():
+                self._guard(self.start)
+                record_call(ep)
+                if ep in self.var_eps:
+                    self._guard(self.record_values, ep)
+            return secondary
+        if ep in (_EP_FINISH, _EP_DESTRUCTOR):
+            def last():
+                if self.closed:
+                    return
+                record_call(ep)
+                if ep in self.var_eps:
+                    self._guard(self.record_values, ep)
+                self._guard(self.close, _EP_NAMES[ep])
+            return last
+        if ep in self.var_eps:
+            def with_values():
+                record_call(ep)
+                self._guard(self.record_values, ep)
+            return with_values
+        get_domain, get_datetime = comin.current_get_domain_id, comin.current_get_datetime
+        append = calls.append
+
+        def call_only():
+            try:
+                jg = get_domain()
+            except RuntimeError:
+                jg = -1
+            append((ep, jg, get_datetime()))
+            if len(calls) >= CALL_BUFFER:
+                self._guard(self.flush_calls)
+        return call_only
+
+    def _record_call(self, ep: int) -> None:
+        try:
+            jg = comin.current_get_domain_id()
+        except RuntimeError:
+            jg = -1
+        self.calls.append((ep, jg, comin.current_get_datetime()))
+
+    def _guard(self, fn, *args):
+        """Run a writing step; a failure ends the run with one clear line."""
+        if self.closed:
+            return None
+        try:
+            return fn(*args)
+        except OptionError as exc:
+            self._abandon()
+            comin.finish(ROUTINE, str(exc))
+        except comin.ComInFinish:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as one line naming the file
+            self._abandon()
+            comin.finish(ROUTINE_IO, f"{self.path}: {type(exc).__name__}: {exc}")
+
+    def _abandon(self) -> None:
+        self.closed = True
+        if self.ds is not None:
+            try:
+                self.ds.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self.ds = None
+
+    # -- the secondary constructor: choose, describe, open ----------------------------
+    def start(self) -> None:
+        glob = comin.descrdata_get_global()
+        n_dom = glob.n_dom
+        exposed = list(comin.var_descr_list())
+        self._choose(exposed, n_dom)
+        self._open(glob, n_dom, exposed)
+        nproma = glob.__dict__.get("nproma", 0)
+        for jg in range(1, n_dom + 1):
+            counts = self._counts(jg)
+            for var in self.variables.get(jg, []):
+                var.plan(nproma, counts)
+            self._members(jg)
+            for var in self.variables.get(jg, []):
+                self._define(var)
+        self.ds.sync()
+        atexit.register(self._at_exit)
+
+    def _choose(self, exposed: List[Tuple[str, int]], n_dom: int) -> None:
+        context = [ep for ep in self.var_eps if ep != _EP_SECONDARY]
+        descr: Dict[Tuple[str, int], Tuple[object, dict, int]] = {}
+        for index, (name, jg) in enumerate(exposed):
+            if not 1 <= jg <= n_dom:
+                continue
+            handle = comin.var_get([], (name, jg), comin.COMIN_FLAG_READ)
+            descr[(name, jg)] = (handle, dict(comin.metadata((name, jg))), index)
+        if self.var_names is None:
+            wanted = [k for k in descr]
+        else:
+            wanted = []
+            names = {name for name, _ in descr}
+            for name in self.var_names:
+                if name not in names:
+                    shown = ", ".join(sorted(names)) or "none"
+                    raise OptionError(f"cannot record variable '{name}': the host exposes no "
+                                      f"variable of that name (exposed: {shown})")
+                wanted += [k for k in descr if k[0] == name]
+        chosen = []
+        for key in wanted:
+            handle, meta, index = descr[key]
+            if self.var_names is not None and handle.lcontainer:
+                raise OptionError(f"cannot record variable '{key[0]}': it is a container "
+                                  "(of tracers); name its members instead")
+            probe = Variable(key[0], key[1], handle, meta, index)
+            if self.var_names is None and (handle.lcontainer or not probe.is_cell_field):
+                continue
+            chosen.append(Variable(key[0], key[1],
+                                   comin.var_get(context, key, comin.COMIN_FLAG_READ), meta, index))
+        # containers of the chosen members are described (no values)
+        for key, (handle, meta, index) in descr.items():
+            if handle.lcontainer and any(v.jg == key[1] for v in chosen):
+                chosen.append(Variable(key[0], key[1], handle, meta, index))
+        for var in sorted(chosen, key=lambda v: v.index):
+            self.variables.setdefault(var.jg, []).append(var)
+        self.exposed = exposed
+
+    def _members(self, jg: int) -> None:
+        """Name the container of each member whose memory lies at its slot in it."""
+        variables = self.variables.get(jg, [])
+        for cont in [v for v in variables if v.lcontainer]:
+            sem = cont.dim_semantics
+            if CONTAINER not in sem:
+                continue
+            pos = sem.index(CONTAINER)
+            ca = np.asarray(cont.handle)
+            base, stride = ca.__array_interface__["data"][0], ca.strides[pos]
+            members = 0
+            for var in variables:
+                if var.lcontainer or var.container or not 1 <= var.ncontained <= cont.shape[pos]:
+                    continue
+                va = np.asarray(var.handle)
+                expect = list(cont.shape)
+                expect[pos] = 1
+                if (var.shape == tuple(expect) and var.dim_semantics == sem and va.dtype == ca.dtype
+                        and (va.__array_interface__["data"][0]
+                             == base + (var.ncontained - 1) * stride)
+                        and all(va.strides[i] == ca.strides[i] for i in range(5)
+                                if i != pos and var.shape[i] > 1)):
+                    var.container = cont.name
+                    members += 1
+            if not members:
+                variables.remove(cont)
+
+    def _counts(self, jg: int) -> Dict[str, Tuple[int, int]]:
+        out = {}
+        try:
+            dom = comin.descrdata_get_domain(jg)
+        except comin.ComInError:
+            return out
+        for group, count, _dim_name, _coords in HGRIDS.values():
+            try:
+                sub = getattr(dom, group)
+                out[group] = (int(getattr(sub, count)), int(sub.nblks))
+            except (comin.ComInError, AttributeError):
+                pass
+        return out
+
+    def _open(self, glob, n_dom: int, exposed) -> None:
+        import netCDF4
+        try:
+            ds = netCDF4.Dataset(self.path, "w", format="NETCDF4")
+        except OSError as exc:
+            raise OptionError(f"cannot write {self.path}: {exc}") from None
+        self.ds = ds
+        version = comin.setup_get_version()
+        ds.setncatts({
+            "title": "ComIn recording: descriptive data, entry-point calls and variables of a "
+                     "model run (comin record & replay)",
+            "Conventions": "CF-1.8",
+            "comin_format": FORMAT_NAME,
+            "comin_format_version": np.int32(FORMAT_VERSION),
+            "comin_version": np.array(version, dtype=np.int32),
+            "comin_package_version": comin.__version__,
+            "host_comm_rank": np.int32(self.rank),
+            "host_comm_size": np.int32(self.size),
+            "datetime_at_start": self.datetime_at_start,
+            "record_vars": ",".join(self.var_names) if self.var_names else "",
+            "record_eps": ",".join(_EP_NAMES[ep] for ep in self.var_eps),
+            "recording_end": "",
+            "history": f"{_dt.datetime.now().isoformat(timespec='seconds')}: recorded by "
+                       f"comin {comin.__version__} (comin/recorder.py)",
+        })
+        d = glob.__dict__
+        for name, kind, ndim in _table.DESCRDATA["global"]:
+            if name not in d:
+                continue
+            if ndim == 0:
+                ds.setncattr(name, _attr_value(kind, d[name]))
+            else:
+                dims = ("vct_a",) if name == "vct_a" else (f"n_{name}",)
+                self._array(ds, name, np.asarray(d[name]), dims)
+        try:
+            si = comin.descrdata_get_simulation_interval()
+            ds.setncatts({"exp_start": si.exp_start, "exp_stop": si.exp_stop,
+                          "run_start": si.run_start, "run_stop": si.run_stop})
+            self.time_ref = _parse_datetime(si.exp_start)
+        except comin.ComInError:
+            pass
+        if self.time_ref is None:
+            self.time_ref = _parse_datetime(self.datetime_at_start)
+        ds.createDimension("call", None)
+        v = ds.createVariable("current_ep", "i4", ("call",))
+        v.long_name = "entry point of the call"
+        v.flag_values = np.arange(1, len(_table.ENTRY_POINTS) + 1, dtype=np.int32)
+        v.flag_meanings = " ".join(_table.ENTRY_POINTS)
+        v = ds.createVariable("current_domain_id", "i4", ("call",))
+        v.long_name = "domain id of the call (-1: outside a domain loop)"
+        v = ds.createVariable("current_datetime", str, ("call",))
+        v.long_name = "simulation date and time of the call (ISO 8601)"
+        by_domain: Dict[int, List[str]] = {}
+        for name, jg in exposed:
+            by_domain.setdefault(jg, []).append(name)
+        for jg in range(1, n_dom + 1):
+            g = ds.createGroup(f"domain_{jg}")
+            g.setncattr("comin_exposed_variables", " ".join(by_domain.get(jg, [])))
+            self._domain(g, jg, d.get("nproma", 0))
+
+    # -- descriptive data ----------------------------------------------------------------
+    @staticmethod
+    def _array(group, name: str, arr: np.ndarray, dims: Tuple[str, ...] = ()) -> None:
+        """A descriptive-data array, bit for bit: Fortran order, so dimensions reversed."""
+        data = arr.T
+        if not dims:
+            dims = tuple(f"{name}_dim{i}" for i in range(arr.ndim))[::-1]
+        names = tuple(_dim(group, dn, size) for dn, size in zip(dims, data.shape))
+        v = group.createVariable(name, arr.dtype, names, fill_value=False,
+                                 fletcher32=data.size > 0)
+        if data.size:
+            v[...] = data
+
+    def _domain(self, g, jg: int, nproma: int) -> None:
+        try:
+            dom = comin.descrdata_get_domain(jg)
+        except comin.ComInError:
+            return
+        try:
+            g.setncattr("timestep_length", np.float64(comin.descrdata_get_timesteplength(jg)))
+        except comin.ComInError:
+            pass
+        d = dom.__dict__
+        for name, kind, ndim in _table.DESCRDATA["domain"]:
+            if name not in d:
+                continue
+            if ndim == 0:
+                g.setncattr(name, _attr_value(kind, d[name]))
+            else:
+                self._array(g, name, np.asarray(d[name]), (f"n_{name}",))
+        self.nlevs[jg] = d.get("nlev")
+        groups = {}
+        for group in ("cells", "edges", "verts"):
+            sub = d.get(group)
+            if sub is None:
+                continue
+            sg = g.createGroup(group)
+            sd = sub.__dict__
+            groups[group] = sd
+            for name, kind, ndim in _table.DESCRDATA[group]:
+                if name not in sd:
+                    continue
+                if ndim == 0:
+                    sg.setncattr(name, _attr_value(kind, sd[name]))
+                    continue
+                arr = np.asarray(sd[name])
+                if ndim == 1:
+                    dims = ("n" if name == "glb_index" else "nrefin",)
+                elif ndim == 2:
+                    dims = ("nblks", "nproma")
+                elif name == "hhl":
+                    dims = ("nblks", "nlev_half", "nproma")
+                else:
+                    dims = (f"n{arr.shape[2]}", "nblks", "nproma")
+                self._array(sg, name, arr, dims)
+        if nproma:
+            self._grid_view(g, groups, nproma)
+
+    @staticmethod
+    def _grid_view(g, groups: dict, nproma: int) -> None:
+        """ICON's grid-file names on ICON's dimensions, for ordinary tools."""
+        c, e, v = groups.get("cells", {}), groups.get("edges", {}), groups.get("verts", {})
+        n = {"cell": c.get("ncells"), "edge": e.get("nedges"), "vertex": v.get("nverts")}
+        # open boundary (a nest, a subdomain): missing neighbours are -1, as in ICON's files
+        open_grid = False
+        if n["edge"] and "cell_idx" in e and "cell_blk" in e:
+            ce = _unblock_index(np.asarray(e["cell_idx"]), np.asarray(e["cell_blk"]), nproma)
+            open_grid = bool(np.any(_points(ce, n["edge"]) == 0))
+
+        def put(name, dims, data, dtype, **attrs):
+            if data is None or data.ndim != len(dims):
+                return
+            if any(d in n and n[d] != size for d, size in zip(dims, data.shape)):
+                return            # a host's array that does not fit its own counts: only raw
+            names = tuple(_dim(g, d, size) for d, size in zip(dims, data.shape))
+            var = g.createVariable(name, dtype, names, fill_value=False)
+            for k, val in attrs.items():
+                var.setncattr(k, val)
+            if data.size:
+                var[...] = data
+
+        def field(src, key, count):
+            if key in src and count:
+                return _points(np.asarray(src[key]), count)
+            return None
+
+        def links(src, key, count, missing=True, k=None):
+            if f"{key}_idx" not in src or f"{key}_blk" not in src or not count:
+                return None
+            j = _points(_unblock_index(np.asarray(src[f"{key}_idx"]), np.asarray(src[f"{key}_blk"]),
+                                       nproma), count)
+            if k is not None:
+                j = j[:k]
+            return np.where(j > 0, j, -1) if (missing and open_grid) else j
+
+        def glb(src):
+            return np.asarray(src["glb_index"]) if "glb_index" in src else None
+
+        for point, src, (lon, lat), count in (
+                ("cell", c, ("clon", "clat"), n["cell"]), ("edge", e, ("elon", "elat"), n["edge"]),
+                ("vertex", v, ("vlon", "vlat"), n["vertex"])):
+            for name, std, what in ((lon, "longitude", "longitude"), (lat, "latitude", "latitude")):
+                data = field(src, name, count)
+                if data is not None:
+                    attrs = dict(units="radian", standard_name=std,
+                                 long_name=f"{'center' if point == 'cell' else point} {what}")
+                    if point == "cell":
+                        attrs["bounds"] = f"{name}_vertices"
+                    put(name, (point,), data, "f8", **attrs)
+        area = field(c, "area", n["cell"])
+        if area is not None:
+            put("cell_area", ("cell",), area, "f8", units="m2", standard_name="cell_area",
+                long_name="area of grid cell")
+        voc = links(c, "vertex", n["cell"], missing=False)
+        if voc is not None:
+            put("vertex_of_cell", ("nv", "cell"), voc, "i4",
+                long_name="vertices of each cell (1-based)")
+            if "vlon" in v and "vlat" in v and n["vertex"]:
+                vlon, vlat = field(v, "vlon", n["vertex"]), field(v, "vlat", n["vertex"])
+                safe = np.clip(voc - 1, 0, n["vertex"] - 1)
+                put("clon_vertices", ("cell", "nv"), vlon[safe].T, "f8", units="radian")
+                put("clat_vertices", ("cell", "nv"), vlat[safe].T, "f8", units="radian")
+        for name, dims, data, lname in (
+                ("edge_of_cell", ("nv", "cell"), links(c, "edge", n["cell"], missing=False),
+                 "edges of each cell (1-based)"),
+                ("neighbor_cell_index", ("nv", "cell"), links(c, "neighbor", n["cell"]),
+                 "neighbour cells of each cell (1-based)"),
+                ("adjacent_cell_of_edge", ("nc", "edge"), links(e, "cell", n["edge"]),
+                 "cells of each edge (1-based)"),
+                ("edge_vertices", ("nc", "edge"), links(e, "vertex", n["edge"], missing=False, k=2),
+                 "vertices of each edge (1-based)"),
+                ("cells_of_vertex", ("ne", "vertex"), links(v, "cell", n["vertex"]),
+                 "cells around each vertex (1-based)"),
+                ("edges_of_vertex", ("ne", "vertex"), links(v, "edge", n["vertex"]),
+                 "edges around each vertex (1-based)"),
+                ("vertices_of_vertex", ("ne", "vertex"), links(v, "neighbor", n["vertex"]),
+                 "neighbour vertices of each vertex (1-based)"),
+                ("child_cell_index", ("no", "cell"), links(c, "child", n["cell"], missing=False),
+                 "child cells of each cell (1-based, 0: none)"),
+                ("child_edge_index", ("no", "edge"), links(e, "child", n["edge"], missing=False),
+                 "child edges of each edge (1-based, 0: none)"),
+                ("parent_cell_index", ("cell",), links(c, "parent_glb", n["cell"], missing=False),
+                 "parent cell (global index, 0: none)"),
+                ("parent_edge_index", ("edge",), links(e, "parent_glb", n["edge"], missing=False),
+                 "parent edge (global index, 0: none)"),
+                ("refin_c_ctrl", ("cell",), field(c, "refin_ctrl", n["cell"]),
+                 "refinement control of cells"),
+                ("refin_e_ctrl", ("edge",), field(e, "refin_ctrl", n["edge"]),
+                 "refinement control of edges"),
+                ("refin_v_ctrl", ("vertex",), field(v, "refin_ctrl", n["vertex"]),
+                 "refinement control of vertices"),
+                ("child_cell_id", ("cell",), field(c, "child_id", n["cell"]),
+                 "domain id of the child cells (0: none)"),
+                ("child_edge_id", ("edge",), field(e, "child_id", n["edge"]),
+                 "domain id of the child edges (0: none)"),
+                ("cell_index", ("cell",), glb(c), "global index of each cell"),
+                ("edge_index", ("edge",), glb(e), "global index of each edge"),
+                ("vertex_index", ("vertex",), glb(v), "global index of each vertex")):
+            if data is not None:
+                put(name, dims, np.asarray(data, dtype=np.int32), "i4", long_name=lname)
+
+    # -- variables ---------------------------------------------------------------------
+    def _define(self, var: Variable) -> None:
+        g = self.ds[f"domain_{var.jg}"]
+        if "event" not in g.dimensions:
+            g.createDimension("event", None)
+            ev = g.createVariable("event_call", "i4", ("event",))
+            ev.long_name = "index of the entry-point call (0-based, dimension call)"
+            if self.time_ref is not None:
+                t = g.createVariable("time", "f8", ("event",))
+                t.standard_name = "time"
+                t.units = f"seconds since {self.time_ref.isoformat(sep=' ')}"
+                t.calendar = "proleptic_gregorian"
+                t.axis = "T"
+        ncname = var.name.replace("/", "_")
+        if ncname in RESERVED or ncname in g.groups:
+            ncname += "_var"
+        while ncname in g.variables:
+            ncname += "_"
+        dtype = DTYPES[var.datatype]
+        if var.layout == "container":
+            nc = g.createVariable(ncname, "i1", ())
+        else:
+            if var.layout == "unblocked":
+                group, _count, point_dim, coords = HGRIDS[var.hgrid]
+                dims = ["event"]
+                if LEVEL in [var.dim_semantics[i] for i in range(5)]:
+                    nl = var.shape[var.dim_semantics.index(LEVEL)]
+                    nlev = self.nlevs.get(var.jg)
+                    name = ("height" if nl == nlev else
+                            "height_half" if nlev is not None and nl == nlev + 1
+                            else f"level_{nl}")
+                    dims.append(_dim(g, name, nl))
+                dims.append(_dim(g, point_dim, var.npoints))
+            else:
+                dims = ["event"] + [_dim(g, f"{ncname}_dim{i}", var.shape[i])
+                                    for i in range(4, -1, -1)]
+            sizes = [g.dimensions[d].size for d in dims[1:]]
+            chunk = [1] + sizes
+            # keep chunks moderate: split the slowest fixed dimension when a field is huge
+            per = int(np.prod(sizes[1:], dtype=np.int64)) * dtype.itemsize
+            if sizes and per * sizes[0] > CHUNK_BYTES:
+                chunk[1] = max(1, CHUNK_BYTES // max(per, 1))
+            nc = g.createVariable(ncname, dtype, tuple(dims),
+                                  chunksizes=tuple(max(1, c) for c in chunk),
+                                  fill_value=False, fletcher32=True)
+            nc.set_var_chunk_cache(size=0)        # each chunk is written once, whole
+            if var.layout == "unblocked":
+                nc.coordinates = ("time " if "time" in g.variables else "") + coords
+                nc.CDI_grid_type = "unstructured"
+            elif "time" in g.variables:
+                nc.coordinates = "time"
+        for key in ("units", "standard_name", "long_name"):
+            value = var.metadata.get(key)
+            if isinstance(value, str) and value:
+                nc.setncattr(key, value)
+        for key, value in var.metadata.items():
+            nc.setncattr(f"comin_metadata_{key}", _metadata_attr(value))
+        nc.setncatts({
+            "comin_metadata_logical_keys": " ".join(k for k, val in var.metadata.items()
+                                                    if isinstance(val, bool)),
+            "comin_name": var.name,
+            "comin_domain_id": np.int32(var.jg),
+            "comin_shape": np.array(var.shape, dtype=np.int32),
+            "comin_dim_semantics": np.array(var.dim_semantics, dtype=np.int32),
+            "comin_datatype": np.int32(var.datatype),
+            "comin_lcontainer": np.int8(var.lcontainer),
+            "comin_ncontained": np.int32(var.ncontained),
+            "comin_container": var.container,
+            "comin_layout": var.layout,
+            "comin_exposure_index": np.int32(var.index),
+        })
+        var.nc = nc
+
+    def record_values(self, ep: int) -> None:
+        """Record the chosen variables of the current call's domain(s) as one event each."""
+        if self.ds is None:
+            return
+        call = self.ncalls + len(self.calls) - 1
+        jg_now = self.calls[-1][1]
+        dt = self.calls[-1][2]
+        seconds = np.nan
+        t = _parse_datetime(dt)
+        if t is not None and self.time_ref is not None:
+            seconds = (t - self.time_ref).total_seconds()
+        for jg, variables in self.variables.items():
+            if jg_now > 0 and jg != jg_now:
+                continue
+            stored = [v for v in variables if v.nc is not None and v.layout != "container"]
+            if not stored:
+                continue
+            g = self.ds[f"domain_{jg}"]
+            e = self.events.get(jg, 0)
+            for var in stored:
+                var.nc[e] = var.values()
+            g["event_call"][e] = call
+            if "time" in g.variables:
+                g["time"][e] = seconds
+            self.events[jg] = e + 1
+        self.flush_calls()
+        self.ds.sync()
+
+    # -- the call sequence, closing --------------------------------------------------
+    def flush_calls(self) -> None:
+        if self.ds is None or not self.calls:
+            return
+        a, b = self.ncalls, self.ncalls + len(self.calls)
+        eps, doms, dts = zip(*self.calls)
+        self.ds["current_ep"][a:b] = np.array(eps, dtype=np.int32)
+        self.ds["current_domain_id"][a:b] = np.array(doms, dtype=np.int32)
+        self.ds["current_datetime"][a:b] = np.array(dts, dtype=object)
+        self.ncalls = b
+        self.calls.clear()
+
+    def close(self, end: str = "") -> None:
+        """Write what is buffered and close the file (``end``: the entry point, or "")."""
+        if self.closed:
+            return
+        self.closed = True
+        atexit.unregister(self._at_exit)
+        ds = self.ds
+        if ds is None:
+            return
+        try:
+            self.flush_calls()
+            ds.setncattr("recording_end", end)
+        finally:
+            self.ds = None
+            ds.close()
+
+    def _at_exit(self) -> None:
+        try:
+            self.close("")
+        except Exception:  # noqa: BLE001 - nothing to report to at exit
+            pass
+
+
+def plugin_main(args: Sequence[str]) -> Recorder:
+    """The recorder's primary constructor: parse ``args``, register every entry point."""
+    try:
+        opts = parse_options(args)
+    except OptionError as exc:
+        comin.finish(ROUTINE, f"bad options {' '.join(args)!r}: {exc}")
+    try:
+        rec = Recorder(opts)
+    except OptionError as exc:
+        comin.finish(ROUTINE, str(exc))
+    rec.register()
+    return rec
+
+
+def summary(path: str) -> str:
+    """One line describing the recording in ``path`` (for ``comin run``)."""
+    import netCDF4
+    with netCDF4.Dataset(path) as ds:
+        calls = ds.dimensions["call"].size
+        parts = []
+        for name, g in ds.groups.items():
+            nvars = sum(1 for v in g.variables.values() if "comin_layout" in v.ncattrs()
+                        and v.getncattr("comin_layout") != "container")
+            events = g.dimensions["event"].size if "event" in g.dimensions else 0
+            parts.append(f"{name}: {nvars} variable{'s' * (nvars != 1)} x "
+                         f"{events} event{'s' * (events != 1)}")
+    size = os.path.getsize(path) / 1e6
+    return f"{calls:,} entry point calls, {'; '.join(parts)} in {path} ({size:,.1f} MB)"
+
+
+if __name__ == "__main__":
+    try:
+        _args = comin.current_get_plugin_info().args
+    except comin.ComInError:
+        sys.exit("comin/recorder.py is a ComIn plugin: load it into a host, e.g. "
+                 "comin run --record DIR my_plugin.py")
+    import comin.recorder as _recorder        # one copy of the code, whoever loads the script
+    _recorder.plugin_main(_args)
