@@ -153,7 +153,7 @@ def libcomin_c_text(functions) -> str:
     for f in functions:
         if f.name == "comin_callback_context_call":
             # the public function (with its C fast path) is in comin_guard.c
-            out.append(f"void comin_internal_context_call_slow(int ep, int domain_id, _Bool lacc) {{")
+            out.append("void comin_internal_context_call_slow(int ep, int domain_id, _Bool lacc) {")
             out += ["  COMIN_NEED_CORE();", f"  T->{f.name}(ep, domain_id, lacc);", "  COMIN_AFTER();",
                     "}", ""]
             continue

@@ -106,6 +106,7 @@ cdef class _State:
     cdef object glb2loc
     cdef object sync_halo
     cdef object sync_device
+    cdef object var_not_found_hint    # host text for error 32, fn(name, jg) -> str
     cdef int nproma
     cdef int n_dom
     # parallel

@@ -147,6 +147,16 @@ cdef class Host:
             raise _err(COMIN_ERROR_VAR_SYNC_HALO_NOT_ASSOCIATED, "the function must be callable")
         self._live().sync_halo = fn
 
+    def set_var_not_found_hint(self, fn):
+        """Extra text for COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND: ``fn(name, domain_id) -> str``.
+
+        A host that knows why a variable is missing says so (e.g. the replay
+        host: "not recorded in DIR/0.nc"); ``None`` removes the hint.
+        """
+        if fn is not None and not callable(fn):
+            raise TypeError("the hint must be callable or None")
+        self._live().var_not_found_hint = fn
+
     def set_sync_device_mem(self, fn):
         """Host/device copy ``fn(handle, direction)``; direction True: host -> device."""
         if fn is None or not callable(fn):

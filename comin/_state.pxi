@@ -77,6 +77,7 @@ cdef class _State:
         self.glb2loc = None
         self.sync_halo = None
         self.sync_device = None
+        self.var_not_found_hint = None
         self.nproma = 0
         self.profile = False
         self.timings = {}

@@ -426,7 +426,10 @@ cdef VarHandle _var_get(_State st, object context, object descr, int flag):
         raise _err(COMIN_ERROR_VAR_GET_NO_DEVICE, f"var_descr: {name}, {domain_id}")
     cdef _Var v = st.vars.get((name, domain_id))
     if v is None:
-        raise _err(COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND, f"var_descr: {name}, {domain_id}")
+        detail = f"var_descr: {name}, {domain_id}"
+        if st.var_not_found_hint is not None:
+            detail += str(st.var_not_found_hint(name, domain_id))
+        raise _err(COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND, detail)
     if (flag & COMIN_FLAG_DEVICE) and v.device is None:
         raise _err(COMIN_ERROR_VAR_GET_NO_DEVICE,
                    f"var_descr: {name}, {domain_id} (the host registered no device memory for it)")

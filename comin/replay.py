@@ -44,8 +44,8 @@ import numpy as np
 
 import comin
 from comin import _table
-from comin.host import Host, default_metadata
-from comin.recorder import (BLOCK, CONTAINER, DTYPES, FORMAT_NAME, FORMAT_VERSION, HGRIDS, LEVEL,
+from comin.host import Host, default_metadata, requested_array
+from comin.recorder import (BLOCK, CONTAINER, DTYPES, FORMAT_NAME, FORMAT_VERSION, LEVEL,
                             NPROMA, launcher_size, rank_file)
 
 #: ``finish`` routine when the recording turns out unreadable during the replay
@@ -494,39 +494,22 @@ class Replay:
         return n > 0 and slots == list(range(1, n + 1))
 
     def _request_array(self, name: str, jg: int, meta: dict) -> np.ndarray:
-        """A fresh (nproma, [nlev,] nblks) array for a requested variable."""
-        what = f"cannot allocate the requested variable ({name}, {jg})"
-        dtype = DTYPES.get(meta.get("datatype"))
-        hgrid = HGRIDS.get(meta.get("hgrid_id"))
-        if dtype is None:
-            self.host.finish(ROUTINE, f"{what}: unknown datatype {meta.get('datatype')}")
-        if hgrid is None:
-            self.host.finish(ROUTINE, f"{what}: unknown hgrid_id {meta.get('hgrid_id')}")
+        """A fresh array in ICON's layout for a requested variable (as the emulator does)."""
         rec = self.recording
-        nproma = rec.global_data.get("nproma")
         dom = rec.domains.get(jg, {})
-        nblks = dom.get(hgrid[0], {}).get("nblks")
-        nlev = dom.get("nlev")
-        if nproma is None or nblks is None:
-            self.host.finish(ROUTINE, f"{what}: {rec.path} has no nproma or "
-                                      f"domain_{jg}/{hgrid[0]}/nblks")
-        zaxis = meta.get("zaxis_id")
-        if zaxis == comin.COMIN_ZAXIS_2D:
-            return np.zeros((nproma, nblks), dtype=dtype, order="F")
-        if zaxis in (comin.COMIN_ZAXIS_3D, comin.COMIN_ZAXIS_3D_HALF):
-            if nlev is None:
-                self.host.finish(ROUTINE, f"{what}: {rec.path} has no nlev of domain {jg}")
-            nl = nlev + (zaxis == comin.COMIN_ZAXIS_3D_HALF)
-            return np.zeros((nproma, nl, nblks), dtype=dtype, order="F")
-        self.host.finish(ROUTINE, f"{what}: zaxis_id {zaxis} is not supported (2-D, 3-D or "
-                                  "3-D half levels)")
+        nproma = rec.global_data.get("nproma")
+        nblks = {grid: dom.get(grid, {}).get("nblks") for grid in ("cells", "edges", "verts")}
+        what = f"cannot allocate the requested variable ({name}, {jg})"
+        if nproma is None or dom.get("nlev") is None:
+            self.host.finish(ROUTINE, f"{what}: {rec.path} has no nproma or nlev of domain {jg}")
+        try:
+            return requested_array(name, jg, meta, nproma, dom["nlev"], nblks)
+        except (ValueError, KeyError, TypeError) as exc:
+            self.host.finish(ROUTINE, f"{what}: {exc}")
 
     # -- the replay ----------------------------------------------------------------------
-    def _not_recorded(self, descr) -> str:
-        try:
-            name, jg = descr
-        except (TypeError, ValueError):
-            return ""
+    def _not_recorded(self, name: str, jg: int) -> str:
+        """Why a variable is missing: the core appends this to error 32's detail."""
         rec = self.recording
         names = [v.name for v in rec.variables.get(jg, []) if v.exposed]
         live = name in rec.exposed_names.get(jg, [])
@@ -535,21 +518,6 @@ class Replay:
         shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
         return (f"\nvariable ({name}, {jg}) was not recorded in {rec.path} ({why}; recorded "
                 f"on domain {jg}: {shown or 'none'})")
-
-    def _patched_var_get(self, original):
-        replay = self
-
-        def var_get(context, var_descriptor, flag):
-            try:
-                return original(context, var_descriptor, flag)
-            except comin.ComInError as exc:
-                if exc.code != comin.COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND:
-                    raise
-                raise comin.ComInError(exc.code, exc.detail + replay._not_recorded(var_descriptor),
-                                       exc.plugin, exc.entry_point) from None
-        var_get.__doc__ = original.__doc__
-        var_get.__wrapped__ = original
-        return var_get
 
     def _load(self, events: List[Tuple[int, int]]) -> None:
         rec = self.recording
@@ -571,8 +539,7 @@ class Replay:
         ``progress(i)`` is called now and then with the number of calls done.
         """
         host, rec = self.host, self.recording
-        original = comin.var_get
-        comin.var_get = self._patched_var_get(original)
+        host.set_var_not_found_hint(self._not_recorded)
         try:
             self.setup()
             host.run_primary_constructors()
@@ -595,7 +562,6 @@ class Replay:
             if progress is not None:
                 progress(self.calls)
         finally:
-            comin.var_get = original
             if not host.finalized:
                 host.finalize()
             rec.close()

@@ -69,3 +69,26 @@ def test_requested_array_follows_the_metadata():
                      ({"zaxis_id": comin.COMIN_ZAXIS_NONE}, "unsupported zaxis_id 0")):
         with pytest.raises(ValueError, match=r"variable \(x, 1\): " + msg):
             requested_array("x", 1, bad, 8, 4, nblks)
+
+
+def test_var_not_found_hint_is_added_by_the_core():
+    import pytest
+    seen = []
+
+    def plugin():
+        def sc():
+            try:
+                comin.var_get([comin.EP_ATM_TIMELOOP_START], ("ghost", 1), comin.COMIN_FLAG_READ)
+            except comin.ComInError as exc:
+                seen.append(exc)
+        comin.callback_register(comin.EP_SECONDARY_CONSTRUCTOR, sc)
+
+    with Host([PluginDescription(name="p", constructor=plugin)]) as h:
+        h.set_global(n_dom=1, nproma=4)
+        h.set_var_not_found_hint(lambda name, jg: f"\nno {name} on {jg} here")
+        with pytest.raises(TypeError):
+            h.set_var_not_found_hint(42)
+        h.run_primary_constructors()
+        h.call_ep(comin.EP_SECONDARY_CONSTRUCTOR)
+    assert seen[0].code == comin.COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND
+    assert seen[0].detail == "var_descr: ghost, 1\nno ghost on 1 here"

@@ -369,7 +369,7 @@ def descrdata_clon(m: Measure) -> Result:
     value pays one function call and two attribute lookups, the baseline
     one attribute lookup; ``obj.attr`` is the same array as ``clon``.
     """
-    with session(lambda: None, {}) as _host:
+    with session(lambda: None, {}):
         get_domain = comin.descrdata_get_domain
         obj = _Plain(get_domain(1).cells.clon)
         return m.compare("asarray(descrdata_get_domain(1).cells.clon)", "asarray(obj.attr)",
