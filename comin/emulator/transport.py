@@ -76,23 +76,28 @@ class UpwindTransport:
         """Advance the blocked tracers ``q`` by ``dt`` in place; returns the sub-steps used.
 
         ``q``: ICON's container layout (nproma, nlev, nblks, ntracers), the
-        host's own array.  It is copied once into a level-major work array,
-        updated level by level with one sparse operator, and copied back.
+        host's own array.  It is copied once into a work array where each
+        (level, tracer) field is a contiguous vector, updated with one sparse
+        operator, and copied back.
         ``level_factor`` scales the flux per level (the wind's vertical profile).
         """
         nproma, nlev, nblks, ntr = q.shape
         if q.size == 0 or len(flux) == 0:
             return 0
         nsub = max(1, math.ceil(2.0 * self.courant(flux, dt) * float(np.max(level_factor))))
-        # level-major work array: each level's (cells, tracers) block is contiguous and
-        # small enough to stay in cache while it is updated
-        work = np.ascontiguousarray(q.transpose(1, 2, 0, 3)).reshape(nlev, nblks * nproma, ntr)
+        # work array (level, tracer, block, jc): every copy moves whole nproma runs, and
+        # every (level, tracer) field is one contiguous vector for the sparse update
+        work = np.empty((nlev, ntr, nblks, nproma))
+        np.copyto(work, q.transpose(1, 3, 2, 0))
+        fields = work.reshape(nlev, ntr, nblks * nproma)
         op = self.operator(flux, dt / nsub)
         for k in range(nlev):
-            cells = work[k, : self.ncells]
-            for _ in range(nsub):
-                change = op @ cells
-                change *= level_factor[k]
-                cells += change
-        q.transpose(1, 2, 0, 3)[...] = work.reshape(nlev, nblks, nproma, ntr)
+            factor = float(level_factor[k])
+            for t in range(ntr):
+                cells = fields[k, t, : self.ncells]
+                for _ in range(nsub):
+                    change = op @ cells
+                    change *= factor
+                    cells += change
+        np.copyto(q.transpose(1, 3, 2, 0), work)
         return nsub
