@@ -205,17 +205,10 @@ def _build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser,
                        help="random seed of the model (default: %(default)s)")
 
     out = run.add_argument_group("output")
-    out.add_argument("-v", "--verbosity", metavar="LEVEL", type=int, default=d["verbosity"],
-                     help="ComIn's verbosity: it prints its messages of levels below LEVEL; "
-                          "13 prints all (default: %(default)s)")
+    _add_output_args(out, d["verbosity"])
     out.add_argument("--write-grid", metavar="DIR", default=None,
                      help="write every domain's grid as an ICON grid NetCDF file "
                           "(ICON's variable names) into DIR")
-    out.add_argument("--no-progress", action="store_true",
-                     help="no progress bar (there is none anyway when stderr is not a terminal)")
-    out.add_argument("--no-summary", action="store_true",
-                     help="no summary table of the time spent per plugin and entry point "
-                          "at the end (it goes to stderr)")
     out.add_argument("--cache-dir", metavar="DIR", default=d["cache_dir"],
                      help="where generated grids are cached (default: $COMIN_CACHE_DIR, "
                           "else $XDG_CACHE_HOME/comin/grids or ~/.cache/comin/grids)")
@@ -240,16 +233,20 @@ def _build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser,
     replay.add_argument("directory", metavar="DIR",
                         help="the recording: a directory with one file <rank>.nc per host rank")
     _add_plugin_args(replay)
-    rout = replay.add_argument_group("output")
-    rout.add_argument("-v", "--verbosity", metavar="LEVEL", type=int, default=d["verbosity"],
-                      help="ComIn's verbosity: it prints its messages of levels below LEVEL; "
-                           "13 prints all (default: %(default)s)")
-    rout.add_argument("--no-progress", action="store_true",
-                      help="no progress bar (there is none anyway when stderr is not a terminal)")
-    rout.add_argument("--no-summary", action="store_true",
-                      help="no summary table of the time spent per plugin and entry point "
-                           "at the end (it goes to stderr)")
+    _add_output_args(replay.add_argument_group("output"), d["verbosity"])
     return parser, run, replay
+
+
+def _add_output_args(group, verbosity: int) -> None:
+    """The output options that `comin run` and `comin replay` share."""
+    group.add_argument("-v", "--verbosity", metavar="LEVEL", type=int, default=verbosity,
+                       help="ComIn's verbosity: it prints its messages of levels below LEVEL; "
+                            "13 prints all (default: %(default)s)")
+    group.add_argument("--no-progress", action="store_true",
+                       help="no progress bar (there is none anyway when stderr is not a terminal)")
+    group.add_argument("--no-summary", action="store_true",
+                       help="no summary table of the time spent per plugin and entry point "
+                            "at the end (it goes to stderr)")
 
 
 def build_parser() -> argparse.ArgumentParser:
