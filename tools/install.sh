@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what comin needs on a fresh Debian machine, then comin itself (editable).
 #
-#   system: MPICH (C and Fortran, one libmpich for every language), gfortran
+#   system: MPICH (C and Fortran, one libmpich for every language), gfortran,
+#           and for the tests CMake, pkg-config and valgrind
 #   Python: mpi4py built from source against that MPICH (pip caches the wheel),
 #           Cython/numpy for the build, pytest/hypothesis/pytest-mpi for the tests
 #
@@ -15,6 +16,10 @@ say() { printf '[install] %s\n' "$*" >&2; }
 need_apt=()
 command -v mpicc >/dev/null 2>&1 || need_apt+=(mpich libmpich-dev)
 command -v gfortran >/dev/null 2>&1 || need_apt+=(gfortran)
+# the C plugin tests build with CMake and pkg-config and run under valgrind
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""
     if [ "$(id -u)" -ne 0 ]; then
