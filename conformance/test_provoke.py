@@ -161,3 +161,80 @@ def test_device_sync_without_function_is_28():
         h.expose("v", 1, np.zeros((4, 3), order="F"))
         h.call_ep(C.EP_SECONDARY_CONSTRUCTOR)
         _expect(28, h.call_ep, C.EP_ATM_TIMELOOP_START, 1, True)
+
+
+# -- C: each code that can arise through the C driver, by a fixed scenario ---------------------
+
+def _c_scenario(primary=(), secondary=(), timeloop=(), exposures=(), halo=True, n_dom=2):
+    from comin.testing.scenarios import PluginScript, Scenario
+    p = PluginScript()
+    p.ops.update(primary=list(primary), secondary=list(secondary), timeloop=list(timeloop))
+    return Scenario(n_dom, [p], list(exposures), halo)
+
+
+def _exp(name, jg, kind="field", **meta):
+    from comin.testing.scenarios import Exposure
+    return Exposure(name, jg, meta, kind == "container", kind == "irregular")
+
+
+_LOOP = (C.EP_ATM_TIMELOOP_START,)
+_R, _HALO = C.COMIN_FLAG_READ, C.COMIN_FLAG_READ | C.COMIN_FLAG_SYNC_HALO
+
+C_CASES = {
+    4: dict(secondary=[("callback_register", (5,))]),
+    6: dict(primary=[("callback_get_ep_name", (666,))]),
+    9: dict(secondary=[("metadata_set", ("a", 1, "units", "K"))]),
+    10: dict(secondary=[("metadata_get", ("a", 1, "units"))], exposures=[_exp("a", 1)]),
+    11: dict(primary=[("metadata_get", ("a", 1, "units"))], exposures=[_exp("a", 1)]),
+    20: dict(secondary=[("var_request_add", ("a", 1, False))]),
+    21: dict(primary=[("var_request_add", ("a", 1, True)), ("var_request_add", ("a", 1, False))]),
+    22: dict(primary=[("var_request_add", ("a", 1, False)), ("var_request_add", ("a", 1, True))]),
+    23: dict(primary=[("metadata_set", ("a", 1, "units", "K"))]),
+    24: dict(secondary=[("metadata_get", ("b", 1, "units"))], exposures=[_exp("a", 1)]),
+    27: dict(primary=[("var_request_add", ("tr", 1, False)), ("metadata_set", ("tr", 1, "tracer", True))]),
+    29: dict(secondary=[("var_get", (_LOOP, "a", 1, _HALO))], exposures=[_exp("a", 1)], halo=False),
+    30: dict(primary=[("var_get", (_LOOP, "a", 1, _R))], exposures=[_exp("a", 1)]),
+    31: dict(secondary=[("var_get", (_LOOP, "a", 1, _R | C.COMIN_FLAG_DEVICE))], exposures=[_exp("a", 1)]),
+    32: dict(secondary=[("var_get", (_LOOP, "b", 1, _R))], exposures=[_exp("a", 1)]),
+    33: dict(secondary=[("var_get", (_LOOP, "a", 1, _HALO))], exposures=[_exp("a", 1, "container")]),
+    34: dict(secondary=[("var_get", (_LOOP, "a", 1, _HALO))], exposures=[_exp("a", 1, "irregular")]),
+    # host side: the halo exchange before the C driver's time-loop callback
+    35: dict(secondary=[("var_get", (_LOOP, "a", 1, _HALO))], timeloop=[("callback_get_ep_name", (1,))],
+             exposures=[_exp("a", 1, zaxis_id=C.COMIN_ZAXIS_3D_HALF)]),
+    36: dict(primary=[("var_request_add", ("a", -1, False)), ("metadata_set", ("a", 2, "units", 1)),
+                     ("metadata_set", ("a", -1, "units", "K"))]),
+}
+
+
+@pytest.mark.parametrize("code", sorted(C_CASES))
+def test_c_driver_codes(code, tmp_path):
+    """Every code of coverage.CAN_ARISE["c"], provoked through the C driver, equal to the model."""
+    from comin.testing.scenarios import run_c, run_model
+    scn = _c_scenario(**C_CASES[code])
+    expected, expected_access = run_model(scn)
+    got, got_access = run_c(scn, str(tmp_path))
+    assert got == expected and got_access == expected_access, scn.script()
+    assert code in [r[1] for *_, r in got if r[0] == "error"], scn.script()
+    coverage.record_outcomes("c", got)
+
+
+def test_c_cases_cover_what_can_arise():
+    assert set(C_CASES) == coverage.CAN_ARISE["c"]
+
+
+def test_c_driver_reregisters_its_own_callbacks(tmp_path):
+    """A scenario's callback_register at EP_SECONDARY_CONSTRUCTOR or EP_ATM_TIMELOOP_START
+    re-registers the driver's own callback there (C keeps one per EP and plugin), so the
+    plugin's secondary and time-loop operations still run, as in the model."""
+    from comin.testing.scenarios import run_c, run_model
+    scn = _c_scenario(primary=[("callback_register", (int(C.EP_SECONDARY_CONSTRUCTOR),)),
+                               ("callback_register", (int(C.EP_ATM_TIMELOOP_START),)),
+                               ("callback_register", (5,))],
+                      secondary=[("var_get", (_LOOP, "a", 1, _R))],
+                      timeloop=[("callback_get_ep_name", (int(C.EP_ATM_TIMELOOP_START),))],
+                      exposures=[_exp("a", 1)])
+    expected, expected_access = run_model(scn)
+    got, got_access = run_c(scn, str(tmp_path))
+    assert [r for *_, r in got] == [("ok", None)] * 3 + [("ok", ("a", 1, int(_R))),
+                                                         ("ok", "EP_ATM_TIMELOOP_START")]
+    assert got == expected and got_access == expected_access

@@ -1,7 +1,9 @@
-"""Random scenarios: comin's Python API behaves exactly as the executable specification."""
-from hypothesis import given
+"""Random scenarios: comin's Python and C APIs behave exactly as the executable specification."""
+import tempfile
 
-from comin.testing.scenarios import run_model, run_python, scenarios
+from hypothesis import given, settings
+
+from comin.testing.scenarios import run_c, run_model, run_python, scenarios
 
 import _codes as coverage
 
@@ -14,4 +16,18 @@ def test_python_api_equals_the_model(scn):
     for e, g in zip(expected, got):
         assert g == e, "first difference in scenario:\n" + scn.script()
     assert len(got) == len(expected)
+    assert got_access == expected_access, "access lists differ in scenario:\n" + scn.script()
+
+
+@settings(max_examples=100)
+@given(scenarios())
+def test_c_api_equals_the_model(scn):
+    """The same scenarios through the C API: every plugin is conformance/c_driver/driver.c."""
+    expected, expected_access = run_model(scn)
+    with tempfile.TemporaryDirectory(prefix="comin_c_scn_") as workdir:
+        got, got_access = run_c(scn, workdir)
+    coverage.record_outcomes("c", got)
+    for e, g in zip(expected, got):
+        assert g == e, "first difference in scenario:\n" + scn.script()
+    assert len(got) == len(expected), "outcome counts differ in scenario:\n" + scn.script()
     assert got_access == expected_access, "access lists differ in scenario:\n" + scn.script()

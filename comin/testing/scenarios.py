@@ -9,6 +9,7 @@ Drivers for the C and Fortran APIs produce the same outcome lists.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
@@ -239,3 +240,160 @@ def _python_op(comin, name: str, args: tuple):
     except comin.ComInError as exc:
         return ("error", exc.code)
     raise ValueError(f"unknown operation {name}")
+
+
+# -- the C driver (conformance/c_driver/driver.c) -----------------------------------------
+
+#: The driver's source: conformance/c_driver/driver.c next to the package's repository.
+C_DRIVER_SOURCE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                               "conformance", "c_driver", "driver.c")
+_c_driver_cache: Dict[str, str] = {}
+
+
+def build_c_driver(source: str = C_DRIVER_SOURCE) -> str:
+    """gcc the C driver once; the library is cached by source hash in the temp dir."""
+    import hashlib
+    import subprocess
+    import tempfile
+
+    import comin
+
+    with open(source, "rb") as f:
+        text = f.read()
+    libdir = comin.get_library_dir()
+    digest = hashlib.sha256(text + comin.get_include().encode() + libdir.encode()).hexdigest()[:16]
+    lib = _c_driver_cache.get(digest)
+    if lib and os.path.exists(lib):
+        return lib
+    out_dir = os.path.join(tempfile.gettempdir(), f"comin_c_driver_{digest}")
+    lib = os.path.join(out_dir, "libcomin_conformance_driver.so")
+    if not os.path.exists(lib):
+        os.makedirs(out_dir, exist_ok=True)
+        tmp = f"{lib}.{os.getpid()}.tmp"
+        subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-Wall", "-Wextra", "-Werror",
+                        "-Wno-unused-parameter", "-I", comin.get_include(), source, "-L", libdir,
+                        "-lcomin", f"-Wl,-rpath,{libdir}", "-o", tmp], check=True)
+        os.replace(tmp, lib)                  # atomic: concurrent sessions share the cache
+    _c_driver_cache[digest] = lib
+    return lib
+
+
+def _c_op_line(phase: str, name: str, args: tuple) -> str:
+    """One operation in the driver's input format (see driver.c)."""
+    if name == "var_request_add":
+        var, jg, excl = args
+        return f"{phase} {name} {var} {int(jg)} {int(bool(excl))}"
+    if name == "metadata_set":
+        var, jg, key, value = args
+        if isinstance(value, bool):
+            enc = f"b {int(value)}"
+        elif isinstance(value, int):
+            enc = f"i {int(value)}"
+        elif isinstance(value, float):
+            enc = f"f {float(value).hex()}"
+        else:
+            enc = "s x" + value.encode().hex()
+        return f"{phase} {name} {var} {int(jg)} {key} {enc}"
+    if name == "metadata_get":
+        var, jg, key = args
+        return f"{phase} {name} {var} {int(jg)} {key}"
+    if name in ("callback_register", "callback_get_ep_name"):
+        return f"{phase} {name} {int(args[0])}"
+    if name == "var_get":
+        ctx, var, jg, flag = args
+        return f"{phase} {name} {var} {int(jg)} {int(flag)} {len(ctx)} " + " ".join(str(int(e)) for e in ctx)
+    raise ValueError(f"unknown operation {name}")
+
+
+def _c_result(words: List[str]):
+    """A result of the driver's output (the words after PHASE OP) as an outcome result."""
+    if words[0] == "err":
+        return ("error", int(words[1]))
+    kind, rest = words[1], words[2:]
+    if kind == "none":
+        return ok(None)
+    if kind == "bool":
+        return ok(rest[0] == "1")
+    if kind == "int":
+        return ok(int(rest[0]))
+    if kind == "float":
+        return ok(float(rest[0]))
+    if kind == "str":
+        return ok(bytes.fromhex(rest[0][1:]).decode())
+    if kind == "var":
+        return ok((rest[0], int(rest[1]), int(rest[2])))
+    return ("unexpected", " ".join(words))       # differs from every model outcome
+
+
+def run_c(scn: Scenario, workdir: str):
+    """The same scenario through comin's C API: every plugin is the C driver
+    (conformance/c_driver/driver.c) reading its operations from a file in
+    ``workdir``; the host side is run_python's.  Returns ``(outcomes, access_lists)``."""
+    import comin
+    from comin.host import Host, PluginDescription
+
+    lib = build_c_driver()
+    files = []
+    plugins = []
+    for pid, p in enumerate(scn.plugins, start=1):
+        path = os.path.join(str(workdir), f"plugin{pid}.ops")
+        with open(path, "w") as f:
+            for phase in PHASES:
+                for name, args in p.ops[phase]:
+                    f.write(_c_op_line(phase, name, args) + "\n")
+        if os.path.exists(path + ".out"):
+            os.remove(path + ".out")
+        files.append(path)
+        plugins.append(PluginDescription(name=f"p{pid}", plugin_library=lib, options=path))
+
+    host_out: List[Outcome] = []
+    with Host(plugins) as host:
+        host.set_global(n_dom=scn.n_dom, nproma=4, has_device=False)
+        if scn.halo:
+            host.set_sync_halo(lambda handle, mode: None)
+        host.run_primary_constructors()
+        und = C["COMIN_DIM_SEMANTICS_UNDEF"]
+        for e in scn.exposures:
+            if e.container:
+                arr = np.zeros((4, 2, 3, 2), order="F")
+                host.expose(e.name, e.jg, arr, lcontainer=True, ncontained=2, metadata=e.metadata,
+                            dim_semantics=(C["COMIN_DIM_SEMANTICS_NPROMA"], C["COMIN_DIM_SEMANTICS_LEVEL"],
+                                           C["COMIN_DIM_SEMANTICS_BLOCK"], C["COMIN_DIM_SEMANTICS_CONTAINER"]))
+            else:
+                arr = np.zeros((4, 2, 3), order="F")
+                sem = (C["COMIN_DIM_SEMANTICS_NPROMA"], und if e.irregular else C["COMIN_DIM_SEMANTICS_LEVEL"],
+                       C["COMIN_DIM_SEMANTICS_BLOCK"])
+                host.expose(e.name, e.jg, arr, metadata=e.metadata, dim_semantics=sem)
+        host.call_ep(C["EP_SECONDARY_CONSTRUCTOR"])
+        try:
+            host.call_ep(LOOP_EP, 1)
+        except comin.ComInError as exc:
+            host_out.append((0, "timeloop", "call_ep", (LOOP_EP,), ("error", exc.code)))
+        access = {}
+        for ep in range(1, 43):
+            for pid in range(1, len(scn.plugins) + 1):
+                acc = host.access_list(ep, pid)
+                if acc:
+                    access[(ep, pid)] = acc
+
+    # each plugin wrote its own file; plugins run in order within a phase, so the
+    # outcomes in run_python's order are: phase by phase, plugin by plugin
+    lines = {}
+    for pid, path in enumerate(files, start=1):
+        lines[pid] = {phase: [] for phase in PHASES}
+        if os.path.exists(path + ".out"):
+            with open(path + ".out") as f:
+                for line in f:
+                    words = line.split()
+                    lines[pid][words[0]].append(words)
+    out: List[Outcome] = []
+    for phase in PHASES:
+        for pid, p in enumerate(scn.plugins, start=1):
+            got = lines[pid][phase]
+            for i, (name, args) in enumerate(p.ops[phase]):
+                if i >= len(got):
+                    break                     # not performed (the host's call failed before)
+                words = got[i]
+                result = _c_result(words[2:]) if words[1] == name else ("unexpected", " ".join(words))
+                out.append((pid, phase, name, args, result))
+    return out + host_out, access
