@@ -135,7 +135,10 @@ def run_library_constructor(state, plugin) -> None:
     if not ok:
         state.finish(routine, f"ERROR: Cannot load plugin {lib_path}: libcomin is not available ({why})")
     try:
-        lib = ctypes.CDLL(lib_path or None, mode=ctypes.RTLD_GLOBAL | os.RTLD_NOW)
+        # RTLD_LOCAL, as ComIn's dlopen(path, RTLD_NOW): a plugin's own symbols (e.g. a
+        # Fortran BIND(C) callback named like another plugin's) must not bind across
+        # plugins; libcomin, which every plugin links, is already loaded globally
+        lib = ctypes.CDLL(lib_path or None, mode=os.RTLD_LOCAL | os.RTLD_NOW)
     except OSError as exc:
         state.finish(routine, f"ERROR: Cannot load plugin {lib_path}: {exc}")
     symbol = plugin.primary_constructor

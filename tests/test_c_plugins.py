@@ -687,3 +687,21 @@ def test_c_example_builds_with_cmake_and_writes_celsius(tmp_path, capsys):
     warmest = int(np.argmax(flat_expect)) + 1
     assert lines[-1].endswith(f"warmest cell {warmest}: {flat_expect.max():.2f} C")
     assert len(lines) == 3
+
+
+def test_plugins_with_equally_named_symbols_stay_apart(tmp_path, capfd):
+    """Plugin libraries are opened RTLD_LOCAL (as ComIn's dlopen(path, RTLD_NOW)): two plugins
+    exporting a callback of the same name each get their own."""
+    template = textwrap.dedent("""
+        #include <stdio.h>
+        #include "comin.h"
+        void cb(void) { printf("callback of %s\\n", "WHO"); fflush(stdout); }
+        void comin_main(void) { comin_callback_register(EP_ATM_TIMELOOP_START, cb); }
+    """)
+    libs = [compile_plugin(template.replace("WHO", who), tmp_path, f"same_{who}") for who in ("one", "two")]
+    with Host([PluginDescription(name=f"p{i}", plugin_library=lib) for i, lib in enumerate(libs)]) as h:
+        h.set_global(n_dom=1, nproma=4)
+        h.run_primary_constructors()
+        h.call_ep(comin.EP_ATM_TIMELOOP_START, 1)
+    out = capfd.readouterr().out
+    assert out.splitlines()[-2:] == ["callback of one", "callback of two"]

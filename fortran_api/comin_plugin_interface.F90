@@ -1,0 +1,762 @@
+!> comin_plugin_interface: the plugin-side Fortran API of ComIn 0.3 (comin).
+!!
+!! Hand-written; a thin ISO_C_BINDING layer over the C ABI of libcomin (comin.h,
+!! link with -lcomin).  Compile together with the generated comin_constants.F90
+!! (every constant as INTEGER(c_int), PARAMETER), which this module re-exports,
+!! together with wp = c_double.
+!!
+!! C functions bound here (BIND(C) interfaces, all PRIVATE):
+!!   comin_callback_register, comin_callback_get_ep_name,
+!!   comin_current_get_ep, comin_current_get_domain_id, comin_current_get_plugin_id,
+!!   comin_current_get_plugin_name/_options/_comm, comin_current_get_datetime,
+!!   comin_var_request_add, comin_var_get, comin_var_get_ptr_double/_float/_int,
+!!   comin_var_get_shape, comin_var_get_dim_semantics, comin_var_get_ncontained,
+!!   comin_var_get_descriptor,
+!!   comin_metadata_set_integer/_logical/_real/_character,
+!!   comin_metadata_get_integer/_logical/_real/_character, comin_metadata_get_typeid,
+!!   comin_descrdata_get_index/_block, comin_descrdata_get_cell/edge/vert_indices,
+!!   comin_descrdata_get_cell/edge/vert_npromz, comin_descrdata_get_timesteplength,
+!!   comin_descrdata_index_lookup_glb2loc_cell,
+!!   comin_parallel_get_host_mpi_rank/_comm, comin_parallel_get_plugin_mpi_comm,
+!!   comin_plugin_finish, comin_print_info/_debug/_warning,
+!!   comin_error_get, comin_error_reset, comin_error_set_errors_return.
+!! comin_setup_get_version is static inline in C: here it is built from the constants.
+!!
+!! Conventions:
+!!   * Strings from C (char const** val, int* len; not NUL-terminated) are copied into
+!!     an allocatable CHARACTER(LEN=:) of exactly len characters.
+!!   * Strings to C are passed as TRIM(s)//c_null_char.
+!!   * Logicals cross the interface as LOGICAL(c_bool); the Fortran side takes and
+!!     returns default LOGICAL.
+!!   * t_comin_var_descriptor (deferred-length name, id) is converted to the C struct
+!!     { char name[65]; int id; }, which is passed by value.
+!!   * ncontained follows the Fortran convention (C value + 1; 0 = not a container).
+!!   * Entry points, flags, error codes etc. are INTEGER(c_int) (C enums are int).
+!!   * Callbacks are BIND(C) subroutines without arguments, registered via c_funloc.
+!!     Plugin libraries are dlopen'ed with RTLD_GLOBAL, so a callback's binding label
+!!     is a global symbol that can interpose another plugin's callback of the same
+!!     name: give module-procedure callbacks no binding label, BIND(C, name=""),
+!!     or a unique one.
+!!
+!! Not bound yet: descriptive data (comin_descrdata_get_global/_domain/
+!! _simulation_interval), the variable and metadata iterators, handle%to_3d /
+!! lcontainer, device pointers, comin_error_get_message, comin_error_check.
+MODULE comin_plugin_interface
+  USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_float, c_bool, c_char, c_ptr, &
+    &                                    c_funptr, c_null_char, c_null_ptr, c_associated, &
+    &                                    c_f_pointer, c_funloc
+  USE comin_constants
+  IMPLICIT NONE
+  PRIVATE
+
+  PUBLIC :: wp
+  ! all of comin_constants
+  PUBLIC :: EP_SECONDARY_CONSTRUCTOR, EP_ATM_YAC_DEFCOMP_BEFORE, EP_ATM_YAC_DEFCOMP_AFTER
+  PUBLIC :: EP_ATM_YAC_SYNCDEF_BEFORE, EP_ATM_YAC_SYNCDEF_AFTER, EP_ATM_YAC_ENDDEF_BEFORE
+  PUBLIC :: EP_ATM_YAC_ENDDEF_AFTER, EP_ATM_INIT_FINALIZE, EP_ATM_TIMELOOP_BEFORE
+  PUBLIC :: EP_ATM_TIMELOOP_START, EP_ATM_TIMELOOP_END, EP_ATM_TIMELOOP_AFTER
+  PUBLIC :: EP_ATM_INTEGRATE_BEFORE, EP_ATM_INTEGRATE_START, EP_ATM_INTEGRATE_END
+  PUBLIC :: EP_ATM_INTEGRATE_AFTER, EP_ATM_WRITE_OUTPUT_BEFORE, EP_ATM_WRITE_OUTPUT_AFTER
+  PUBLIC :: EP_ATM_CHECKPOINT_BEFORE, EP_ATM_CHECKPOINT_AFTER, EP_ATM_ADVECTION_BEFORE
+  PUBLIC :: EP_ATM_ADVECTION_AFTER, EP_ATM_PHYSICS_BEFORE, EP_ATM_PHYSICS_AFTER
+  PUBLIC :: EP_ATM_NUDGING_BEFORE, EP_ATM_NUDGING_AFTER, EP_ATM_SURFACE_BEFORE
+  PUBLIC :: EP_ATM_SURFACE_AFTER, EP_ATM_TURBULENCE_BEFORE, EP_ATM_TURBULENCE_AFTER
+  PUBLIC :: EP_ATM_MICROPHYSICS_BEFORE, EP_ATM_MICROPHYSICS_AFTER, EP_ATM_CONVECTION_BEFORE
+  PUBLIC :: EP_ATM_CONVECTION_AFTER, EP_ATM_RADIATION_BEFORE, EP_ATM_RADIATION_AFTER
+  PUBLIC :: EP_ATM_RADHEAT_BEFORE, EP_ATM_RADHEAT_AFTER, EP_ATM_GWDRAG_BEFORE
+  PUBLIC :: EP_ATM_GWDRAG_AFTER, EP_FINISH, EP_DESTRUCTOR, COMIN_FLAG_NONE, COMIN_FLAG_READ
+  PUBLIC :: COMIN_FLAG_WRITE, COMIN_FLAG_SYNC_HALO, COMIN_FLAG_DEVICE, COMIN_ZAXIS_UNDEF
+  PUBLIC :: COMIN_ZAXIS_NONE, COMIN_ZAXIS_2D, COMIN_ZAXIS_3D, COMIN_ZAXIS_3D_HALF
+  PUBLIC :: COMIN_HGRID_UNSTRUCTURED_CELL, COMIN_HGRID_UNSTRUCTURED_EDGE
+  PUBLIC :: COMIN_HGRID_UNSTRUCTURED_VERTEX, COMIN_DIM_SEMANTICS_UNDEF
+  PUBLIC :: COMIN_DIM_SEMANTICS_NPROMA, COMIN_DIM_SEMANTICS_BLOCK, COMIN_DIM_SEMANTICS_UNBLOCK
+  PUBLIC :: COMIN_DIM_SEMANTICS_LEVEL, COMIN_DIM_SEMANTICS_CONTAINER, COMIN_DIM_SEMANTICS_OTHER
+  PUBLIC :: COMIN_DIM_SEMANTICS_UNUSED, COMIN_VAR_DATATYPE_DOUBLE, COMIN_VAR_DATATYPE_FLOAT
+  PUBLIC :: COMIN_VAR_DATATYPE_INT, COMIN_METADATA_TYPEID_UNDEFINED
+  PUBLIC :: COMIN_METADATA_TYPEID_INTEGER, COMIN_METADATA_TYPEID_REAL
+  PUBLIC :: COMIN_METADATA_TYPEID_CHARACTER, COMIN_METADATA_TYPEID_LOGICAL
+  PUBLIC :: COMIN_DOMAIN_OUTSIDE_LOOP, COMIN_DOMAIN_UNDEFINED, COMIN_MAX_LEN_PLUGIN_NAME
+  PUBLIC :: COMIN_MAX_LEN_PLUGIN_LIBRARY, COMIN_MAX_LEN_PRIMARY_CONSTRUCTOR
+  PUBLIC :: COMIN_MAX_LEN_OPTIONS, COMIN_MAX_LEN_COMM, COMIN_MAX_LEN_EP_NAME
+  PUBLIC :: COMIN_MAX_LEN_VAR_NAME, COMIN_MAX_LEN_MESSAGE, COMIN_MAX_LEN_ERR_MESSAGE
+  PUBLIC :: COMIN_MAX_DATETIME_STR_LEN, COMIN_SUCCESS, COMIN_INFO, COMIN_WARNING
+  PUBLIC :: COMIN_ERROR_STATUS, COMIN_ERROR_CALLBACK_REGISTER_OUTSIDE_PRIMARYCONSTRUCTOR
+  PUBLIC :: COMIN_ERROR_CALLBACK_COMPLETE, COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN
+  PUBLIC :: COMIN_ERROR_DESCRDATA_SET_FCT_GLB2LOC, COMIN_ERROR_DESCRDATA_FINALIZE
+  PUBLIC :: COMIN_ERROR_METADATA_SET_OUTSIDE_PRIMARYCONSTRUCTOR
+  PUBLIC :: COMIN_ERROR_METADATA_KEY_NOT_FOUND
+  PUBLIC :: COMIN_ERROR_METADATA_GET_INSIDE_PRIMARYCONSTRUCTOR, COMIN_ERROR_SETUP_FINALIZE
+  PUBLIC :: COMIN_ERROR_SETUP_COMIN_ALREADY_INITIALIZED, COMIN_ERROR_PLUGIN_INIT_COMIN_VERSION
+  PUBLIC :: COMIN_ERROR_PLUGIN_INIT_PRECISION, COMIN_ERROR_PLUGIN_INIT_STATE_INITIALIZED
+  PUBLIC :: COMIN_ERROR_SETUP_ERRHANDLER_NOT_ASSOCIATED, COMIN_ERROR_SETUP_ERRHANDLER_NOT_SET
+  PUBLIC :: COMIN_ERROR_SETUP_PRECISION_TEST_FAILED
+  PUBLIC :: COMIN_ERROR_VAR_REQUEST_AFTER_PRIMARYCONSTRUCTOR
+  PUBLIC :: COMIN_ERROR_VAR_REQUEST_EXISTS_IS_LMODEXCLUSIVE
+  PUBLIC :: COMIN_ERROR_VAR_REQUEST_EXISTS_REQUEST_LMODEXCLUSIVE
+  PUBLIC :: COMIN_ERROR_VAR_DESCRIPTOR_NOT_FOUND, COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED
+  PUBLIC :: COMIN_ERROR_FIELD_NOT_ALLOCATED, COMIN_ERROR_POINTER_NOT_ASSOCIATED
+  PUBLIC :: COMIN_ERROR_TRACER_REQUEST_NOT_FOR_ALL_DOMAINS
+  PUBLIC :: COMIN_ERROR_VAR_SYNC_DEVICE_MEM_NOT_ASSOCIATED
+  PUBLIC :: COMIN_ERROR_VAR_SYNC_HALO_NOT_ASSOCIATED
+  PUBLIC :: COMIN_ERROR_VAR_GET_OUTSIDE_SECONDARY_CONSTRUCTOR, COMIN_ERROR_VAR_GET_NO_DEVICE
+  PUBLIC :: COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND
+  PUBLIC :: COMIN_ERROR_VAR_GET_CONTAINER_CAN_NOT_HALO_SYNCHRONIZED
+  PUBLIC :: COMIN_ERROR_VAR_GET_IRREGULAR_VAR_CAN_NOT_HALO_SYNCHRONIZED
+  PUBLIC :: COMIN_ERROR_VAR_SYNC_HALO_NOT_SUPPORTED_ZAXIS
+  PUBLIC :: COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE, COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE
+  PUBLIC :: COMIN_ERROR_FATAL, COMIN_VERSION_MAJOR, COMIN_VERSION_MINOR, COMIN_VERSION_PATCH
+  ! types and procedures
+  PUBLIC :: t_comin_var_descriptor, t_comin_var_handle, t_comin_plugin_info
+  PUBLIC :: t_comin_setup_version_info, comin_callback_register, comin_callback_get_ep_name
+  PUBLIC :: comin_current_get_ep, comin_current_get_domain_id, comin_current_get_datetime
+  PUBLIC :: comin_current_get_plugin_info, comin_var_request_add, comin_var_get
+  PUBLIC :: comin_metadata_set, comin_metadata_get, comin_metadata_get_typeid
+  PUBLIC :: comin_descrdata_get_index, comin_descrdata_get_block
+  PUBLIC :: comin_descrdata_get_cell_indices, comin_descrdata_get_edge_indices
+  PUBLIC :: comin_descrdata_get_vert_indices, comin_descrdata_get_cell_npromz
+  PUBLIC :: comin_descrdata_get_edge_npromz, comin_descrdata_get_vert_npromz
+  PUBLIC :: comin_descrdata_get_timesteplength, comin_descrdata_index_lookup_glb2loc_cell
+  PUBLIC :: comin_parallel_get_host_mpi_rank, comin_parallel_get_host_mpi_comm
+  PUBLIC :: comin_parallel_get_plugin_mpi_comm, comin_plugin_finish, comin_print_info
+  PUBLIC :: comin_print_debug, comin_print_warning, comin_error_get, comin_error_reset
+  PUBLIC :: comin_error_set_errors_return, comin_setup_get_version
+
+  !> Working precision of host variables (ICON: wp = double).
+  INTEGER, PARAMETER :: wp = c_double
+
+  !> Variable descriptor: name (case-sensitive, trimmed) and domain id.
+  TYPE :: t_comin_var_descriptor
+    CHARACTER(LEN=:), ALLOCATABLE :: name
+    INTEGER :: id = -1
+  END TYPE t_comin_var_descriptor
+
+  !> The C struct t_comin_var_descriptor { char name[65]; int id; }.
+  TYPE, BIND(C) :: t_comin_var_descriptor_c
+    CHARACTER(KIND=c_char) :: name(COMIN_MAX_LEN_VAR_NAME + 1)
+    INTEGER(c_int) :: id
+  END TYPE t_comin_var_descriptor_c
+
+  !> Handle of a variable from comin_var_get (opaque t_comin_var_handle* of the C API).
+  TYPE :: t_comin_var_handle
+    TYPE(c_ptr) :: ptr = c_null_ptr
+  CONTAINS
+    PROCEDURE :: get_ptr_dp => comin_var_handle_get_ptr_dp
+    PROCEDURE :: get_ptr_sp => comin_var_handle_get_ptr_sp
+    PROCEDURE :: get_ptr_i => comin_var_handle_get_ptr_i
+    GENERIC :: get_ptr => get_ptr_dp, get_ptr_sp, get_ptr_i
+    PROCEDURE :: array_shape => comin_var_handle_array_shape
+    PROCEDURE :: ncontained => comin_var_handle_ncontained
+    PROCEDURE :: dim_semantics => comin_var_handle_dim_semantics
+    PROCEDURE :: valid => comin_var_handle_valid
+    PROCEDURE :: descriptor => comin_var_handle_descriptor
+  END TYPE t_comin_var_handle
+
+  !> The current plugin's id (1-based), name, options and communicator name.
+  TYPE :: t_comin_plugin_info
+    INTEGER :: id = -1
+    CHARACTER(LEN=:), ALLOCATABLE :: name, options, comm
+  END TYPE t_comin_plugin_info
+
+  !> Version of ComIn (compile-time constants).
+  TYPE, BIND(C) :: t_comin_setup_version_info
+    INTEGER(c_int) :: version_no_major, version_no_minor, version_no_patch
+  END TYPE t_comin_setup_version_info
+
+  INTERFACE comin_metadata_set
+    MODULE PROCEDURE comin_metadata_set_integer, comin_metadata_set_logical, &
+      &              comin_metadata_set_real, comin_metadata_set_character
+  END INTERFACE comin_metadata_set
+
+  INTERFACE comin_metadata_get
+    MODULE PROCEDURE comin_metadata_get_integer, comin_metadata_get_logical, &
+      &              comin_metadata_get_real, comin_metadata_get_character
+  END INTERFACE comin_metadata_get
+
+  ! -- the C functions (PRIVATE) ---------------------------------------------------------
+  INTERFACE
+    SUBROUTINE c_callback_register(ep, fct) BIND(C, name="comin_callback_register")
+      IMPORT :: c_int, c_funptr
+      INTEGER(c_int), VALUE :: ep
+      TYPE(c_funptr), VALUE :: fct
+    END SUBROUTINE c_callback_register
+    SUBROUTINE c_callback_get_ep_name(ep, out) BIND(C, name="comin_callback_get_ep_name")
+      IMPORT :: c_int, c_char
+      INTEGER(c_int), VALUE :: ep
+      CHARACTER(KIND=c_char) :: out(*)
+    END SUBROUTINE c_callback_get_ep_name
+    FUNCTION comin_current_get_ep() BIND(C, name="comin_current_get_ep")
+      IMPORT :: c_int
+      INTEGER(c_int) :: comin_current_get_ep
+    END FUNCTION comin_current_get_ep
+    FUNCTION comin_current_get_domain_id() BIND(C, name="comin_current_get_domain_id")
+      IMPORT :: c_int
+      INTEGER(c_int) :: comin_current_get_domain_id
+    END FUNCTION comin_current_get_domain_id
+    FUNCTION c_current_get_plugin_id() BIND(C, name="comin_current_get_plugin_id")
+      IMPORT :: c_int
+      INTEGER(c_int) :: c_current_get_plugin_id
+    END FUNCTION c_current_get_plugin_id
+    SUBROUTINE c_current_get_plugin_name(val, len) BIND(C, name="comin_current_get_plugin_name")
+      IMPORT :: c_ptr, c_int
+      TYPE(c_ptr), INTENT(OUT) :: val
+      INTEGER(c_int), INTENT(OUT) :: len
+    END SUBROUTINE c_current_get_plugin_name
+    SUBROUTINE c_current_get_plugin_options(val, len) &
+      &        BIND(C, name="comin_current_get_plugin_options")
+      IMPORT :: c_ptr, c_int
+      TYPE(c_ptr), INTENT(OUT) :: val
+      INTEGER(c_int), INTENT(OUT) :: len
+    END SUBROUTINE c_current_get_plugin_options
+    SUBROUTINE c_current_get_plugin_comm(val, len) BIND(C, name="comin_current_get_plugin_comm")
+      IMPORT :: c_ptr, c_int
+      TYPE(c_ptr), INTENT(OUT) :: val
+      INTEGER(c_int), INTENT(OUT) :: len
+    END SUBROUTINE c_current_get_plugin_comm
+    SUBROUTINE c_current_get_datetime(val, len) BIND(C, name="comin_current_get_datetime")
+      IMPORT :: c_ptr, c_int
+      TYPE(c_ptr), INTENT(OUT) :: val
+      INTEGER(c_int), INTENT(OUT) :: len
+    END SUBROUTINE c_current_get_datetime
+    SUBROUTINE c_var_request_add(descr, lmodexclusive) BIND(C, name="comin_var_request_add")
+      IMPORT :: t_comin_var_descriptor_c, c_bool
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      LOGICAL(c_bool), VALUE :: lmodexclusive
+    END SUBROUTINE c_var_request_add
+    FUNCTION c_var_get(context_len, context, descr, flag) BIND(C, name="comin_var_get")
+      IMPORT :: t_comin_var_descriptor_c, c_int, c_ptr
+      INTEGER(c_int), VALUE :: context_len
+      INTEGER(c_int), INTENT(IN) :: context(*)
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      INTEGER(c_int), VALUE :: flag
+      TYPE(c_ptr) :: c_var_get
+    END FUNCTION c_var_get
+    FUNCTION c_var_get_ptr_double(handle) BIND(C, name="comin_var_get_ptr_double")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: handle
+      TYPE(c_ptr) :: c_var_get_ptr_double
+    END FUNCTION c_var_get_ptr_double
+    FUNCTION c_var_get_ptr_float(handle) BIND(C, name="comin_var_get_ptr_float")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: handle
+      TYPE(c_ptr) :: c_var_get_ptr_float
+    END FUNCTION c_var_get_ptr_float
+    FUNCTION c_var_get_ptr_int(handle) BIND(C, name="comin_var_get_ptr_int")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: handle
+      TYPE(c_ptr) :: c_var_get_ptr_int
+    END FUNCTION c_var_get_ptr_int
+    SUBROUTINE c_var_get_shape(handle, shape) BIND(C, name="comin_var_get_shape")
+      IMPORT :: c_ptr, c_int
+      TYPE(c_ptr), VALUE :: handle
+      INTEGER(c_int), INTENT(OUT) :: shape(5)
+    END SUBROUTINE c_var_get_shape
+    SUBROUTINE c_var_get_dim_semantics(handle, ds) BIND(C, name="comin_var_get_dim_semantics")
+      IMPORT :: c_ptr, c_int
+      TYPE(c_ptr), VALUE :: handle
+      INTEGER(c_int), INTENT(OUT) :: ds(5)
+    END SUBROUTINE c_var_get_dim_semantics
+    SUBROUTINE c_var_get_ncontained(handle, nc) BIND(C, name="comin_var_get_ncontained")
+      IMPORT :: c_ptr, c_int
+      TYPE(c_ptr), VALUE :: handle
+      INTEGER(c_int), INTENT(OUT) :: nc
+    END SUBROUTINE c_var_get_ncontained
+    SUBROUTINE c_var_get_descriptor(handle, descr) BIND(C, name="comin_var_get_descriptor")
+      IMPORT :: c_ptr, t_comin_var_descriptor_c
+      TYPE(c_ptr), VALUE :: handle
+      TYPE(t_comin_var_descriptor_c), INTENT(OUT) :: descr
+    END SUBROUTINE c_var_get_descriptor
+    FUNCTION c_metadata_get_typeid(descr, key) BIND(C, name="comin_metadata_get_typeid")
+      IMPORT :: t_comin_var_descriptor_c, c_char, c_int
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
+      INTEGER(c_int) :: c_metadata_get_typeid
+    END FUNCTION c_metadata_get_typeid
+    SUBROUTINE c_metadata_set_integer(descr, key, val) BIND(C, name="comin_metadata_set_integer")
+      IMPORT :: t_comin_var_descriptor_c, c_char, c_int
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
+      INTEGER(c_int), VALUE :: val
+    END SUBROUTINE c_metadata_set_integer
+    SUBROUTINE c_metadata_set_logical(descr, key, val) BIND(C, name="comin_metadata_set_logical")
+      IMPORT :: t_comin_var_descriptor_c, c_char, c_bool
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
+      LOGICAL(c_bool), VALUE :: val
+    END SUBROUTINE c_metadata_set_logical
+    SUBROUTINE c_metadata_set_real(descr, key, val) BIND(C, name="comin_metadata_set_real")
+      IMPORT :: t_comin_var_descriptor_c, c_char, c_double
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
+      REAL(c_double), VALUE :: val
+    END SUBROUTINE c_metadata_set_real
+    SUBROUTINE c_metadata_set_character(descr, key, val) &
+      &        BIND(C, name="comin_metadata_set_character")
+      IMPORT :: t_comin_var_descriptor_c, c_char
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      CHARACTER(KIND=c_char), INTENT(IN) :: key(*), val(*)
+    END SUBROUTINE c_metadata_set_character
+    SUBROUTINE c_metadata_get_integer(descr, key, val) BIND(C, name="comin_metadata_get_integer")
+      IMPORT :: t_comin_var_descriptor_c, c_char, c_int
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
+      INTEGER(c_int), INTENT(OUT) :: val
+    END SUBROUTINE c_metadata_get_integer
+    SUBROUTINE c_metadata_get_logical(descr, key, val) BIND(C, name="comin_metadata_get_logical")
+      IMPORT :: t_comin_var_descriptor_c, c_char, c_bool
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
+      LOGICAL(c_bool), INTENT(OUT) :: val
+    END SUBROUTINE c_metadata_get_logical
+    SUBROUTINE c_metadata_get_real(descr, key, val) BIND(C, name="comin_metadata_get_real")
+      IMPORT :: t_comin_var_descriptor_c, c_char, c_double
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
+      REAL(c_double), INTENT(OUT) :: val
+    END SUBROUTINE c_metadata_get_real
+    SUBROUTINE c_metadata_get_character(descr, key, val, len) &
+      &        BIND(C, name="comin_metadata_get_character")
+      IMPORT :: t_comin_var_descriptor_c, c_char, c_ptr, c_int
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
+      TYPE(c_ptr), INTENT(OUT) :: val
+      INTEGER(c_int), INTENT(OUT) :: len
+    END SUBROUTINE c_metadata_get_character
+    FUNCTION comin_descrdata_get_timesteplength(jg) &
+      &      BIND(C, name="comin_descrdata_get_timesteplength")
+      IMPORT :: c_int, c_double
+      INTEGER(c_int), VALUE :: jg
+      REAL(c_double) :: comin_descrdata_get_timesteplength
+    END FUNCTION comin_descrdata_get_timesteplength
+    FUNCTION comin_descrdata_get_index(j) BIND(C, name="comin_descrdata_get_index")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: j
+      INTEGER(c_int) :: comin_descrdata_get_index
+    END FUNCTION comin_descrdata_get_index
+    FUNCTION comin_descrdata_get_block(j) BIND(C, name="comin_descrdata_get_block")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: j
+      INTEGER(c_int) :: comin_descrdata_get_block
+    END FUNCTION comin_descrdata_get_block
+    !> Same argument order in Fortran and C: the outputs come before irl_start, irl_end.
+    SUBROUTINE comin_descrdata_get_cell_indices(jg, i_blk, i_startblk, i_endblk, i_startidx, &
+      &        i_endidx, irl_start, irl_end) BIND(C, name="comin_descrdata_get_cell_indices")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: jg, i_blk, i_startblk, i_endblk
+      INTEGER(c_int), INTENT(OUT) :: i_startidx, i_endidx
+      INTEGER(c_int), VALUE :: irl_start, irl_end
+    END SUBROUTINE comin_descrdata_get_cell_indices
+    SUBROUTINE comin_descrdata_get_edge_indices(jg, i_blk, i_startblk, i_endblk, i_startidx, &
+      &        i_endidx, irl_start, irl_end) BIND(C, name="comin_descrdata_get_edge_indices")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: jg, i_blk, i_startblk, i_endblk
+      INTEGER(c_int), INTENT(OUT) :: i_startidx, i_endidx
+      INTEGER(c_int), VALUE :: irl_start, irl_end
+    END SUBROUTINE comin_descrdata_get_edge_indices
+    SUBROUTINE comin_descrdata_get_vert_indices(jg, i_blk, i_startblk, i_endblk, i_startidx, &
+      &        i_endidx, irl_start, irl_end) BIND(C, name="comin_descrdata_get_vert_indices")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: jg, i_blk, i_startblk, i_endblk
+      INTEGER(c_int), INTENT(OUT) :: i_startidx, i_endidx
+      INTEGER(c_int), VALUE :: irl_start, irl_end
+    END SUBROUTINE comin_descrdata_get_vert_indices
+    FUNCTION comin_descrdata_get_cell_npromz(jg) BIND(C, name="comin_descrdata_get_cell_npromz")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: jg
+      INTEGER(c_int) :: comin_descrdata_get_cell_npromz
+    END FUNCTION comin_descrdata_get_cell_npromz
+    FUNCTION comin_descrdata_get_edge_npromz(jg) BIND(C, name="comin_descrdata_get_edge_npromz")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: jg
+      INTEGER(c_int) :: comin_descrdata_get_edge_npromz
+    END FUNCTION comin_descrdata_get_edge_npromz
+    FUNCTION comin_descrdata_get_vert_npromz(jg) BIND(C, name="comin_descrdata_get_vert_npromz")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: jg
+      INTEGER(c_int) :: comin_descrdata_get_vert_npromz
+    END FUNCTION comin_descrdata_get_vert_npromz
+    FUNCTION comin_descrdata_index_lookup_glb2loc_cell(jg, global_idx) &
+      &      BIND(C, name="comin_descrdata_index_lookup_glb2loc_cell")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: jg, global_idx
+      INTEGER(c_int) :: comin_descrdata_index_lookup_glb2loc_cell
+    END FUNCTION comin_descrdata_index_lookup_glb2loc_cell
+    FUNCTION comin_parallel_get_host_mpi_rank() BIND(C, name="comin_parallel_get_host_mpi_rank")
+      IMPORT :: c_int
+      INTEGER(c_int) :: comin_parallel_get_host_mpi_rank
+    END FUNCTION comin_parallel_get_host_mpi_rank
+    FUNCTION comin_parallel_get_host_mpi_comm() BIND(C, name="comin_parallel_get_host_mpi_comm")
+      IMPORT :: c_int
+      INTEGER(c_int) :: comin_parallel_get_host_mpi_comm
+    END FUNCTION comin_parallel_get_host_mpi_comm
+    FUNCTION comin_parallel_get_plugin_mpi_comm() &
+      &      BIND(C, name="comin_parallel_get_plugin_mpi_comm")
+      IMPORT :: c_int
+      INTEGER(c_int) :: comin_parallel_get_plugin_mpi_comm
+    END FUNCTION comin_parallel_get_plugin_mpi_comm
+    SUBROUTINE c_plugin_finish(routine, text) BIND(C, name="comin_plugin_finish")
+      IMPORT :: c_char
+      CHARACTER(KIND=c_char), INTENT(IN) :: routine(*), text(*)
+    END SUBROUTINE c_plugin_finish
+    SUBROUTINE c_print_info(msg) BIND(C, name="comin_print_info")
+      IMPORT :: c_char
+      CHARACTER(KIND=c_char), INTENT(IN) :: msg(*)
+    END SUBROUTINE c_print_info
+    SUBROUTINE c_print_debug(msg) BIND(C, name="comin_print_debug")
+      IMPORT :: c_char
+      CHARACTER(KIND=c_char), INTENT(IN) :: msg(*)
+    END SUBROUTINE c_print_debug
+    SUBROUTINE c_print_warning(msg) BIND(C, name="comin_print_warning")
+      IMPORT :: c_char
+      CHARACTER(KIND=c_char), INTENT(IN) :: msg(*)
+    END SUBROUTINE c_print_warning
+    FUNCTION comin_error_get() BIND(C, name="comin_error_get")
+      IMPORT :: c_int
+      INTEGER(c_int) :: comin_error_get
+    END FUNCTION comin_error_get
+    SUBROUTINE comin_error_reset() BIND(C, name="comin_error_reset")
+    END SUBROUTINE comin_error_reset
+    SUBROUTINE c_error_set_errors_return(errors_return) &
+      &        BIND(C, name="comin_error_set_errors_return")
+      IMPORT :: c_bool
+      LOGICAL(c_bool), VALUE :: errors_return
+    END SUBROUTINE c_error_set_errors_return
+  END INTERFACE
+
+CONTAINS
+
+  ! -- helpers ------------------------------------------------------------------------------
+
+  !> Copy len characters at the C pointer val into an allocatable Fortran string.
+  SUBROUTINE c_string_copy(val, len, str)
+    TYPE(c_ptr), INTENT(IN) :: val
+    INTEGER(c_int), INTENT(IN) :: len
+    CHARACTER(LEN=:), ALLOCATABLE, INTENT(OUT) :: str
+    CHARACTER(KIND=c_char), POINTER :: chars(:)
+    INTEGER :: i
+
+    IF (.NOT. c_associated(val) .OR. len <= 0) THEN
+      ALLOCATE(CHARACTER(LEN=0) :: str)
+      RETURN
+    END IF
+    CALL c_f_pointer(val, chars, [len])
+    ALLOCATE(CHARACTER(LEN=len) :: str)
+    DO i = 1, len
+      str(i:i) = chars(i)
+    END DO
+  END SUBROUTINE c_string_copy
+
+  !> Fortran descriptor -> C struct (name trimmed, left-adjusted, NUL-terminated, cut at 64).
+  FUNCTION descr_to_c(descr) RESULT(c)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    TYPE(t_comin_var_descriptor_c) :: c
+    CHARACTER(LEN=:), ALLOCATABLE :: name
+    INTEGER :: i
+
+    c%name(:) = c_null_char
+    c%id = INT(descr%id, c_int)
+    IF (.NOT. ALLOCATED(descr%name)) RETURN
+    name = TRIM(ADJUSTL(descr%name))
+    DO i = 1, MIN(LEN(name), INT(COMIN_MAX_LEN_VAR_NAME))
+      c%name(i) = name(i:i)
+    END DO
+  END FUNCTION descr_to_c
+
+  !> C struct -> Fortran descriptor.
+  FUNCTION descr_from_c(c) RESULT(descr)
+    TYPE(t_comin_var_descriptor_c), INTENT(IN) :: c
+    TYPE(t_comin_var_descriptor) :: descr
+    INTEGER :: i, n
+
+    n = 0
+    DO i = 1, COMIN_MAX_LEN_VAR_NAME
+      IF (c%name(i) == c_null_char) EXIT
+      n = i
+    END DO
+    ALLOCATE(CHARACTER(LEN=n) :: descr%name)
+    DO i = 1, n
+      descr%name(i:i) = c%name(i)
+    END DO
+    descr%id = c%id
+  END FUNCTION descr_from_c
+
+  ! -- callbacks ----------------------------------------------------------------------------
+
+  !> Register fct (a BIND(C) subroutine without arguments) for entry point ep.
+  SUBROUTINE comin_callback_register(ep, fct)
+    INTEGER, INTENT(IN) :: ep
+    INTERFACE
+      SUBROUTINE fct() BIND(C)
+      END SUBROUTINE fct
+    END INTERFACE
+    CALL c_callback_register(INT(ep, c_int), c_funloc(fct))
+  END SUBROUTINE comin_callback_register
+
+  !> Name of entry point iep (e.g. "EP_ATM_TIMELOOP_END").
+  SUBROUTINE comin_callback_get_ep_name(iep, out_name)
+    INTEGER, INTENT(IN) :: iep
+    CHARACTER(LEN=:), ALLOCATABLE, INTENT(OUT) :: out_name
+    CHARACTER(KIND=c_char) :: buf(COMIN_MAX_LEN_EP_NAME + 1)
+    INTEGER :: i, n
+
+    buf(:) = c_null_char
+    CALL c_callback_get_ep_name(INT(iep, c_int), buf)
+    n = 0
+    DO i = 1, COMIN_MAX_LEN_EP_NAME
+      IF (buf(i) == c_null_char) EXIT
+      n = i
+    END DO
+    ALLOCATE(CHARACTER(LEN=n) :: out_name)
+    DO i = 1, n
+      out_name(i:i) = buf(i)
+    END DO
+  END SUBROUTINE comin_callback_get_ep_name
+
+  ! -- current state ------------------------------------------------------------------------
+
+  !> The current model date and time (ISO 8601 string).
+  SUBROUTINE comin_current_get_datetime(str)
+    CHARACTER(LEN=:), ALLOCATABLE, INTENT(OUT) :: str
+    TYPE(c_ptr) :: val
+    INTEGER(c_int) :: len
+
+    CALL c_current_get_datetime(val, len)
+    CALL c_string_copy(val, len, str)
+  END SUBROUTINE comin_current_get_datetime
+
+  !> A copy of the current plugin's information.
+  SUBROUTINE comin_current_get_plugin_info(info)
+    TYPE(t_comin_plugin_info), INTENT(OUT) :: info
+    TYPE(c_ptr) :: val
+    INTEGER(c_int) :: len
+
+    info%id = c_current_get_plugin_id()
+    CALL c_current_get_plugin_name(val, len)
+    CALL c_string_copy(val, len, info%name)
+    CALL c_current_get_plugin_options(val, len)
+    CALL c_string_copy(val, len, info%options)
+    CALL c_current_get_plugin_comm(val, len)
+    CALL c_string_copy(val, len, info%comm)
+  END SUBROUTINE comin_current_get_plugin_info
+
+  ! -- variables ----------------------------------------------------------------------------
+
+  !> Request a new variable (primary constructor only).
+  SUBROUTINE comin_var_request_add(descr, lmodexclusive)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    LOGICAL, INTENT(IN) :: lmodexclusive
+    CALL c_var_request_add(descr_to_c(descr), LOGICAL(lmodexclusive, c_bool))
+  END SUBROUTINE comin_var_request_add
+
+  !> Access a variable (secondary constructor only) for the entry points context(:);
+  !! flag: COMIN_FLAG_READ/WRITE/SYNC_HALO/DEVICE combined with IOR.
+  !! On failure handle%valid() is .FALSE.
+  SUBROUTINE comin_var_get(context, descr, flag, handle)
+    INTEGER, INTENT(IN) :: context(:)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    INTEGER, INTENT(IN) :: flag
+    TYPE(t_comin_var_handle), INTENT(OUT) :: handle
+    INTEGER(c_int) :: ctx(MAX(SIZE(context), 1))
+
+    ctx(:) = 0
+    ctx(1:SIZE(context)) = INT(context(:), c_int)
+    handle%ptr = c_var_get(INT(SIZE(context), c_int), ctx, descr_to_c(descr), INT(flag, c_int))
+  END SUBROUTINE comin_var_get
+
+  !> Host memory of a REAL(c_double) variable; NULL (and error 37) on a type mismatch.
+  SUBROUTINE comin_var_handle_get_ptr_dp(this, ptr)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    REAL(c_double), POINTER, INTENT(OUT) :: ptr(:,:,:,:,:)
+    TYPE(c_ptr) :: p
+
+    NULLIFY(ptr)
+    IF (.NOT. c_associated(this%ptr)) RETURN
+    p = c_var_get_ptr_double(this%ptr)
+    IF (c_associated(p)) CALL c_f_pointer(p, ptr, this%array_shape())
+  END SUBROUTINE comin_var_handle_get_ptr_dp
+
+  !> Host memory of a REAL(c_float) variable; NULL (and error 37) on a type mismatch.
+  SUBROUTINE comin_var_handle_get_ptr_sp(this, ptr)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    REAL(c_float), POINTER, INTENT(OUT) :: ptr(:,:,:,:,:)
+    TYPE(c_ptr) :: p
+
+    NULLIFY(ptr)
+    IF (.NOT. c_associated(this%ptr)) RETURN
+    p = c_var_get_ptr_float(this%ptr)
+    IF (c_associated(p)) CALL c_f_pointer(p, ptr, this%array_shape())
+  END SUBROUTINE comin_var_handle_get_ptr_sp
+
+  !> Host memory of an INTEGER(c_int) variable; NULL (and error 37) on a type mismatch.
+  SUBROUTINE comin_var_handle_get_ptr_i(this, ptr)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    INTEGER(c_int), POINTER, INTENT(OUT) :: ptr(:,:,:,:,:)
+    TYPE(c_ptr) :: p
+
+    NULLIFY(ptr)
+    IF (.NOT. c_associated(this%ptr)) RETURN
+    p = c_var_get_ptr_int(this%ptr)
+    IF (c_associated(p)) CALL c_f_pointer(p, ptr, this%array_shape())
+  END SUBROUTINE comin_var_handle_get_ptr_i
+
+  !> The five extents of the variable (Fortran order).
+  FUNCTION comin_var_handle_array_shape(this) RESULT(shape)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    INTEGER(c_int) :: shape(5)
+    shape(:) = 0
+    IF (c_associated(this%ptr)) CALL c_var_get_shape(this%ptr, shape)
+  END FUNCTION comin_var_handle_array_shape
+
+  !> The dimension semantics (COMIN_DIM_SEMANTICS_*) of the five dimensions.
+  FUNCTION comin_var_handle_dim_semantics(this) RESULT(ds)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    INTEGER(c_int) :: ds(5)
+    ds(:) = COMIN_DIM_SEMANTICS_UNDEF
+    IF (c_associated(this%ptr)) CALL c_var_get_dim_semantics(this%ptr, ds)
+  END FUNCTION comin_var_handle_dim_semantics
+
+  !> Position of the contained variable (1-based; 0: not a container slice).
+  FUNCTION comin_var_handle_ncontained(this) RESULT(nc)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    INTEGER :: nc
+    INTEGER(c_int) :: nc_c
+    nc_c = -1
+    IF (c_associated(this%ptr)) CALL c_var_get_ncontained(this%ptr, nc_c)
+    nc = nc_c + 1
+  END FUNCTION comin_var_handle_ncontained
+
+  !> Whether the handle refers to a variable (comin_var_get succeeded).
+  LOGICAL FUNCTION comin_var_handle_valid(this)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    comin_var_handle_valid = c_associated(this%ptr)
+  END FUNCTION comin_var_handle_valid
+
+  !> The variable's descriptor.
+  FUNCTION comin_var_handle_descriptor(this) RESULT(descr)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    TYPE(t_comin_var_descriptor) :: descr
+    TYPE(t_comin_var_descriptor_c) :: c
+
+    c%name(:) = c_null_char
+    c%id = -1
+    IF (c_associated(this%ptr)) CALL c_var_get_descriptor(this%ptr, c)
+    descr = descr_from_c(c)
+  END FUNCTION comin_var_handle_descriptor
+
+  ! -- metadata -----------------------------------------------------------------------------
+
+  SUBROUTINE comin_metadata_set_integer(descr, key, val)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    INTEGER, INTENT(IN) :: val
+    CALL c_metadata_set_integer(descr_to_c(descr), TRIM(key)//c_null_char, INT(val, c_int))
+  END SUBROUTINE comin_metadata_set_integer
+
+  SUBROUTINE comin_metadata_set_logical(descr, key, val)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    LOGICAL, INTENT(IN) :: val
+    CALL c_metadata_set_logical(descr_to_c(descr), TRIM(key)//c_null_char, LOGICAL(val, c_bool))
+  END SUBROUTINE comin_metadata_set_logical
+
+  SUBROUTINE comin_metadata_set_real(descr, key, val)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    REAL(wp), INTENT(IN) :: val
+    CALL c_metadata_set_real(descr_to_c(descr), TRIM(key)//c_null_char, REAL(val, c_double))
+  END SUBROUTINE comin_metadata_set_real
+
+  SUBROUTINE comin_metadata_set_character(descr, key, val)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    CHARACTER(LEN=*), INTENT(IN) :: key, val
+    CALL c_metadata_set_character(descr_to_c(descr), TRIM(key)//c_null_char, &
+      &                           TRIM(val)//c_null_char)
+  END SUBROUTINE comin_metadata_set_character
+
+  SUBROUTINE comin_metadata_get_integer(descr, key, val)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    INTEGER, INTENT(OUT) :: val
+    INTEGER(c_int) :: v
+    v = 0
+    CALL c_metadata_get_integer(descr_to_c(descr), TRIM(key)//c_null_char, v)
+    val = v
+  END SUBROUTINE comin_metadata_get_integer
+
+  SUBROUTINE comin_metadata_get_logical(descr, key, val)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    LOGICAL, INTENT(OUT) :: val
+    LOGICAL(c_bool) :: v
+    v = .FALSE.
+    CALL c_metadata_get_logical(descr_to_c(descr), TRIM(key)//c_null_char, v)
+    val = LOGICAL(v)
+  END SUBROUTINE comin_metadata_get_logical
+
+  SUBROUTINE comin_metadata_get_real(descr, key, val)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    REAL(wp), INTENT(OUT) :: val
+    REAL(c_double) :: v
+    v = 0.0_c_double
+    CALL c_metadata_get_real(descr_to_c(descr), TRIM(key)//c_null_char, v)
+    val = REAL(v, wp)
+  END SUBROUTINE comin_metadata_get_real
+
+  SUBROUTINE comin_metadata_get_character(descr, key, val)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    CHARACTER(LEN=:), ALLOCATABLE, INTENT(OUT) :: val
+    TYPE(c_ptr) :: p
+    INTEGER(c_int) :: len
+    p = c_null_ptr
+    len = 0
+    CALL c_metadata_get_character(descr_to_c(descr), TRIM(key)//c_null_char, p, len)
+    CALL c_string_copy(p, len, val)
+  END SUBROUTINE comin_metadata_get_character
+
+  !> COMIN_METADATA_TYPEID_* of the value stored under key.
+  INTEGER FUNCTION comin_metadata_get_typeid(descr, key)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    comin_metadata_get_typeid = c_metadata_get_typeid(descr_to_c(descr), TRIM(key)//c_null_char)
+  END FUNCTION comin_metadata_get_typeid
+
+  ! -- messages and errors ------------------------------------------------------------------
+
+  !> Stop the run via the host: "routine: text".
+  SUBROUTINE comin_plugin_finish(routine, text)
+    CHARACTER(LEN=*), INTENT(IN) :: routine, text
+    CALL c_plugin_finish(TRIM(routine)//c_null_char, TRIM(text)//c_null_char)
+  END SUBROUTINE comin_plugin_finish
+
+  SUBROUTINE comin_print_info(msg)
+    CHARACTER(LEN=*), INTENT(IN) :: msg
+    CALL c_print_info(TRIM(msg)//c_null_char)
+  END SUBROUTINE comin_print_info
+
+  SUBROUTINE comin_print_debug(msg)
+    CHARACTER(LEN=*), INTENT(IN) :: msg
+    CALL c_print_debug(TRIM(msg)//c_null_char)
+  END SUBROUTINE comin_print_debug
+
+  SUBROUTINE comin_print_warning(msg)
+    CHARACTER(LEN=*), INTENT(IN) :: msg
+    CALL c_print_warning(TRIM(msg)//c_null_char)
+  END SUBROUTINE comin_print_warning
+
+  !> .TRUE.: errors of this plugin's calls are stored (comin_error_get) instead of ending the run.
+  SUBROUTINE comin_error_set_errors_return(errors_return)
+    LOGICAL, INTENT(IN) :: errors_return
+    CALL c_error_set_errors_return(LOGICAL(errors_return, c_bool))
+  END SUBROUTINE comin_error_set_errors_return
+
+  ! -- setup ----------------------------------------------------------------------------------
+
+  !> The ComIn version (0.3.0).
+  FUNCTION comin_setup_get_version() RESULT(version)
+    TYPE(t_comin_setup_version_info) :: version
+    version = t_comin_setup_version_info(COMIN_VERSION_MAJOR, COMIN_VERSION_MINOR, &
+      &                                  COMIN_VERSION_PATCH)
+  END FUNCTION comin_setup_get_version
+
+END MODULE comin_plugin_interface
