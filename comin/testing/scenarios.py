@@ -171,7 +171,7 @@ def _call(m: Model, pid: int, name: str, args: tuple):
 def run_python(scn: Scenario):
     """The same scenario through comin's Python plugin API and Python host API."""
     import comin
-    from comin.host import Host, PluginDescription
+    from comin.host import PluginDescription
 
     out: List[Outcome] = []
 
@@ -187,6 +187,18 @@ def run_python(scn: Scenario):
         return PluginDescription(name=f"p{pid}", constructor=constructor)
 
     plugins = [make(pid, p) for pid, p in enumerate(scn.plugins, start=1)]
+    access = _drive_host(scn, plugins, out)
+    return out, access
+
+
+def _drive_host(scn: Scenario, plugins, out: List[Outcome]) -> dict:
+    """The host side every driver shares: descriptive data, the halo function,
+    primary constructors, the scenario's exposures, the secondary constructor and
+    one time-loop entry point (a failing host call is an outcome).  Returns the
+    access lists."""
+    import comin
+    from comin.host import Host
+
     with Host(plugins) as host:
         host.set_global(n_dom=scn.n_dom, nproma=4, has_device=False)
         if scn.halo:
@@ -215,7 +227,7 @@ def run_python(scn: Scenario):
                 acc = host.access_list(ep, pid)
                 if acc:
                     access[(ep, pid)] = acc
-    return out, access
+    return access
 
 
 def _python_op(comin, name: str, args: tuple):
@@ -329,8 +341,7 @@ def run_c(scn: Scenario, workdir: str):
     """The same scenario through comin's C API: every plugin is the C driver
     (conformance/c_driver/driver.c) reading its operations from a file in
     ``workdir``; the host side is run_python's.  Returns ``(outcomes, access_lists)``."""
-    import comin
-    from comin.host import Host, PluginDescription
+    from comin.host import PluginDescription
 
     lib = build_c_driver()
     files = []
@@ -347,34 +358,7 @@ def run_c(scn: Scenario, workdir: str):
         plugins.append(PluginDescription(name=f"p{pid}", plugin_library=lib, options=path))
 
     host_out: List[Outcome] = []
-    with Host(plugins) as host:
-        host.set_global(n_dom=scn.n_dom, nproma=4, has_device=False)
-        if scn.halo:
-            host.set_sync_halo(lambda handle, mode: None)
-        host.run_primary_constructors()
-        und = C["COMIN_DIM_SEMANTICS_UNDEF"]
-        for e in scn.exposures:
-            if e.container:
-                arr = np.zeros((4, 2, 3, 2), order="F")
-                host.expose(e.name, e.jg, arr, lcontainer=True, ncontained=2, metadata=e.metadata,
-                            dim_semantics=(C["COMIN_DIM_SEMANTICS_NPROMA"], C["COMIN_DIM_SEMANTICS_LEVEL"],
-                                           C["COMIN_DIM_SEMANTICS_BLOCK"], C["COMIN_DIM_SEMANTICS_CONTAINER"]))
-            else:
-                arr = np.zeros((4, 2, 3), order="F")
-                sem = (C["COMIN_DIM_SEMANTICS_NPROMA"], und if e.irregular else C["COMIN_DIM_SEMANTICS_LEVEL"],
-                       C["COMIN_DIM_SEMANTICS_BLOCK"])
-                host.expose(e.name, e.jg, arr, metadata=e.metadata, dim_semantics=sem)
-        host.call_ep(C["EP_SECONDARY_CONSTRUCTOR"])
-        try:
-            host.call_ep(LOOP_EP, 1)
-        except comin.ComInError as exc:
-            host_out.append((0, "timeloop", "call_ep", (LOOP_EP,), ("error", exc.code)))
-        access = {}
-        for ep in range(1, 43):
-            for pid in range(1, len(scn.plugins) + 1):
-                acc = host.access_list(ep, pid)
-                if acc:
-                    access[(ep, pid)] = acc
+    access = _drive_host(scn, plugins, host_out)
 
     # each plugin wrote its own file; plugins run in order within a phase, so the
     # outcomes in run_python's order are: phase by phase, plugin by plugin
