@@ -29,12 +29,18 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load_table():
-    """Import ``_table.py`` by path (works before the package is built)."""
-    spec = importlib.util.spec_from_file_location("_comin_table", os.path.join(HERE, "_table.py"))
+def _load_by_path(filename: str):
+    """Import a data module of the package by path (works before the package is built)."""
+    name = "_comin_" + filename[1:-3]
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, filename))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def load_table():
+    """The constants table, ``_table.py``."""
+    return _load_by_path("_table.py")
 
 
 def pxi_text(table) -> str:
@@ -94,11 +100,8 @@ def fortran_module_text(table) -> str:
 
 
 def load_capi():
-    """Import ``_capi.py`` by path (works before the package is built)."""
-    spec = importlib.util.spec_from_file_location("_comin_capi", os.path.join(HERE, "_capi.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """The C API as data, ``_capi.py``."""
+    return _load_by_path("_capi.py")
 
 
 def comin_h_text(functions) -> str:
