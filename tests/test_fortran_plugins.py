@@ -1,10 +1,10 @@
 """Fortran plugins: the module comin_plugin_interface (fortran_api/) over libcomin's C ABI.
 
-The generated comin_constants.F90, the hand-written comin_plugin_interface.F90 and a
-test plugin (``tests/fortran_plugins/*.F90``) are compiled with gfortran into a shared
-library linked with -lcomin, and run in the emulator.  The Fortran scenario prints the
-same lines as the Python scenario (tests/c_plugins/scenario.py) for what the Fortran
-API covers; lines only the Fortran plugin prints start with "fortran ".
+The generated comin_constants.F90 and comin_descrdata_types.F90, the hand-written
+comin_plugin_interface.F90 and a test plugin (``tests/fortran_plugins/*.F90``) are
+compiled with gfortran into a shared library linked with -lcomin, and run in the
+emulator.  The Fortran scenario prints every line of the Python (and C) scenario
+(tests/c_plugins/scenario.py); lines only the Fortran plugin prints start with "fortran ".
 """
 from __future__ import annotations
 
@@ -27,11 +27,7 @@ FORTRAN_API = os.path.join(ROOT, "fortran_api")
 SOURCES = os.path.join(HERE, "fortran_plugins")
 FFLAGS = ["-std=f2008", "-Wall", "-Werror", "-g", "-fPIC"]
 
-# the lines of the Python scenario that the Fortran scenario prints as well
-SHARED_PREFIXES = ("plugin id ", "temp shape ", "temp dim_semantics ", "eqvar descriptor ",
-                   "eqvar metadata ", "eqvar typeids ", "start ", "physics ", "end step ",
-                   "timestep ", "plugin name ", "host rank ", "index ", "indices block ",
-                   "npromz ", "ep name ")
+API_SOURCES = ("comin_constants.F90", "comin_descrdata_types.F90", "comin_plugin_interface.F90")
 
 
 def compile_fortran_plugin(source: str, out_dir, name: str) -> str:
@@ -41,9 +37,7 @@ def compile_fortran_plugin(source: str, out_dir, name: str) -> str:
     os.makedirs(mod_dir, exist_ok=True)
     lib = os.path.join(out_dir, f"lib{name}.so")
     libdir = comin.get_library_dir()
-    sources = [os.path.join(FORTRAN_API, "comin_constants.F90"),
-               os.path.join(FORTRAN_API, "comin_plugin_interface.F90"),
-               os.path.join(SOURCES, source)]
+    sources = [os.path.join(FORTRAN_API, src) for src in API_SOURCES] + [os.path.join(SOURCES, source)]
     subprocess.run(["gfortran", *FFLAGS, "-shared", "-J", mod_dir, "-I", mod_dir, *sources,
                     "-L", libdir, "-lcomin", f"-Wl,-rpath,{libdir}", "-o", lib],
                    check=True, cwd=out_dir)
@@ -85,7 +79,7 @@ def info_lines(text: str, name: str):
 
 
 def test_interface_module_compiles_standalone_with_warnings_as_errors(tmp_path):
-    for src in ("comin_constants.F90", "comin_plugin_interface.F90"):
+    for src in API_SOURCES:
         subprocess.run(["gfortran", *FFLAGS, "-c", "-J", str(tmp_path), "-I", str(tmp_path),
                         os.path.join(FORTRAN_API, src), "-o", str(tmp_path / (src + ".o"))],
                        check=True)
@@ -106,12 +100,14 @@ def scenario_runs(plugins):
 def test_fortran_scenario_prints_the_python_scenarios_lines(scenario_runs):
     f_err, py_err = scenario_runs
     f_lines = [line for line in info_lines(f_err, "scenario") if not line.startswith("fortran ")]
-    py_lines = [line for line in info_lines(py_err, "scenario") if line.startswith(SHARED_PREFIXES)]
-    assert len(f_lines) > 20
+    py_lines = info_lines(py_err, "scenario")
+    assert len(f_lines) >= 40
     assert f_lines == py_lines
     assert "end step 2 wrote 80 values" in f_lines
     assert "plugin name scenario" in f_lines
     assert "plugin id 1 options '--hello world'" in f_lines
+    assert "iterator deleted 1" in f_lines
+    assert any(line.startswith("edges start_index 24 interior ") for line in f_lines)
     assert f_err.count(" WARNING(scenario): a warning") == 1
     assert "log_debug is off" not in f_err
 
@@ -121,11 +117,16 @@ def test_fortran_only_lines(scenario_runs):
     lines = [line for line in info_lines(f_err, "scenario") if line.startswith("fortran ")]
     code = comin.COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND
     wrong = comin.COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE
+    to_3d = "fortran to_3d 8 5 10 same 1 qv 8 5 10 same 1"     # (nproma, nlev, nblks) of R2B0
     assert lines == ["fortran version 0.3.0",                       # primary constructor
+                     "fortran info errors_return 0 log 0 1 1",
                      "fortran valid 1 1 1",                         # secondary constructor
                      f"fortran unknown variable error {code} valid 0 expected {code}",
                      "fortran after reset 0",
-                     f"fortran wrong type 0 {wrong} 0 {wrong}"]
+                     f"fortran wrong type 0 {wrong} 0 {wrong}",
+                     "fortran errors_return now 1",
+                     "fortran containers 0 1 1 0",                  # temp, container, qv, qv
+                     to_3d, to_3d]                                  # two time steps
 
 
 def test_fortran_plugin_writes_host_memory(plugins, capsys):
