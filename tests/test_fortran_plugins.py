@@ -354,3 +354,134 @@ def test_every_fortran_procedure_and_method_is_called_by_a_test_plugin():
     # the specific procedures behind the generics: each kind is used
     for kind in ("real(c_double), pointer", "real(c_float), pointer", "integer(c_int), pointer"):
         assert kind in plugins
+
+
+# -- what the package ships for Fortran: libcomin_fortran, the modules, the sources -------------
+
+EXAMPLE = os.path.join(ROOT, "examples", "fortran_plugin")
+MINI = textwrap.dedent("""
+    MODULE mini
+      USE comin_plugin_interface
+      IMPLICIT NONE
+    CONTAINS
+      SUBROUTINE cb() BIND(C, name="")
+        TYPE(t_comin_descrdata_global), POINTER :: g
+        g => comin_descrdata_get_global()
+        IF (g%nproma > 0) CALL comin_print_info("mini plugin")
+      END SUBROUTINE cb
+      SUBROUTINE comin_main() BIND(C, name="comin_main")
+        CALL comin_callback_register(EP_ATM_TIMELOOP_START, cb)
+      END SUBROUTINE comin_main
+    END MODULE mini
+""")
+
+
+def _config(*options):
+    out = subprocess.run([sys.executable, "-m", "comin._config", *options], capture_output=True,
+                         text=True, check=True).stdout.split()
+    return out
+
+
+def test_package_ships_libcomin_fortran_modules_and_sources():
+    libdir = comin.get_library_dir()
+    assert os.path.exists(os.path.join(libdir, "libcomin_fortran.so"))
+    moddir = os.path.join(comin.get_include(), "fortran")
+    for module in ("comin_constants", "comin_descrdata_types", "comin_plugin_interface"):
+        assert os.path.exists(os.path.join(moddir, f"{module}.mod")), module
+    sources = _config("--fsources")
+    assert [os.path.basename(s) for s in sources[:3]] == list(API_SOURCES)
+    for src in sources:
+        with open(src) as shipped, open(os.path.join(FORTRAN_API, os.path.basename(src))) as tree:
+            assert shipped.read() == tree.read(), src
+    with open(os.path.join(ROOT, "pyproject.toml")) as f:
+        pyproject = f.read()
+    for pattern in ('"include/fortran/*.mod"', '"fortran/*.F90"', '"fortran/ORDER"', '"lib/*.so"'):
+        assert pattern in pyproject
+
+
+def test_comin_config_fortran_flags_build_a_plugin(tmp_path):
+    src = tmp_path / "mini.F90"
+    src.write_text(MINI)
+    fflags, flibs = _config("--fflags"), _config("--flibs")
+    assert fflags == [f"-I{os.path.join(comin.get_include(), 'fortran')}"]
+    assert "-lcomin_fortran" in flibs and "-lcomin" in flibs
+    subprocess.run(["gfortran", "-shared", "-fPIC", *fflags, str(src), *flibs, "-o",
+                    str(tmp_path / "libmini.so")], check=True, cwd=tmp_path)
+    # the shipped sources compile into a plugin as well (what other compilers do)
+    build = tmp_path / "fromsource"
+    build.mkdir()
+    subprocess.run(["gfortran", "-shared", "-fPIC", "-J", str(build), *_config("--fsources"),
+                    str(src), *_config("--libs"), "-o", str(build / "libmini.so")],
+                   check=True, cwd=build)
+    for lib in (tmp_path / "libmini.so", build / "libmini.so"):
+        proc = run_driver(("lib", "mini", str(lib), ""), steps=1)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert info_lines(proc.stderr, "mini") == ["mini plugin"]
+
+
+def test_comin_config_fortran_flags_explain_a_build_without_fortran(monkeypatch, capsys):
+    from comin import _config
+    monkeypatch.setattr(_config, "_fortran_built", lambda: False)
+    assert _config.main(["--fflags"]) == 1
+    assert "built without a Fortran compiler" in capsys.readouterr().err
+    assert _config.main(["--cflags"]) == 0
+
+
+def test_cmake_fortran_target_and_pkg_config(tmp_path):
+    (tmp_path / "mini.F90").write_text(MINI)
+    (tmp_path / "CMakeLists.txt").write_text(textwrap.dedent("""
+        cmake_minimum_required(VERSION 3.18)
+        project(fmini Fortran)
+        find_package(comin 0.3 REQUIRED COMPONENTS Fortran)
+        add_library(fmini SHARED mini.F90)
+        target_link_libraries(fmini PRIVATE comin::comin_fortran)
+    """))
+    build = tmp_path / "build"
+    subprocess.run(["cmake", "-S", str(tmp_path), "-B", str(build),
+                    f"-Dcomin_DIR={comin.get_cmake_dir()}"], check=True, capture_output=True)
+    subprocess.run(["cmake", "--build", str(build)], check=True, capture_output=True)
+    proc = run_driver(("lib", "mini", str(build / "libfmini.so"), ""), steps=1)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert info_lines(proc.stderr, "mini") == ["mini plugin"]
+    # an unknown component is refused with a message
+    (tmp_path / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.18)\nproject(x NONE)\n"
+        "find_package(comin 0.3 REQUIRED COMPONENTS Cobol)\n")
+    bad = subprocess.run(["cmake", "-S", str(tmp_path), "-B", str(tmp_path / "bad"),
+                          f"-Dcomin_DIR={comin.get_cmake_dir()}"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "built without component Cobol" in bad.stderr
+    env = dict(os.environ, PKG_CONFIG_PATH=comin.get_pkgconfig_dir())
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "comin_fortran"], env=env,
+                           check=True, capture_output=True, text=True).stdout.split()
+    includes = [os.path.realpath(f[2:]) for f in flags if f.startswith("-I")]
+    assert os.path.realpath(os.path.join(comin.get_include(), "fortran")) in includes
+    assert "-lcomin_fortran" in flags and "-lcomin" in flags
+    subprocess.run(["gfortran", "-shared", "-fPIC", str(tmp_path / "mini.F90"), *flags, "-o",
+                    str(tmp_path / "libpc.so")], check=True, cwd=tmp_path)
+
+
+def test_fortran_example_builds_with_cmake_and_writes_celsius(tmp_path, capsys):
+    build = tmp_path / "build"
+    subprocess.run(["cmake", "-S", EXAMPLE, "-B", str(build), f"-Dcomin_DIR={comin.get_cmake_dir()}"],
+                   check=True, capture_output=True)
+    subprocess.run(["cmake", "--build", str(build)], check=True, capture_output=True)
+    emu = Emulator([PluginDescription(name="fortran_plugin",
+                                      plugin_library=str(build / "libfortran_plugin.so"))],
+                   emulator_config(steps=2))
+    emu.run()
+    dom = emu.domains[1]
+    n = 80
+    expect = (dom.fields["temp"][:, -1, :] - 273.15).ravel(order="F")[:n]
+    out = dom.requested["t2m_celsius"].ravel(order="F")[:n]
+    assert np.allclose(out, expect)
+    lines = info_lines(capsys.readouterr().err, "fortran_plugin")
+    assert lines[0] == "domain 1: 80 cells, nproma 8"
+    assert len(lines) == 3
+    k = int(np.argmax(expect))
+    words = lines[-1].split()
+    assert words[1:4] == ["warmest", "cell", f"{k + 1}:"]
+    lat = np.degrees(dom.clat.ravel(order="F")[k])
+    lon = np.degrees(dom.clon.ravel(order="F")[k])
+    assert abs(float(words[4]) - expect[k]) <= 0.006
+    assert words[6:8] == ["at", "lat"] and abs(float(words[8]) - lat) <= 0.006
+    assert words[9] == "lon" and abs(float(words[10]) - lon) <= 0.006
