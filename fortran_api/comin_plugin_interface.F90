@@ -1,9 +1,12 @@
 !> comin_plugin_interface: the plugin-side Fortran API of ComIn 0.3 (comin).
 !!
 !! Hand-written; a thin ISO_C_BINDING layer over the C ABI of libcomin (comin.h,
-!! link with -lcomin).  Compile together with the generated comin_constants.F90
-!! (every constant as INTEGER(c_int), PARAMETER), which this module re-exports,
-!! together with wp = c_double.
+!! link with -lcomin).  Compile after the generated comin_constants.F90 (every
+!! constant as INTEGER(c_int), PARAMETER; re-exported here with wp = c_double) and
+!! comin_descrdata_types.F90 (the descriptive-data derived types).  The package
+!! ships the three compiled into libcomin_fortran.so with their .mod files
+!! (comin-config --fflags --flibs, CMake comin::comin_fortran) and as sources
+!! (comin-config --fsources).
 !!
 !! C functions bound here (BIND(C) interfaces, all PRIVATE):
 !!   comin_callback_register, comin_callback_get_ep_name,
@@ -40,11 +43,15 @@
 !!     { char name[65]; int id; }, which is passed by value.
 !!   * ncontained follows the Fortran convention (C value + 1; 0 = not a container).
 !!   * Entry points, flags, error codes etc. are INTEGER(c_int) (C enums are int).
-!!   * Callbacks are BIND(C) subroutines without arguments, registered via c_funloc.
-!!     Plugin libraries are dlopen'ed with RTLD_GLOBAL, so a callback's binding label
-!!     is a global symbol that can interpose another plugin's callback of the same
-!!     name: give module-procedure callbacks no binding label, BIND(C, name=""),
-!!     or a unique one.
+!!   * Callbacks are BIND(C) subroutines without arguments, registered via c_funloc;
+!!     BIND(C, name="") keeps a module procedure's callback without a global symbol.
+!!   * Failing calls (errors_return on) leave neutral values: INTENT(OUT) results 0,
+!!     .FALSE., '' or NULL pointers, an invalid handle (handle%valid() is .FALSE.).
+!!     Methods of an invalid handle reach the C API, which reports
+!!     COMIN_ERROR_POINTER_NOT_ASSOCIATED (get_ptr gives a NULL pointer, as in C).
+!!   * comin_descrdata_get_global/_domain/_simulation_interval return pointers to
+!!     module variables refreshed on every call; their array components point at
+!!     the host's (the core's) arrays.
 !!
 !! ComIn 0.2-only procedures are not provided: comin_var_to_3d(var) (0.3: handle%to_3d),
 !! comin_setup_get_verbosity_level, t_comin_var_ptr, the typed descriptor list
