@@ -92,7 +92,7 @@ def test_interface_module_compiles_standalone_with_warnings_as_errors(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def scenario_runs(plugins):
+def scenario_runs(plugins, tmp_path_factory):
     f = run_driver(("lib", "scenario", plugins["scenario"], "--hello world"))
     py = run_driver(("py", "scenario", os.path.join(HERE, "c_plugins", "scenario.py"),
                      "--hello world"))
@@ -100,6 +100,22 @@ def scenario_runs(plugins):
     assert py.returncode == 0, py.stderr[-3000:]
     assert "RUN DONE" in f.stderr
     return f.stderr, py.stderr
+
+
+def test_python_c_and_fortran_scenarios_print_identical_lines(scenario_runs, tmp_path):
+    """The equivalence scenario as a Python, a C and a Fortran plugin: the same lines."""
+    f_err, py_err = scenario_runs
+    lib = str(tmp_path / "libcscenario.so")
+    libdir = comin.get_library_dir()
+    subprocess.run(["gcc", "-shared", "-fPIC", "-Wall", "-Werror", "-I", comin.get_include(),
+                    os.path.join(HERE, "c_plugins", "scenario.c"), "-L", libdir, "-lcomin",
+                    f"-Wl,-rpath,{libdir}", "-o", lib], check=True)
+    c = run_driver(("lib", "scenario", lib, "--hello world"))
+    assert c.returncode == 0, c.stderr[-3000:]
+    c_lines = info_lines(c.stderr, "scenario")
+    f_lines = [line for line in info_lines(f_err, "scenario") if not line.startswith("fortran ")]
+    assert c_lines == info_lines(py_err, "scenario") == f_lines
+    assert len(c_lines) >= 40
 
 
 def test_fortran_scenario_prints_the_python_scenarios_lines(scenario_runs):
