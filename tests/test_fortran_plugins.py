@@ -501,3 +501,128 @@ def test_fortran_example_builds_with_cmake_and_writes_celsius(tmp_path, capsys):
     assert abs(float(words[4]) - expect[k]) <= 0.006
     assert words[6:8] == ["at", "lat"] and abs(float(words[8]) - lat) <= 0.006
     assert words[9] == "lon" and abs(float(words[10]) - lon) <= 0.006
+
+
+# -- every descriptive-data field of the derived types against what a Python plugin sees ---------
+
+_REFIN_LBOUND = {"cells": "min_rlcell", "edges": "min_rledge", "verts": "min_rlvert"}
+_REFIN_FIELDS = ("start_index", "end_index", "start_block", "end_block")
+
+
+def _descrdata_fortran_source() -> str:
+    """A Fortran plugin printing every field of comin_descrdata_get_global/_domain (errors_return on):
+    scalars and strings as they are, arrays as shape, lower bound, sum and first element."""
+    table = comin._table.DESCRDATA
+    out = ["MODULE ddall", "  USE, INTRINSIC :: iso_c_binding, ONLY: c_double", "  USE comin_plugin_interface",
+           "  IMPLICIT NONE", "CONTAINS",
+           "  FUNCTION r(x) RESULT(s)", "    REAL(c_double), INTENT(IN) :: x",
+           "    CHARACTER(LEN=:), ALLOCATABLE :: s", "    CHARACTER(LEN=40) :: buf",
+           "    WRITE(buf, '(ES26.17E3)') x", "    s = TRIM(ADJUSTL(buf))", "  END FUNCTION r",
+           "  FUNCTION i(x) RESULT(s)", "    INTEGER, INTENT(IN) :: x", "    CHARACTER(LEN=:), ALLOCATABLE :: s",
+           "    CHARACTER(LEN=40) :: buf", "    WRITE(buf, '(I0)') x", "    s = TRIM(buf)", "  END FUNCTION i",
+           '  SUBROUTINE comin_main() BIND(C, name="comin_main")',
+           "    TYPE(t_comin_descrdata_global), POINTER :: g",
+           "    TYPE(t_comin_descrdata_domain), POINTER :: d", "    INTEGER :: jg",
+           "    CALL comin_error_set_errors_return(.TRUE.)", "    g => comin_descrdata_get_global()",
+           "    DO jg = 1, g%n_dom", "      d => comin_descrdata_get_domain(jg)"]
+
+    def emit(obj, group, field, kind, ndim, jg):
+        tag = f'"{group}.{field} " // i({jg})'
+        x = f"{obj}%{field}"
+        if kind == "str":
+            return [f"      CALL comin_print_info({tag} // \" '\" // {x} // \"'\")"]
+        if ndim == 0:
+            val = {"int": f"i({x})", "bool": f"i(MERGE(1, 0, {x}))", "float": f"r({x})"}[kind]
+            return [f"      CALL comin_print_info({tag} // \" \" // {val})"]
+        dims = " // \" \" // ".join(f"i(SIZE({x}, {k}))" for k in range(1, ndim + 1))
+        return [f"      IF (ASSOCIATED({x})) THEN",
+                f"        CALL comin_print_info({tag} // \" shape \" // {dims} // \" lb \" // "
+                f"i(LBOUND({x}, 1)) // \" sum \" // r(SUM(REAL({x}, c_double))) // \" first \" // "
+                f"r(REAL({x}({', '.join(f'LBOUND({x}, {k})' for k in range(1, ndim + 1))}), c_double)))",
+                "      ELSE", f"        CALL comin_print_info({tag} // \" null\")", "      END IF"]
+
+    body = []
+    for field, kind, ndim in table["global"]:
+        body += [line.replace("      ", "    ", 1) for line in emit("g", "global", field, kind, ndim, "0")]
+    out[out.index("    DO jg = 1, g%n_dom"):out.index("    DO jg = 1, g%n_dom")] = body
+    for group, rows in table.items():
+        if group == "global":
+            continue
+        obj = "d" if group == "domain" else f"d%{group}"
+        for field, kind, ndim in rows:
+            out += emit(obj, group, field, kind, ndim, "jg")
+    out += ["    END DO", "    CALL comin_error_reset()", "  END SUBROUTINE comin_main", "END MODULE ddall", ""]
+    return "\n".join(out)
+
+
+def _descrdata_expected():
+    """(tag, jg, parsed value) of every field as a Python plugin sees it; unset fields
+    (ComInError) appear with the Fortran types' neutral values."""
+    table = comin._table.DESCRDATA
+    rows = []
+    g = comin.descrdata_get_global()
+    for jg in range(0, g.n_dom + 1):
+        for group, fields in table.items():
+            if (group == "global") != (jg == 0):
+                continue
+            obj = (g if group == "global" else comin.descrdata_get_domain(jg) if group == "domain"
+                   else getattr(comin.descrdata_get_domain(jg), group))
+            for field, kind, ndim in fields:
+                try:
+                    v = getattr(obj, field)
+                except comin.ComInError:
+                    v = None
+                if kind == "str":
+                    rows.append((f"{group}.{field}", jg, v or ""))
+                elif ndim == 0:
+                    rows.append((f"{group}.{field}", jg, float(v or 0)))
+                elif v is None:
+                    rows.append((f"{group}.{field}", jg, None))
+                else:
+                    a = np.asarray(v)
+                    lb = (getattr(g, _REFIN_LBOUND[group])
+                          if group in _REFIN_LBOUND and field in _REFIN_FIELDS else 1)
+                    first = float(a.ravel(order="F")[0]) if a.size else None
+                    rows.append((f"{group}.{field}", jg, (a.shape, lb, float(a.astype(float).sum()), first)))
+    return rows
+
+
+def _parse_descrdata_line(line):
+    words = line.split(" ", 2)
+    tag, jg, rest = words[0], int(words[1]), words[2] if len(words) > 2 else ""
+    if rest.startswith("'"):
+        return tag, jg, rest[1:-1]
+    if rest == "null":
+        return tag, jg, None
+    if rest.startswith("shape "):
+        w = rest.split()
+        k = w.index("lb")
+        first = float(w[k + 5]) if int(np.prod([int(x) for x in w[1:k]])) else None
+        return tag, jg, (tuple(int(x) for x in w[1:k]), int(w[k + 1]), float(w[k + 3]), first)
+    return tag, jg, float(rest)
+
+
+def test_every_descrdata_field_of_the_fortran_types_matches_the_python_view(tmp_path, capsys):
+    src = tmp_path / "ddall.F90"
+    src.write_text(_descrdata_fortran_source())
+    fflags, flibs = _config("--fflags"), _config("--flibs")
+    lib = tmp_path / "libddall.so"
+    subprocess.run(["gfortran", "-shared", "-fPIC", "-ffree-line-length-none", *fflags, str(src),
+                    *flibs, "-o", str(lib)], check=True, cwd=tmp_path)
+    expected = []
+    Emulator([PluginDescription(name="fdd", plugin_library=str(lib)),
+              lambda: expected.extend(_descrdata_expected())],
+             emulator_config(n_dom=2, steps=0)).run()
+    got = [_parse_descrdata_line(line) for line in info_lines(capsys.readouterr().err, "fdd")]
+    n_fields = sum(len(rows) for rows in comin._table.DESCRDATA.values())
+    assert len(got) == len(expected) == n_fields + (n_fields - len(comin._table.DESCRDATA["global"]))
+    for e, g in zip(expected, got):
+        assert g[:2] == e[:2]
+        if isinstance(e[2], tuple):
+            assert g[2][:2] == e[2][:2], (e, g)                        # shape, lower bound
+            assert g[2][2] == pytest.approx(e[2][2], rel=1e-12, abs=1e-9), (e, g)
+            assert g[2][3] == e[2][3], (e, g)
+        else:
+            assert g[2] == e[2], (e, g)
+    assert sum(g[2] is None for g in got) < len(got) // 4              # mostly real data
+    assert any(g[0] == "cells.start_index" and g[2][1] < 0 for g in got)  # lower bound min_rlcell
