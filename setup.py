@@ -37,7 +37,7 @@ def fortran_sources():
     """The Fortran API sources of ``fortran_api/``, in an order that compiles."""
     others = sorted(os.path.basename(p) for p in glob.glob(os.path.join(HERE, "fortran_api", "*.F90"))
                     if os.path.basename(p) not in FORTRAN_FIRST)
-    return [os.path.join("fortran_api", f) for f in FORTRAN_FIRST + others]
+    return [os.path.join(HERE, "fortran_api", f) for f in FORTRAN_FIRST + others]
 
 
 class build_ext_with_libcomin(build_ext):

@@ -49,6 +49,9 @@
 !!     .FALSE., '' or NULL pointers, an invalid handle (handle%valid() is .FALSE.).
 !!     Methods of an invalid handle reach the C API, which reports
 !!     COMIN_ERROR_POINTER_NOT_ASSOCIATED (get_ptr gives a NULL pointer, as in C).
+!!   * gfortran 12 at -O1 and above loses the length of TRIM(x) for a non-constant x in
+!!     the structure constructor t_comin_var_descriptor(TRIM(x), id) (the name gets x's
+!!     full length or garbage); set the components instead: d%name = TRIM(x); d%id = id.
 !!   * comin_descrdata_get_global/_domain/_simulation_interval return pointers to
 !!     module variables refreshed on every call; their array components point at
 !!     the host's (the core's) arrays.
