@@ -315,14 +315,17 @@ def _f_sim_interval_fields(capi_functions) -> list:
 
 
 def _f_getter_interface(name: str, cname: str, jg: bool, kind: str, ndim: int) -> list:
-    """BIND(C) interface ``name`` of the generated C getter ``cname`` of one field."""
+    """BIND(C) interface ``name`` of the generated C getter ``cname`` of one field.
+
+    Outputs are INTENT(INOUT): a failing getter (errors_return on) leaves them unwritten,
+    and the NULL/0 stored before the call must not be optimised away."""
     args = ["jg"] if jg else []
     decl = ["      INTEGER(c_int), VALUE :: jg"] if jg else []
     bind = f'      &  BIND(C, name="{cname}")'
     if kind == "str":
         return [f"    SUBROUTINE {name}({', '.join(args + ['val', 'len'])}) &", bind,
                 "      IMPORT :: c_int, c_ptr", *decl,
-                "      TYPE(c_ptr), INTENT(OUT) :: val", "      INTEGER(c_int), INTENT(OUT) :: len",
+                "      TYPE(c_ptr), INTENT(INOUT) :: val", "      INTEGER(c_int), INTENT(INOUT) :: len",
                 f"    END SUBROUTINE {name}"]
     if ndim == 0:
         ret = {"int": "INTEGER(c_int)", "float": "REAL(c_double)", "bool": "LOGICAL(c_bool)"}[kind]
@@ -332,7 +335,7 @@ def _f_getter_interface(name: str, cname: str, jg: bool, kind: str, ndim: int) -
                 f"    END FUNCTION {name}"]
     return [f"    SUBROUTINE {name}({', '.join(args + ['ptr', 'arr_size'])}) &", bind,
             "      IMPORT :: c_int, c_ptr", *decl,
-            "      TYPE(c_ptr), INTENT(OUT) :: ptr", "      INTEGER(c_int), INTENT(OUT) :: arr_size(*)",
+            "      TYPE(c_ptr), INTENT(INOUT) :: ptr", "      INTEGER(c_int), INTENT(INOUT) :: arr_size(*)",
             f"    END SUBROUTINE {name}"]
 
 

@@ -39,6 +39,9 @@
 !!   * Strings to C are passed as TRIM(s)//c_null_char.
 !!   * Logicals cross the interface as LOGICAL(c_bool); the Fortran side takes and
 !!     returns default LOGICAL.
+!!   * Output arguments of the C functions are INTENT(INOUT) in their interfaces: a
+!!     failing call (errors_return on) leaves them unwritten, so the values set before
+!!     the call must survive (with INTENT(OUT) the compiler may drop those stores).
 !!   * t_comin_var_descriptor (deferred-length name, id) is converted to the C struct
 !!     { char name[65]; int id; }, which is passed by value.
 !!   * ncontained follows the Fortran convention (C value + 1; 0 = not a container).
@@ -255,24 +258,24 @@ MODULE comin_plugin_interface
     END FUNCTION c_current_get_plugin_id
     SUBROUTINE c_current_get_plugin_name(val, len) BIND(C, name="comin_current_get_plugin_name")
       IMPORT :: c_ptr, c_int
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_current_get_plugin_name
     SUBROUTINE c_current_get_plugin_options(val, len) &
       &        BIND(C, name="comin_current_get_plugin_options")
       IMPORT :: c_ptr, c_int
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_current_get_plugin_options
     SUBROUTINE c_current_get_plugin_comm(val, len) BIND(C, name="comin_current_get_plugin_comm")
       IMPORT :: c_ptr, c_int
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_current_get_plugin_comm
     SUBROUTINE c_current_get_datetime(val, len) BIND(C, name="comin_current_get_datetime")
       IMPORT :: c_ptr, c_int
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_current_get_datetime
     SUBROUTINE c_var_request_add(descr, lmodexclusive) BIND(C, name="comin_var_request_add")
       IMPORT :: t_comin_var_descriptor_c, c_bool
@@ -305,22 +308,22 @@ MODULE comin_plugin_interface
     SUBROUTINE c_var_get_shape(handle, shape) BIND(C, name="comin_var_get_shape")
       IMPORT :: c_ptr, c_int
       TYPE(c_ptr), VALUE :: handle
-      INTEGER(c_int), INTENT(OUT) :: shape(5)
+      INTEGER(c_int), INTENT(INOUT) :: shape(5)
     END SUBROUTINE c_var_get_shape
     SUBROUTINE c_var_get_dim_semantics(handle, ds) BIND(C, name="comin_var_get_dim_semantics")
       IMPORT :: c_ptr, c_int
       TYPE(c_ptr), VALUE :: handle
-      INTEGER(c_int), INTENT(OUT) :: ds(5)
+      INTEGER(c_int), INTENT(INOUT) :: ds(5)
     END SUBROUTINE c_var_get_dim_semantics
     SUBROUTINE c_var_get_ncontained(handle, nc) BIND(C, name="comin_var_get_ncontained")
       IMPORT :: c_ptr, c_int
       TYPE(c_ptr), VALUE :: handle
-      INTEGER(c_int), INTENT(OUT) :: nc
+      INTEGER(c_int), INTENT(INOUT) :: nc
     END SUBROUTINE c_var_get_ncontained
     SUBROUTINE c_var_get_descriptor(handle, descr) BIND(C, name="comin_var_get_descriptor")
       IMPORT :: c_ptr, t_comin_var_descriptor_c
       TYPE(c_ptr), VALUE :: handle
-      TYPE(t_comin_var_descriptor_c), INTENT(OUT) :: descr
+      TYPE(t_comin_var_descriptor_c), INTENT(INOUT) :: descr
     END SUBROUTINE c_var_get_descriptor
     FUNCTION c_var_get_device_ptr(handle) BIND(C, name="comin_var_get_device_ptr")
       IMPORT :: c_ptr
@@ -398,7 +401,7 @@ MODULE comin_plugin_interface
     SUBROUTINE c_current_get_plugin_flags(errors_return, log_debug, log_info, log_warning) &
       &        BIND(C, name="comin_current_get_plugin_flags")
       IMPORT :: c_bool
-      LOGICAL(c_bool), INTENT(OUT) :: errors_return, log_debug, log_info, log_warning
+      LOGICAL(c_bool), INTENT(INOUT) :: errors_return, log_debug, log_info, log_warning
     END SUBROUTINE c_current_get_plugin_flags
     SUBROUTINE c_error_get_message(errcode, category, message) &
       &        BIND(C, name="comin_error_get_message")
@@ -454,27 +457,27 @@ MODULE comin_plugin_interface
       IMPORT :: t_comin_var_descriptor_c, c_char, c_int
       TYPE(t_comin_var_descriptor_c), VALUE :: descr
       CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
-      INTEGER(c_int), INTENT(OUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: val
     END SUBROUTINE c_metadata_get_integer
     SUBROUTINE c_metadata_get_logical(descr, key, val) BIND(C, name="comin_metadata_get_logical")
       IMPORT :: t_comin_var_descriptor_c, c_char, c_bool
       TYPE(t_comin_var_descriptor_c), VALUE :: descr
       CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
-      LOGICAL(c_bool), INTENT(OUT) :: val
+      LOGICAL(c_bool), INTENT(INOUT) :: val
     END SUBROUTINE c_metadata_get_logical
     SUBROUTINE c_metadata_get_real(descr, key, val) BIND(C, name="comin_metadata_get_real")
       IMPORT :: t_comin_var_descriptor_c, c_char, c_double
       TYPE(t_comin_var_descriptor_c), VALUE :: descr
       CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
-      REAL(c_double), INTENT(OUT) :: val
+      REAL(c_double), INTENT(INOUT) :: val
     END SUBROUTINE c_metadata_get_real
     SUBROUTINE c_metadata_get_character(descr, key, val, len) &
       &        BIND(C, name="comin_metadata_get_character")
       IMPORT :: t_comin_var_descriptor_c, c_char, c_ptr, c_int
       TYPE(t_comin_var_descriptor_c), VALUE :: descr
       CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_metadata_get_character
     FUNCTION comin_descrdata_get_timesteplength(jg) &
       &      BIND(C, name="comin_descrdata_get_timesteplength")
@@ -497,21 +500,21 @@ MODULE comin_plugin_interface
       &        i_endidx, irl_start, irl_end) BIND(C, name="comin_descrdata_get_cell_indices")
       IMPORT :: c_int
       INTEGER(c_int), VALUE :: jg, i_blk, i_startblk, i_endblk
-      INTEGER(c_int), INTENT(OUT) :: i_startidx, i_endidx
+      INTEGER(c_int), INTENT(INOUT) :: i_startidx, i_endidx
       INTEGER(c_int), VALUE :: irl_start, irl_end
     END SUBROUTINE comin_descrdata_get_cell_indices
     SUBROUTINE comin_descrdata_get_edge_indices(jg, i_blk, i_startblk, i_endblk, i_startidx, &
       &        i_endidx, irl_start, irl_end) BIND(C, name="comin_descrdata_get_edge_indices")
       IMPORT :: c_int
       INTEGER(c_int), VALUE :: jg, i_blk, i_startblk, i_endblk
-      INTEGER(c_int), INTENT(OUT) :: i_startidx, i_endidx
+      INTEGER(c_int), INTENT(INOUT) :: i_startidx, i_endidx
       INTEGER(c_int), VALUE :: irl_start, irl_end
     END SUBROUTINE comin_descrdata_get_edge_indices
     SUBROUTINE comin_descrdata_get_vert_indices(jg, i_blk, i_startblk, i_endblk, i_startidx, &
       &        i_endidx, irl_start, irl_end) BIND(C, name="comin_descrdata_get_vert_indices")
       IMPORT :: c_int
       INTEGER(c_int), VALUE :: jg, i_blk, i_startblk, i_endblk
-      INTEGER(c_int), INTENT(OUT) :: i_startidx, i_endidx
+      INTEGER(c_int), INTENT(INOUT) :: i_startidx, i_endidx
       INTEGER(c_int), VALUE :: irl_start, irl_end
     END SUBROUTINE comin_descrdata_get_vert_indices
     FUNCTION comin_descrdata_get_cell_npromz(jg) BIND(C, name="comin_descrdata_get_cell_npromz")
