@@ -1054,6 +1054,7 @@ CONTAINS
     iterator%it = c_metadata_get_iterator_begin(descr_to_c(descr))
     IF (.NOT. c_associated(iterator%it)) RETURN
     iterator%it_end = c_metadata_get_iterator_end(descr_to_c(descr))
+    IF (.NOT. c_associated(iterator%it_end)) CALL iterator%delete()
   END SUBROUTINE comin_metadata_get_iterator
 
   !> Whether the iterator is past the last key (also for an iterator that failed).
