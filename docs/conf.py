@@ -15,7 +15,6 @@ version = release = "%d.%d.%d" % comin.setup_get_version()
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
-    "sphinx.ext.napoleon",
     "matplotlib.sphinxext.plot_directive",
     "comin_docs",
 ]
