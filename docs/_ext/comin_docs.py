@@ -13,7 +13,8 @@ functions and constants are read from the package's own tables.
     ``:also: "other.py args; ..."`` adds more plugins (repository paths) to
     the run, ``:command: replay rec`` runs another subcommand than ``run``,
     ``:workdir: name`` shares a working directory between the runs of a page
-    (a ``run`` starts it afresh), ``:hide-source:`` shows only the output (stdout and stderr, where ComIn
+    (a ``run`` starts it afresh), ``:mpi: N`` runs it under ``mpiexec -n N``,
+    ``:hide-source:`` shows only the output (stdout and stderr, where ComIn
     prints, in order).  A run that fails fails the build.
 
 ``.. comin-api::``
@@ -75,6 +76,7 @@ class CominRun(SphinxDirective):
         "also": directives.unchanged,
         "command": directives.unchanged,
         "workdir": directives.unchanged,
+        "mpi": directives.positive_int,
         "timeout": directives.positive_int,
     }
 
@@ -119,7 +121,11 @@ class CominRun(SphinxDirective):
                 raise self.error(f"comin-run: no plugin file {path!r} (in :also:)")
             also_abs.append(" ".join([shlex.quote(os.path.join(ROOT, path))] + rest))
         cmd = [sys.executable, "-m", "comin", *command, plugin, *also_abs, "--no-progress", *options]
-        shown_cmd = f"python -m comin {' '.join(command)} " + " ".join(
+        launcher = ""
+        if self.options.get("mpi"):
+            cmd = ["mpiexec", "-n", str(self.options["mpi"])] + cmd
+            launcher = f"mpiexec -n {self.options['mpi']} "
+        shown_cmd = launcher + f"python -m comin {' '.join(command)} " + " ".join(
             shlex.quote(a) for a in [" ".join([shown] + ([self.options["args"]] if self.options.get("args") else []))]
             + also + options)
         if "hide-source" not in self.options:
