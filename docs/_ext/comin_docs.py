@@ -5,7 +5,7 @@ produced: examples run while the documentation builds, and the tables of
 functions and constants are read from the package's own tables.
 
 ``.. comin-run:: [comin run options]``
-    Runs a plugin in the built-in emulator (``python -m comin run``) while the
+    Runs a plugin in the built-in emulator (``python3 -m comin run``) while the
     documentation builds and shows its output.  The directive's content is
     the plugin's source (shown, then run); or ``:plugin: path`` names a file
     of the repository (relative to the repository root).  ``:args:`` are the
@@ -125,7 +125,7 @@ class CominRun(SphinxDirective):
         if self.options.get("mpi"):
             cmd = ["mpiexec", "-n", str(self.options["mpi"])] + cmd
             launcher = f"mpiexec -n {self.options['mpi']} "
-        shown_cmd = launcher + f"python -m comin {' '.join(command)} " + " ".join(
+        shown_cmd = launcher + f"python3 -m comin {' '.join(command)} " + " ".join(
             shlex.quote(a) for a in [" ".join([shown] + ([self.options["args"]] if self.options.get("args") else []))]
             + also + options)
         if "hide-source" not in self.options:
