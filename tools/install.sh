@@ -38,7 +38,7 @@ if ! $PY -c "from mpi4py import MPI; assert 'MPICH' in MPI.Get_library_version()
 fi
 
 say "installing build and test requirements"
-$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib
+$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7"
 
 say "building comin (pip install -e .)"
 $PY -m pip install -q --no-build-isolation --no-deps -e .
