@@ -97,7 +97,8 @@ class CominRun(SphinxDirective):
             self.env.note_dependency(script)
             shown = self.options["plugin"]
             source = open(script, encoding="utf-8").read()
-            language = "c" if script.endswith(".c") else "python"
+            language = ("c" if script.endswith(".c") else
+                        "fortran" if script.endswith((".F90", ".f90")) else "python")
         else:
             if not self.content:
                 raise self.error("comin-run: give the plugin's source as content or :plugin: path")
@@ -166,11 +167,11 @@ class CominRun(SphinxDirective):
             shown_cmd = f"cc -shared -fPIC $(comin-config --cflags) {shown} -o lib{name}.so $(comin-config --libs)"
         else:
             flags = subprocess.run(config + ["--fflags"], capture_output=True, text=True, check=True).stdout.split()
-            libs = subprocess.run(config + ["--libs", "--fortran"], capture_output=True, text=True,
+            libs = subprocess.run(config + ["--flibs"], capture_output=True, text=True,
                                   check=True).stdout.split()
             cmd = ["gfortran", "-shared", "-fPIC", *flags, source, "-o", lib, *libs]
             shown_cmd = (f"gfortran -shared -fPIC $(comin-config --fflags) {shown} -o lib{name}.so "
-                         f"$(comin-config --libs --fortran)")
+                         f"$(comin-config --flibs)")
         proc = subprocess.run(cmd, cwd=rundir, capture_output=True, text=True)
         if proc.returncode != 0:
             raise ExtensionError(f"{self.env.docname}: building {shown} failed: {' '.join(cmd)}\n"
@@ -228,6 +229,9 @@ _PYTHON_FORMS: Dict[str, str] = {
     "comin_descrdata_get_simulation_interval_run_start": "comin.descrdata_get_simulation_interval().run_start",
     "comin_descrdata_get_simulation_interval_run_stop": "comin.descrdata_get_simulation_interval().run_stop",
     "comin_callback_context_call": "comin.host.Host.call_ep  (host side)",
+    "comin_var_get_lcontainer": "handle.lcontainer  (comin extension of the C ABI)",
+    "comin_current_get_plugin_flags": "(comin extension of the C ABI for Fortran's "
+                                      "t_comin_plugin_info: errors_return, log_debug/_info/_warning)",
 }
 
 
