@@ -165,6 +165,19 @@ def test_fortran_plugin_writes_host_memory(plugins, capsys):
     assert emu.host.finalized
 
 
+def test_fortran_plugin_info_reads_the_log_levels_of_the_namelist(plugins, capsys):
+    """t_comin_plugin_info%log_debug/_info/_warning come from the plugin's namelist entry,
+    and comin_print_debug/_warning follow them."""
+    emu = Emulator([PluginDescription(name="scenario", plugin_library=plugins["scenario"],
+                                      options="x", log_debug=True, log_warning=False)],
+                   emulator_config(steps=1))
+    emu.run()
+    err = capsys.readouterr().err
+    assert "fortran info errors_return 0 log 1 1 0" in info_lines(err, "scenario")
+    assert " DEBUG(scenario): not printed: log_debug is off" in err      # printed: log_debug is on
+    assert " WARNING(scenario): a warning" not in err
+
+
 def test_fortran_plugin_finish_ends_the_run(plugins, capsys):
     emu = Emulator([PluginDescription(name="fin", plugin_library=plugins["finish"])],
                    emulator_config(steps=3))
