@@ -84,6 +84,7 @@ cdef class _State:
         self.n_dom = 0
         self.host_comm = None
         self.plugin_comms = {}
+        self.comms_done = False
 
     # -- messages -------------------------------------------------------
     cdef bint _verbose(self, int level):

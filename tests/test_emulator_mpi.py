@@ -1,0 +1,137 @@
+"""The emulator on several MPI ranks: decomposition, parallel == serial, halo sync, faults.
+
+Decomposition invariants are checked in this process for 1..4 parts (every
+rank's layout is computed on every rank, so no MPI is needed).  Everything
+that needs ranks runs ``mpiexec -n N`` on the scripts in ``tests/mpi/`` with
+a timeout, so a deadlock fails the test instead of hanging it.  MPICH
+oversubscribes without complaint, so 4 ranks run on a 2-core machine.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from comin import grid as gridmod
+from comin.emulator import decomp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MPI_DIR = os.path.join(HERE, "mpi")
+ROOT = os.path.dirname(HERE)
+
+
+@pytest.fixture(scope="module")
+def grids():
+    root = gridmod.load_or_make_global("R2B2")
+    parent, nest = gridmod.load_or_make_nested(root, "R2B2", 10.0, 50.0, 20.0)
+    return {"global": root, "parent": parent, "nest": nest}
+
+
+# -- decomposition invariants (no MPI needed) ---------------------------------------------
+
+@pytest.mark.parametrize("which", ["global", "nest"])
+@pytest.mark.parametrize("nranks", [1, 2, 3, 4])
+def test_every_point_owned_exactly_once(grids, which, nranks):
+    g = grids[which]
+    owner = decomp.partition(g, nranks)
+    assert sorted(set(owner.tolist())) == list(range(nranks))
+    counts = np.bincount(owner, minlength=nranks)
+    assert counts.max() - counts.min() <= 1                 # balanced to one cell
+    lays = decomp.layouts(g, owner)
+    for kind, n in (("cells", g.ncells), ("edges", g.nedges), ("verts", g.nverts)):
+        owned = np.concatenate([l.glb[kind][l.decomp[kind] == 0] for l in lays])
+        assert np.array_equal(np.sort(owned), np.arange(1, n + 1)), kind
+
+
+@pytest.mark.parametrize("nranks", [2, 4])
+def test_halo_rows_and_local_order(grids, nranks):
+    g = grids["global"]
+    owner = decomp.partition(g, nranks)
+    for r, lay in enumerate(decomp.layouts(g, owner)):
+        glb, dec = lay.glb["cells"], lay.decomp["cells"]
+        # owned first, then halo level 1, then 2; global order within each
+        assert np.all(np.diff(dec) >= 0)
+        for h in (0, 1, 2):
+            assert np.all(np.diff(glb[dec == h]) > 0)
+        assert np.array_equal(owner[glb[dec == 0] - 1], np.full((dec == 0).sum(), r))
+        assert np.all(owner[glb[dec > 0] - 1] != r)
+        # every edge neighbour of an owned cell is held (the transport needs it), and
+        # halo level 1 = the cells sharing a vertex with owned cells
+        held = set(glb.tolist())
+        nb = g.neighbor_of_cell[glb[dec == 0] - 1]
+        assert set(nb[nb > 0].tolist()) <= held
+        owned_verts = set(g.vertex_of_cell[glb[dec == 0] - 1].ravel().tolist())
+        for c, h in zip(glb, dec):
+            touches = bool(owned_verts & set(g.vertex_of_cell[c - 1].tolist()))
+            assert (h == 1) == (touches and h != 0)
+        assert (dec == 2).any()
+        # edges / vertices: owned + halo flags consistent with the owners
+        for kind, first in (("edges", g.cells_of_edge[:, 0]), ("verts", g.cells_of_vertex[:, 0])):
+            own = lay.glb[kind][lay.decomp[kind] == 0]
+            assert np.all(owner[first[own - 1] - 1] == r)
+            hal = lay.glb[kind][lay.decomp[kind] > 0]
+            assert np.all(owner[first[hal - 1] - 1] != r)
+
+
+def test_local_grid_indices_and_refin_ranges(grids):
+    g = grids["nest"]
+    lays = decomp.layouts(g, decomp.partition(g, 3))
+    for lay in lays:
+        lg = decomp.local_grid(g, lay)
+        gc = lay.glb["cells"]
+        assert np.array_equal(lg.glb_index_c, gc)
+        assert np.array_equal(lg.clon, g.clon[gc - 1])
+        # local neighbour indices point at the same global cells (0 where not held)
+        nb = lg.neighbor_of_cell
+        glb_nb = np.where(nb > 0, gc[np.maximum(nb, 1) - 1], 0)
+        want = g.neighbor_of_cell[gc - 1]
+        assert np.all((glb_nb == want) | (glb_nb == 0))
+        n_owned = lay.n_owned("cells")
+        assert np.all(glb_nb[:n_owned][want[:n_owned] > 0] > 0)     # owned: all held
+        # refin_ctrl ranges: every owned cell of level L lies in that level's range
+        s, e = lg.start_idx_c, lg.end_idx_c
+        for L in range(gridmod.MIN_RLCELL_INT, gridmod.MAX_RLCELL + 1):
+            pos = L - gridmod.MIN_RLCELL
+            where = np.nonzero(lg.refin_c_ctrl[:n_owned] == L)[0] + 1
+            if len(where):
+                assert (s[pos], e[pos]) == (where.min(), where.max())
+        # halo levels at min_rlcell_int - 1, - 2
+        for h in (1, 2):
+            pos = gridmod.MIN_RLCELL_INT - h - gridmod.MIN_RLCELL
+            where = np.nonzero(lay.decomp["cells"] == h)[0] + 1
+            assert (s[pos], e[pos]) == (where.min(), where.max())
+
+
+def test_one_part_is_the_whole_grid(grids):
+    g = grids["global"]
+    (lay,) = decomp.layouts(g, decomp.partition(g, 1))
+    lg = decomp.local_grid(g, lay)
+    for name, a in g.arrays().items():
+        assert np.array_equal(getattr(lg, name), a), name
+
+
+def test_halo_lists_match_between_ranks(grids):
+    g = grids["global"]
+    lays = decomp.layouts(g, decomp.partition(g, 4))
+    for kind in decomp.KINDS:
+        lists = [decomp.halo_lists(lays, kind, r) for r in range(4)]
+        for r in range(4):
+            for q in range(4):
+                send = lists[r][0][q]
+                recv = lists[q][1][r]
+                assert np.array_equal(lays[r].glb[kind][send], lays[q].glb[kind][recv])
+                assert np.all(lays[r].decomp[kind][send] == 0)
+
+
+# -- runs under mpiexec ------------------------------------------------------------------
+
+def _mpiexec(n, *args, timeout=240, extra=()):
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    cmd = ["mpiexec", "-n", str(n), sys.executable, *args, *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+
+
+def _json_lines(out, tag):
+    return [json.loads(line.split(tag, 1)[1]) for line in out.splitlines() if tag in line]
