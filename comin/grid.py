@@ -952,7 +952,7 @@ def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None
     nblks_c = max(-(-nc // nproma), 1)
     dec = {k: np.zeros(n, i32) for k, n in (("cells", nc), ("edges", ne), ("verts", nv))}
     dec.update({k: np.asarray(v, dtype=i32) for k, v in (decomp_domain or {}).items()})
-    glob = dict(cells=nc, edges=ne, verts=nv, **(n_global or {}))
+    glob = {"cells": nc, "edges": ne, "verts": nv, **(n_global or {})}
     cid_c = _child_ids(grid.child_nest_of_cell, child_domain_id)
     cid_e = _child_ids(grid.child_nest_of_edge, child_domain_id)
 

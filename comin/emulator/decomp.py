@@ -61,6 +61,20 @@ def under_mpi() -> bool:
                ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE"))
 
 
+def world_rank() -> int:
+    """This process's rank in MPI_COMM_WORLD (0 without MPI), without initialising MPI."""
+    import os
+    import sys
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
+        return mpi.COMM_WORLD.Get_rank()
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK"):
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            return int(value)
+    return 0
+
+
 # -- partition -----------------------------------------------------------------------
 
 def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

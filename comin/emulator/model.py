@@ -169,6 +169,9 @@ class Domain:
         vn = np.zeros((self.nproma, self.nblks["edges"]), order="F")
         vn[self.edge_jc, self.edge_jb] = self.transport.normal_wind(self.flux)
         np.multiply(vn[:, None, :], prof, out=f["vn"])
+        if self.patch is not None:
+            # edges at the outer rim of the halo have one cell here: their owner knows vn
+            self.patch.halo["edges"].exchange_blocked(f["vn"])
         np.multiply(atm.vorticity(self.vlon, self.vlat, t)[:, None, :], prof, out=f["omega_z"])
         dtemp = atm.temperature_wave(self.clon, self.clat, t)[:, None, :]
         rel = 1.0 + 0.002 * dtemp                                   # pressure anomaly
@@ -206,6 +209,8 @@ class Emulator:
         #: first level of the boundary layer (below 2.5 km; at least the lowest two levels)
         self._pbl_top = max(0, min(int(np.argmax(z_mc < PBL_HEIGHT)), cfg.nlev - 2))
         self._host_kwargs = dict(host_kwargs or {})
+        # ComIn's messages and print_info/_warning/_debug on rank 0 only, as ICON sets lstdout
+        self._host_kwargs.setdefault("lstdout", decomp.world_rank() == 0)
         self._comm = False        # not decided yet (see communicator())
         self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
 
