@@ -555,6 +555,24 @@ def _say(text: str, command: str = "run") -> None:
     print(f"comin {command}: {text}", file=sys.stderr)
 
 
+def _abort_if_parallel() -> None:
+    """An error on one rank of a parallel run: report it with the rank and end the whole
+    job (the other ranks would wait in the next collective step forever)."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is None or not mpi.Is_initialized() or mpi.Is_finalized():
+        return
+    world = mpi.COMM_WORLD
+    if world.Get_size() < 2:
+        return
+    import traceback
+    sys.stdout.flush()
+    traceback.print_exc()
+    _say(f"rank {world.Get_rank()} of {world.Get_size()} failed (above); ending the MPI job")
+    sys.stderr.flush()
+    time.sleep(0.5)           # the launcher stops forwarding output once a rank aborts
+    world.Abort(1)
+
+
 def _run(args) -> int:
     try:
         plugins = collect_plugins(args, allow_none=args.record is not None)
@@ -585,6 +603,9 @@ def _run(args) -> int:
         progress.close()
         _say("interrupted")
         return 130
+    except Exception:
+        _abort_if_parallel()
+        raise
     finally:
         progress.close()
     seconds = time.perf_counter() - t0

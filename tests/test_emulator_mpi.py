@@ -204,3 +204,63 @@ def test_upstream_halo_roundtrip_plugin_in_parallel(nranks):
                  "--no-summary", "--no-progress", os.path.join(HERE, "plugins", "halo_roundtrip.py"))
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert (r.stdout + r.stderr).count("halo checks passed: 48") == 1
+
+
+# -- faults: the whole job ends promptly with the failing rank's message -------------------
+
+def _fault(mode, rank, nranks=2, timeout_env="60"):
+    plugin = f"{os.path.join(MPI_DIR, 'fault_plugin.py')} {mode} {rank}"
+    env_extra = {"COMIN_MPI_TIMEOUT": timeout_env}
+    old = {k: os.environ.get(k) for k in env_extra}
+    os.environ.update(env_extra)
+    try:
+        import time
+        t0 = time.monotonic()
+        r = _mpiexec(nranks, "-m", "comin", "run", "--grid", "R2B3", "--steps", "4", "--no-summary",
+                     "--no-progress", plugin, timeout=90)
+        return r, time.monotonic() - t0
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.mark.parametrize("rank", [0, 1])
+def test_plugin_raising_on_one_rank_ends_the_job(rank):
+    r, seconds = _fault("raise", rank)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
+    assert f"deliberate failure on rank {rank}" in out
+    assert "Uncaught exception in callback of plugin 'fault_plugin'" in out
+    assert f"rank {rank} in comm 0" in out              # MPI_Abort from the failing rank
+    assert seconds < 60
+
+
+def test_finish_on_one_rank_ends_the_job():
+    r, seconds = _fault("finish", 1)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
+    assert "fault_plugin: deliberate finish on rank 1" in out
+    assert seconds < 60
+
+
+@pytest.mark.parametrize("nranks", [2, 4])
+def test_sync_halo_on_some_ranks_only_is_reported(nranks):
+    """The deadlock-prone misuse is detected (ranks check what the next collective is)."""
+    r, seconds = _fault("halo_one_rank", 1, nranks)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
+    assert "ranks disagree on the next collective step" in out
+    assert "rank 1: the halo exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO" in out
+    assert seconds < 60
+
+
+def test_rank_stuck_elsewhere_is_reported_after_the_timeout():
+    """Rank 0 blocks in a barrier of its own; rank 1 gives up after COMIN_MPI_TIMEOUT s."""
+    r, seconds = _fault("barrier_one_rank", 0, timeout_env="4")
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
+    assert "comin emulator (rank 1 of 2): waited 4 s in" in out
+    assert seconds < 60

@@ -251,43 +251,140 @@ def local_grid(grid: Grid, layout: Layout, child_lut: Optional[np.ndarray] = Non
 
 # -- halo exchange ---------------------------------------------------------------------
 
+#: seconds a rank waits in one of the emulator's collectives before it reports a hang
+#: (environment variable COMIN_MPI_TIMEOUT overrides)
+DEFAULT_TIMEOUT = 300.0
+
+
+class Channel:
+    """The emulator's own communicator (a duplicate of the host communicator) and its
+    checked collectives.
+
+    Every collective first agrees on a *tag* naming what each rank is doing
+    (e.g. "halo exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO"): when ranks
+    disagree -- a plugin asked for SYNC_HALO on some ranks only, say -- each
+    rank reports what it and the others were doing and the job is aborted,
+    instead of exchanging the wrong data or waiting forever.  A rank that
+    waits longer than ``timeout`` seconds (another rank never came) reports
+    that and aborts too.
+    """
+
+    def __init__(self, comm, timeout: Optional[float] = None):
+        import os
+        self.comm = comm.Dup()
+        self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
+        env = os.environ.get("COMIN_MPI_TIMEOUT", "")
+        self.timeout = float(env) if env else (DEFAULT_TIMEOUT if timeout is None else timeout)
+        self._names: Dict[int, str] = {}
+
+    def _tag(self, what: str) -> int:
+        import zlib
+        tag = zlib.crc32(what.encode()) & 0x3FFFFFFF
+        self._names[tag] = what
+        return tag
+
+    def _fail(self, text: str) -> None:
+        import sys
+        import time
+        sys.stdout.flush()
+        sys.stderr.write(f"comin emulator (rank {self.rank} of {self.size}): {text}\n")
+        sys.stderr.flush()
+        time.sleep(0.5)           # the launcher stops forwarding output once a rank aborts
+        from mpi4py import MPI
+        MPI.COMM_WORLD.Abort(1)
+
+    def _wait(self, req, what: str) -> None:
+        import time
+        if req.Test():
+            return
+        deadline = time.monotonic() + self.timeout
+        spins = 0
+        while not req.Test():
+            spins += 1
+            if spins > 2000:
+                time.sleep(2e-4)      # other ranks may share this core
+            if time.monotonic() > deadline:
+                self._fail(f"waited {self.timeout:g} s in {what}: another rank never joined "
+                           "(a plugin or the host calls it on some ranks only?)")
+
+    def agree(self, what: str) -> None:
+        """Check that every rank is about to do ``what`` (one small non-blocking allreduce)."""
+        from mpi4py import MPI
+        tag = self._tag(what)
+        send = np.array([tag, -tag], dtype=np.int64)
+        got = np.empty(2, dtype=np.int64)
+        self._wait(self.comm.Iallreduce(send, got, op=MPI.MIN), what)
+        lo, hi = int(got[0]), -int(got[1])
+        if lo != hi:
+            # every rank took part in the check and knows it failed: one more collective
+            # tells each what the others do; the lowest rank reports, all abort
+            doing = self.comm.allgather(what)
+            groups: Dict[str, List[int]] = {}
+            for r, w in enumerate(doing):
+                groups.setdefault(w, []).append(r)
+            lines = "; ".join(f"rank{'s' * (len(rs) > 1)} {','.join(map(str, rs))}: {w}"
+                              for w, rs in groups.items())
+            if self.rank != 0:
+                import time
+                time.sleep(2.0)       # let rank 0's report come first
+            self._fail("ranks disagree on the next collective step (" + lines + "). A variable "
+                       "accessed with COMIN_FLAG_SYNC_HALO must be accessed so on every rank: "
+                       "its halo exchange is collective")
+
+    def alltoallv(self, send, recv, what: str) -> None:
+        self.agree(what)
+        self._wait(self.comm.Ialltoallv(send, recv), what)
+
+    def allreduce_max(self, value: float, what: str) -> float:
+        from mpi4py import MPI
+        self.agree(what)
+        out = np.empty(1)
+        self._wait(self.comm.Iallreduce(np.array([value], dtype=float), out, op=MPI.MAX), what)
+        return float(out[0])
+
+    def gather(self, obj, root: int = 0):
+        return self.comm.gather(obj, root=root)
+
+
 class Halo:
     """Send/receive lists of one point kind on one rank, and the exchange itself.
 
     ``send[q]`` / ``recv[q]``: 0-based local positions whose values go to
     rank ``q`` / come from rank ``q`` (the owner), in matching order.
+    ``channel``: the :class:`Channel` the exchanges go through.
     """
 
-    def __init__(self, comm, send: List[np.ndarray], recv: List[np.ndarray]):
-        self.comm = comm
+    def __init__(self, channel: Channel, send: List[np.ndarray], recv: List[np.ndarray]):
+        self.channel = channel
         self.send_idx = np.concatenate(send).astype(np.int64) if send else np.zeros(0, np.int64)
         self.recv_idx = np.concatenate(recv).astype(np.int64) if recv else np.zeros(0, np.int64)
         self.send_counts = np.array([len(s) for s in send], dtype=np.int64)
         self.recv_counts = np.array([len(r) for r in recv], dtype=np.int64)
+        self._sd = np.concatenate([[0], np.cumsum(self.send_counts)[:-1]]).astype(np.int64)
+        self._rd = np.concatenate([[0], np.cumsum(self.recv_counts)[:-1]]).astype(np.int64)
 
     def permuted(self, position: np.ndarray) -> "Halo":
         """The same lists for another ordering of the points: local p -> ``position[p]``."""
         h = Halo.__new__(Halo)
-        h.comm, h.send_counts, h.recv_counts = self.comm, self.send_counts, self.recv_counts
+        h.__dict__.update(self.__dict__)
         h.send_idx, h.recv_idx = position[self.send_idx], position[self.recv_idx]
         return h
 
-    def _alltoallv(self, sendbuf: np.ndarray, inner: int, dtype) -> np.ndarray:
+    def _alltoallv(self, sendbuf: np.ndarray, inner: int, dtype, what: str) -> np.ndarray:
         recvbuf = np.empty((len(self.recv_idx),) + sendbuf.shape[1:], dtype=dtype)
-        sc, rc = self.send_counts * inner, self.recv_counts * inner
-        sd = np.concatenate([[0], np.cumsum(sc)[:-1]])
-        rd = np.concatenate([[0], np.cumsum(rc)[:-1]])
-        self.comm.Alltoallv([sendbuf, (sc, sd)], [recvbuf, (rc, rd)])
+        self.channel.alltoallv([sendbuf, (self.send_counts * inner, self._sd * inner)],
+                               [recvbuf, (self.recv_counts * inner, self._rd * inner)], what)
         return recvbuf
 
-    def exchange_last(self, a: np.ndarray) -> None:
+    def exchange_last(self, a: np.ndarray, what: str = "a halo exchange") -> None:
         """Exchange an array whose last axis runs over the local points (in place)."""
         inner = int(np.prod(a.shape[:-1], dtype=np.int64))
         sendbuf = np.ascontiguousarray(np.moveaxis(a[..., self.send_idx], -1, 0))
-        recvbuf = self._alltoallv(sendbuf, inner, a.dtype)
+        recvbuf = self._alltoallv(sendbuf, inner, a.dtype, what)
         a[..., self.recv_idx] = np.moveaxis(recvbuf, 0, -1)
 
-    def exchange_blocked(self, a: np.ndarray, nproma_axis: int = 0, block_axis: int = -1) -> None:
+    def exchange_blocked(self, a: np.ndarray, nproma_axis: int = 0, block_axis: int = -1,
+                         what: str = "a halo exchange") -> None:
         """Exchange an ICON-blocked array (point p at [p % nproma, ..., p // nproma]) in place."""
         v = np.moveaxis(a, (nproma_axis, block_axis), (0, 1))
         nproma = v.shape[0]
@@ -295,7 +392,7 @@ class Halo:
         r_jc, r_jb = self.recv_idx % nproma, self.recv_idx // nproma
         sendbuf = np.ascontiguousarray(v[s_jc, s_jb])
         inner = int(np.prod(v.shape[2:], dtype=np.int64))
-        recvbuf = self._alltoallv(sendbuf, inner, a.dtype)
+        recvbuf = self._alltoallv(sendbuf, inner, a.dtype, what)
         v[r_jc, r_jb] = recvbuf
 
 
@@ -335,6 +432,10 @@ class Patch:
     n_global: Dict[str, int]
     halo: Dict[str, Halo]
 
+    @property
+    def channel(self) -> Channel:
+        return self.halo["cells"].channel
+
     def decomp_domain(self, kind: str) -> np.ndarray:
         return self.layout.decomp[kind]
 
@@ -352,6 +453,7 @@ def decompose(grids: Sequence[Grid], comm, halo_rows: int = HALO_ROWS) -> List[P
     ``comm``: the host communicator (mpi4py); its size is the number of parts.
     """
     rank, nranks = comm.Get_rank(), comm.Get_size()
+    channel = Channel(comm)
     per_domain = []
     for grid in grids:
         owner = partition(grid, nranks)
@@ -366,7 +468,7 @@ def decompose(grids: Sequence[Grid], comm, halo_rows: int = HALO_ROWS) -> List[P
             child_lut = {"cells": _lut(cl.glb["cells"], child.ncells),
                          "edges": _lut(cl.glb["edges"], child.nedges)}
         local = local_grid(grid, mine, child_lut)
-        halo = {k: Halo(comm, *halo_lists(per_domain[d], k, rank)) for k in KINDS}
+        halo = {k: Halo(channel, *halo_lists(per_domain[d], k, rank)) for k in KINDS}
         patches.append(Patch(rank, nranks, local, mine,
                              {"cells": grid.ncells, "edges": grid.nedges, "verts": grid.nverts},
                              halo))

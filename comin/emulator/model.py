@@ -92,7 +92,7 @@ class Domain:
             where = np.empty_like(order["cells"])
             where[order["cells"]] = np.arange(len(where))
             self.transport.parallel(order["cells"], patch.halo["cells"].permuted(where),
-                                    patch.halo["cells"].comm)
+                                    patch.channel, f" of domain {jg}")
             edge_pos = order["edges"][self.transport.edges]
         self.glb2loc = None if patch is None else decomp._lut(patch.layout.glb["cells"],
                                                               self.global_grid.ncells)
@@ -139,8 +139,7 @@ class Domain:
             return v[:n].copy()
         lay = self.patch.layout
         owned = lay.decomp[where] == 0
-        comm = self.patch.halo[where].comm
-        parts = comm.gather((lay.glb[where][owned], v[: len(owned)][owned]), root=root)
+        parts = self.patch.channel.gather((lay.glb[where][owned], v[: len(owned)][owned]), root=root)
         if parts is None:
             return None
         out = np.zeros((self.patch.n_global[where],) + v.shape[1:], dtype=v.dtype)
@@ -171,7 +170,8 @@ class Domain:
         np.multiply(vn[:, None, :], prof, out=f["vn"])
         if self.patch is not None:
             # edges at the outer rim of the halo have one cell here: their owner knows vn
-            self.patch.halo["edges"].exchange_blocked(f["vn"])
+            self.patch.halo["edges"].exchange_blocked(
+                f["vn"], what=f"the halo exchange of vn on domain {self.jg}")
         np.multiply(atm.vorticity(self.vlon, self.vlat, t)[:, None, :], prof, out=f["omega_z"])
         dtemp = atm.temperature_wave(self.clon, self.clat, t)[:, None, :]
         rel = 1.0 + 0.002 * dtemp                                   # pressure anomaly
@@ -317,8 +317,9 @@ class Emulator:
                  comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "verts"}.get(hgrid, "cells")
         sem = list(handle.dim_semantics)
         arr = np.asarray(handle)
-        dom.patch.halo[where].exchange_blocked(arr, sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA),
-                                               sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK))
+        dom.patch.halo[where].exchange_blocked(
+            arr, sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA), sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK),
+            what=f"the halo exchange of ({name}, {jg}) for COMIN_FLAG_SYNC_HALO")
 
     def _allocate(self, dom: Domain) -> None:
         f, nlev = dom.fields, dom.nlev

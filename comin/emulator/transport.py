@@ -58,15 +58,17 @@ class UpwindTransport:
         self.halo = None
         self.comm = None
 
-    def parallel(self, perm: np.ndarray, halo, comm) -> None:
+    def parallel(self, perm: np.ndarray, halo, channel, label: str = "") -> None:
         """Run on one rank of a decomposed domain.
 
         ``perm[i]``: position in the host's (ICON-ordered, blocked) arrays of
         this operator's cell ``i``; ``halo``: a :class:`comin.emulator.decomp.Halo`
-        of cells in this operator's order; ``comm``: the host communicator
-        (the Courant number is a global maximum, so every rank sub-steps alike).
+        of cells in this operator's order; ``channel``: the emulator's
+        :class:`comin.emulator.decomp.Channel` (the Courant number is a global
+        maximum, so every rank sub-steps alike); ``label`` names the domain in reports.
         """
-        self.perm, self.halo, self.comm = np.asarray(perm, dtype=np.int64), halo, comm
+        self.perm, self.halo, self.comm = np.asarray(perm, dtype=np.int64), halo, channel
+        self.label = label
 
     def fluxes(self, psi_vertices: np.ndarray) -> np.ndarray:
         """Volume flux per metre of height [m^2/s] through each interior edge, cell 1 -> cell 2."""
@@ -87,8 +89,7 @@ class UpwindTransport:
             return local
         # halo cells miss edges beyond the halo, so theirs is never too large: the
         # maximum over all ranks is the single-process one
-        from mpi4py import MPI
-        return self.comm.allreduce(local, op=MPI.MAX)
+        return self.comm.allreduce_max(local, f"the Courant number of the transport{self.label}")
 
     def operator(self, flux: np.ndarray, dt: float) -> sp.csr_matrix:
         """Sparse cell-to-cell change of one upwind step: ``q += operator @ q``."""
@@ -128,7 +129,7 @@ class UpwindTransport:
                     change *= factor
                     cells += change
             if self.halo is not None:
-                self.halo.exchange_last(fields)
+                self.halo.exchange_last(fields, f"the halo exchange of the transport{self.label}")
         if self.perm is not None:
             flat[:, :, self.perm] = fields
         np.copyto(q.transpose(1, 3, 2, 0), work)
