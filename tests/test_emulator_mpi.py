@@ -264,3 +264,49 @@ def test_rank_stuck_elsewhere_is_reported_after_the_timeout():
     assert r.returncode != 0
     assert "comin emulator (rank 1 of 2): waited 4 s in" in out
     assert seconds < 60
+
+
+# -- communicators: MPMD handshake with external processes ---------------------------------
+
+def _monitor_namelist(tmp_path):
+    nml = tmp_path / "monitor.nml"
+    nml.write_text('&comin_nml\n'
+                   '  plugin_list(1)%name           = "monitor"\n'
+                   '  plugin_list(1)%plugin_library = "libpython_adapter.so"\n'
+                   f'  plugin_list(1)%options        = "{os.path.join(MPI_DIR, "monitor_plugin.py")}"\n'
+                   '  plugin_list(1)%comm           = "monitor"\n'
+                   '/\n')
+    return str(nml)
+
+
+def _run_mpmd(tmp_path, nhosts, bystander=False):
+    extra = [":", "-n", "1", sys.executable, os.path.join(MPI_DIR, "external_monitor.py")]
+    if bystander:       # an external process that joins no plugin communicator
+        extra += [":", "-n", "1", sys.executable, "-c", "from comin.parallel import join; join()"]
+    r = _mpiexec(nhosts, "-m", "comin", "run", "--grid", "R2B3", "--steps", "3", "--no-summary",
+                 "--no-progress", "--namelist", _monitor_namelist(tmp_path), extra=extra)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    return _json_lines(r.stdout, "MONITOR_HOST "), _json_lines(r.stdout, "MONITOR_EXTERNAL ")
+
+
+@pytest.fixture(scope="module")
+def monitor_one_host(tmp_path_factory):
+    return _run_mpmd(tmp_path_factory.mktemp("mpmd"), 1)
+
+
+@pytest.mark.parametrize("nhosts,bystander", [(2, False), (4, False), (2, True)])
+def test_mpmd_external_process_joins_plugin_comm(tmp_path, monitor_one_host, nhosts, bystander):
+    """``mpirun -n N comin run ... : -n 1 python external.py``: the handshake splits the world;
+    the host ranks decompose among themselves (host comm = N ranks), the plugin comm "monitor"
+    holds them and the external; the totals the external receives every step equal the
+    one-host run's (sums of owned cells: equal up to the order of the N partial sums)."""
+    hosts, ext = _run_mpmd(tmp_path, nhosts, bystander)
+    assert sorted(h["rank"] for h in hosts) == list(range(nhosts))
+    for h in hosts:
+        assert h["host_size"] == nhosts and h["plug_size"] == nhosts + 1
+        assert h["externals"] == [nhosts]
+    (e,) = ext
+    assert e["plug_size"] == nhosts + 1 and e["hosts"] == list(range(nhosts))
+    ref = monitor_one_host[1][0]["totals"]
+    assert len(e["totals"]) == len(ref) == 3
+    np.testing.assert_allclose(e["totals"], ref, rtol=1e-13)
