@@ -50,15 +50,23 @@ _SUFFIX = {"cells": "c", "edges": "e", "verts": "v"}
 
 
 def under_mpi() -> bool:
-    """Whether this process runs under an MPI launcher (or has MPI initialised already),
-    decided without initialising MPI."""
+    """Whether this process is one of several MPI processes (an initialised MPI with
+    more than one rank, or a launcher that started several), decided without
+    initialising MPI.  A single process, even under ``mpiexec -n 1``, runs undecomposed."""
     import os
     import sys
     mpi = sys.modules.get("mpi4py.MPI")
-    if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
-        return True
-    return any(os.environ.get(v, "").isdigit() for v in
-               ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE"))
+    if mpi is not None:
+        try:
+            if mpi.Is_initialized() and not mpi.Is_finalized():
+                return mpi.COMM_WORLD.Get_size() > 1
+        except Exception:  # noqa: BLE001 - a stand-in or broken MPI: decide from the launcher
+            pass
+    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE"):
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            return int(value) > 1
+    return False
 
 
 def world_rank() -> int:

@@ -210,7 +210,8 @@ class Emulator:
         self._pbl_top = max(0, min(int(np.argmax(z_mc < PBL_HEIGHT)), cfg.nlev - 2))
         self._host_kwargs = dict(host_kwargs or {})
         # ComIn's messages and print_info/_warning/_debug on rank 0 only, as ICON sets lstdout
-        self._host_kwargs.setdefault("lstdout", decomp.world_rank() == 0)
+        if decomp.under_mpi():
+            self._host_kwargs.setdefault("lstdout", decomp.world_rank() == 0)
         self._comm = False        # not decided yet (see communicator())
         self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
 
