@@ -89,10 +89,8 @@ class Domain:
             lay = decomp.Layout({k: patch.layout.glb[k][order[k]] for k in decomp.KINDS},
                                 {k: patch.layout.decomp[k][order[k]] for k in decomp.KINDS})
             self.transport = UpwindTransport(decomp.local_grid(self.global_grid, lay))
-            where = np.empty_like(order["cells"])
-            where[order["cells"]] = np.arange(len(where))
-            self.transport.parallel(order["cells"], patch.halo["cells"].permuted(where),
-                                    patch.channel, f" of domain {jg}")
+            self.transport.parallel(order["cells"], patch.halo["cells"], patch.channel,
+                                    f" of domain {jg}")
             edge_pos = order["edges"][self.transport.edges]
         self.glb2loc = None if patch is None else decomp._lut(patch.layout.glb["cells"],
                                                               self.global_grid.ncells)

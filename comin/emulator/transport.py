@@ -63,12 +63,27 @@ class UpwindTransport:
 
         ``perm[i]``: position in the host's (ICON-ordered, blocked) arrays of
         this operator's cell ``i``; ``halo``: a :class:`comin.emulator.decomp.Halo`
-        of cells in this operator's order; ``channel``: the emulator's
+        of cells in the host's order; ``channel``: the emulator's
         :class:`comin.emulator.decomp.Channel` (the Courant number is a global
         maximum, so every rank sub-steps alike); ``label`` names the domain in reports.
         """
         self.perm, self.halo, self.comm = np.asarray(perm, dtype=np.int64), halo, channel
+        self.where = np.empty_like(self.perm)
+        self.where[self.perm] = np.arange(len(self.perm))
         self.label = label
+
+    def _in_host_order(self, op: sp.csr_matrix) -> sp.csr_matrix:
+        """``op`` with rows and columns relabelled to the host's cell positions.
+
+        Each row keeps its entries in the same order (no re-sorting), so the
+        sparse product sums every row's terms exactly as before: the results
+        are bit-identical, without copying the tracers into another order.
+        """
+        lens = np.diff(op.indptr)[self.where]
+        indptr = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=indptr[1:])
+        take = np.repeat(op.indptr[self.where] - indptr[:-1], lens) + np.arange(indptr[-1])
+        return sp.csr_matrix((op.data[take], self.perm[op.indices[take]], indptr), shape=op.shape)
 
     def fluxes(self, psi_vertices: np.ndarray) -> np.ndarray:
         """Volume flux per metre of height [m^2/s] through each interior edge, cell 1 -> cell 2."""
@@ -117,9 +132,10 @@ class UpwindTransport:
         # every (level, tracer) field is one contiguous vector for the sparse update
         work = np.empty((nlev, ntr, nblks, nproma))
         np.copyto(work, q.transpose(1, 3, 2, 0))
-        flat = work.reshape(nlev, ntr, nblks * nproma)
-        fields = flat if self.perm is None else flat[:, :, self.perm]
+        fields = work.reshape(nlev, ntr, nblks * nproma)
         op = self.operator(flux, dt / nsub)
+        if self.perm is not None:
+            op = self._in_host_order(op)
         for _ in range(nsub):
             for k in range(nlev):
                 factor = float(level_factor[k])
@@ -130,7 +146,5 @@ class UpwindTransport:
                     cells += change
             if self.halo is not None:
                 self.halo.exchange_last(fields, f"the halo exchange of the transport{self.label}")
-        if self.perm is not None:
-            flat[:, :, self.perm] = fields
         np.copyto(q.transpose(1, 3, 2, 0), work)
         return nsub
