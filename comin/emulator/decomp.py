@@ -268,27 +268,53 @@ class Channel:
     """The emulator's own communicator (a duplicate of the host communicator) and its
     checked collectives.
 
-    Every collective first agrees on a *tag* naming what each rank is doing
-    (e.g. "halo exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO"): when ranks
-    disagree -- a plugin asked for SYNC_HALO on some ranks only, say -- each
-    rank reports what it and the others were doing and the job is aborted,
-    instead of exchanging the wrong data or waiting forever.  A rank that
-    waits longer than ``timeout`` seconds (another rank never came) reports
-    that and aborts too.
+    Every collective is preceded by a check that all ranks are doing the same
+    thing: a small allreduce of a *tag* naming it (e.g. "the halo exchange of
+    (temp, 1) for COMIN_FLAG_SYNC_HALO").  When ranks disagree -- a plugin asked for SYNC_HALO on
+    some ranks only, say -- each rank reports what it and the other ranks do
+    and the job is aborted, instead of exchanging the wrong data or waiting
+    forever.  Waits are MPI's own (blocking, no Python polling); a watchdog
+    thread reports a rank that waits longer than ``timeout`` seconds (another
+    rank never came) and aborts the job.
     """
 
     def __init__(self, comm, timeout: Optional[float] = None):
         import os
+
+        from mpi4py import MPI
         self.comm = comm.Dup()
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         env = os.environ.get("COMIN_MPI_TIMEOUT", "")
         self.timeout = float(env) if env else (DEFAULT_TIMEOUT if timeout is None else timeout)
         self._names: Dict[int, str] = {}
+        self._tags: Dict[str, int] = {}
+        self._MIN = MPI.MIN
+        self._tag_send = np.zeros(2, dtype=np.int64)
+        self._tag_got = np.zeros(2, dtype=np.int64)
+        self._since: Optional[float] = None       # when the current wait began
+        self._what = ""
+        # a blocking wait releases the GIL, so a thread can watch it; it may call
+        # MPI_Abort only where MPI allows calls from several threads
+        self._watched = MPI.Query_thread() == MPI.THREAD_MULTIPLE
+        if self._watched:
+            import threading
+            threading.Thread(target=self._watchdog, name="comin-mpi-watchdog", daemon=True).start()
+
+    def _watchdog(self) -> None:
+        import time
+        while True:
+            time.sleep(min(1.0, self.timeout / 4))
+            since = self._since
+            if since is not None and time.monotonic() - since > self.timeout:
+                self._fail(f"waited {self.timeout:g} s in {self._what}: another rank never "
+                           "joined (a plugin or the host calls it on some ranks only?)")
 
     def _tag(self, what: str) -> int:
-        import zlib
-        tag = zlib.crc32(what.encode()) & 0x3FFFFFFF
-        self._names[tag] = what
+        tag = self._tags.get(what)
+        if tag is None:
+            import zlib
+            tag = self._tags[what] = zlib.crc32(what.encode()) & 0x3FFFFFFF
+            self._names[tag] = what
         return tag
 
     def _fail(self, text: str) -> None:
@@ -302,30 +328,30 @@ class Channel:
         MPI.COMM_WORLD.Abort(1)
 
     def _wait(self, req, what: str) -> None:
+        """``req.Wait()``, watched (or polled, without a watchdog) against the timeout."""
         import time
-        if req.Test():
+        if self._watched:
+            self._what, self._since = what, time.monotonic()
+            try:
+                req.Wait()
+            finally:
+                self._since = None
             return
-        deadline = time.monotonic() + self.timeout
-        spins = 0
+        start = time.monotonic()
         while not req.Test():
-            spins += 1
-            if spins > 2000:
-                time.sleep(2e-4)      # other ranks may share this core
-            if time.monotonic() > deadline:
+            if time.monotonic() - start > self.timeout:
                 self._fail(f"waited {self.timeout:g} s in {what}: another rank never joined "
                            "(a plugin or the host calls it on some ranks only?)")
 
-    def agree(self, what: str) -> None:
-        """Check that every rank is about to do ``what`` (one small non-blocking allreduce)."""
-        from mpi4py import MPI
+    def _check(self, what: str) -> None:
+        """Wait until every rank is about to do ``what``; report and abort if they disagree."""
         tag = self._tag(what)
-        send = np.array([tag, -tag], dtype=np.int64)
-        got = np.empty(2, dtype=np.int64)
-        self._wait(self.comm.Iallreduce(send, got, op=MPI.MIN), what)
-        lo, hi = int(got[0]), -int(got[1])
+        self._tag_send[0], self._tag_send[1] = tag, -tag
+        self._wait(self.comm.Iallreduce(self._tag_send, self._tag_got, op=self._MIN), what)
+        lo, hi = int(self._tag_got[0]), -int(self._tag_got[1])
         if lo != hi:
-            # every rank took part in the check and knows it failed: one more collective
-            # tells each what the others do; the lowest rank reports, all abort
+            # every rank took part in the check and knows it failed (nothing else is posted):
+            # one more collective tells each what the others do; rank 0 reports, all abort
             doing = self.comm.allgather(what)
             groups: Dict[str, List[int]] = {}
             for r, w in enumerate(doing):
@@ -339,13 +365,17 @@ class Channel:
                        "accessed with COMIN_FLAG_SYNC_HALO must be accessed so on every rank: "
                        "its halo exchange is collective")
 
+    def settle(self) -> None:
+        """Nothing is left pending between collectives (kept for callers at the end of a run)."""
+
     def alltoallv(self, send, recv, what: str) -> None:
-        self.agree(what)
+        self._check(what)
         self._wait(self.comm.Ialltoallv(send, recv), what)
 
     def allreduce_max(self, value: float, what: str) -> float:
+        """Maximum of ``value`` over the ranks (checked like every collective)."""
         from mpi4py import MPI
-        self.agree(what)
+        self._check(what)
         out = np.empty(1)
         self._wait(self.comm.Iallreduce(np.array([value], dtype=float), out, op=MPI.MAX), what)
         return float(out[0])
@@ -370,18 +400,30 @@ class Halo:
         self.recv_counts = np.array([len(r) for r in recv], dtype=np.int64)
         self._sd = np.concatenate([[0], np.cumsum(self.send_counts)[:-1]]).astype(np.int64)
         self._rd = np.concatenate([[0], np.cumsum(self.recv_counts)[:-1]]).astype(np.int64)
+        self._counts: Dict[int, tuple] = {}
+        self._blocked: Dict[tuple, tuple] = {}
+        self._recvbufs: Dict[tuple, np.ndarray] = {}
 
     def permuted(self, position: np.ndarray) -> "Halo":
         """The same lists for another ordering of the points: local p -> ``position[p]``."""
         h = Halo.__new__(Halo)
         h.__dict__.update(self.__dict__)
         h.send_idx, h.recv_idx = position[self.send_idx], position[self.recv_idx]
+        h._counts, h._blocked, h._recvbufs = {}, {}, {}
         return h
 
     def _alltoallv(self, sendbuf: np.ndarray, inner: int, dtype, what: str) -> np.ndarray:
-        recvbuf = np.empty((len(self.recv_idx),) + sendbuf.shape[1:], dtype=dtype)
-        self.channel.alltoallv([sendbuf, (self.send_counts * inner, self._sd * inner)],
-                               [recvbuf, (self.recv_counts * inner, self._rd * inner)], what)
+        counts = self._counts.get(inner)
+        if counts is None:       # MPI counts and displacements per value size, computed once
+            counts = self._counts[inner] = (
+                (self.send_counts * inner, self._sd * inner),
+                (self.recv_counts * inner, self._rd * inner))
+        rkey = (sendbuf.shape[1:], np.dtype(dtype).str)
+        recvbuf = self._recvbufs.get(rkey)     # reused: its values are copied out right away
+        if recvbuf is None:
+            recvbuf = self._recvbufs[rkey] = np.empty((len(self.recv_idx),) + sendbuf.shape[1:],
+                                                      dtype=dtype)
+        self.channel.alltoallv([sendbuf, counts[0]], [recvbuf, counts[1]], what)
         return recvbuf
 
     def exchange_last(self, a: np.ndarray, what: str = "a halo exchange") -> None:
@@ -394,14 +436,23 @@ class Halo:
     def exchange_blocked(self, a: np.ndarray, nproma_axis: int = 0, block_axis: int = -1,
                          what: str = "a halo exchange") -> None:
         """Exchange an ICON-blocked array (point p at [p % nproma, ..., p // nproma]) in place."""
-        v = np.moveaxis(a, (nproma_axis, block_axis), (0, 1))
-        nproma = v.shape[0]
-        s_jc, s_jb = self.send_idx % nproma, self.send_idx // nproma
-        r_jc, r_jb = self.recv_idx % nproma, self.recv_idx // nproma
-        sendbuf = np.ascontiguousarray(v[s_jc, s_jb])
-        inner = int(np.prod(v.shape[2:], dtype=np.int64))
+        pa, ba = nproma_axis % a.ndim, block_axis % a.ndim
+        if abs(pa - ba) == 1 and min(pa, ba) > 0:
+            # numpy would keep the point axis in place: bring nproma, block to the front
+            a, pa, ba = np.moveaxis(a, (pa, ba), (0, 1)), 0, 1
+        key = (a.shape[pa], pa, ba, a.ndim)
+        idx = self._blocked.get(key)
+        if idx is None:          # index tuples for this layout, computed once
+            nproma = a.shape[pa]
+            send, recv = [slice(None)] * a.ndim, [slice(None)] * a.ndim
+            send[pa], send[ba] = self.send_idx % nproma, self.send_idx // nproma
+            recv[pa], recv[ba] = self.recv_idx % nproma, self.recv_idx // nproma
+            idx = self._blocked[key] = (tuple(send), tuple(recv))
+        # the two index arrays select the points; their axis comes first: (n, rest...)
+        sendbuf = np.ascontiguousarray(a[idx[0]])
+        inner = a.size // (a.shape[pa] * a.shape[ba])
         recvbuf = self._alltoallv(sendbuf, inner, a.dtype, what)
-        v[r_jc, r_jb] = recvbuf
+        a[idx[1]] = recvbuf
 
 
 def halo_lists(all_layouts: Sequence[Layout], kind: str, rank: int) -> tuple:

@@ -211,6 +211,7 @@ class Emulator:
         if decomp.under_mpi():
             self._host_kwargs.setdefault("lstdout", decomp.world_rank() == 0)
         self._comm = False        # not decided yet (see communicator())
+        self._halo_plans: Dict[tuple, tuple] = {}
         self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
 
     # convenience for tests and tools
@@ -307,18 +308,26 @@ class Emulator:
         Called by the core around callbacks for COMIN_FLAG_SYNC_HALO (mode
         COMIN_ZAXIS_2D/3D).  One process owns every point: nothing to copy.
         """
+        how = self._halo_plans.get(handle.descriptor)
+        if how is None:
+            how = self._halo_plans[handle.descriptor] = self._halo_plan(handle)
+        if how:
+            how[0].exchange_blocked(np.asarray(handle), how[1], how[2], how[3])
+
+    def _halo_plan(self, handle) -> tuple:
+        """How to exchange one variable's halo: (Halo, nproma axis, block axis, label), or
+        () when its domain is not decomposed.  Computed at the first exchange."""
         name, jg = handle.descriptor
         dom = self.domains[jg]
         if dom.patch is None:
-            return
+            return ()
         hgrid = self.host.metadata(name, jg).get("hgrid_id", comin.COMIN_HGRID_UNSTRUCTURED_CELL)
         where = {comin.COMIN_HGRID_UNSTRUCTURED_EDGE: "edges",
                  comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "verts"}.get(hgrid, "cells")
         sem = list(handle.dim_semantics)
-        arr = np.asarray(handle)
-        dom.patch.halo[where].exchange_blocked(
-            arr, sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA), sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK),
-            what=f"the halo exchange of ({name}, {jg}) for COMIN_FLAG_SYNC_HALO")
+        return (dom.patch.halo[where], sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA),
+                sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK),
+                f"the halo exchange of ({name}, {jg}) for COMIN_FLAG_SYNC_HALO")
 
     def _allocate(self, dom: Domain) -> None:
         f, nlev = dom.fields, dom.nlev
@@ -509,6 +518,9 @@ class Emulator:
                     progress(step)
             self.call("ATM_TIMELOOP_AFTER")
             self.call("DESTRUCTOR")
+            for dom in self.domains.values():
+                if dom.patch is not None:
+                    dom.patch.channel.settle()      # no check left pending at the end
         finally:
             if not host.finalized:
                 host.finalize()
