@@ -480,6 +480,39 @@ def halo_lists(all_layouts: Sequence[Layout], kind: str, rank: int) -> tuple:
     return send, recv
 
 
+def halo_from_indices(channel: Channel, glb_index: np.ndarray, decomp_domain: np.ndarray) -> Halo:
+    """A :class:`Halo` from a rank's descriptive data alone (collective over ``channel``).
+
+    ``glb_index``: the global 1-based index of each local point; ``decomp_domain``:
+    0 where this rank owns it.  For hosts that know only what each rank holds
+    (a replay of a recording, say): the owners are found with one allgather.
+    """
+    glb = np.asarray(glb_index, dtype=np.int64)
+    dec = np.asarray(decomp_domain)[: len(glb)]
+    mine_owned = glb[dec == 0]
+    owned = channel.comm.allgather(mine_owned)
+    halo_glb = channel.comm.allgather(glb[dec != 0])
+    n_global = max(int(max((o.max(initial=0) for o in owned), default=0)),
+                   int(glb.max(initial=0)))
+    owner_of = np.full(n_global + 1, -1, dtype=np.int64)
+    for q, o in enumerate(owned):
+        owner_of[o] = q
+    lut = _lut(glb.astype(np.int32), n_global)
+    rank = channel.rank
+    my_halo = np.nonzero(dec != 0)[0]
+    my_halo_owner = owner_of[glb[my_halo]]
+    if (my_halo_owner < 0).any():
+        raise ValueError(f"rank {rank}: halo points without an owner on any rank, e.g. global "
+                         f"index {int(glb[my_halo][my_halo_owner < 0][0])}")
+    send, recv = [], []
+    for q in range(channel.size):
+        recv.append(my_halo[my_halo_owner == q])
+        theirs = halo_glb[q]
+        wanted = theirs[owner_of[theirs] == rank] if q != rank else theirs[:0]
+        send.append(lut[wanted].astype(np.int64) - 1)
+    return Halo(channel, send, recv)
+
+
 @dataclasses.dataclass
 class Patch:
     """One rank's part of one domain: the local grid, its layout and halo exchanges."""

@@ -4,14 +4,15 @@
 
 Rank 0 writes every domain's tracers and dynamics fields in global order to
 OUT.npz; every rank prints ``HALO_OK {json}`` saying whether each field's halo
-already held its owners' values at the end (an exchange changes nothing).
+already held its owners' values at the end (an exchange changes nothing), and
+whether an exchange built from glb_index/decomp_domain alone restores spoilt halos.
 """
 import json
 import sys
 
 import numpy as np
 
-from comin.emulator import Config, Emulator
+from comin.emulator import Config, Emulator, decomp
 
 out, grid, nest, steps = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
 plugins = sys.argv[5:]
@@ -31,7 +32,17 @@ for jg, dom in emu.domains.items():
         if dom.patch is not None:
             copy = np.array(arr, order="F")
             dom.patch.halo[where].exchange_blocked(copy)
-            halo_ok[f"{name}_{jg}"] = bool(np.array_equal(copy, arr))
+            # the same exchange from the descriptive data alone (what a replay host knows)
+            lay = dom.patch.layout
+            again = decomp.halo_from_indices(dom.patch.channel, lay.glb[where], lay.decomp[where])
+            spoilt = np.array(arr, order="F")
+            flat = spoilt.reshape(spoilt.shape[0], -1, spoilt.shape[-1])
+            halo_pos = np.nonzero(lay.decomp[where] > 0)[0]
+            flat[halo_pos % dom.nproma, :, halo_pos // dom.nproma] = -999.0
+            was_spoilt = bool((spoilt == -999.0).any())
+            again.exchange_blocked(spoilt)
+            halo_ok[f"{name}_{jg}"] = bool(np.array_equal(copy, arr) and was_spoilt
+                                           and np.array_equal(spoilt, arr))
     if dom.patch is not None:
         rank = dom.patch.rank
         ok = all(emu._glb2loc(jg, int(g)) == i + 1
