@@ -190,7 +190,14 @@ class Emulator:
 
     ``plugins``: as :class:`comin.host.Host` takes them (``"script.py args"``
     strings, :class:`comin.host.PluginDescription` objects, callables).
-    ``host_kwargs`` go to the Host (e.g. ``profile=True``).
+    ``host_kwargs`` go to the Host (e.g. ``profile=True``; ``comm``: the
+    communicator to run ComIn's handshake on instead of MPI_COMM_WORLD).
+
+    Several MPI processes (an MPI launcher, or an initialised MPI with more
+    than one rank): ComIn's handshake splits off the host ranks, each domain
+    is decomposed over them (:mod:`comin.emulator.decomp`), every rank holds
+    its patch in ``domains[jg]`` (``grid`` local, ``global_grid`` whole) and
+    :meth:`Domain.gather` collects a field in global order.
     """
 
     def __init__(self, plugins: Sequence, config: Optional[Config] = None,
