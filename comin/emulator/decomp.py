@@ -268,14 +268,17 @@ class Channel:
     """The emulator's own communicator (a duplicate of the host communicator) and its
     checked collectives.
 
-    Every collective is preceded by a check that all ranks are doing the same
-    thing: a small allreduce of a *tag* naming it (e.g. "the halo exchange of
-    (temp, 1) for COMIN_FLAG_SYNC_HALO").  When ranks disagree -- a plugin asked for SYNC_HALO on
-    some ranks only, say -- each rank reports what it and the other ranks do
-    and the job is aborted, instead of exchanging the wrong data or waiting
-    forever.  Waits are MPI's own (blocking, no Python polling); a watchdog
-    thread reports a rank that waits longer than ``timeout`` seconds (another
-    rank never came) and aborts the job.
+    Every collective step starts with the same small allreduce (three
+    doubles, MAX): the value of a reduction, if any, and a *tag* naming the
+    step (e.g. "the halo exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO") as
+    ``tag`` and ``-tag``.  Since every step begins with that same call, ranks
+    doing different steps still meet in it, and see that the tags differ:
+    when a plugin asked for SYNC_HALO on some ranks only, say, rank 0 reports
+    what each rank does and the job is aborted, instead of exchanging the
+    wrong data or waiting forever.  Waits are MPI's own (blocking); a
+    watchdog thread reports a rank that waits longer than ``timeout`` seconds
+    (another rank never came, e.g. it waits in a collective of its own) and
+    aborts the job.
     """
 
     def __init__(self, comm, timeout: Optional[float] = None):
@@ -286,11 +289,10 @@ class Channel:
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         env = os.environ.get("COMIN_MPI_TIMEOUT", "")
         self.timeout = float(env) if env else (DEFAULT_TIMEOUT if timeout is None else timeout)
-        self._names: Dict[int, str] = {}
-        self._tags: Dict[str, int] = {}
-        self._MIN = MPI.MIN
-        self._tag_send = np.zeros(2, dtype=np.int64)
-        self._tag_got = np.zeros(2, dtype=np.int64)
+        self._tags: Dict[str, float] = {}
+        self._MAX = MPI.MAX
+        self._send3 = np.zeros(3)
+        self._got3 = np.zeros(3)
         self._since: Optional[float] = None       # when the current wait began
         self._what = ""
         # a blocking wait releases the GIL, so a thread can watch it; it may call
@@ -309,14 +311,6 @@ class Channel:
                 self._fail(f"waited {self.timeout:g} s in {self._what}: another rank never "
                            "joined (a plugin or the host calls it on some ranks only?)")
 
-    def _tag(self, what: str) -> int:
-        tag = self._tags.get(what)
-        if tag is None:
-            import zlib
-            tag = self._tags[what] = zlib.crc32(what.encode()) & 0x3FFFFFFF
-            self._names[tag] = what
-        return tag
-
     def _fail(self, text: str) -> None:
         import sys
         import time
@@ -327,31 +321,28 @@ class Channel:
         from mpi4py import MPI
         MPI.COMM_WORLD.Abort(1)
 
-    def _wait(self, req, what: str) -> None:
-        """``req.Wait()``, watched (or polled, without a watchdog) against the timeout."""
+    def _tag(self, what: str) -> float:
+        tag = self._tags.get(what)
+        if tag is None:
+            import zlib
+            tag = self._tags[what] = float(zlib.crc32(what.encode()) & 0x3FFFFFFF)
+        return tag
+
+    def _step(self, what: str, value: float = -np.inf) -> float:
+        """The check every collective step begins with; returns the maximum of ``value``."""
         import time
+        tag = self._tag(what)
+        send, got = self._send3, self._got3
+        send[0], send[1], send[2] = value, tag, -tag
         if self._watched:
             self._what, self._since = what, time.monotonic()
-            try:
-                req.Wait()
-            finally:
-                self._since = None
-            return
-        start = time.monotonic()
-        while not req.Test():
-            if time.monotonic() - start > self.timeout:
-                self._fail(f"waited {self.timeout:g} s in {what}: another rank never joined "
-                           "(a plugin or the host calls it on some ranks only?)")
-
-    def _check(self, what: str) -> None:
-        """Wait until every rank is about to do ``what``; report and abort if they disagree."""
-        tag = self._tag(what)
-        self._tag_send[0], self._tag_send[1] = tag, -tag
-        self._wait(self.comm.Iallreduce(self._tag_send, self._tag_got, op=self._MIN), what)
-        lo, hi = int(self._tag_got[0]), -int(self._tag_got[1])
-        if lo != hi:
-            # every rank took part in the check and knows it failed (nothing else is posted):
-            # one more collective tells each what the others do; rank 0 reports, all abort
+        try:
+            self.comm.Allreduce(send, got, op=self._MAX)
+        finally:
+            self._since = None
+        if got[1] != -got[2]:
+            # every rank took part in the check and knows it failed (nothing else is
+            # posted): one more collective tells each what the others do
             doing = self.comm.allgather(what)
             groups: Dict[str, List[int]] = {}
             for r, w in enumerate(doing):
@@ -359,26 +350,29 @@ class Channel:
             lines = "; ".join(f"rank{'s' * (len(rs) > 1)} {','.join(map(str, rs))}: {w}"
                               for w, rs in groups.items())
             if self.rank != 0:
-                import time
                 time.sleep(2.0)       # let rank 0's report come first
             self._fail("ranks disagree on the next collective step (" + lines + "). A variable "
                        "accessed with COMIN_FLAG_SYNC_HALO must be accessed so on every rank: "
                        "its halo exchange is collective")
+        return float(got[0])
+
+    def alltoallv(self, send, recv, what: str) -> None:
+        """``Alltoallv`` after the check that every rank does ``what``."""
+        import time
+        self._step(what)
+        if self._watched:
+            self._what, self._since = what, time.monotonic()
+        try:
+            self.comm.Alltoallv(send, recv)
+        finally:
+            self._since = None
+
+    def allreduce_max(self, value: float, what: str) -> float:
+        """Maximum of ``value`` over the ranks (the check itself carries it)."""
+        return self._step(what, value)
 
     def settle(self) -> None:
         """Nothing is left pending between collectives (kept for callers at the end of a run)."""
-
-    def alltoallv(self, send, recv, what: str) -> None:
-        self._check(what)
-        self._wait(self.comm.Ialltoallv(send, recv), what)
-
-    def allreduce_max(self, value: float, what: str) -> float:
-        """Maximum of ``value`` over the ranks (checked like every collective)."""
-        from mpi4py import MPI
-        self._check(what)
-        out = np.empty(1)
-        self._wait(self.comm.Iallreduce(np.array([value], dtype=float), out, op=MPI.MAX), what)
-        return float(out[0])
 
     def gather(self, obj, root: int = 0):
         return self.comm.gather(obj, root=root)
