@@ -248,12 +248,14 @@ def test_finish_on_one_rank_ends_the_job():
 
 @pytest.mark.parametrize("nranks", [2, 4])
 def test_sync_halo_on_some_ranks_only_is_reported(nranks):
-    """The deadlock-prone misuse is detected (ranks check what the next collective is)."""
+    """The deadlock-prone misuse is detected: messages are tagged with what the exchange is,
+    a rank left waiting finds its peer's message of another exchange and names both."""
     r, seconds = _fault("halo_one_rank", 1, nranks)
     out = r.stdout + r.stderr
     assert r.returncode != 0
-    assert "ranks disagree on the next collective step" in out
-    assert "rank 1: the halo exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO" in out
+    assert "ranks disagree on the next exchange" in out
+    assert "rank 1 does the halo exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO" in out
+    assert "this rank does the halo exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO" in out
     assert seconds < 60
 
 

@@ -266,20 +266,25 @@ DEFAULT_TIMEOUT = 300.0
 
 class Channel:
     """The emulator's own communicator (a duplicate of the host communicator) and its
-    checked collectives.
+    checked exchanges.
 
-    Every collective step starts with the same small allreduce (three
-    doubles, MAX): the value of a reduction, if any, and a *tag* naming the
-    step (e.g. "the halo exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO") as
-    ``tag`` and ``-tag``.  Since every step begins with that same call, ranks
-    doing different steps still meet in it, and see that the tags differ:
-    when a plugin asked for SYNC_HALO on some ranks only, say, rank 0 reports
-    what each rank does and the job is aborted, instead of exchanging the
-    wrong data or waiting forever.  Waits are MPI's own (blocking); a
-    watchdog thread reports a rank that waits longer than ``timeout`` seconds
-    (another rank never came, e.g. it waits in a collective of its own) and
-    aborts the job.
+    Every exchange is point-to-point between the ranks that share points,
+    with an MPI tag derived from what the exchange is (e.g. "the halo
+    exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO"); the global maximum of
+    the transport is one more such exchange between all ranks.  The happy
+    path costs exactly the messages (no extra round trip).  A watchdog thread
+    looks at a rank that waits: when a peer it waits for has sent a message
+    with another tag -- it does another exchange, e.g. a plugin asked for
+    SYNC_HALO on some ranks only -- the rank reports what it and that peer
+    do and the job is aborted (a message never matches the wrong receive, so
+    no data is mixed up); a rank that waits longer than ``timeout`` seconds
+    (another rank never came, e.g. it waits in a collective of its own)
+    reports that and aborts the job.  Without MPI_THREAD_MULTIPLE the waits
+    poll instead of the thread.
     """
+
+    #: seconds a rank waits before the watchdog looks at its peers' messages
+    PROBE_AFTER = 0.2
 
     def __init__(self, comm, timeout: Optional[float] = None):
         import os
@@ -289,28 +294,27 @@ class Channel:
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         env = os.environ.get("COMIN_MPI_TIMEOUT", "")
         self.timeout = float(env) if env else (DEFAULT_TIMEOUT if timeout is None else timeout)
-        self._tags: Dict[str, float] = {}
-        self._MAX = MPI.MAX
-        self._send3 = np.zeros(3)
-        self._got3 = np.zeros(3)
-        self._since: Optional[float] = None       # when the current wait began
-        self._what = ""
-        # a blocking wait releases the GIL, so a thread can watch it; it may call
-        # MPI_Abort only where MPI allows calls from several threads
+        self._tag_ub = int(self.comm.Get_attr(MPI.TAG_UB) or 32767)
+        self._tags: Dict[str, int] = {}
+        self._names: Dict[int, str] = {}
+        self._waiting = None                      # (since, what, tag, peers) while waiting
+        self._MPI = MPI
         self._watched = MPI.Query_thread() == MPI.THREAD_MULTIPLE
         if self._watched:
             import threading
             threading.Thread(target=self._watchdog, name="comin-mpi-watchdog", daemon=True).start()
 
-    def _watchdog(self) -> None:
-        import time
-        while True:
-            time.sleep(min(1.0, self.timeout / 4))
-            since = self._since
-            if since is not None and time.monotonic() - since > self.timeout:
-                self._fail(f"waited {self.timeout:g} s in {self._what}: another rank never "
-                           "joined (a plugin or the host calls it on some ranks only?)")
+    # -- names and tags ---------------------------------------------------------------
+    def tag(self, what: str) -> int:
+        """The MPI tag of ``what`` (also registers the name, for reports)."""
+        t = self._tags.get(what)
+        if t is None:
+            import zlib
+            t = self._tags[what] = 1 + zlib.crc32(what.encode()) % (self._tag_ub - 1)
+            self._names[t] = what
+        return t
 
+    # -- failure -----------------------------------------------------------------------
     def _fail(self, text: str) -> None:
         import sys
         import time
@@ -318,61 +322,65 @@ class Channel:
         sys.stderr.write(f"comin emulator (rank {self.rank} of {self.size}): {text}\n")
         sys.stderr.flush()
         time.sleep(0.5)           # the launcher stops forwarding output once a rank aborts
-        from mpi4py import MPI
-        MPI.COMM_WORLD.Abort(1)
+        self._MPI.COMM_WORLD.Abort(1)
 
-    def _tag(self, what: str) -> float:
-        tag = self._tags.get(what)
-        if tag is None:
-            import zlib
-            tag = self._tags[what] = float(zlib.crc32(what.encode()) & 0x3FFFFFFF)
-        return tag
-
-    def _step(self, what: str, value: float = -np.inf) -> float:
-        """The check every collective step begins with; returns the maximum of ``value``."""
+    def _look(self, waiting) -> None:
+        """A long wait: did a peer send something else, or is the timeout over?"""
         import time
-        tag = self._tag(what)
-        send, got = self._send3, self._got3
-        send[0], send[1], send[2] = value, tag, -tag
-        if self._watched:
-            self._what, self._since = what, time.monotonic()
-        try:
-            self.comm.Allreduce(send, got, op=self._MAX)
-        finally:
-            self._since = None
-        if got[1] != -got[2]:
-            # every rank took part in the check and knows it failed (nothing else is
-            # posted): one more collective tells each what the others do
-            doing = self.comm.allgather(what)
-            groups: Dict[str, List[int]] = {}
-            for r, w in enumerate(doing):
-                groups.setdefault(w, []).append(r)
-            lines = "; ".join(f"rank{'s' * (len(rs) > 1)} {','.join(map(str, rs))}: {w}"
-                              for w, rs in groups.items())
-            if self.rank != 0:
-                time.sleep(2.0)       # let rank 0's report come first
-            self._fail("ranks disagree on the next collective step (" + lines + "). A variable "
-                       "accessed with COMIN_FLAG_SYNC_HALO must be accessed so on every rank: "
-                       "its halo exchange is collective")
-        return float(got[0])
+        since, what, tag, peers = waiting
+        status = self._MPI.Status()
+        for q in peers:
+            if self.comm.Iprobe(source=q, tag=self._MPI.ANY_TAG, status=status) \
+                    and status.Get_tag() != tag:
+                other = self._names.get(status.Get_tag(), "an exchange this rank never does")
+                self._fail(f"ranks disagree on the next exchange: this rank does {what}, "
+                           f"rank {q} does {other}. A variable accessed with "
+                           "COMIN_FLAG_SYNC_HALO must be accessed so on every rank: its halo "
+                           "exchange is collective")
+        if time.monotonic() - since > self.timeout:
+            self._fail(f"waited {self.timeout:g} s in {what}: another rank never joined "
+                       "(a plugin or the host calls it on some ranks only?)")
 
-    def alltoallv(self, send, recv, what: str) -> None:
-        """``Alltoallv`` after the check that every rank does ``what``."""
+    def _watchdog(self) -> None:
         import time
-        self._step(what)
+        while True:
+            time.sleep(min(self.PROBE_AFTER / 2, self.timeout / 4))
+            waiting = self._waiting
+            if waiting is not None and time.monotonic() - waiting[0] > self.PROBE_AFTER:
+                self._look(waiting)
+
+    # -- exchanges -----------------------------------------------------------------------
+    def exchange(self, sends: Sequence[tuple], recvs: Sequence[tuple], what: str) -> None:
+        """Send ``(rank, buffer)`` pairs and receive into ``(rank, buffer)`` pairs, tagged
+        with ``what``; returns when all are done."""
+        import time
+        MPI = self._MPI
+        tag = self.tag(what)
+        reqs = [self.comm.Irecv(buf, source=q, tag=tag) for q, buf in recvs]
+        reqs += [self.comm.Isend(buf, dest=q, tag=tag) for q, buf in sends]
+        waiting = (time.monotonic(), what, tag, [q for q, _ in recvs])
         if self._watched:
-            self._what, self._since = what, time.monotonic()
-        try:
-            self.comm.Alltoallv(send, recv)
-        finally:
-            self._since = None
+            self._waiting = waiting
+            try:
+                MPI.Request.Waitall(reqs)
+            finally:
+                self._waiting = None
+            return
+        while not MPI.Request.Testall(reqs):
+            if time.monotonic() - waiting[0] > self.PROBE_AFTER:
+                self._look(waiting)
 
     def allreduce_max(self, value: float, what: str) -> float:
-        """Maximum of ``value`` over the ranks (the check itself carries it)."""
-        return self._step(what, value)
+        """Maximum of ``value`` over the ranks (an exchange with every other rank)."""
+        others = [q for q in range(self.size) if q != self.rank]
+        mine = np.array([value], dtype=float)
+        got = np.empty(len(others))
+        self.exchange([(q, mine) for q in others],
+                      [(q, got[i:i + 1]) for i, q in enumerate(others)], what)
+        return float(max(value, got.max(initial=-np.inf)))
 
     def settle(self) -> None:
-        """Nothing is left pending between collectives (kept for callers at the end of a run)."""
+        """Nothing is left pending between exchanges (kept for callers at the end of a run)."""
 
     def gather(self, obj, root: int = 0):
         return self.comm.gather(obj, root=root)
@@ -394,30 +402,32 @@ class Halo:
         self.recv_counts = np.array([len(r) for r in recv], dtype=np.int64)
         self._sd = np.concatenate([[0], np.cumsum(self.send_counts)[:-1]]).astype(np.int64)
         self._rd = np.concatenate([[0], np.cumsum(self.recv_counts)[:-1]]).astype(np.int64)
-        self._counts: Dict[int, tuple] = {}
         self._blocked: Dict[tuple, tuple] = {}
         self._recvbufs: Dict[tuple, np.ndarray] = {}
+        # (peer, first row, rows) of each message: only ranks that share points talk
+        self._send_blocks = [(q, int(d), int(c)) for q, (d, c) in
+                             enumerate(zip(self._sd, self.send_counts)) if c]
+        self._recv_blocks = [(q, int(d), int(c)) for q, (d, c) in
+                             enumerate(zip(self._rd, self.recv_counts)) if c]
 
     def permuted(self, position: np.ndarray) -> "Halo":
         """The same lists for another ordering of the points: local p -> ``position[p]``."""
         h = Halo.__new__(Halo)
         h.__dict__.update(self.__dict__)
         h.send_idx, h.recv_idx = position[self.send_idx], position[self.recv_idx]
-        h._counts, h._blocked, h._recvbufs = {}, {}, {}
+        h._blocked, h._recvbufs = {}, {}
         return h
 
     def _alltoallv(self, sendbuf: np.ndarray, inner: int, dtype, what: str) -> np.ndarray:
-        counts = self._counts.get(inner)
-        if counts is None:       # MPI counts and displacements per value size, computed once
-            counts = self._counts[inner] = (
-                (self.send_counts * inner, self._sd * inner),
-                (self.recv_counts * inner, self._rd * inner))
+        """Send ``sendbuf`` (n_send, ...) in blocks to the owners' peers, return (n_recv, ...)."""
         rkey = (sendbuf.shape[1:], np.dtype(dtype).str)
         recvbuf = self._recvbufs.get(rkey)     # reused: its values are copied out right away
         if recvbuf is None:
             recvbuf = self._recvbufs[rkey] = np.empty((len(self.recv_idx),) + sendbuf.shape[1:],
                                                       dtype=dtype)
-        self.channel.alltoallv([sendbuf, counts[0]], [recvbuf, counts[1]], what)
+        sends = [(q, sendbuf[d:d + c]) for q, d, c in self._send_blocks]
+        recvs = [(q, recvbuf[d:d + c]) for q, d, c in self._recv_blocks]
+        self.channel.exchange(sends, recvs, what)
         return recvbuf
 
     def exchange_last(self, a: np.ndarray, what: str = "a halo exchange") -> None:
