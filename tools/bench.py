@@ -52,8 +52,8 @@ ratio is <= the target, or >= it for a figure that declares a lower bound):
     asks for with COMIN_FLAG_SYNC_HALO, timed as ``host.call_ep`` of the
     entry point with the plugin's (empty) callback / the same exchange
     written directly with mpi4py (the same precomputed lists: gather into
-    one contiguous buffer, ``Alltoallv``, scatter).  Target <= 1.2.  Per-op
-    time is the slower rank's.
+    one contiguous buffer, ``Alltoallv``, scatter, no checks).  Target <=
+    1.2.  Per-op time is the slower rank's.
 ``scaling_2ranks``
     emulator step time on R2B5 (no plugin) on one rank / on two ranks
     (``mpiexec -n 1`` and ``-n 2``, alternated): the speed-up.  Reported;

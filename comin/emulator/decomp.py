@@ -30,8 +30,10 @@ per rank follows ICON's conventions:
   (ICON's name says so).
 
 :class:`Halo` holds the precomputed send/receive lists of one point kind and
-exchanges (nproma, ..., nblks)-blocked or point-last arrays with one
-``Alltoallv`` of contiguous buffers.
+exchanges (nproma, ..., nblks)-blocked or point-last arrays: one contiguous
+message per pair of ranks that share points, through a :class:`Channel` that
+tags every message with what the exchange is, so that ranks doing different
+exchanges are reported instead of mixing data or hanging.
 """
 from __future__ import annotations
 
@@ -379,9 +381,6 @@ class Channel:
                       [(q, got[i:i + 1]) for i, q in enumerate(others)], what)
         return float(max(value, got.max(initial=-np.inf)))
 
-    def settle(self) -> None:
-        """Nothing is left pending between exchanges (kept for callers at the end of a run)."""
-
     def gather(self, obj, root: int = 0):
         return self.comm.gather(obj, root=root)
 
@@ -410,15 +409,7 @@ class Halo:
         self._recv_blocks = [(q, int(d), int(c)) for q, (d, c) in
                              enumerate(zip(self._rd, self.recv_counts)) if c]
 
-    def permuted(self, position: np.ndarray) -> "Halo":
-        """The same lists for another ordering of the points: local p -> ``position[p]``."""
-        h = Halo.__new__(Halo)
-        h.__dict__.update(self.__dict__)
-        h.send_idx, h.recv_idx = position[self.send_idx], position[self.recv_idx]
-        h._blocked, h._recvbufs = {}, {}
-        return h
-
-    def _alltoallv(self, sendbuf: np.ndarray, inner: int, dtype, what: str) -> np.ndarray:
+    def _send_recv(self, sendbuf: np.ndarray, dtype, what: str) -> np.ndarray:
         """Send ``sendbuf`` (n_send, ...) in blocks to the owners' peers, return (n_recv, ...)."""
         rkey = (sendbuf.shape[1:], np.dtype(dtype).str)
         recvbuf = self._recvbufs.get(rkey)     # reused: its values are copied out right away
@@ -432,9 +423,8 @@ class Halo:
 
     def exchange_last(self, a: np.ndarray, what: str = "a halo exchange") -> None:
         """Exchange an array whose last axis runs over the local points (in place)."""
-        inner = int(np.prod(a.shape[:-1], dtype=np.int64))
         sendbuf = np.ascontiguousarray(np.moveaxis(a[..., self.send_idx], -1, 0))
-        recvbuf = self._alltoallv(sendbuf, inner, a.dtype, what)
+        recvbuf = self._send_recv(sendbuf, a.dtype, what)
         a[..., self.recv_idx] = np.moveaxis(recvbuf, 0, -1)
 
     def exchange_blocked(self, a: np.ndarray, nproma_axis: int = 0, block_axis: int = -1,
@@ -454,8 +444,7 @@ class Halo:
             idx = self._blocked[key] = (tuple(send), tuple(recv))
         # the two index arrays select the points; their axis comes first: (n, rest...)
         sendbuf = np.ascontiguousarray(a[idx[0]])
-        inner = a.size // (a.shape[pa] * a.shape[ba])
-        recvbuf = self._alltoallv(sendbuf, inner, a.dtype, what)
+        recvbuf = self._send_recv(sendbuf, a.dtype, what)
         a[idx[1]] = recvbuf
 
 

@@ -528,9 +528,6 @@ class Emulator:
                     progress(step)
             self.call("ATM_TIMELOOP_AFTER")
             self.call("DESTRUCTOR")
-            for dom in self.domains.values():
-                if dom.patch is not None:
-                    dom.patch.channel.settle()      # no check left pending at the end
         finally:
             if not host.finalized:
                 host.finalize()
