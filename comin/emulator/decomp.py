@@ -304,7 +304,9 @@ class Channel:
         self._watched = MPI.Query_thread() == MPI.THREAD_MULTIPLE
         if self._watched:
             import threading
-            threading.Thread(target=self._watchdog, name="comin-mpi-watchdog", daemon=True).start()
+            import weakref
+            threading.Thread(target=Channel._watchdog, args=(weakref.ref(self),),
+                             name="comin-mpi-watchdog", daemon=True).start()
 
     # -- names and tags ---------------------------------------------------------------
     def tag(self, what: str) -> int:
@@ -343,13 +345,20 @@ class Channel:
             self._fail(f"waited {self.timeout:g} s in {what}: another rank never joined "
                        "(a plugin or the host calls it on some ranks only?)")
 
-    def _watchdog(self) -> None:
+    @staticmethod
+    def _watchdog(ref) -> None:
+        """The watchdog thread's loop; it ends when its channel is gone."""
         import time
         while True:
-            time.sleep(min(self.PROBE_AFTER / 2, self.timeout / 4))
-            waiting = self._waiting
-            if waiting is not None and time.monotonic() - waiting[0] > self.PROBE_AFTER:
-                self._look(waiting)
+            channel = ref()
+            if channel is None:
+                return
+            pause = min(channel.PROBE_AFTER / 2, channel.timeout / 4)
+            waiting = channel._waiting
+            if waiting is not None and time.monotonic() - waiting[0] > channel.PROBE_AFTER:
+                channel._look(waiting)
+            del channel
+            time.sleep(pause)
 
     # -- exchanges -----------------------------------------------------------------------
     def exchange(self, sends: Sequence[tuple], recvs: Sequence[tuple], what: str) -> None:
