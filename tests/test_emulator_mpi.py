@@ -312,3 +312,14 @@ def test_mpmd_external_process_joins_plugin_comm(tmp_path, monitor_one_host, nho
     ref = monitor_one_host[1][0]["totals"]
     assert len(e["totals"]) == len(ref) == 3
     np.testing.assert_allclose(e["totals"], ref, rtol=1e-13)
+
+
+def test_host_error_on_one_rank_ends_the_job():
+    """An error of the host itself (not in a plugin callback) on one rank: comin run reports
+    it with the rank and aborts the job (the other ranks would wait forever)."""
+    r, seconds = _fault("host_error", 1)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
+    assert "unsupported zaxis_id 999" in out
+    assert "comin run: rank 1 of 2 failed (above); ending the MPI job" in out
+    assert seconds < 60

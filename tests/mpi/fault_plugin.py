@@ -5,7 +5,9 @@ MODE ``raise``: an uncaught exception in a callback at the second time step;
 asks for COMIN_FLAG_SYNC_HALO (a collective exchange the other ranks never
 join, the deadlock-prone misuse); ``barrier_one_rank``: RANK alone enters a
 barrier on the host communicator at the second step (it waits forever: the
-others must notice in their next collective step and end the job).  Other
+others must notice in their next collective step and end the job);
+``host_error``: RANK requests a variable the host cannot allocate (an
+unknown zaxis_id): the host itself fails there, not a plugin callback.  Other
 ranks carry on normally.
 """
 import comin
@@ -14,6 +16,9 @@ mode, target = comin.current_get_plugin_info().args
 target = int(target)
 rank = comin.parallel_get_host_mpi_rank()
 steps = 0
+if mode == "host_error" and rank == target:
+    comin.var_request_add(("unallocatable", 1), False)
+    comin.metadata_set(("unallocatable", 1), zaxis_id=999)
 
 
 @comin.register_callback(comin.EP_SECONDARY_CONSTRUCTOR)
