@@ -463,6 +463,39 @@ class _AroundBar:
         return getattr(self._stream, name)
 
 
+class _RankLines:
+    """A text stream that starts every complete line with ``[rank N] `` (parallel runs:
+    the launcher merges the ranks' output, the prefix says whose line it is)."""
+
+    def __init__(self, stream, rank: int):
+        self._stream, self._prefix, self._pending = stream, f"[rank {rank}] ", ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            *lines, self._pending = self._pending.split("\n")
+            self._stream.write("".join(f"{self._prefix}{line}\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(self._prefix + self._pending)
+            self._pending = ""
+        self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _world_size() -> int:
+    """Number of processes the MPI launcher started (1 without one), without initialising MPI."""
+    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE"):
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            return int(value)
+    return 1
+
+
 class Progress:
     """A tqdm bar over the steps of domain 1 on a terminal; nothing otherwise.
 
@@ -555,6 +588,31 @@ def _say(text: str, command: str = "run") -> None:
     print(f"comin {command}: {text}", file=sys.stderr)
 
 
+def _abort_if_parallel() -> None:
+    """An error on one rank of a parallel run: report it with the rank and end the whole
+    job (the other ranks would wait in the next collective step forever)."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is None or not mpi.Is_initialized() or mpi.Is_finalized():
+        return
+    world = mpi.COMM_WORLD
+    if world.Get_size() < 2:
+        return
+    import traceback
+    sys.stdout.flush()
+    traceback.print_exc()
+    _say(f"rank {world.Get_rank()} of {world.Get_size()} failed (above); ending the MPI job")
+    sys.stderr.flush()
+    time.sleep(0.5)           # the launcher stops forwarding output once a rank aborts
+    world.Abort(1)
+
+
+def _ranks(emu) -> str:
+    """", decomposed over N host ranks (rank 0's times)" for a parallel run, else ""."""
+    comm = emu.communicator() if emu.domains else None
+    n = comm.Get_size() if comm is not None else 1
+    return f", decomposed over {n} host ranks (times of rank 0)" if n > 1 else ""
+
+
 def _run(args) -> int:
     try:
         plugins = collect_plugins(args, allow_none=args.record is not None)
@@ -574,6 +632,9 @@ def _run(args) -> int:
     show_progress = (not args.no_progress and mpi_rank() == 0
                      and getattr(sys.stderr, "isatty", lambda: False)())
     t0 = time.perf_counter()
+    saved_streams = (sys.stdout, sys.stderr)
+    if _world_size() > 1:           # plugin output carries the rank
+        sys.stdout, sys.stderr = (_RankLines(s, mpi_rank()) for s in saved_streams)
     progress = Progress(emu.nsteps, show_progress)
     status = 0
     try:
@@ -585,8 +646,15 @@ def _run(args) -> int:
         progress.close()
         _say("interrupted")
         return 130
+    except Exception:
+        _abort_if_parallel()
+        raise
     finally:
         progress.close()
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, _RankLines):
+                stream.flush()
+        sys.stdout, sys.stderr = saved_streams
     seconds = time.perf_counter() - t0
     rank0 = mpi_rank() == 0
     if args.write_grid is not None and rank0 and emu.domains:
@@ -601,7 +669,7 @@ def _run(args) -> int:
     if not args.no_summary and rank0:
         names = [p.name for p in emu.host.plugins]
         head = (f"{_count(emu.nsteps, 'step')} of {cfg.dt:g} s on {cfg.grid}"
-                f"{' with a nest' if cfg.nest else ''}, {_count(len(plugins), 'plugin')}, "
+                f"{' with a nest' if cfg.nest else ''}{_ranks(emu)}, {_count(len(plugins), 'plugin')}, "
                 f"{_count(emu.calls, 'entry point call')} in {seconds:.2f} s")
         lines = [f"comin run: {head}", "time per plugin and entry point, costliest first:"]
         lines += summary_table(emu.host.timings(), seconds, names)

@@ -112,6 +112,7 @@ cdef class _State:
     # parallel
     cdef object host_comm
     cdef dict plugin_comms
+    cdef bint comms_done
 
     cdef bint _verbose(self, int level)
     cdef _Plugin _need_plugin(self, str what)

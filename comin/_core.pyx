@@ -28,6 +28,7 @@ needed:
 
 import operator
 import sys
+import time
 
 import numpy as np
 

@@ -196,6 +196,20 @@ cdef class Host:
         st.primary_done = True
         st.message("    Complete primary constructors", 0)
 
+    def mpi_handshake(self):
+        """Run ComIn's MPI handshake now and return the host communicator (mpi4py).
+
+        Collective over the Host's ``comm`` (default ``MPI_COMM_WORLD``): the
+        plugins' ``comm`` names and ``comin_host_<component>`` are split off,
+        so processes started beside the host (MPMD) get their own part.  A
+        host that decomposes its domains calls it before the primary
+        constructors, as ICON does; it runs once (the primary constructors
+        then reuse the result).
+        """
+        cdef _State st = self._live()
+        _setup_plugin_comms(st, self.component, True)
+        return _host_comm(st)
+
     @property
     def requests(self):
         """The variable requests of all plugins, in request order."""

@@ -84,6 +84,7 @@ cdef class _State:
         self.n_dom = 0
         self.host_comm = None
         self.plugin_comms = {}
+        self.comms_done = False
 
     # -- messages -------------------------------------------------------
     cdef bint _verbose(self, int level):
@@ -121,6 +122,9 @@ cdef class _State:
         mpi = sys.modules.get("mpi4py.MPI")
         if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
             if mpi.COMM_WORLD.Get_size() > 1:
+                # the launcher stops forwarding output once a rank aborts: give it a moment
+                sys.stdout.flush()
+                time.sleep(0.5)
                 mpi.COMM_WORLD.Abort(1)
 
     def context_finish(self):

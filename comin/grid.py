@@ -903,7 +903,9 @@ def _child_ids(nest_of: np.ndarray, child_domain_id) -> np.ndarray:
 
 
 def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None,
-                     hhl: Optional[np.ndarray] = None, top_height: float = 20000.0) -> dict:
+                     hhl: Optional[np.ndarray] = None, top_height: float = 20000.0,
+                     decomp_domain: Optional[Mapping[str, np.ndarray]] = None,
+                     n_global: Optional[Mapping[str, int]] = None) -> dict:
     """Keyword arguments of ``Host.set_domain(jg, **kw)`` for ``grid``.
 
     Returns ``dict(cells=..., edges=..., verts=..., grid_uuid=..., nlev=...)``
@@ -911,8 +913,12 @@ def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None
     ``nproma`` (Fortran order, dtypes of ``comin._table.DESCRDATA``, index
     values as (idx, blk) pairs, missing entries as (0, 1), last-block padding
     0).  ``start/end_index/block`` have one entry per refin_ctrl level
-    ``min_rl..max_rl``.  ``glb_index`` is 1..n and ``decomp_domain`` 0 (one
-    process owns everything).
+    ``min_rl..max_rl``.  ``glb_index`` is the grid's (1..n for a whole grid)
+    and ``decomp_domain`` 0 (one process owns everything), unless a rank's
+    part of a decomposed domain is described: then ``grid`` is its local grid
+    (:func:`comin.emulator.decomp.local_grid`), ``decomp_domain`` maps
+    "cells"/"edges"/"verts" to per-point halo levels and ``n_global`` to the
+    whole domain's point counts.
 
     ``child_domain_id``: the domain id of the grid's nest (an int), or one
     id per attached nest in attachment order; required when the grid has
@@ -944,18 +950,21 @@ def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None
 
     nc, ne, nv = grid.ncells, grid.nedges, grid.nverts
     nblks_c = max(-(-nc // nproma), 1)
+    dec = {k: np.zeros(n, i32) for k, n in (("cells", nc), ("edges", ne), ("verts", nv))}
+    dec.update({k: np.asarray(v, dtype=i32) for k, v in (decomp_domain or {}).items()})
+    glob = {"cells": nc, "edges": ne, "verts": nv, **(n_global or {})}
     cid_c = _child_ids(grid.child_nest_of_cell, child_domain_id)
     cid_e = _child_ids(grid.child_nest_of_edge, child_domain_id)
 
     cells: Dict[str, Any] = dict(
-        ncells=nc, ncells_global=nc, nblks=nblks_c, max_connectivity=3,
+        ncells=nc, ncells_global=glob["cells"], nblks=nblks_c, max_connectivity=3,
         num_edges=blk(np.full(nc, 3, i32)),
         refin_ctrl=blk(grid.refin_c_ctrl.astype(i32)),
         **ranges(grid.start_idx_c, grid.end_idx_c),
         child_id=blk(cid_c),
         clon=blk(grid.clon), clat=blk(grid.clat), area=blk(grid.cell_area),
         glb_index=grid.glb_index_c.astype(i32),
-        decomp_domain=blk(np.zeros(nc, i32)),
+        decomp_domain=blk(dec["cells"]),
     )
     for name, src in (("child", grid.child_cells), ("vertex", grid.vertex_of_cell),
                       ("neighbor", grid.neighbor_of_cell), ("edge", grid.edge_of_cell)):
@@ -974,13 +983,13 @@ def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None
     cells["hhl"] = hhl
 
     edges: Dict[str, Any] = dict(
-        nedges=ne, nedges_global=ne, nblks=max(-(-ne // nproma), 1),
+        nedges=ne, nedges_global=glob["edges"], nblks=max(-(-ne // nproma), 1),
         refin_ctrl=blk(grid.refin_e_ctrl.astype(i32)),
         **ranges(grid.start_idx_e, grid.end_idx_e),
         child_id=blk(cid_e),
         elon=blk(grid.elon), elat=blk(grid.elat),
         glb_index=grid.glb_index_e.astype(i32),
-        decomp_domain=blk(np.zeros(ne, i32)),
+        decomp_domain=blk(dec["edges"]),
     )
     for name, src in (("child", grid.child_edges), ("cell", grid.cells_of_edge),
                       ("vertex", grid.vertices_of_edge)):
@@ -988,13 +997,13 @@ def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None
     edges["parent_glb_idx"], edges["parent_glb_blk"] = pair(grid.parent_edge)
 
     verts: Dict[str, Any] = dict(
-        nverts=nv, nverts_global=nv, nblks=max(-(-nv // nproma), 1),
+        nverts=nv, nverts_global=glob["verts"], nblks=max(-(-nv // nproma), 1),
         num_edges=blk(grid.num_edges_of_vertex.astype(i32)),
         refin_ctrl=blk(grid.refin_v_ctrl.astype(i32)),
         **ranges(grid.start_idx_v, grid.end_idx_v),
         vlon=blk(grid.vlon), vlat=blk(grid.vlat),
         glb_index=grid.glb_index_v.astype(i32),
-        decomp_domain=blk(np.zeros(nv, i32)),
+        decomp_domain=blk(dec["verts"]),
     )
     for name, src in (("neighbor", grid.vertices_of_vertex), ("cell", grid.cells_of_vertex),
                       ("edge", grid.edges_of_vertex)):

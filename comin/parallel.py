@@ -68,3 +68,31 @@ def mpi_handshake(comm, group_names: Sequence[str]) -> List:
 def comm_from_handle(handle: int):
     """The mpi4py communicator of a Fortran handle (``MPI.Comm.f2py``)."""
     return _mpi().Comm.f2py(handle)
+
+
+def join(*names: str, comm=None) -> dict:
+    """For a process started beside a ComIn host (MPMD): join the plugin communicators ``names``.
+
+    ``mpirun -n 2 comin run --namelist nml : -n 1 python external.py``: the
+    external process calls ``join("monitor")`` once, at start-up; it meets
+    the host's handshake (collective over ``comm``, default
+    ``MPI_COMM_WORLD``) and returns ``{"monitor": communicator}`` holding the
+    host ranks of every plugin whose ``comm`` is "monitor" plus every external
+    process that joined it.  With no names the process only takes part in the
+    handshake (it must, when it shares MPI_COMM_WORLD with a host).
+    """
+    MPI = _mpi()
+    world = MPI.COMM_WORLD if comm is None else comm
+    return dict(zip(names, mpi_handshake(world, list(names))))
+
+
+def roles(comm, mine: str) -> dict:
+    """Which ranks of ``comm`` play which role: ``{role: [ranks]}`` (collective).
+
+    A plugin and an external process sharing a communicator call it with
+    e.g. "host" and "external" to find each other.
+    """
+    out: dict = {}
+    for rank, role in enumerate(comm.allgather(str(mine))):
+        out.setdefault(role, []).append(rank)
+    return out

@@ -46,6 +46,18 @@ ratio is <= the target, or >= it for a figure that declares a lower bound):
 ``record_overhead``
     an R2B4 emulator run of 3 steps with the recorder (default selection)
     / the same run without it.  Reported, no target.
+``halo_sync``
+    (``mpiexec -n 2``) the halo exchange of a 3-D cell field (``temp`` of
+    the emulator on R2B4, 20 levels, decomposed over 2 ranks) that a plugin
+    asks for with COMIN_FLAG_SYNC_HALO, timed as ``host.call_ep`` of the
+    entry point with the plugin's (empty) callback / the same exchange
+    written directly with mpi4py (the same precomputed lists: gather into
+    one contiguous buffer, ``Alltoallv``, scatter, no checks).  Target <=
+    1.2.  Per-op time is the slower rank's.
+``scaling_2ranks``
+    emulator step time on R2B5 (no plugin) on one rank / on two ranks
+    (``mpiexec -n 1`` and ``-n 2``, alternated): the speed-up.  Reported;
+    on a 2-core machine shared with other work it cannot reach 2.
 
 Fairness rules, the same for every figure: the value and the baseline run
 the same loop, compiled from a statement string the way :mod:`timeit` does
@@ -685,6 +697,125 @@ def record_overhead(m: Measure) -> Result:
         return _interleaved(with_recorder, without, max(3, min(m.repeat, 5)), m.stat)
 
 
+# -- MPI figures (run mpiexec; the ranks run this file with `_mpi_worker`) -----------------
+
+def _mpi_worker_halo_sync(repeat: int) -> dict:
+    """On every rank: both exchanges timed in the same loop structure, the slower rank counts."""
+    from mpi4py import MPI
+
+    from comin.emulator import Config, Emulator
+
+    def plugin():
+        @comin.register_callback(comin.EP_SECONDARY_CONSTRUCTOR)
+        def get():
+            comin.var_get([comin.EP_ATM_WRITE_OUTPUT_BEFORE], ("temp", 1),
+                          comin.COMIN_FLAG_READ | comin.COMIN_FLAG_SYNC_HALO)
+
+        @comin.register_callback(comin.EP_ATM_WRITE_OUTPUT_BEFORE)
+        def empty():
+            pass
+
+    emu = Emulator([plugin], Config(grid="R2B4", steps=0, nlev=20))
+    emu.setup()
+    emu.host.run_primary_constructors()
+    emu._expose()
+    emu.call("SECONDARY_CONSTRUCTOR")
+    dom = emu.domains[1]
+    a = dom.fields["temp"]                       # (nproma, nlev, nblks), Fortran order
+    halo = dom.patch.halo["cells"]
+    comm = MPI.COMM_WORLD.Dup()
+    nproma, nlev = a.shape[0], a.shape[1]
+    s_jc, s_jb = halo.send_idx % nproma, halo.send_idx // nproma
+    r_jc, r_jb = halo.recv_idx % nproma, halo.recv_idx // nproma
+    sc, rc = halo.send_counts * nlev, halo.recv_counts * nlev
+    sd = np.concatenate([[0], np.cumsum(sc)[:-1]])
+    rd = np.concatenate([[0], np.cumsum(rc)[:-1]])
+    recvbuf = np.empty((len(r_jc), nlev))
+
+    def direct():
+        sendbuf = a[s_jc, :, s_jb]               # (n, nlev), contiguous
+        comm.Alltoallv([sendbuf, (sc, sd)], [recvbuf, (rc, rd)])
+        a[r_jc, :, r_jb] = recvbuf
+
+    call_ep, ep = emu.host.call_ep, comin.EP_ATM_WRITE_OUTPUT_BEFORE
+
+    def through_comin():
+        call_ep(ep, -1)
+
+    loops = 200
+    vs, bs = [], []
+    gc.disable()
+    for i in range(repeat):
+        for fn, out in ((direct, bs), (through_comin, vs)) if i % 2 else \
+                ((through_comin, vs), (direct, bs)):
+            comm.Barrier()
+            t0 = time.perf_counter_ns()
+            for _ in range(loops):
+                fn()
+            t = (time.perf_counter_ns() - t0) / loops
+            out.append(comm.allreduce(t, op=MPI.MAX))
+    gc.enable()
+    emu.host.finalize()
+    return {"values": vs, "baselines": bs, "halo_points": int(comm.allreduce(len(r_jc)))}
+
+
+def _mpi_worker_scaling(steps: int) -> dict:
+    """Seconds per emulator step on R2B5 (steps 2..n: the first one warms up), slowest rank."""
+    from comin.emulator import Config, Emulator
+    stamps: List[float] = []
+    emu = Emulator([], Config(grid="R2B5", steps=steps))
+    emu.run(progress=lambda step: stamps.append(time.perf_counter()))
+    per_step = (stamps[-1] - stamps[0]) / (len(stamps) - 1)
+    comm = emu.communicator()
+    if comm is not None:
+        from mpi4py import MPI
+        per_step = comm.allreduce(per_step, op=MPI.MAX)
+    return {"per_step_ns": per_step * 1e9}
+
+
+def _mpi_worker(argv: List[str]) -> int:
+    what, n = argv[0], int(argv[1])
+    out = _mpi_worker_halo_sync(n) if what == "halo_sync" else _mpi_worker_scaling(n)
+    if os.environ.get("PMI_RANK", "0") == "0":
+        print("MPI_WORKER " + json.dumps(out), flush=True)
+    return 0
+
+
+def _mpiexec_worker(nranks: int, what: str, n: int) -> dict:
+    import subprocess
+    cmd = ["mpiexec", "-n", str(nranks), sys.executable, os.path.abspath(__file__),
+           "_mpi_worker", what, str(n)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    if r.returncode != 0 or "MPI_WORKER " not in r.stdout:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
+    return json.loads(r.stdout.split("MPI_WORKER ", 1)[1].splitlines()[0])
+
+
+@figure("halo_sync", target=1.2,
+        help="halo exchange of a 3-D field through COMIN_FLAG_SYNC_HALO (R2B4, 2 ranks) / "
+             "the same exchange written directly with mpi4py")
+def halo_sync(m: Measure) -> Result:
+    from comin import grid as gridmod
+    gridmod.load_or_make_global("R2B4")          # the ranks find the grid in the cache
+    out = _mpiexec_worker(2, "halo_sync", max(5, min(m.repeat, 15)))
+    agg = min if m.stat == "min" else statistics.median
+    return Result(agg(out["values"]), agg(out["baselines"]), out["values"], out["baselines"])
+
+
+@figure("scaling_2ranks", target=None,
+        help="emulator step time on R2B5: one rank / two ranks (the speed-up)")
+def scaling_2ranks(m: Measure) -> Result:
+    from comin import grid as gridmod
+    gridmod.load_or_make_global("R2B5")
+    vs, bs = [], []
+    for i in range(max(2, min(m.repeat, 3))):
+        order = ((1, vs), (2, bs)) if i % 2 == 0 else ((2, bs), (1, vs))
+        for nranks, out in order:
+            out.append(_mpiexec_worker(nranks, "scaling", 6)["per_step_ns"])
+    agg = min if m.stat == "min" else statistics.median
+    return Result(agg(vs), agg(bs), vs, bs)
+
+
 def _fmt_ns(x: float) -> str:
     return f"{x:10.1f}"
 
@@ -762,4 +893,6 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["_mpi_worker"]:
+        sys.exit(_mpi_worker(sys.argv[2:]))
     sys.exit(main())

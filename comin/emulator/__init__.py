@@ -13,6 +13,14 @@ the core knows it.  Modules:
 * :mod:`comin.emulator.atmosphere`  the analytic atmosphere (state, winds)
 * :mod:`comin.emulator.transport`   conservative tracer transport on the grid
 * :mod:`comin.emulator.model`       the host: grids, variables, entry points
+* :mod:`comin.emulator.decomp`      decomposition over MPI ranks, halo exchange
+
+Under ``mpirun -n N comin run ...`` each domain is decomposed over the N host
+ranks as ICON does it (owned cells plus two halo rows, ``decomp_domain``,
+``glb_index``, glb2loc per rank, COMIN_FLAG_SYNC_HALO); the results equal the
+single-process run bit for bit.  Processes started beside the host in the
+same ``mpirun`` (MPMD) join plugin communicators with
+:func:`comin.parallel.join`.
 """
 from comin.emulator.config import Config
 from comin.emulator.model import PHYSICS, Emulator

@@ -30,6 +30,7 @@ import numpy as np
 import comin
 from comin import grid as gridmod
 from comin.emulator import atmosphere as atm
+from comin.emulator import decomp
 from comin.emulator.config import Config
 from comin.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
@@ -66,20 +67,38 @@ HOST_VARIABLES = {
 class Domain:
     """One domain of the emulator: grid, blocking, fields and transport."""
 
-    def __init__(self, jg: int, grid: gridmod.Grid, nproma: int, nlev: int, dt: float):
+    def __init__(self, jg: int, grid: gridmod.Grid, nproma: int, nlev: int, dt: float,
+                 patch: Optional["decomp.Patch"] = None):
+        #: ``grid``: this rank's grid (the patch's local grid when decomposed);
+        #: ``global_grid``: the whole domain; ``patch``: the decomposition (None: one rank)
+        self.global_grid, self.patch = grid, patch
+        if patch is not None:
+            grid = patch.grid
         self.jg, self.grid, self.nproma, self.nlev, self.dt = jg, grid, nproma, nlev, dt
         self.nblks = {"cells": -(-grid.ncells // nproma), "edges": -(-grid.nedges // nproma),
                       "verts": -(-grid.nverts // nproma)}
         self.fields: Dict[str, np.ndarray] = {}        # the host's own variables + "container"
         self.requested: Dict[str, np.ndarray] = {}     # variables allocated for plugins' requests
         self.tendencies: Dict[tuple, np.ndarray] = {}   # (tracer index, "turb"|"conv") -> array
-        self.transport = UpwindTransport(grid)
+        if patch is None:
+            self.transport = UpwindTransport(grid)
+            edge_pos = self.transport.edges
+        else:
+            # the transport runs on the patch in global-index order (bit-identical sums)
+            order = {k: patch.sorted_positions(k) for k in decomp.KINDS}
+            lay = decomp.Layout({k: patch.layout.glb[k][order[k]] for k in decomp.KINDS},
+                                {k: patch.layout.decomp[k][order[k]] for k in decomp.KINDS})
+            self.transport = UpwindTransport(decomp.local_grid(self.global_grid, lay))
+            self.transport.parallel(order["cells"], patch.halo["cells"], patch.channel,
+                                    f" of domain {jg}")
+            edge_pos = order["edges"][self.transport.edges]
+        self.glb2loc = None if patch is None else decomp._lut(patch.layout.glb["cells"],
+                                                              self.global_grid.ncells)
         self.z_ifc = np.linspace(TOP_HEIGHT, 0.0, nlev + 1)
         self.z_mc = 0.5 * (self.z_ifc[1:] + self.z_ifc[:-1])
         self.level_factor = atm.vertical_profile(nlev)
         self.time = 0.0
-        je = self.transport.edges
-        self.edge_jc, self.edge_jb = je % nproma, je // nproma     # interior edges
+        self.edge_jc, self.edge_jb = edge_pos % nproma, edge_pos // nproma     # interior edges
         self.clon, self.clat = self.blocked(grid.clon), self.blocked(grid.clat)
         self.vlon, self.vlat = self.blocked(grid.vlon, "verts"), self.blocked(grid.vlat, "verts")
         self.temp0, self.pres0 = atm.standard_atmosphere(self.z_mc)
@@ -97,6 +116,35 @@ class Domain:
         b = gridmod.block(values, self.nproma)              # (nproma, nblks, ...)
         return np.asfortranarray(np.moveaxis(b, 1, -1)) if b.ndim == 3 else b
 
+    def noise(self, rng: np.random.Generator) -> np.ndarray:
+        """Standard normal numbers per cell (blocked), drawn for the whole domain so that
+        every rank (and a single-process run) gives a cell the same number."""
+        nblks_global = -(-self.global_grid.ncells // self.nproma)
+        z = rng.standard_normal((self.nproma, nblks_global))
+        if self.patch is None:
+            return z
+        flat = z.reshape(-1, order="F")
+        return self.blocked(flat[self.patch.layout.glb["cells"] - 1])
+
+    def gather(self, array: np.ndarray, where: str = "cells", root: int = 0) -> Optional[np.ndarray]:
+        """A blocked (nproma, [nlev,] nblks) field of the whole domain, unblocked to
+        (n_global, [nlev]) in global order, on ``root`` (None elsewhere); one rank: the field itself."""
+        a = np.asarray(array)
+        v = np.moveaxis(a, -1, 1).reshape((-1,) + a.shape[1:-1], order="F") if a.ndim == 3 \
+            else a.reshape(-1, order="F")
+        if self.patch is None:
+            n = {"cells": self.grid.ncells, "edges": self.grid.nedges, "verts": self.grid.nverts}[where]
+            return v[:n].copy()
+        lay = self.patch.layout
+        owned = lay.decomp[where] == 0
+        parts = self.patch.channel.gather((lay.glb[where][owned], v[: len(owned)][owned]), root=root)
+        if parts is None:
+            return None
+        out = np.zeros((self.patch.n_global[where],) + v.shape[1:], dtype=v.dtype)
+        for glb, vals in parts:
+            out[glb - 1] = vals
+        return out
+
     def empty(self, where: str = "cells", nlev: Optional[int] = None, dtype=np.float64) -> np.ndarray:
         shape = (self.nproma, self.nblks[where]) if nlev is None else (self.nproma, nlev, self.nblks[where])
         return np.zeros(shape, dtype=dtype, order="F")
@@ -113,11 +161,15 @@ class Domain:
         u, v = atm.wind(self.clon, self.clat, t)
         np.multiply(u[:, None, :], prof, out=f["u"])
         np.multiply(v[:, None, :], prof, out=f["v"])
-        g = self.grid
-        self.flux = self.transport.fluxes(atm.stream_function(g.vlon, g.vlat, t))
+        tr = self.transport
+        self.flux = tr.fluxes(atm.stream_function(tr.vlon, tr.vlat, t))
         vn = np.zeros((self.nproma, self.nblks["edges"]), order="F")
         vn[self.edge_jc, self.edge_jb] = self.transport.normal_wind(self.flux)
         np.multiply(vn[:, None, :], prof, out=f["vn"])
+        if self.patch is not None:
+            # edges at the outer rim of the halo have one cell here: their owner knows vn
+            self.patch.halo["edges"].exchange_blocked(
+                f["vn"], what=f"the halo exchange of vn on domain {self.jg}")
         np.multiply(atm.vorticity(self.vlon, self.vlat, t)[:, None, :], prof, out=f["omega_z"])
         dtemp = atm.temperature_wave(self.clon, self.clat, t)[:, None, :]
         rel = 1.0 + 0.002 * dtemp                                   # pressure anomaly
@@ -138,7 +190,14 @@ class Emulator:
 
     ``plugins``: as :class:`comin.host.Host` takes them (``"script.py args"``
     strings, :class:`comin.host.PluginDescription` objects, callables).
-    ``host_kwargs`` go to the Host (e.g. ``profile=True``).
+    ``host_kwargs`` go to the Host (e.g. ``profile=True``; ``comm``: the
+    communicator to run ComIn's handshake on instead of MPI_COMM_WORLD).
+
+    Several MPI processes (an MPI launcher, or an initialised MPI with more
+    than one rank): ComIn's handshake splits off the host ranks, each domain
+    is decomposed over them (:mod:`comin.emulator.decomp`), every rank holds
+    its patch in ``domains[jg]`` (``grid`` local, ``global_grid`` whole) and
+    :meth:`Domain.gather` collects a field in global order.
     """
 
     def __init__(self, plugins: Sequence, config: Optional[Config] = None,
@@ -154,7 +213,13 @@ class Emulator:
         z_mc = 0.5 * (z_ifc[1:] + z_ifc[:-1])
         #: first level of the boundary layer (below 2.5 km; at least the lowest two levels)
         self._pbl_top = max(0, min(int(np.argmax(z_mc < PBL_HEIGHT)), cfg.nlev - 2))
-        self.host = Host(plugins, verbosity=cfg.verbosity, **(host_kwargs or {}))
+        self._host_kwargs = dict(host_kwargs or {})
+        # ComIn's messages and print_info/_warning/_debug on rank 0 only, as ICON sets lstdout
+        if decomp.under_mpi():
+            self._host_kwargs.setdefault("lstdout", decomp.world_rank() == 0)
+        self._comm = False        # not decided yet (see communicator())
+        self._halo_plans: Dict[tuple, tuple] = {}
+        self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
 
     # convenience for tests and tools
     @property
@@ -172,11 +237,30 @@ class Emulator:
         root, nest = gridmod.load_or_make_nested(root, cfg.grid, lon, lat, cfg.nest_radius, cfg.cache_dir)
         return [root, nest]
 
+    def communicator(self):
+        """The host communicator (mpi4py) when this run is parallel, else None.
+
+        Under an MPI launcher (or with a ``comm`` in ``host_kwargs``) ComIn's
+        handshake runs first, as in ICON: processes started beside the host
+        in the same ``mpirun`` (MPMD) are split off, and the host ranks
+        decompose the domains among themselves.  A run without a launcher
+        never initialises MPI.
+        """
+        if self._comm is False:
+            self._comm = None
+            if decomp.under_mpi() or self._host_kwargs.get("comm") is not None:
+                self._comm = self.host.mpi_handshake()
+        return self._comm
+
     def setup(self) -> None:
         """Descriptive data, time steps, host functions and the initial state."""
         cfg, host = self.config, self.host
         grids = self.build_grids()
         n_dom = len(grids)
+        comm = self.communicator()
+        patches = [None] * n_dom
+        if comm is not None and comm.Get_size() > 1:
+            patches = decomp.decompose(grids, comm)
         z_ifc = np.linspace(TOP_HEIGHT, 0.0, cfg.nlev + 1)
         host.set_global(
             n_dom=n_dom, max_dom=n_dom, nproma=cfg.nproma, wp=8,
@@ -196,10 +280,13 @@ class Emulator:
                                      stop.isoformat())
         for jg, grid in enumerate(grids, start=1):
             dt = cfg.dt / 2 ** (jg - 1)
-            dom = self.domains[jg] = Domain(jg, grid, cfg.nproma, cfg.nlev, dt)
-            kw = gridmod.domain_descrdata(grid, cfg.nproma, cfg.nlev,
+            patch = patches[jg - 1]
+            dom = self.domains[jg] = Domain(jg, grid, cfg.nproma, cfg.nlev, dt, patch)
+            par = {} if patch is None else dict(
+                decomp_domain=patch.layout.decomp, n_global=patch.n_global)
+            kw = gridmod.domain_descrdata(dom.grid, cfg.nproma, cfg.nlev,
                                           child_domain_id=jg + 1 if jg < n_dom else None,
-                                          top_height=TOP_HEIGHT)
+                                          top_height=TOP_HEIGHT, **par)
             host.set_domain(jg, grid_filename=grid_file_name(grid), n_childdom=1 if jg < n_dom else 0,
                             nshift=0, nshift_total=0, dom_start=0.0,
                             dom_end=cfg.dt * self.nsteps,
@@ -211,12 +298,42 @@ class Emulator:
         host.set_datetime(start.isoformat())
 
     def _glb2loc(self, jg: int, glb: int) -> int:
-        """One process holds every cell: the local index is the global one (-1 if none)."""
-        return glb if 1 <= glb <= self.domains[jg].grid.ncells else -1
+        """The 1-based local index of global cell ``glb`` on this rank (owned or halo), -1 if
+        this rank does not hold it (one process: the global index)."""
+        dom = self.domains.get(jg)
+        if dom is None:
+            return -1
+        if dom.glb2loc is None:
+            return glb if 1 <= glb <= dom.grid.ncells else -1
+        if not 1 <= glb < len(dom.glb2loc):
+            return -1
+        return int(dom.glb2loc[glb]) or -1
 
-    @staticmethod
-    def _sync_halo(handle, mode) -> None:
-        """Halo exchange: one process owns every cell, so there is nothing to copy."""
+    def _sync_halo(self, handle, mode) -> None:
+        """ComIn's halo exchange of one variable: every halo point gets its owner's value.
+
+        Called by the core around callbacks for COMIN_FLAG_SYNC_HALO (mode
+        COMIN_ZAXIS_2D/3D).  One process owns every point: nothing to copy.
+        """
+        how = self._halo_plans.get(handle.descriptor)
+        if how is None:
+            how = self._halo_plans[handle.descriptor] = self._halo_plan(handle)
+        if how:
+            how[0].exchange_blocked(np.asarray(handle), how[1], how[2], how[3])
+
+    def _halo_plan(self, handle) -> tuple:
+        """How to exchange one variable's halo: (Halo, nproma axis, block axis, label), or
+        () when its domain is not decomposed.  Computed at the first exchange."""
+        name, jg = handle.descriptor
+        dom = self.domains[jg]
+        if dom.patch is None:
+            return ()
+        hgrid = self.host.metadata(name, jg).get("hgrid_id", comin.COMIN_HGRID_UNSTRUCTURED_CELL)
+        where = {comin.COMIN_HGRID_UNSTRUCTURED_EDGE: "edges",
+                 comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "verts"}.get(hgrid, "cells")
+        sem = list(handle.dim_semantics)
+        return (dom.patch.halo[where], sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA),
+                sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK), _sync_label(name, jg))
 
     def _allocate(self, dom: Domain) -> None:
         f, nlev = dom.fields, dom.nlev
@@ -244,7 +361,7 @@ class Emulator:
                                                             long_name=long_name, **meta))
             cont = np.zeros((dom.nproma, dom.nlev, dom.nblks["cells"], len(self.tracers)), order="F")
             f["container"] = cont
-            noise = 1.0 + 0.01 * self.rng.standard_normal(dom.clat.shape)[:, None, :]   # --seed
+            noise = 1.0 + 0.01 * dom.noise(self.rng)[:, None, :]   # --seed
             cont[..., 0] = (atm.specific_humidity(dom.level(dom.z_mc), dom.clat[:, None, :])
                             * noise * dom.valid)
             cloud = dom.level(np.exp(-((dom.z_mc - 3000.0) / 1500.0) ** 2))
@@ -270,6 +387,10 @@ class Emulator:
                         host.expose(f"ddt_{name}_{process}", jg, ddt,
                                     metadata=dict(default_metadata(), zaxis_id=comin.COMIN_ZAXIS_3D,
                                                   units="kg kg-1 s-1"))
+            if dom.patch is not None:
+                # every rank can name every variable's halo exchange in a report
+                for name, jd in host.variables:
+                    dom.patch.channel.tag(_sync_label(name, jd))
             exposed = set(host.variables)
             for r in requests:
                 if r.domain_id != jg or r.tracer or (r.name, jg) in exposed:
@@ -416,12 +537,17 @@ class Emulator:
         import os
         os.makedirs(directory, exist_ok=True)
         out = []
-        grids = [d.grid for d in self.domains.values()] or self.build_grids()
+        grids = [d.global_grid for d in self.domains.values()] or self.build_grids()
         for jg, grid in enumerate(grids, start=1):
             path = os.path.join(directory, grid_file_name(grid))
             gridmod.write_grid_netcdf(grid, path, child_domain_id=jg + 1 if jg < len(grids) else None)
             out.append(path)
         return out
+
+
+def _sync_label(name: str, jg: int) -> str:
+    """What a rank says it does when it synchronises a variable's halo (reports name it)."""
+    return f"the halo exchange of ({name}, {jg}) for COMIN_FLAG_SYNC_HALO"
 
 
 def grid_file_name(grid: gridmod.Grid) -> str:

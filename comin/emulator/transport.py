@@ -25,7 +25,14 @@ def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 class UpwindTransport:
-    """Transport operator of one domain's grid (built once; fluxes change every step)."""
+    """Transport operator of one domain's grid (built once; fluxes change every step).
+
+    On a decomposed domain (:meth:`parallel`) ``grid`` is the rank's patch in
+    *global-index order* (owned and halo cells sorted by global index): each
+    owned cell's row of the operator then holds the same terms in the same
+    order as in the single-process run, so owned cells get bit-identical
+    results; halo cells are refreshed from their owners after every sub-step.
+    """
 
     def __init__(self, grid: Grid):
         c = grid.cells_of_edge.astype(np.int64) - 1           # 0-based, -1: none
@@ -46,6 +53,37 @@ class UpwindTransport:
         self.length = RADIUS * np.arccos(cosang)                 # edge length [m]
         self.area = np.asarray(grid.cell_area, dtype=float)      # cell area [m^2]
         self.ncells = grid.ncells
+        self.vlon, self.vlat = grid.vlon, grid.vlat
+        self.perm = None          # parallel: cell positions of the host's layout, in our order
+        self.halo = None
+        self.comm = None
+
+    def parallel(self, perm: np.ndarray, halo, channel, label: str = "") -> None:
+        """Run on one rank of a decomposed domain.
+
+        ``perm[i]``: position in the host's (ICON-ordered, blocked) arrays of
+        this operator's cell ``i``; ``halo``: a :class:`comin.emulator.decomp.Halo`
+        of cells in the host's order; ``channel``: the emulator's
+        :class:`comin.emulator.decomp.Channel` (the Courant number is a global
+        maximum, so every rank sub-steps alike); ``label`` names the domain in reports.
+        """
+        self.perm, self.halo, self.comm = np.asarray(perm, dtype=np.int64), halo, channel
+        self.where = np.empty_like(self.perm)
+        self.where[self.perm] = np.arange(len(self.perm))
+        self.label = label
+
+    def _in_host_order(self, op: sp.csr_matrix) -> sp.csr_matrix:
+        """``op`` with rows and columns relabelled to the host's cell positions.
+
+        Each row keeps its entries in the same order (no re-sorting), so the
+        sparse product sums every row's terms exactly as before: the results
+        are bit-identical, without copying the tracers into another order.
+        """
+        lens = np.diff(op.indptr)[self.where]
+        indptr = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=indptr[1:])
+        take = np.repeat(op.indptr[self.where] - indptr[:-1], lens) + np.arange(indptr[-1])
+        return sp.csr_matrix((op.data[take], self.perm[op.indices[take]], indptr), shape=op.shape)
 
     def fluxes(self, psi_vertices: np.ndarray) -> np.ndarray:
         """Volume flux per metre of height [m^2/s] through each interior edge, cell 1 -> cell 2."""
@@ -57,11 +95,16 @@ class UpwindTransport:
 
     def courant(self, flux: np.ndarray, dt: float) -> float:
         """Largest fraction of a cell's content leaving it in one step."""
-        if not len(flux):
-            return 0.0
-        out = np.bincount(np.where(flux > 0, self.c1, self.c2), weights=np.abs(flux) * dt,
-                          minlength=self.ncells)
-        return float((out / self.area).max())
+        local = 0.0
+        if len(flux):
+            out = np.bincount(np.where(flux > 0, self.c1, self.c2), weights=np.abs(flux) * dt,
+                              minlength=self.ncells)
+            local = float((out / self.area).max())
+        if self.comm is None:
+            return local
+        # halo cells miss edges beyond the halo, so theirs is never too large: the
+        # maximum over all ranks is the single-process one
+        return self.comm.allreduce_max(local, f"the Courant number of the transport{self.label}")
 
     def operator(self, flux: np.ndarray, dt: float) -> sp.csr_matrix:
         """Sparse cell-to-cell change of one upwind step: ``q += operator @ q``."""
@@ -82,7 +125,7 @@ class UpwindTransport:
         ``level_factor`` scales the flux per level (the wind's vertical profile).
         """
         nproma, nlev, nblks, ntr = q.shape
-        if q.size == 0 or len(flux) == 0:
+        if q.size == 0 or (len(flux) == 0 and self.comm is None):
             return 0
         nsub = max(1, math.ceil(2.0 * self.courant(flux, dt) * float(np.max(level_factor))))
         # work array (level, tracer, block, jc): every copy moves whole nproma runs, and
@@ -91,13 +134,17 @@ class UpwindTransport:
         np.copyto(work, q.transpose(1, 3, 2, 0))
         fields = work.reshape(nlev, ntr, nblks * nproma)
         op = self.operator(flux, dt / nsub)
-        for k in range(nlev):
-            factor = float(level_factor[k])
-            for t in range(ntr):
-                cells = fields[k, t, : self.ncells]
-                for _ in range(nsub):
+        if self.perm is not None:
+            op = self._in_host_order(op)
+        for _ in range(nsub):
+            for k in range(nlev):
+                factor = float(level_factor[k])
+                for t in range(ntr):
+                    cells = fields[k, t, : self.ncells]
                     change = op @ cells
                     change *= factor
                     cells += change
+            if self.halo is not None:
+                self.halo.exchange_last(fields, f"the halo exchange of the transport{self.label}")
         np.copyto(q.transpose(1, 3, 2, 0), work)
         return nsub
