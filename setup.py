@@ -20,7 +20,16 @@ from setuptools.command.build_ext import build_ext
 HERE = os.path.dirname(os.path.abspath(__file__))
 runpy.run_path(os.path.join(HERE, "comin", "_codegen.py"))["write_all"]()
 
-LIBCOMIN_SOURCES = ["comin/src/libcomin.c", "comin/src/comin_guard.c"]
+LIBCOMIN_SOURCES = ["comin/src/libcomin.c", "comin/src/comin_guard.c", "comin/src/comin_embed.c"]
+
+
+def _libpython() -> str:
+    """The shared libpython a C/Fortran host's libcomin embeds ("" when Python is static)."""
+    import sysconfig
+    name = sysconfig.get_config_var("INSTSONAME") or sysconfig.get_config_var("LDLIBRARY") or ""
+    libdir = sysconfig.get_config_var("LIBDIR") or ""
+    path = os.path.join(libdir, name)
+    return path if name.endswith(tuple(".so" + s for s in ("", ".1", ".1.0"))) and os.path.exists(path) else ""
 
 
 class build_ext_with_libcomin(build_ext):
@@ -41,9 +50,10 @@ class build_ext_with_libcomin(build_ext):
             return
         objects = self.compiler.compile(
             LIBCOMIN_SOURCES, output_dir=os.path.join(self.build_temp, "libcomin"),
-            include_dirs=["comin/include", "comin/src"], extra_postargs=["-fPIC", "-O2"])
+            include_dirs=["comin/include", "comin/src"], extra_postargs=["-fPIC", "-O2"],
+            macros=[("COMIN_LIBPYTHON", '"%s"' % _libpython())])
         self.compiler.link_shared_object(
-            objects, target, extra_postargs=["-Wl,-soname,libcomin.so"])
+            objects, target, extra_postargs=["-Wl,-soname,libcomin.so", "-ldl"])
 
 
 extensions = [

@@ -88,6 +88,49 @@ void comin_descrdata_get_simulation_interval_run_stop(char const** val, int* len
 void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lacc)
 """
 
+#: The host side (comin_host.h): ComIn's Fortran host interface (comin_host_interface)
+#: with C types, same names and argument order; implemented in comin/_capi_host.pxi.
+#: Descriptive data is set field by field (``jg`` 0: global data; ``field`` a name of
+#: ``_table.DESCRDATA``, ``"cells.<name>"`` etc. for the grid parts of a domain);
+#: requests are read by position (1-based, request order).
+_HOST_PROTOTYPES = """
+void comin_setup_init(bool lstdout)
+void comin_setup_errhandler(t_comin_host_errhandler fct)
+void comin_setup_set_verbosity_level(int iverbosity)
+int comin_setup_get_verbosity_level(void)
+void comin_setup_check(const char* name, int wp)
+void comin_setup_finalize(void)
+void comin_descrdata_set_int(int jg, const char* field, int val)
+void comin_descrdata_set_real(int jg, const char* field, double val)
+void comin_descrdata_set_logical(int jg, const char* field, bool val)
+void comin_descrdata_set_character(int jg, const char* field, const char* val)
+void comin_descrdata_set_array_int(int jg, const char* field, const int* data, int ndim, const int* shape)
+void comin_descrdata_set_array_double(int jg, const char* field, const double* data, int ndim, const int* shape)
+void comin_descrdata_set_array_int8(int jg, const char* field, const signed char* data, int ndim, const int* shape)
+void comin_descrdata_set_simulation_interval(const char* exp_start, const char* exp_stop, const char* run_start, const char* run_stop)
+void comin_descrdata_set_timesteplength(int jg, double dt)
+void comin_descrdata_set_fct_glb2loc_cell(t_comin_glb2loc_fct fct)
+void comin_descrdata_finalize(void)
+void comin_current_set_datetime(const char* datetime)
+void comin_parallel_mpi_handshake(int comm, const char* component_name)
+void comin_plugin_primaryconstructor(const t_comin_plugin_description* plugin_list, int num_plugins)
+int comin_request_get_list_size(void)
+void comin_request_get_descriptor(int i, t_comin_var_descriptor* descriptor)
+bool comin_request_get_lmodexclusive(int i)
+int comin_request_get_plugin_ids(int i, int* ids, int max_ids)
+int comin_request_metadata_get_or_integer(int i, const char* key, int default_val)
+double comin_request_metadata_get_or_real(int i, const char* key, double default_val)
+bool comin_request_metadata_get_or_logical(int i, const char* key, bool default_val)
+void comin_request_metadata_get_or_character(int i, const char* key, const char* default_val, char const** val, int* len)
+t_comin_var_handle* comin_var_list_append(t_comin_var_descriptor descriptor, void* cptr, void* device_ptr, const int* array_shape, int type_id, const int* dim_semantics, bool lcontainer, int ncontained)
+void comin_var_set_cptr(t_comin_var_handle* handle, void* cptr, void* device_ptr)
+void comin_var_set_sync_device_mem(t_comin_sync_device_fct fct)
+void comin_var_set_sync_halo(t_comin_sync_halo_fct fct)
+void comin_var_list_finalize(void)
+void comin_var_request_list_finalize(void)
+void comin_var_descr_list_finalize(void)
+"""
+
 _C_TYPES = {"int": "int", "float": "double", "bool": "bool", "str": "char"}
 _ARRAY_C_TYPES = {"int32": "int", "float64": "double", "int8": "signed char"}
 
@@ -146,6 +189,11 @@ def _descrdata_functions(descrdata) -> List[Function]:
                 ctype = _ARRAY_C_TYPES[kind]
                 out.append(Function("void", name, jg + (Param(f"{ctype}**", "ptr"), Param("int*", "arr_size"))))
     return out
+
+
+def host_functions() -> List[Function]:
+    """The host side of the C ABI (``comin_host.h``), after :func:`functions` in the table."""
+    return [_parse(line) for line in _HOST_PROTOTYPES.strip().splitlines()]
 
 
 def functions(table=None) -> List[Function]:

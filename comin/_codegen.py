@@ -127,10 +127,53 @@ def comin_h_text(functions) -> str:
     return "\n".join(out)
 
 
+def comin_host_h_text(functions) -> str:
+    """``comin_host.h``: the host side (ComIn's host interface with C types)."""
+    out = [f"/* {_GENERATED} */",
+           "/* The host side of comin: ComIn's host interface (comin_host_interface) for C and",
+           " * Fortran hosts, same names and argument order.  Link with -lcomin; the first call",
+           " * starts an embedded Python interpreter (if none runs) and loads the comin core.",
+           " *",
+           " * Sequence: comin_setup_init, comin_setup_errhandler, [comin_setup_set_verbosity_level],",
+           " * comin_setup_check, descriptive data (comin_descrdata_set_*), [comin_parallel_mpi_handshake],",
+           " * comin_plugin_primaryconstructor, requests (comin_request_*) -> comin_var_list_append +",
+           " * comin_metadata_set_* (no plugin current: the host variant on exposed variables),",
+           " * comin_callback_context_call(EP_SECONDARY_CONSTRUCTOR ...), the time loop",
+           " * (comin_current_set_datetime + comin_callback_context_call), EP_DESTRUCTOR, the",
+           " * *_finalize functions, comin_setup_finalize last.",
+           " *",
+           " * Errors: ComIn's codes (comin_error_get).  Unless the host switched errors_return on",
+           " * (comin_error_set_errors_return(true) while no plugin is current), an error ends the",
+           " * run through the host's error handler (comin_setup_errhandler); without one comin",
+           " * prints the message and exits with status 1 (MPI_Abort with several ranks).",
+           " * Problems starting Python: run `python -m comin doctor`. */",
+           "#ifndef COMIN_HOST_H", "#define COMIN_HOST_H", "", '#include "comin.h"', "",
+           "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
+           "/* One entry of the plugin list (ComIn's comin_nml / t_comin_plugin_description).",
+           " * NULL strings take ComIn's defaults (primary_constructor \"comin_main\", others \"\").",
+           " * plugin_library with basename libpython_adapter.so: a Python plugin, options =",
+           " * \"script.py arg ...\". */",
+           "typedef struct {", "  const char* name;", "  const char* plugin_library;",
+           "  const char* primary_constructor;", "  const char* options;", "  const char* comm;",
+           "  bool log_debug;   /* default false */", "  bool log_info;    /* default true */",
+           "  bool log_warning; /* default true */", "} t_comin_plugin_description;", "",
+           "/* the host's finish routine: expected not to return (call EP_FINISH, abort) */",
+           "typedef void (*t_comin_host_errhandler)(const char* routine, const char* text);",
+           "/* global -> local cell index (1-based), <= 0 when not on this rank */",
+           "typedef int (*t_comin_glb2loc_fct)(int jg, int global_idx);",
+           "/* direction true: host -> device (after a callback wrote), false: device -> host */",
+           "typedef void (*t_comin_sync_device_fct)(t_comin_var_handle* handle, bool direction);",
+           "/* mode: COMIN_ZAXIS_2D or COMIN_ZAXIS_3D */",
+           "typedef void (*t_comin_sync_halo_fct)(t_comin_var_handle* handle, int mode);", ""]
+    out += [f"{f.ret} {f.name}({f.c_params});" for f in functions]
+    out += ["", "#ifdef __cplusplus", "}", "#endif", "", "#endif /* COMIN_HOST_H */", ""]
+    return "\n".join(out)
+
+
 def api_table_h_text(functions) -> str:
     """``comin_api_table.h``: one function pointer per C API function (internal)."""
     out = [f"/* {_GENERATED} */", "/* Internal: the table the comin core hands to libcomin. */",
-           "#ifndef COMIN_API_TABLE_H", "#define COMIN_API_TABLE_H", '#include "comin.h"', "",
+           "#ifndef COMIN_API_TABLE_H", "#define COMIN_API_TABLE_H", '#include "comin_host.h"', "",
            f"#define COMIN_API_TABLE_SIZE {len(functions)}", "", "typedef struct {"]
     out += [f"  {f.ret} (*{f.name})({f.c_params});" for f in functions]
     out += ["} comin_api_table_t;", "", "#endif /* COMIN_API_TABLE_H */", ""]
@@ -148,9 +191,10 @@ def libcomin_c_text(functions) -> str:
            "  if (table == NULL) { T = NULL; return 0; }",
            "  memcpy(&table_storage, table, sizeof(table_storage));",
            "  T = &table_storage;", "  return 0;", "}", "",
-           "#define COMIN_NEED_CORE() do { if (__builtin_expect(T == NULL, 0)) { \\",
-           '    fprintf(stderr, "comin: %s called before the comin core was loaded\\n", __func__); \\',
-           "    abort(); } } while (0)",
+           "int comin_internal_has_table(void) { return T != NULL; }", "",
+           "/* no core yet: start Python (or use the running one) and import it (comin_embed.c) */",
+           "#define COMIN_NEED_CORE() do { if (__builtin_expect(T == NULL, 0)) \\",
+           "    comin_internal_embed(__func__); } while (0)",
            "#define COMIN_AFTER() do { if (__builtin_expect(comin_internal_unwind, 0)) \\",
            "    comin_internal_do_unwind(); } while (0)", ""]
     for f in functions:
@@ -180,6 +224,11 @@ _CY_TYPES = {
     "t_comin_var_descr_list_iterator*": "void*", "t_comin_var_descr_list_iterator**": "void**",
     "t_comin_var_descriptor": "_c_descr", "t_comin_var_descriptor*": "_c_descr*",
     "t_comin_var_handle*": "void*", "void": "void", "void*": "void*",
+    "const int*": "const int*", "const double*": "const double*",
+    "const signed char*": "const signed char*",
+    "const t_comin_plugin_description*": "const _c_plugin_description*",
+    "t_comin_host_errhandler": "_c_errhandler", "t_comin_glb2loc_fct": "_c_glb2loc",
+    "t_comin_sync_device_fct": "_c_sync_device", "t_comin_sync_halo_fct": "_c_sync_halo",
 }
 
 
@@ -293,6 +342,9 @@ def write_all() -> None:
     capi = load_capi()
     functions = capi.functions(table)
     _write_if_changed(os.path.join(HERE, "include", "comin.h"), comin_h_text(functions))
+    host = capi.host_functions()
+    _write_if_changed(os.path.join(HERE, "include", "comin_host.h"), comin_host_h_text(host))
+    functions = functions + host
     _write_if_changed(os.path.join(HERE, "include", "comin_api_table.h"), api_table_h_text(functions))
     os.makedirs(os.path.join(HERE, "src"), exist_ok=True)
     _write_if_changed(os.path.join(HERE, "src", "libcomin.c"), libcomin_c_text(functions))
