@@ -675,7 +675,7 @@ cdef void _c_comin_callback_context_call(int ep, int domain_id, c_bool lacc) noe
             return
         _call_ep(st, ep, domain_id, lacc)
     except BaseException as exc:
-        _c_fail(exc)
+        _c_host_fail(exc)       # a host's bad domain id is COMIN_ERROR_STATUS, not a traceback
 
 
 cdef struct _c_fastpath_t:

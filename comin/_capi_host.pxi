@@ -95,6 +95,17 @@ cdef void _c_host_fail(object exc) noexcept:
     """A host call failed: bad input (ValueError/TypeError) gets code STATUS, then as _c_fail."""
     if isinstance(exc, (ValueError, TypeError)) and not isinstance(exc, ComInError):
         exc = ComInError(COMIN_ERROR_STATUS, str(exc))
+    if _state is None:
+        # no session (before comin_setup_init, after comin_setup_finalize): nobody to
+        # hand the error to; ComIn would stop here
+        try:
+            text = f"{exc.category}: {exc.message}" if isinstance(exc, ComInError) else str(exc)
+            detail = getattr(exc, "detail", "")
+            sys.stderr.write(f"comin: {text}{': ' + detail if detail else ''}\n")
+            sys.stderr.flush()
+        finally:
+            fflush(NULL)
+            _c_exit(1)
     _c_fail(exc)
 
 

@@ -1,0 +1,168 @@
+"""C and Fortran hosts: comin_host.h / comin_host_interface with an embedded Python.
+
+The scale hosts (tests/hosts/c_host, tests/hosts/fortran_host) are built with CMake
+through find_package(comin) and run as separate processes (each starts its own
+Python inside libcomin).  What is compared: the complete stdout of a scale host
+with Python, C (and Fortran) plugins against tests/hosts/py_host.py, the same host
+sequence written against comin.host.Host (the Python host the emulator uses), with
+the same plugins: every plugin line (descriptive data, variable list, metadata,
+field sums at each entry point, request metadata) and every host line (field sums
+after the plugins wrote, request list) must be equal and in the same order.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import comin
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOSTS = os.path.join(HERE, "hosts")
+ROOT = os.path.dirname(HERE)
+PROBE = os.path.join(HOSTS, "plugins", "probe.py")
+
+pytestmark = pytest.mark.skipif(shutil.which("cmake") is None, reason="cmake is not installed")
+
+
+def host_env(**extra) -> dict:
+    """The environment of a host process: this tree's comin first, unbuffered Fortran output."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env["GFORTRAN_UNBUFFERED_PRECONNECTED"] = "y"
+    env.update(extra)
+    return env
+
+
+def cmake_build(source: str, build: str, *extra) -> str:
+    subprocess.run(["cmake", "-S", source, "-B", build, f"-Dcomin_DIR={comin.get_cmake_dir()}", *extra],
+                   check=True, capture_output=True, text=True)
+    proc = subprocess.run(["cmake", "--build", build], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return build
+
+
+@pytest.fixture(scope="module")
+def c_build(tmp_path_factory):
+    return cmake_build(os.path.join(HOSTS, "c_host"), str(tmp_path_factory.mktemp("c_host")))
+
+
+def run(cmd, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, env=host_env(), timeout=300, **kw)
+
+
+def plugin_specs(c_build: str, extra=()) -> list:
+    return [f"pyprobe;libpython_adapter.so;{PROBE} --x=1 'two words'",
+            f"cprobe;{os.path.join(c_build, 'libc_probe.so')};opt", *extra]
+
+
+def python_host(specs, steps=2) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-u", os.path.join(HOSTS, "py_host.py"), "--steps", str(steps), *specs])
+
+
+def test_c_scale_host_equals_the_python_host(c_build):
+    specs = plugin_specs(c_build)
+    c = run([os.path.join(c_build, "c_host"), "--steps", "3", *specs])
+    assert c.returncode == 0, c.stdout + c.stderr
+    py = python_host(specs, steps=3)
+    assert py.returncode == 0, py.stdout + py.stderr
+    assert c.stdout.splitlines() == py.stdout.splitlines()
+    lines = c.stdout.splitlines()
+    # the plugins ran and their writes reached the host's memory
+    assert "pyprobe: primary constructor args=['--x=1', 'two words'] n_dom=2 nproma=4 " \
+           "vct_a=[30000.0, 20000.0, 10000.0, 0.0] revision=c-host-1" in lines
+    assert "pyprobe: glb2loc(1, 7)=7 glb2loc(2, 7)=-1" in lines
+    assert "host: request 3 (c_counter, 1) by 1 plugin(s) first 2, zaxis 1, datatype 1, tracer 0, units steps" in lines
+    assert "host: 2026-01-01T00:03:00 dom 1 temp 7773.0 pres_sfc 1200066.0 qv 36.0 qc 54.0" in lines
+    assert "host: 2026-01-01T00:03:00 c_counter(2) 24.0" in lines
+    assert "cprobe: integrate end domain 2 at 2026-01-01T00:03:00 counter[0] 3.0" in lines
+    # Python output and C output interleave in call order
+    i = lines.index("pyprobe: physics after domain 1 qc sum 18.0")
+    assert lines[i + 1] == "cprobe: integrate end domain 1 at 2026-01-01T00:01:00 counter[0] 1.0"
+    assert lines[-1] == "host: done"
+
+
+def test_c_host_without_plugins_and_with_two_python_plugins(c_build):
+    empty = run([os.path.join(c_build, "c_host")])
+    assert empty.returncode == 0, empty.stderr
+    assert "host: 0 requests" in empty.stdout and empty.stdout.endswith("host: done\n")
+    specs = [f"first;libpython_adapter.so;{PROBE}", f"second;/some/dir/libpython_adapter.so;{PROBE} b"]
+    c = run([os.path.join(c_build, "c_host"), "--steps", "1", *specs])
+    assert c.returncode == 0, c.stderr
+    assert c.stdout.splitlines() == python_host(specs, steps=1).stdout.splitlines()
+    assert "host: request 1 (py_tend, 1) by 2 plugin(s) first 1, zaxis 2, datatype 1, tracer 0, units K/s" \
+        in c.stdout.splitlines()
+
+
+def test_libcomin_does_not_link_libpython():
+    out = subprocess.run(["readelf", "-d", os.path.join(comin.get_library_dir(), "libcomin.so")],
+                         capture_output=True, text=True, check=True).stdout
+    assert "libpython" not in out
+    assert "libcomin.so" in out
+
+
+EXPECTED_CODES = """\
+check_without_handler 18 ERROR
+null_handler 17 ERROR
+wrong_precision 19 ERROR
+check_ok 0 SUCCESS
+init_twice 13 ERROR
+timestep_before_n_dom 25 ERROR
+primary_without_n_dom 25 ERROR
+unknown_field 3 ERROR
+wrong_field_type 3 ERROR
+descrdata_ok 0 SUCCESS
+ep_before_primary_is_a_no_op 0 SUCCESS
+primary_ok 0 SUCCESS
+primary_twice 3 ERROR
+handshake_after_primary 3 ERROR
+append_ok 0 SUCCESS
+append_twice 3 ERROR
+append_null_pointer 26 ERROR
+append_bad_type_id 3 ERROR
+metadata_on_unknown_variable 24 ERROR
+metadata_type_change 36 ERROR
+request_out_of_range 24 ERROR
+ep_id_out_of_range 6 ERROR
+domain_out_of_range 3 ERROR
+ep_ok 0 SUCCESS
+finalize_ok 0 SUCCESS
+"""
+
+
+def test_host_errors_return_gives_comin_codes(c_build):
+    proc = run([os.path.join(c_build, "host_errors"), "codes"])
+    # the last call (finalize twice) has no session left: message and exit status 1
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout == EXPECTED_CODES
+    assert "comin: ERROR: Error: ComIn is not set up: a host must call comin_setup_init first" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_host_error_without_errors_return_calls_the_handler(c_build):
+    proc = run([os.path.join(c_build, "host_errors"), "handler"])
+    assert proc.returncode == 7, proc.stdout + proc.stderr
+    assert proc.stdout == "handler: comin: ERROR: Unknown id for ENTRY point.\n"
+    assert "comin: ep = 99" in proc.stderr
+
+
+@pytest.mark.parametrize("mode, text", [
+    ("nohandler", "comin: ERROR: Error handler is not set."),
+    ("early", "comin: ERROR: Error: ComIn is not set up: a host must call comin_setup_init first"),
+])
+def test_host_errors_without_handler_stop_with_status_1(c_build, mode, text):
+    proc = run([os.path.join(c_build, "host_errors"), mode])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "not reached" not in proc.stdout
+    assert text in proc.stderr
+
+
+def test_missing_libpython_names_it_and_points_at_doctor(c_build):
+    proc = subprocess.run([os.path.join(c_build, "c_host")], capture_output=True, text=True,
+                          env=host_env(COMIN_LIBPYTHON="/nonexistent/libpython3.so"), timeout=60)
+    assert proc.returncode == 1
+    assert "cannot load libpython '/nonexistent/libpython3.so'" in proc.stderr
+    assert "python -m comin doctor" in proc.stderr
