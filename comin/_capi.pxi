@@ -341,6 +341,20 @@ cdef void _c_comin_current_get_datetime(const char** val, int* len) noexcept wit
         _c_fail(exc)
 
 
+cdef void _c_comin_current_get_plugin_flags(c_bool* errors_return, c_bool* log_debug,
+                                            c_bool* log_info, c_bool* log_warning) noexcept with gil:
+    # comin extension (the fields of Fortran's t_comin_plugin_info beyond id/name/options/comm)
+    cdef _Plugin p
+    try:
+        p = _active()._need_plugin("comin_current_get_plugin_flags")
+        errors_return[0] = p.errors_return
+        log_debug[0] = p.log_debug
+        log_info[0] = p.log_info
+        log_warning[0] = p.log_warning
+    except BaseException as exc:
+        _c_fail(exc)
+
+
 # -- parallel ---------------------------------------------------------------------------
 
 cdef int _c_comin_parallel_get_plugin_mpi_comm() noexcept with gil:
@@ -572,6 +586,15 @@ cdef void _c_comin_var_get_descriptor(void* handle, _c_descr* descriptor) noexce
         _c_fill_descriptor(descriptor, name, jg)
     except BaseException as exc:
         _c_fail(exc)
+
+
+cdef c_bool _c_comin_var_get_lcontainer(void* handle) noexcept with gil:
+    # comin extension (Fortran's handle%lcontainer())
+    try:
+        return _c_need_handle(handle).lcontainer
+    except BaseException as exc:
+        _c_fail(exc)
+        return False
 
 
 cdef void* _c_comin_var_get_descr_list_head() noexcept with gil:

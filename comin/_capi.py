@@ -131,6 +131,14 @@ void comin_var_request_list_finalize(void)
 void comin_var_descr_list_finalize(void)
 """
 
+#: comin's extensions of the C ABI (not in upstream comin.h): what the Fortran module
+#: comin_plugin_interface needs and ComIn's Fortran reads from its own state
+#: (handle%lcontainer(), the log/errors_return fields of t_comin_plugin_info).
+_EXTENSIONS = """
+bool comin_var_get_lcontainer(t_comin_var_handle* handle)
+void comin_current_get_plugin_flags(bool* errors_return, bool* log_debug, bool* log_info, bool* log_warning)
+"""
+
 _C_TYPES = {"int": "int", "float": "double", "bool": "bool", "str": "char"}
 _ARRAY_C_TYPES = {"int32": "int", "float64": "double", "int8": "signed char"}
 
@@ -201,4 +209,5 @@ def functions(table=None) -> List[Function]:
     if table is None:
         from comin import _table as table
     base = [_parse(line) for line in _PROTOTYPES.strip().splitlines()]
-    return base + _descrdata_functions(table.DESCRDATA)
+    extensions = [_parse(line) for line in _EXTENSIONS.strip().splitlines()]
+    return base + extensions + _descrdata_functions(table.DESCRDATA)

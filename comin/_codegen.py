@@ -320,6 +320,204 @@ def cmake_version_text(table) -> str:
         "    set(PACKAGE_VERSION_EXACT TRUE)", "  endif()", "endif()", ""])
 
 
+# -- Fortran: descriptive data types (module comin_descrdata_types) -------------------------
+
+#: Fortran types of the table's kinds: scalars, then array elements (C getters' types).
+_F_SCALARS = {"int": "INTEGER", "float": "REAL(c_double)", "bool": "LOGICAL",
+              "str": "CHARACTER(LEN=:), ALLOCATABLE"}
+_F_ARRAYS = {"int32": ("INTEGER(c_int)", "i4"), "float64": ("REAL(c_double)", "r8"),
+             "int8": ("INTEGER(c_signed_char)", "i1")}
+#: Arrays indexed by refin_ctrl level: their Fortran lower bound is the global min_rl*
+#: of their group (as ICON's p_patch%cells%start_index(min_rlcell:max_rlcell)).
+_F_REFIN_LBOUND = {"cells": "min_rlcell", "edges": "min_rledge", "verts": "min_rlvert"}
+_F_REFIN_FIELDS = ("start_index", "end_index", "start_block", "end_block")
+
+
+def _f_type_name(group: str) -> str:
+    return {"global": "t_comin_descrdata_global", "domain": "t_comin_descrdata_domain"}.get(
+        group, f"t_comin_descrdata_domain_{group}")
+
+
+def _f_getter(group: str, field: str) -> str:
+    """Private Fortran name of the C getter of one field."""
+    return f"c_dd_{group}_{field}"
+
+
+def _f_c_name(group: str, field: str) -> str:
+    prefix = "comin_descrdata_get_global_" if group == "global" else (
+        "comin_descrdata_get_domain_" if group == "domain" else f"comin_descrdata_get_domain_{group}_")
+    return prefix + field
+
+
+def _f_sim_interval_fields(capi_functions) -> list:
+    prefix = "comin_descrdata_get_simulation_interval_"
+    return [f.name[len(prefix):] for f in capi_functions if f.name.startswith(prefix)]
+
+
+def _f_getter_interface(name: str, cname: str, jg: bool, kind: str, ndim: int) -> list:
+    """BIND(C) interface ``name`` of the generated C getter ``cname`` of one field."""
+    args = ["jg"] if jg else []
+    decl = ["      INTEGER(c_int), VALUE :: jg"] if jg else []
+    bind = f'      &  BIND(C, name="{cname}")'
+    if kind == "str":
+        return [f"    SUBROUTINE {name}({', '.join(args + ['val', 'len'])}) &", bind,
+                "      IMPORT :: c_int, c_ptr", *decl,
+                "      TYPE(c_ptr), INTENT(OUT) :: val", "      INTEGER(c_int), INTENT(OUT) :: len",
+                f"    END SUBROUTINE {name}"]
+    if ndim == 0:
+        ret = {"int": "INTEGER(c_int)", "float": "REAL(c_double)", "bool": "LOGICAL(c_bool)"}[kind]
+        imports = sorted({ret[ret.index("(") + 1:-1]} | ({"c_int"} if jg else set()))
+        return [f"    FUNCTION {name}({', '.join(args)}) &", bind,
+                f"      IMPORT :: {', '.join(imports)}", *decl, f"      {ret} :: {name}",
+                f"    END FUNCTION {name}"]
+    return [f"    SUBROUTINE {name}({', '.join(args + ['ptr', 'arr_size'])}) &", bind,
+            "      IMPORT :: c_int, c_ptr", *decl,
+            "      TYPE(c_ptr), INTENT(OUT) :: ptr", "      INTEGER(c_int), INTENT(OUT) :: arr_size(*)",
+            f"    END SUBROUTINE {name}"]
+
+
+def _f_fill_lines(group: str, fields, target: str) -> list:
+    """Statements that fill ``target`` (a variable of the group's type) through the getters."""
+    out = []
+    jg = "" if group == "global" else "jg"
+    for field, kind, ndim in fields:
+        getter, comp = _f_getter(group, field), f"{target}%{field}"
+        if kind == "str":
+            out += ["    p = c_null_ptr", "    n = 0", f"    CALL {getter}({jg + ', ' if jg else ''}p, n)",
+                    f"    CALL dd_string(p, n, {comp})"]
+        elif ndim == 0:
+            call = f"{getter}({jg})"
+            out.append(f"    {comp} = LOGICAL({call})" if kind == "bool" else f"    {comp} = {call}")
+        else:
+            suffix = _F_ARRAYS[kind][1]
+            lb = ""
+            if group in _F_REFIN_LBOUND and field in _F_REFIN_FIELDS:
+                lb = f", INT({_f_getter('global', _F_REFIN_LBOUND[group])}())"
+            out += ["    p = c_null_ptr", "    sz(:) = 0", f"    CALL {getter}({jg + ', ' if jg else ''}p, sz)",
+                    f"    CALL dd_ptr_{suffix}_{ndim}(p, sz, {comp}{lb})"]
+    return out
+
+
+def fortran_descrdata_types_text(table, capi_functions) -> str:
+    """``comin_descrdata_types.F90``: the descriptive-data derived types of ComIn's Fortran API.
+
+    One derived type per group of ``_table.DESCRDATA`` (global, domain and its cells,
+    edges and verts) plus the simulation interval; scalars are plain components,
+    strings deferred-length allocatables, arrays Fortran pointers (onto the core's
+    arrays, Fortran order; refin_ctrl-indexed arrays with their lower bound min_rl*).
+    The ``comin_descrdata_fill_*`` subroutines fill them through libcomin's getters.
+    """
+    dd = table.DESCRDATA
+    subgroups = [g for g in dd if g not in ("global", "domain")]
+    sim = _f_sim_interval_fields(capi_functions)
+    out = [f"! {_GENERATED}",
+           "!> comin_descrdata_types: ComIn's descriptive data as Fortran derived types.",
+           "!!",
+           "!! Generated from comin/_table.py (DESCRDATA) by comin/_codegen.py.  Scalars are",
+           "!! components, strings deferred-length allocatables, arrays Fortran POINTERs (host",
+           "!! storage, Fortran order; start_index/end_index/start_block/end_block have the lower",
+           "!! bound min_rlcell/min_rledge/min_rlvert as in ICON).  The comin_descrdata_fill_*",
+           "!! subroutines fill a variable through libcomin's generated C getters",
+           "!! (comin_descrdata_get_global_<field>, comin_descrdata_get_domain_<field>,",
+           "!! comin_descrdata_get_domain_<cells|edges|verts>_<field>, ...); plugins use",
+           "!! comin_descrdata_get_global/_domain/_simulation_interval of comin_plugin_interface.",
+           "MODULE comin_descrdata_types",
+           "  USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_bool, c_signed_char, c_char, &",
+           "    &                                    c_ptr, c_null_ptr, c_associated, c_f_pointer",
+           "  USE comin_constants, ONLY: COMIN_MAX_DATETIME_STR_LEN",
+           "  IMPLICIT NONE", "  PRIVATE", ""]
+    types = [_f_type_name(g) for g in subgroups] + [_f_type_name("domain"), _f_type_name("global")]
+    out += [f"  PUBLIC :: {t}" for t in types]
+    out += ["  PUBLIC :: t_comin_descrdata_simulation_interval",
+            "  PUBLIC :: comin_descrdata_fill_global, comin_descrdata_fill_domain",
+            "  PUBLIC :: comin_descrdata_fill_simulation_interval", ""]
+
+    def type_block(group):
+        lines = [f"  TYPE :: {_f_type_name(group)}"]
+        for field, kind, ndim in dd[group]:
+            if ndim == 0:
+                init = {"int": " = 0", "float": " = 0.0_c_double", "bool": " = .FALSE.", "str": ""}[kind]
+                lines.append(f"    {_F_SCALARS[kind]} :: {field}{init}")
+            else:
+                dims = ",".join(":" * ndim)
+                lines.append(f"    {_F_ARRAYS[kind][0]}, POINTER :: {field}({dims}) => NULL()")
+        if group == "domain":
+            lines += [f"    TYPE({_f_type_name(g)}) :: {g}" for g in subgroups]
+        lines += [f"  END TYPE {_f_type_name(group)}", ""]
+        return lines
+
+    for g in subgroups + ["domain", "global"]:
+        out += type_block(g)
+    out += ["  !> Start and end of the experiment and of this run (ISO 8601).",
+            "  TYPE :: t_comin_descrdata_simulation_interval"]
+    out += [f"    CHARACTER(LEN=COMIN_MAX_DATETIME_STR_LEN) :: {f} = ''" for f in sim]
+    out += ["  END TYPE t_comin_descrdata_simulation_interval", "", "  INTERFACE"]
+    for group, fields in dd.items():
+        for field, kind, ndim in fields:
+            out += _f_getter_interface(_f_getter(group, field), _f_c_name(group, field),
+                                       group != "global", kind, ndim)
+    for f in sim:
+        out += _f_getter_interface(f"c_dd_si_{f}", f"comin_descrdata_get_simulation_interval_{f}",
+                                   False, "str", 0)
+    out += ["  END INTERFACE", "", "CONTAINS", ""]
+    # helpers: strings and one pointer setter per (kind, ndim) used
+    out += ["  !> Copy len characters at the C pointer p into an allocatable string.",
+            "  SUBROUTINE dd_string(p, len, str)",
+            "    TYPE(c_ptr), INTENT(IN) :: p", "    INTEGER(c_int), INTENT(IN) :: len",
+            "    CHARACTER(LEN=:), ALLOCATABLE, INTENT(INOUT) :: str",
+            "    CHARACTER(KIND=c_char), POINTER :: chars(:)", "    INTEGER :: i", "",
+            "    IF (ALLOCATED(str)) DEALLOCATE(str)",
+            "    IF (.NOT. c_associated(p) .OR. len <= 0) THEN",
+            "      ALLOCATE(CHARACTER(LEN=0) :: str)", "      RETURN", "    END IF",
+            "    CALL c_f_pointer(p, chars, [len])", "    ALLOCATE(CHARACTER(LEN=len) :: str)",
+            "    DO i = 1, len", "      str(i:i) = chars(i)", "    END DO",
+            "  END SUBROUTINE dd_string", ""]
+    used = sorted({(kind, ndim) for fields in dd.values() for _f, kind, ndim in fields if ndim > 0})
+    for kind, ndim in used:
+        ftype, suffix = _F_ARRAYS[kind]
+        dims = ",".join(":" * ndim)
+        name = f"dd_ptr_{suffix}_{ndim}"
+        out += [f"  !> Point x at {ndim}-D host data p of extents sz (NULL: x not associated).",
+                f"  SUBROUTINE {name}(p, sz, x, lb)",
+                "    TYPE(c_ptr), INTENT(IN) :: p", "    INTEGER(c_int), INTENT(IN) :: sz(:)",
+                f"    {ftype}, POINTER, INTENT(INOUT) :: x({dims})",
+                "    INTEGER, INTENT(IN), OPTIONAL :: lb", f"    {ftype}, POINTER :: tmp({dims})", "",
+                "    NULLIFY(x)", "    IF (.NOT. c_associated(p)) RETURN",
+                f"    CALL c_f_pointer(p, tmp, sz(1:{ndim}))"]
+        if ndim == 1:
+            out += ["    IF (PRESENT(lb)) THEN", "      x(lb:) => tmp", "    ELSE", "      x => tmp",
+                    "    END IF"]
+        else:
+            out += ["    IF (PRESENT(lb)) CONTINUE", "    x => tmp"]
+        out += [f"  END SUBROUTINE {name}", ""]
+    # fillers
+    out += ["  !> Fill g with the global descriptive data (arrays point at the core's storage).",
+            "  SUBROUTINE comin_descrdata_fill_global(g)",
+            f"    TYPE({_f_type_name('global')}), INTENT(INOUT) :: g",
+            "    TYPE(c_ptr) :: p", "    INTEGER(c_int) :: n, sz(3)", ""]
+    out += _f_fill_lines("global", dd["global"], "g")
+    out += ["  END SUBROUTINE comin_descrdata_fill_global", "",
+            "  !> Fill d with the descriptive data of domain jg (arrays point at the core's storage).",
+            "  SUBROUTINE comin_descrdata_fill_domain(jg, d)", "    INTEGER, INTENT(IN) :: jg",
+            f"    TYPE({_f_type_name('domain')}), INTENT(INOUT) :: d",
+            "    TYPE(c_ptr) :: p", "    INTEGER(c_int) :: n, sz(3)", ""]
+    fill = _f_fill_lines("domain", dd["domain"], "d")
+    for g in subgroups:
+        fill += _f_fill_lines(g, dd[g], f"d%{g}")
+    out += [line.replace("(jg", "(INT(jg, c_int)") for line in fill]
+    out += ["  END SUBROUTINE comin_descrdata_fill_domain", "",
+            "  !> Fill si with the simulation interval.",
+            "  SUBROUTINE comin_descrdata_fill_simulation_interval(si)",
+            "    TYPE(t_comin_descrdata_simulation_interval), INTENT(INOUT) :: si",
+            "    TYPE(c_ptr) :: p", "    INTEGER(c_int) :: n", "    CHARACTER(LEN=:), ALLOCATABLE :: s", ""]
+    for f in sim:
+        out += ["    p = c_null_ptr", "    n = 0", f"    CALL c_dd_si_{f}(p, n)", "    CALL dd_string(p, n, s)",
+                f"    si%{f} = s"]
+    out += ["  END SUBROUTINE comin_descrdata_fill_simulation_interval", "",
+            "END MODULE comin_descrdata_types", ""]
+    return "\n".join(out)
+
+
 def _write_if_changed(path: str, text: str) -> None:
     """Write only when the content differs (keeps build tools' timestamps)."""
     if os.path.exists(path):
@@ -356,6 +554,14 @@ def write_all() -> None:
     os.makedirs(cmake, exist_ok=True)
     _write_if_changed(os.path.join(cmake, "cominConfig.cmake"), cmake_config_text(table))
     _write_if_changed(os.path.join(cmake, "cominConfigVersion.cmake"), cmake_version_text(table))
+    write_fortran(table, functions)
+
+
+def write_fortran(table, functions) -> None:
+    """The generated Fortran sources of fortran_api/ (besides comin_constants.F90)."""
+    fortran = os.path.join(os.path.dirname(HERE), "fortran_api")
+    _write_if_changed(os.path.join(fortran, "comin_descrdata_types.F90"),
+                      fortran_descrdata_types_text(table, functions))
 
 
 if __name__ == "__main__":

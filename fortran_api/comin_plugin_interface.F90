@@ -10,8 +10,12 @@
 !!   comin_current_get_ep, comin_current_get_domain_id, comin_current_get_plugin_id,
 !!   comin_current_get_plugin_name/_options/_comm, comin_current_get_datetime,
 !!   comin_var_request_add, comin_var_get, comin_var_get_ptr_double/_float/_int,
+!!   comin_var_get_device_ptr(_double/_float/_int),
 !!   comin_var_get_shape, comin_var_get_dim_semantics, comin_var_get_ncontained,
-!!   comin_var_get_descriptor,
+!!   comin_var_get_descriptor, comin_var_get_lcontainer (a comin extension),
+!!   comin_var_get_descr_list_head/_next/_var_desc, comin_var_descr_list_iterator_delete,
+!!   comin_metadata_get_iterator_begin/_end, comin_metadata_iterator_get_key/_compare/
+!!   _next/_delete, comin_current_get_plugin_flags (a comin extension),
 !!   comin_metadata_set_integer/_logical/_real/_character,
 !!   comin_metadata_get_integer/_logical/_real/_character, comin_metadata_get_typeid,
 !!   comin_descrdata_get_index/_block, comin_descrdata_get_cell/edge/vert_indices,
@@ -19,7 +23,11 @@
 !!   comin_descrdata_index_lookup_glb2loc_cell,
 !!   comin_parallel_get_host_mpi_rank/_comm, comin_parallel_get_plugin_mpi_comm,
 !!   comin_plugin_finish, comin_print_info/_debug/_warning,
-!!   comin_error_get, comin_error_reset, comin_error_set_errors_return.
+!!   comin_error_get, comin_error_reset, comin_error_set_errors_return,
+!!   comin_error_get_message, comin_error_check,
+!!   and (through the generated module comin_descrdata_types) every descriptive-data
+!!   getter comin_descrdata_get_global_<f>, _get_domain_<f>, _get_domain_<grid>_<f>,
+!!   _get_simulation_interval_<f>.
 !! comin_setup_get_version is static inline in C: here it is built from the constants.
 !!
 !! Conventions:
@@ -38,14 +46,21 @@
 !!     name: give module-procedure callbacks no binding label, BIND(C, name=""),
 !!     or a unique one.
 !!
-!! Not bound yet: descriptive data (comin_descrdata_get_global/_domain/
-!! _simulation_interval), the variable and metadata iterators, handle%to_3d /
-!! lcontainer, device pointers, comin_error_get_message, comin_error_check.
+!! ComIn 0.2-only procedures are not provided: comin_var_to_3d(var) (0.3: handle%to_3d),
+!! comin_setup_get_verbosity_level, t_comin_var_ptr, the typed descriptor list
+!! t_comin_var_descr_list_item.
 MODULE comin_plugin_interface
   USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_float, c_bool, c_char, c_ptr, &
     &                                    c_funptr, c_null_char, c_null_ptr, c_associated, &
     &                                    c_f_pointer, c_funloc
   USE comin_constants
+  USE comin_descrdata_types, ONLY: t_comin_descrdata_global, t_comin_descrdata_domain, &
+    &                              t_comin_descrdata_domain_cells, &
+    &                              t_comin_descrdata_domain_edges, &
+    &                              t_comin_descrdata_domain_verts, &
+    &                              t_comin_descrdata_simulation_interval, &
+    &                              comin_descrdata_fill_global, comin_descrdata_fill_domain, &
+    &                              comin_descrdata_fill_simulation_interval
   IMPLICIT NONE
   PRIVATE
 
@@ -120,6 +135,14 @@ MODULE comin_plugin_interface
   PUBLIC :: comin_parallel_get_plugin_mpi_comm, comin_plugin_finish, comin_print_info
   PUBLIC :: comin_print_debug, comin_print_warning, comin_error_get, comin_error_reset
   PUBLIC :: comin_error_set_errors_return, comin_setup_get_version
+  PUBLIC :: comin_error_get_message, comin_error_check
+  PUBLIC :: comin_var_get_descr_list_head, comin_var_get_descr_list_next
+  PUBLIC :: comin_var_get_descr_list_var_desc, comin_var_descr_list_iterator_delete
+  PUBLIC :: t_comin_var_metadata_iterator, comin_metadata_get_iterator
+  PUBLIC :: t_comin_descrdata_global, t_comin_descrdata_domain, t_comin_descrdata_domain_cells
+  PUBLIC :: t_comin_descrdata_domain_edges, t_comin_descrdata_domain_verts
+  PUBLIC :: t_comin_descrdata_simulation_interval, comin_descrdata_get_global
+  PUBLIC :: comin_descrdata_get_domain, comin_descrdata_get_simulation_interval
 
   !> Working precision of host variables (ICON: wp = double).
   INTEGER, PARAMETER :: wp = c_double
@@ -149,13 +172,37 @@ MODULE comin_plugin_interface
     PROCEDURE :: dim_semantics => comin_var_handle_dim_semantics
     PROCEDURE :: valid => comin_var_handle_valid
     PROCEDURE :: descriptor => comin_var_handle_descriptor
+    PROCEDURE :: lcontainer => comin_var_handle_lcontainer
+    PROCEDURE :: to_3d_dp => comin_var_handle_to_3d_dp
+    PROCEDURE :: to_3d_sp => comin_var_handle_to_3d_sp
+    PROCEDURE :: to_3d_i => comin_var_handle_to_3d_i
+    GENERIC :: to_3d => to_3d_dp, to_3d_sp, to_3d_i
+    PROCEDURE :: get_device_ptr => comin_var_handle_get_device_ptr
   END TYPE t_comin_var_handle
 
-  !> The current plugin's id (1-based), name, options and communicator name.
+  !> Iterator over the metadata keys of a variable (comin_metadata_get_iterator).
+  TYPE :: t_comin_var_metadata_iterator
+    TYPE(c_ptr) :: it = c_null_ptr, it_end = c_null_ptr
+  CONTAINS
+    PROCEDURE :: is_end => comin_metadata_iterator_is_end
+    PROCEDURE :: key => comin_metadata_iterator_key
+    PROCEDURE :: next => comin_metadata_iterator_next
+    PROCEDURE :: delete => comin_metadata_iterator_delete
+  END TYPE t_comin_var_metadata_iterator
+
+  !> The current plugin's id (1-based), name, options, communicator name, errors_return
+  !! switch and log levels (namelist log_debug/log_info/log_warning).
   TYPE :: t_comin_plugin_info
     INTEGER :: id = -1
     CHARACTER(LEN=:), ALLOCATABLE :: name, options, comm
+    LOGICAL :: errors_return = .FALSE.
+    LOGICAL :: log_debug = .FALSE., log_info = .TRUE., log_warning = .TRUE.
   END TYPE t_comin_plugin_info
+
+  ! the storage comin_descrdata_get_global/_domain/_simulation_interval point into
+  TYPE(t_comin_descrdata_global), TARGET, SAVE :: dd_global
+  TYPE(t_comin_descrdata_domain), ALLOCATABLE, TARGET, SAVE :: dd_domains(:)
+  TYPE(t_comin_descrdata_simulation_interval), TARGET, SAVE :: dd_interval
 
   !> Version of ComIn (compile-time constants).
   TYPE, BIND(C) :: t_comin_setup_version_info
@@ -265,6 +312,104 @@ MODULE comin_plugin_interface
       TYPE(c_ptr), VALUE :: handle
       TYPE(t_comin_var_descriptor_c), INTENT(OUT) :: descr
     END SUBROUTINE c_var_get_descriptor
+    FUNCTION c_var_get_device_ptr(handle) BIND(C, name="comin_var_get_device_ptr")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: handle
+      TYPE(c_ptr) :: c_var_get_device_ptr
+    END FUNCTION c_var_get_device_ptr
+    FUNCTION c_var_get_device_ptr_double(handle) BIND(C, name="comin_var_get_device_ptr_double")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: handle
+      TYPE(c_ptr) :: c_var_get_device_ptr_double
+    END FUNCTION c_var_get_device_ptr_double
+    FUNCTION c_var_get_device_ptr_float(handle) BIND(C, name="comin_var_get_device_ptr_float")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: handle
+      TYPE(c_ptr) :: c_var_get_device_ptr_float
+    END FUNCTION c_var_get_device_ptr_float
+    FUNCTION c_var_get_device_ptr_int(handle) BIND(C, name="comin_var_get_device_ptr_int")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: handle
+      TYPE(c_ptr) :: c_var_get_device_ptr_int
+    END FUNCTION c_var_get_device_ptr_int
+    FUNCTION c_var_get_lcontainer(handle) BIND(C, name="comin_var_get_lcontainer")
+      IMPORT :: c_ptr, c_bool
+      TYPE(c_ptr), VALUE :: handle
+      LOGICAL(c_bool) :: c_var_get_lcontainer
+    END FUNCTION c_var_get_lcontainer
+    FUNCTION c_var_get_descr_list_head() BIND(C, name="comin_var_get_descr_list_head")
+      IMPORT :: c_ptr
+      TYPE(c_ptr) :: c_var_get_descr_list_head
+    END FUNCTION c_var_get_descr_list_head
+    FUNCTION c_var_get_descr_list_next(it) BIND(C, name="comin_var_get_descr_list_next")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: it
+      TYPE(c_ptr) :: c_var_get_descr_list_next
+    END FUNCTION c_var_get_descr_list_next
+    SUBROUTINE c_var_get_descr_list_var_desc(it, descr) &
+      &        BIND(C, name="comin_var_get_descr_list_var_desc")
+      IMPORT :: c_ptr, t_comin_var_descriptor_c
+      TYPE(c_ptr), VALUE :: it
+      TYPE(t_comin_var_descriptor_c), INTENT(INOUT) :: descr
+    END SUBROUTINE c_var_get_descr_list_var_desc
+    SUBROUTINE c_var_descr_list_iterator_delete(it) &
+      &        BIND(C, name="comin_var_descr_list_iterator_delete")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), INTENT(INOUT) :: it
+    END SUBROUTINE c_var_descr_list_iterator_delete
+    FUNCTION c_metadata_get_iterator_begin(descr) BIND(C, name="comin_metadata_get_iterator_begin")
+      IMPORT :: c_ptr, t_comin_var_descriptor_c
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      TYPE(c_ptr) :: c_metadata_get_iterator_begin
+    END FUNCTION c_metadata_get_iterator_begin
+    FUNCTION c_metadata_get_iterator_end(descr) BIND(C, name="comin_metadata_get_iterator_end")
+      IMPORT :: c_ptr, t_comin_var_descriptor_c
+      TYPE(t_comin_var_descriptor_c), VALUE :: descr
+      TYPE(c_ptr) :: c_metadata_get_iterator_end
+    END FUNCTION c_metadata_get_iterator_end
+    FUNCTION c_metadata_iterator_get_key(it) BIND(C, name="comin_metadata_iterator_get_key")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: it
+      TYPE(c_ptr) :: c_metadata_iterator_get_key
+    END FUNCTION c_metadata_iterator_get_key
+    FUNCTION c_metadata_iterator_compare(it1, it2) BIND(C, name="comin_metadata_iterator_compare")
+      IMPORT :: c_ptr, c_bool
+      TYPE(c_ptr), VALUE :: it1, it2
+      LOGICAL(c_bool) :: c_metadata_iterator_compare
+    END FUNCTION c_metadata_iterator_compare
+    SUBROUTINE c_metadata_iterator_next(it) BIND(C, name="comin_metadata_iterator_next")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: it
+    END SUBROUTINE c_metadata_iterator_next
+    SUBROUTINE c_metadata_iterator_delete(it) BIND(C, name="comin_metadata_iterator_delete")
+      IMPORT :: c_ptr
+      TYPE(c_ptr), VALUE :: it
+    END SUBROUTINE c_metadata_iterator_delete
+    SUBROUTINE c_current_get_plugin_flags(errors_return, log_debug, log_info, log_warning) &
+      &        BIND(C, name="comin_current_get_plugin_flags")
+      IMPORT :: c_bool
+      LOGICAL(c_bool), INTENT(OUT) :: errors_return, log_debug, log_info, log_warning
+    END SUBROUTINE c_current_get_plugin_flags
+    SUBROUTINE c_error_get_message(errcode, category, message) &
+      &        BIND(C, name="comin_error_get_message")
+      IMPORT :: c_int, c_char
+      INTEGER(c_int), VALUE :: errcode
+      CHARACTER(KIND=c_char) :: category(*), message(*)
+    END SUBROUTINE c_error_get_message
+    SUBROUTINE c_error_check(errcode, scope) BIND(C, name="comin_error_check")
+      IMPORT :: c_int, c_char
+      INTEGER(c_int), VALUE :: errcode
+      CHARACTER(KIND=c_char), INTENT(IN) :: scope(*)
+    END SUBROUTINE c_error_check
+    FUNCTION c_descrdata_get_global_n_dom() BIND(C, name="comin_descrdata_get_global_n_dom")
+      IMPORT :: c_int
+      INTEGER(c_int) :: c_descrdata_get_global_n_dom
+    END FUNCTION c_descrdata_get_global_n_dom
+    FUNCTION c_descrdata_get_domain_id(jg) BIND(C, name="comin_descrdata_get_domain_id")
+      IMPORT :: c_int
+      INTEGER(c_int), VALUE :: jg
+      INTEGER(c_int) :: c_descrdata_get_domain_id
+    END FUNCTION c_descrdata_get_domain_id
     FUNCTION c_metadata_get_typeid(descr, key) BIND(C, name="comin_metadata_get_typeid")
       IMPORT :: t_comin_var_descriptor_c, c_char, c_int
       TYPE(t_comin_var_descriptor_c), VALUE :: descr
@@ -528,6 +673,7 @@ CONTAINS
     TYPE(t_comin_plugin_info), INTENT(OUT) :: info
     TYPE(c_ptr) :: val
     INTEGER(c_int) :: len
+    LOGICAL(c_bool) :: er, ld, li, lw
 
     info%id = c_current_get_plugin_id()
     CALL c_current_get_plugin_name(val, len)
@@ -536,6 +682,15 @@ CONTAINS
     CALL c_string_copy(val, len, info%options)
     CALL c_current_get_plugin_comm(val, len)
     CALL c_string_copy(val, len, info%comm)
+    er = LOGICAL(info%errors_return, c_bool)
+    ld = LOGICAL(info%log_debug, c_bool)
+    li = LOGICAL(info%log_info, c_bool)
+    lw = LOGICAL(info%log_warning, c_bool)
+    CALL c_current_get_plugin_flags(er, ld, li, lw)
+    info%errors_return = er
+    info%log_debug = ld
+    info%log_info = li
+    info%log_warning = lw
   END SUBROUTINE comin_current_get_plugin_info
 
   ! -- variables ----------------------------------------------------------------------------
@@ -569,7 +724,6 @@ CONTAINS
     TYPE(c_ptr) :: p
 
     NULLIFY(ptr)
-    IF (.NOT. c_associated(this%ptr)) RETURN
     p = c_var_get_ptr_double(this%ptr)
     IF (c_associated(p)) CALL c_f_pointer(p, ptr, this%array_shape())
   END SUBROUTINE comin_var_handle_get_ptr_dp
@@ -581,7 +735,6 @@ CONTAINS
     TYPE(c_ptr) :: p
 
     NULLIFY(ptr)
-    IF (.NOT. c_associated(this%ptr)) RETURN
     p = c_var_get_ptr_float(this%ptr)
     IF (c_associated(p)) CALL c_f_pointer(p, ptr, this%array_shape())
   END SUBROUTINE comin_var_handle_get_ptr_sp
@@ -593,17 +746,17 @@ CONTAINS
     TYPE(c_ptr) :: p
 
     NULLIFY(ptr)
-    IF (.NOT. c_associated(this%ptr)) RETURN
     p = c_var_get_ptr_int(this%ptr)
     IF (c_associated(p)) CALL c_f_pointer(p, ptr, this%array_shape())
   END SUBROUTINE comin_var_handle_get_ptr_i
 
-  !> The five extents of the variable (Fortran order).
+  !> The five extents of the variable (Fortran order).  An invalid handle is an error
+  !! (COMIN_ERROR_POINTER_NOT_ASSOCIATED); the extents are 0 then.
   FUNCTION comin_var_handle_array_shape(this) RESULT(shape)
     CLASS(t_comin_var_handle), INTENT(IN) :: this
     INTEGER(c_int) :: shape(5)
     shape(:) = 0
-    IF (c_associated(this%ptr)) CALL c_var_get_shape(this%ptr, shape)
+    CALL c_var_get_shape(this%ptr, shape)
   END FUNCTION comin_var_handle_array_shape
 
   !> The dimension semantics (COMIN_DIM_SEMANTICS_*) of the five dimensions.
@@ -611,7 +764,7 @@ CONTAINS
     CLASS(t_comin_var_handle), INTENT(IN) :: this
     INTEGER(c_int) :: ds(5)
     ds(:) = COMIN_DIM_SEMANTICS_UNDEF
-    IF (c_associated(this%ptr)) CALL c_var_get_dim_semantics(this%ptr, ds)
+    CALL c_var_get_dim_semantics(this%ptr, ds)
   END FUNCTION comin_var_handle_dim_semantics
 
   !> Position of the contained variable (1-based; 0: not a container slice).
@@ -620,7 +773,7 @@ CONTAINS
     INTEGER :: nc
     INTEGER(c_int) :: nc_c
     nc_c = -1
-    IF (c_associated(this%ptr)) CALL c_var_get_ncontained(this%ptr, nc_c)
+    CALL c_var_get_ncontained(this%ptr, nc_c)
     nc = nc_c + 1
   END FUNCTION comin_var_handle_ncontained
 
@@ -638,9 +791,167 @@ CONTAINS
 
     c%name(:) = c_null_char
     c%id = -1
-    IF (c_associated(this%ptr)) CALL c_var_get_descriptor(this%ptr, c)
+    CALL c_var_get_descriptor(this%ptr, c)
     descr = descr_from_c(c)
   END FUNCTION comin_var_handle_descriptor
+
+  !> Whether the variable is a container (e.g. of tracers).
+  LOGICAL FUNCTION comin_var_handle_lcontainer(this)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    comin_var_handle_lcontainer = LOGICAL(c_var_get_lcontainer(this%ptr))
+  END FUNCTION comin_var_handle_lcontainer
+
+  !> Position of the container dimension in dim_semantics (0: none).
+  INTEGER FUNCTION container_dim(this)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    INTEGER(c_int) :: ds(5)
+    INTEGER :: i
+    ds = this%dim_semantics()
+    container_dim = 0
+    DO i = 1, 3
+      IF (ds(i) == COMIN_DIM_SEMANTICS_CONTAINER) THEN
+        container_dim = i
+        RETURN
+      END IF
+    END DO
+  END FUNCTION container_dim
+
+  !> A container cannot be viewed as a 3-D field: the run ends (as ComIn's to_3d).
+  LOGICAL FUNCTION to_3d_refused(this)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    to_3d_refused = this%lcontainer()
+    IF (to_3d_refused) THEN
+      CALL comin_plugin_finish("comin_var_to_3d", &
+        &                      "ERROR: Attempt to convert container variable into 3D field.")
+    END IF
+  END FUNCTION to_3d_refused
+
+  !> The variable as a 3-D REAL(c_double) array: the 5-D array with its container
+  !! dimension (among the first three, if any) and else the 4th, and the 5th fixed at 1
+  !! (ComIn 0.3's handle%to_3d).  NULL if the variable holds another type.
+  SUBROUTINE comin_var_handle_to_3d_dp(this, slice)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    REAL(c_double), POINTER, INTENT(OUT) :: slice(:,:,:)
+    REAL(c_double), POINTER :: p(:,:,:,:,:)
+
+    NULLIFY(slice)
+    IF (to_3d_refused(this)) RETURN
+    CALL this%get_ptr(p)
+    IF (.NOT. ASSOCIATED(p)) RETURN
+    SELECT CASE (container_dim(this))
+    CASE (1)
+      slice => p(1, :, :, :, 1)
+    CASE (2)
+      slice => p(:, 1, :, :, 1)
+    CASE (3)
+      slice => p(:, :, 1, :, 1)
+    CASE DEFAULT
+      slice => p(:, :, :, 1, 1)
+    END SELECT
+  END SUBROUTINE comin_var_handle_to_3d_dp
+
+  !> handle%to_3d for REAL(c_float) variables.
+  SUBROUTINE comin_var_handle_to_3d_sp(this, slice)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    REAL(c_float), POINTER, INTENT(OUT) :: slice(:,:,:)
+    REAL(c_float), POINTER :: p(:,:,:,:,:)
+
+    NULLIFY(slice)
+    IF (to_3d_refused(this)) RETURN
+    CALL this%get_ptr(p)
+    IF (.NOT. ASSOCIATED(p)) RETURN
+    SELECT CASE (container_dim(this))
+    CASE (1)
+      slice => p(1, :, :, :, 1)
+    CASE (2)
+      slice => p(:, 1, :, :, 1)
+    CASE (3)
+      slice => p(:, :, 1, :, 1)
+    CASE DEFAULT
+      slice => p(:, :, :, 1, 1)
+    END SELECT
+  END SUBROUTINE comin_var_handle_to_3d_sp
+
+  !> handle%to_3d for INTEGER(c_int) variables.
+  SUBROUTINE comin_var_handle_to_3d_i(this, slice)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    INTEGER(c_int), POINTER, INTENT(OUT) :: slice(:,:,:)
+    INTEGER(c_int), POINTER :: p(:,:,:,:,:)
+
+    NULLIFY(slice)
+    IF (to_3d_refused(this)) RETURN
+    CALL this%get_ptr(p)
+    IF (.NOT. ASSOCIATED(p)) RETURN
+    SELECT CASE (container_dim(this))
+    CASE (1)
+      slice => p(1, :, :, :, 1)
+    CASE (2)
+      slice => p(:, 1, :, :, 1)
+    CASE (3)
+      slice => p(:, :, 1, :, 1)
+    CASE DEFAULT
+      slice => p(:, :, :, 1, 1)
+    END SELECT
+  END SUBROUTINE comin_var_handle_to_3d_i
+
+  !> The variable's device memory (C_NULL_PTR when the host registered none).  With
+  !! datatype (COMIN_VAR_DATATYPE_*) the type is checked as by the typed C getters:
+  !! a mismatch is COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE and gives C_NULL_PTR.
+  FUNCTION comin_var_handle_get_device_ptr(this, datatype) RESULT(p)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    INTEGER, INTENT(IN), OPTIONAL :: datatype
+    TYPE(c_ptr) :: p
+
+    IF (.NOT. PRESENT(datatype)) THEN
+      p = c_var_get_device_ptr(this%ptr)
+      RETURN
+    END IF
+    SELECT CASE (datatype)
+    CASE (COMIN_VAR_DATATYPE_DOUBLE)
+      p = c_var_get_device_ptr_double(this%ptr)
+    CASE (COMIN_VAR_DATATYPE_FLOAT)
+      p = c_var_get_device_ptr_float(this%ptr)
+    CASE (COMIN_VAR_DATATYPE_INT)
+      p = c_var_get_device_ptr_int(this%ptr)
+    CASE DEFAULT
+      p = c_null_ptr
+      CALL comin_plugin_finish("comin_var_handle%get_device_ptr", &
+        &                      "ERROR: unknown datatype (not a COMIN_VAR_DATATYPE_*)")
+    END SELECT
+  END FUNCTION comin_var_handle_get_device_ptr
+
+  ! -- the list of exposed variables ---------------------------------------------------------
+
+  !> Iterator at the first exposed variable (C_NULL_PTR if none are exposed).
+  FUNCTION comin_var_get_descr_list_head() RESULT(it)
+    TYPE(c_ptr) :: it
+    it = c_var_get_descr_list_head()
+  END FUNCTION comin_var_get_descr_list_head
+
+  !> The iterator moved to the next variable; at the end C_NULL_PTR, and the iterator
+  !! is deleted (ComIn 0.3).
+  FUNCTION comin_var_get_descr_list_next(current) RESULT(it)
+    TYPE(c_ptr), INTENT(IN) :: current
+    TYPE(c_ptr) :: it
+    it = c_var_get_descr_list_next(current)
+  END FUNCTION comin_var_get_descr_list_next
+
+  !> The descriptor of the variable at iterator it.
+  SUBROUTINE comin_var_get_descr_list_var_desc(it, descr)
+    TYPE(c_ptr), INTENT(IN) :: it
+    TYPE(t_comin_var_descriptor), INTENT(INOUT) :: descr
+    TYPE(t_comin_var_descriptor_c) :: c
+
+    c = descr_to_c(descr)
+    CALL c_var_get_descr_list_var_desc(it, c)
+    descr = descr_from_c(c)
+  END SUBROUTINE comin_var_get_descr_list_var_desc
+
+  !> Delete an iterator before its end (it becomes C_NULL_PTR).
+  SUBROUTINE comin_var_descr_list_iterator_delete(it)
+    TYPE(c_ptr), INTENT(INOUT) :: it
+    CALL c_var_descr_list_iterator_delete(it)
+  END SUBROUTINE comin_var_descr_list_iterator_delete
 
   ! -- metadata -----------------------------------------------------------------------------
 
@@ -721,6 +1032,99 @@ CONTAINS
     comin_metadata_get_typeid = c_metadata_get_typeid(descr_to_c(descr), TRIM(key)//c_null_char)
   END FUNCTION comin_metadata_get_typeid
 
+  !> An iterator over the metadata keys of the exposed variable descr (after the primary
+  !! constructors); delete it with iterator%delete().
+  SUBROUTINE comin_metadata_get_iterator(descr, iterator)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+    TYPE(t_comin_var_metadata_iterator), INTENT(OUT) :: iterator
+
+    iterator%it = c_metadata_get_iterator_begin(descr_to_c(descr))
+    IF (.NOT. c_associated(iterator%it)) RETURN
+    iterator%it_end = c_metadata_get_iterator_end(descr_to_c(descr))
+  END SUBROUTINE comin_metadata_get_iterator
+
+  !> Whether the iterator is past the last key (also for an iterator that failed).
+  LOGICAL FUNCTION comin_metadata_iterator_is_end(this)
+    CLASS(t_comin_var_metadata_iterator), INTENT(IN) :: this
+    comin_metadata_iterator_is_end = .TRUE.
+    IF (.NOT. c_associated(this%it) .OR. .NOT. c_associated(this%it_end)) RETURN
+    comin_metadata_iterator_is_end = LOGICAL(c_metadata_iterator_compare(this%it, this%it_end))
+  END FUNCTION comin_metadata_iterator_is_end
+
+  !> The key at the iterator.
+  FUNCTION comin_metadata_iterator_key(this) RESULT(key)
+    CLASS(t_comin_var_metadata_iterator), INTENT(IN) :: this
+    CHARACTER(LEN=:), ALLOCATABLE :: key
+    TYPE(c_ptr) :: p
+    CHARACTER(KIND=c_char), POINTER :: chars(:)
+    INTEGER :: n
+
+    p = c_metadata_iterator_get_key(this%it)
+    IF (.NOT. c_associated(p)) THEN
+      ALLOCATE(CHARACTER(LEN=0) :: key)
+      RETURN
+    END IF
+    CALL c_f_pointer(p, chars, [HUGE(0)])
+    n = 0
+    DO WHILE (chars(n + 1) /= c_null_char)
+      n = n + 1
+    END DO
+    CALL c_string_copy(p, INT(n, c_int), key)
+  END FUNCTION comin_metadata_iterator_key
+
+  !> Move to the next key.
+  SUBROUTINE comin_metadata_iterator_next(this)
+    CLASS(t_comin_var_metadata_iterator), INTENT(INOUT) :: this
+    CALL c_metadata_iterator_next(this%it)
+  END SUBROUTINE comin_metadata_iterator_next
+
+  !> Free the iterator.
+  SUBROUTINE comin_metadata_iterator_delete(this)
+    CLASS(t_comin_var_metadata_iterator), INTENT(INOUT) :: this
+    IF (c_associated(this%it)) CALL c_metadata_iterator_delete(this%it)
+    IF (c_associated(this%it_end)) CALL c_metadata_iterator_delete(this%it_end)
+    this%it = c_null_ptr
+    this%it_end = c_null_ptr
+  END SUBROUTINE comin_metadata_iterator_delete
+
+  ! -- descriptive data -----------------------------------------------------------------------
+
+  !> The global descriptive data; arrays point at the host's (the core's) storage.
+  FUNCTION comin_descrdata_get_global() RESULT(global)
+    TYPE(t_comin_descrdata_global), POINTER :: global
+    CALL comin_descrdata_fill_global(dd_global)
+    global => dd_global
+  END FUNCTION comin_descrdata_get_global
+
+  !> The descriptive data of domain jg; NULL (and COMIN_ERROR_FIELD_NOT_ALLOCATED from
+  !! the core) for a domain the host did not describe.
+  FUNCTION comin_descrdata_get_domain(jg) RESULT(domain)
+    INTEGER, INTENT(IN) :: jg
+    TYPE(t_comin_descrdata_domain), POINTER :: domain
+    INTEGER :: n_dom, code, id
+
+    NULLIFY(domain)
+    n_dom = c_descrdata_get_global_n_dom()
+    ! the core checks jg and explains an unknown domain (the run ends unless errors_return)
+    code = comin_error_get()
+    id = c_descrdata_get_domain_id(INT(jg, c_int))
+    IF (jg < 1 .OR. jg > n_dom .OR. comin_error_get() /= code) RETURN
+    IF (ALLOCATED(dd_domains)) THEN
+      IF (SIZE(dd_domains) < n_dom) DEALLOCATE(dd_domains)
+    END IF
+    IF (.NOT. ALLOCATED(dd_domains)) ALLOCATE(dd_domains(n_dom))
+    CALL comin_descrdata_fill_domain(jg, dd_domains(jg))
+    dd_domains(jg)%id = id
+    domain => dd_domains(jg)
+  END FUNCTION comin_descrdata_get_domain
+
+  !> Start and end of the experiment and of this run.
+  FUNCTION comin_descrdata_get_simulation_interval() RESULT(interval)
+    TYPE(t_comin_descrdata_simulation_interval), POINTER :: interval
+    CALL comin_descrdata_fill_simulation_interval(dd_interval)
+    interval => dd_interval
+  END FUNCTION comin_descrdata_get_simulation_interval
+
   ! -- messages and errors ------------------------------------------------------------------
 
   !> Stop the run via the host: "routine: text".
@@ -749,6 +1153,43 @@ CONTAINS
     LOGICAL, INTENT(IN) :: errors_return
     CALL c_error_set_errors_return(LOGICAL(errors_return, c_bool))
   END SUBROUTINE comin_error_set_errors_return
+
+  !> Category ("ERROR", ...; at most 10 characters, as C's char[11]) and message of
+  !! an error code (blank-padded into the actual arguments).
+  SUBROUTINE comin_error_get_message(errcode, category, message)
+    INTEGER, INTENT(IN) :: errcode
+    CHARACTER(LEN=*), INTENT(OUT) :: category, message
+    CHARACTER(KIND=c_char) :: cat(11), msg(COMIN_MAX_LEN_ERR_MESSAGE + 1)
+
+    cat(:) = c_null_char
+    msg(:) = c_null_char
+    CALL c_error_get_message(INT(errcode, c_int), cat, msg)
+    category = from_c_chars(cat)
+    message = from_c_chars(msg)
+  END SUBROUTINE comin_error_get_message
+
+  !> Check the stored error code: INFO/WARNING are printed, an error ends the run
+  !! through the host (comin_plugin_finish with the plugin's name).
+  SUBROUTINE comin_error_check()
+    CALL c_error_check(COMIN_SUCCESS, c_null_char)
+  END SUBROUTINE comin_error_check
+
+  !> A NUL-terminated C character array as a Fortran string.
+  FUNCTION from_c_chars(chars) RESULT(str)
+    CHARACTER(KIND=c_char), INTENT(IN) :: chars(:)
+    CHARACTER(LEN=:), ALLOCATABLE :: str
+    INTEGER :: i, n
+
+    n = 0
+    DO i = 1, SIZE(chars)
+      IF (chars(i) == c_null_char) EXIT
+      n = i
+    END DO
+    ALLOCATE(CHARACTER(LEN=n) :: str)
+    DO i = 1, n
+      str(i:i) = chars(i)
+    END DO
+  END FUNCTION from_c_chars
 
   ! -- setup ----------------------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 """Fortran plugins: the module comin_plugin_interface (fortran_api/) over libcomin's C ABI.
 
-The generated comin_constants.F90, the hand-written comin_plugin_interface.F90 and a
-test plugin (``tests/fortran_plugins/*.F90``) are compiled with gfortran into a shared
-library linked with -lcomin, and run in the emulator.  The Fortran scenario prints the
-same lines as the Python scenario (tests/c_plugins/scenario.py) for what the Fortran
-API covers; lines only the Fortran plugin prints start with "fortran ".
+The generated comin_constants.F90 and comin_descrdata_types.F90, the hand-written
+comin_plugin_interface.F90 and a test plugin (``tests/fortran_plugins/*.F90``) are
+compiled with gfortran into a shared library linked with -lcomin, and run in the
+emulator.  The Fortran scenario prints every line of the Python (and C) scenario
+(tests/c_plugins/scenario.py); lines only the Fortran plugin prints start with "fortran ".
 """
 from __future__ import annotations
 
@@ -27,11 +27,7 @@ FORTRAN_API = os.path.join(ROOT, "fortran_api")
 SOURCES = os.path.join(HERE, "fortran_plugins")
 FFLAGS = ["-std=f2008", "-Wall", "-Werror", "-g", "-fPIC"]
 
-# the lines of the Python scenario that the Fortran scenario prints as well
-SHARED_PREFIXES = ("plugin id ", "temp shape ", "temp dim_semantics ", "eqvar descriptor ",
-                   "eqvar metadata ", "eqvar typeids ", "start ", "physics ", "end step ",
-                   "timestep ", "plugin name ", "host rank ", "index ", "indices block ",
-                   "npromz ", "ep name ")
+API_SOURCES = ("comin_constants.F90", "comin_descrdata_types.F90", "comin_plugin_interface.F90")
 
 
 def compile_fortran_plugin(source: str, out_dir, name: str) -> str:
@@ -41,9 +37,7 @@ def compile_fortran_plugin(source: str, out_dir, name: str) -> str:
     os.makedirs(mod_dir, exist_ok=True)
     lib = os.path.join(out_dir, f"lib{name}.so")
     libdir = comin.get_library_dir()
-    sources = [os.path.join(FORTRAN_API, "comin_constants.F90"),
-               os.path.join(FORTRAN_API, "comin_plugin_interface.F90"),
-               os.path.join(SOURCES, source)]
+    sources = [os.path.join(FORTRAN_API, src) for src in API_SOURCES] + [os.path.join(SOURCES, source)]
     subprocess.run(["gfortran", *FFLAGS, "-shared", "-J", mod_dir, "-I", mod_dir, *sources,
                     "-L", libdir, "-lcomin", f"-Wl,-rpath,{libdir}", "-o", lib],
                    check=True, cwd=out_dir)
@@ -53,7 +47,8 @@ def compile_fortran_plugin(source: str, out_dir, name: str) -> str:
 @pytest.fixture(scope="module")
 def plugins(tmp_path_factory):
     out = tmp_path_factory.mktemp("fortran_plugins")
-    return {name: compile_fortran_plugin(f"{name}.F90", out, name) for name in ("scenario", "finish")}
+    return {name: compile_fortran_plugin(f"{name}.F90", out, name)
+            for name in ("scenario", "finish", "errors")}
 
 
 DRIVER = textwrap.dedent("""
@@ -68,7 +63,11 @@ DRIVER = textwrap.dedent("""
         plugin = PluginDescription(name=name, plugin_library=what, options=options)
     else:
         plugin = PluginDescription.python(what + " " + options, name=name)
-    Emulator([plugin], emulator_config(steps={steps})).run()
+    try:
+        Emulator([plugin], emulator_config(steps={steps})).run()
+    except comin.ComInFinish as fin:
+        print("FINISH", repr(fin.routine), repr(fin.text), file=sys.stderr)
+        sys.exit(3)
     print("RUN DONE", file=sys.stderr)
 """)
 
@@ -85,7 +84,7 @@ def info_lines(text: str, name: str):
 
 
 def test_interface_module_compiles_standalone_with_warnings_as_errors(tmp_path):
-    for src in ("comin_constants.F90", "comin_plugin_interface.F90"):
+    for src in API_SOURCES:
         subprocess.run(["gfortran", *FFLAGS, "-c", "-J", str(tmp_path), "-I", str(tmp_path),
                         os.path.join(FORTRAN_API, src), "-o", str(tmp_path / (src + ".o"))],
                        check=True)
@@ -106,12 +105,14 @@ def scenario_runs(plugins):
 def test_fortran_scenario_prints_the_python_scenarios_lines(scenario_runs):
     f_err, py_err = scenario_runs
     f_lines = [line for line in info_lines(f_err, "scenario") if not line.startswith("fortran ")]
-    py_lines = [line for line in info_lines(py_err, "scenario") if line.startswith(SHARED_PREFIXES)]
-    assert len(f_lines) > 20
+    py_lines = info_lines(py_err, "scenario")
+    assert len(f_lines) >= 40
     assert f_lines == py_lines
     assert "end step 2 wrote 80 values" in f_lines
     assert "plugin name scenario" in f_lines
     assert "plugin id 1 options '--hello world'" in f_lines
+    assert "iterator deleted 1" in f_lines
+    assert any(line.startswith("edges start_index 24 interior ") for line in f_lines)
     assert f_err.count(" WARNING(scenario): a warning") == 1
     assert "log_debug is off" not in f_err
 
@@ -121,11 +122,16 @@ def test_fortran_only_lines(scenario_runs):
     lines = [line for line in info_lines(f_err, "scenario") if line.startswith("fortran ")]
     code = comin.COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND
     wrong = comin.COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE
+    to_3d = "fortran to_3d 8 5 10 same 1 qv 8 5 10 same 1"     # (nproma, nlev, nblks) of R2B0
     assert lines == ["fortran version 0.3.0",                       # primary constructor
+                     "fortran info errors_return 0 log 0 1 1",
                      "fortran valid 1 1 1",                         # secondary constructor
                      f"fortran unknown variable error {code} valid 0 expected {code}",
                      "fortran after reset 0",
-                     f"fortran wrong type 0 {wrong} 0 {wrong}"]
+                     f"fortran wrong type 0 {wrong} 0 {wrong}",
+                     "fortran errors_return now 1",
+                     "fortran containers 0 1 1 0",                  # temp, container, qv, qv
+                     to_3d, to_3d]                                  # two time steps
 
 
 def test_fortran_plugin_writes_host_memory(plugins, capsys):
@@ -152,3 +158,199 @@ def test_fortran_plugin_finish_ends_the_run(plugins, capsys):
     assert info_lines(err, "fin") == ["fortran call", "fortran call"]
     if not emu.host.finalized:
         emu.host.finalize()
+
+
+# -- every error path reachable from Fortran --------------------------------------------------
+
+#: "<what>" of tests/fortran_plugins/errors.F90 (errors_return on) -> the code it must store
+F_RETURN_EXPECTED = {
+    # primary constructor
+    "var_get_in_primary": "COMIN_ERROR_VAR_GET_OUTSIDE_SECONDARY_CONSTRUCTOR",
+    "metadata_get_in_primary": "COMIN_ERROR_METADATA_GET_INSIDE_PRIMARYCONSTRUCTOR",
+    "typeid_in_primary": "COMIN_ERROR_METADATA_GET_INSIDE_PRIMARYCONSTRUCTOR",
+    "metadata_set_not_requested": "COMIN_ERROR_VAR_DESCRIPTOR_NOT_FOUND",
+    "request_exclusive_ok": "COMIN_SUCCESS",
+    "request_exists_is_exclusive": "COMIN_ERROR_VAR_REQUEST_EXISTS_IS_LMODEXCLUSIVE",
+    "request_all_ok": "COMIN_SUCCESS",
+    "request_exclusive_of_existing": "COMIN_ERROR_VAR_REQUEST_EXISTS_REQUEST_LMODEXCLUSIVE",
+    "tracer_not_for_all_domains": "COMIN_ERROR_TRACER_REQUEST_NOT_FOR_ALL_DOMAINS",
+    "metadata_set_ok": "COMIN_SUCCESS",
+    "metadata_inconsistent_type": "COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE",
+    "metadata_inconsistent_type_character": "COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE",
+    "register_unknown_ep": "COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN",
+    "domain_not_set_primary": "COMIN_ERROR_FIELD_NOT_ALLOCATED",
+    # secondary constructor
+    "request_after_primary": "COMIN_ERROR_VAR_REQUEST_AFTER_PRIMARYCONSTRUCTOR",
+    "metadata_set_after_primary": "COMIN_ERROR_METADATA_SET_OUTSIDE_PRIMARYCONSTRUCTOR",
+    "register_after_primary": "COMIN_ERROR_CALLBACK_REGISTER_OUTSIDE_PRIMARYCONSTRUCTOR",
+    "var_get_not_found": "COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND",
+    "var_get_bad_ep": "COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN",
+    "var_get_device": "COMIN_ERROR_VAR_GET_NO_DEVICE",
+    "var_get_container_halo": "COMIN_ERROR_VAR_GET_CONTAINER_CAN_NOT_HALO_SYNCHRONIZED",
+    "metadata_key_not_found": "COMIN_ERROR_METADATA_KEY_NOT_FOUND",
+    "metadata_var_not_found": "COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED",
+    "metadata_wrong_type": "COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE",
+    "typeid_var_not_found": "COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED",
+    "metadata_iterator_var_not_found": "COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED",
+    "metadata_iterator_key_at_end": "COMIN_ERROR_METADATA_KEY_NOT_FOUND",
+    "var_get_ok": "COMIN_SUCCESS",
+    "ptr_int_of_double": "COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE",
+    "ptr_float_of_double": "COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE",
+    "ptr_double_ok": "COMIN_SUCCESS",
+    "to_3d_float_of_double": "COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE",
+    "to_3d_int_of_double": "COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE",
+    "device_ptr_double": "COMIN_SUCCESS",
+    "device_ptr": "COMIN_SUCCESS",
+    "device_ptr_float_of_double": "COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE",
+    "device_ptr_int_of_double": "COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE",
+    "ptr_of_null": "COMIN_SUCCESS",
+    "shape_of_null": "COMIN_ERROR_POINTER_NOT_ASSOCIATED",
+    "dim_semantics_of_null": "COMIN_ERROR_POINTER_NOT_ASSOCIATED",
+    "ncontained_of_null": "COMIN_ERROR_POINTER_NOT_ASSOCIATED",
+    "descriptor_of_null": "COMIN_ERROR_POINTER_NOT_ASSOCIATED",
+    "lcontainer_of_null": "COMIN_ERROR_POINTER_NOT_ASSOCIATED",
+    "descr_list_var_desc_of_null": "COMIN_ERROR_POINTER_NOT_ASSOCIATED",
+    "ep_name_unknown": "COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN",
+    "timestep_not_set": "COMIN_ERROR_FIELD_NOT_ALLOCATED",
+    "domain_not_set": "COMIN_ERROR_FIELD_NOT_ALLOCATED",
+    "domain_zero": "COMIN_ERROR_FIELD_NOT_ALLOCATED",
+    "cell_indices_domain": "COMIN_ERROR_FIELD_NOT_ALLOCATED",
+}
+
+#: the neutral values the failing calls leave (0 unless listed): the Fortran wrappers'
+#: outputs are INTENT(OUT), so a failed metadata_get gives 0, not the caller's 42;
+#: an untouched INTENT(INOUT) descriptor keeps its id 3, index outputs keep -9
+F_RETURN_NEUTRAL = {"dim_semantics_of_null": 5 * comin.COMIN_DIM_SEMANTICS_UNDEF,
+                    "descr_list_var_desc_of_null": 3, "cell_indices_domain": -9}
+
+
+def test_fortran_errors_return_gives_codes_and_neutral_values(plugins):
+    proc = run_driver(("lib", "errs", plugins["errors"], "return"), steps=1)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = info_lines(proc.stderr, "errs")
+    got = {}
+    for line in lines:
+        words = line.split()
+        if len(words) == 3 and words[0] in F_RETURN_EXPECTED:
+            got[words[0]] = (int(words[1]), int(words[2]))
+    assert set(got) == set(F_RETURN_EXPECTED)
+    consts = comin._table.all_constants()
+    for what, name in F_RETURN_EXPECTED.items():
+        assert got[what][0] == consts[name], (what, got[what], name)
+        assert got[what][1] == F_RETURN_NEUTRAL.get(what, 0), (what, got[what])
+    assert "message 'ERROR' 'Cannot find variable'" in lines
+    assert "message 'FATAL ERRO' 'Fatal error'" in lines      # category(11) as C's char[11]
+    assert "info errors_return 1" in lines
+    assert "errors_return test done" in lines
+    assert "timeloop return" in lines
+
+
+@pytest.mark.parametrize("what,routine,text", [
+    ("var_get_notfound", "errs", "ERROR: Cannot find variable"),
+    ("request_after", "errs", "ERROR: Variables cannot be requested after the primary constructor."),
+    ("ep_name", "errs", "ERROR: Unknown id for ENTRY point."),
+    ("wrong_type", "errs", "ERROR: Variable has a different datatype."),
+    ("metadata_key", "errs", "ERROR: Metadata key not found."),
+    ("register_unknown_ep", "errs", "ERROR: Unknown id for ENTRY point."),
+    ("tracer_one_domain", "errs", "ERROR: Tracers must be requested for all domains (id = -1)."),
+    ("error_check", "errs", "ERROR: Cannot find variable"),
+    ("domain_not_set", "errs", "ERROR: Field not allocated."),
+    ("shape_of_null", "errs", "ERROR: Pointer not associated."),
+    ("plugin_comm", "comin_parallel_get_plugin_mpi_comm",
+     "Error: To use the plugin_comm, 'comm' must be set in the plugin namelist"),
+    ("to_3d_container", "comin_var_to_3d",
+     "ERROR: Attempt to convert container variable into 3D field."),
+    ("device_bad_datatype", "comin_var_handle%get_device_ptr",
+     "ERROR: unknown datatype (not a COMIN_VAR_DATATYPE_*)"),
+])
+def test_fortran_errors_without_errors_return_end_the_run(plugins, what, routine, text):
+    proc = run_driver(("lib", "errs", plugins["errors"], f"off {what}"), steps=1)
+    assert proc.returncode == 3, proc.stderr[-3000:]
+    assert f"FINISH {routine!r} {text!r}" in proc.stderr
+    assert "NOT REACHED" not in proc.stderr
+    assert "timeloop" not in proc.stderr
+    if what == "error_check":
+        code = comin.COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND
+        assert info_lines(proc.stderr, "errs") == [f"stored {code}"]
+
+
+# -- the API of ComIn 0.3 §5.3, and every procedure called by the test plugins -----------------
+
+#: the plugin-side procedures of ComIn 0.3's Fortran API (comin_plugin_interface)
+SPEC_PROCEDURES = """
+comin_callback_register comin_callback_get_ep_name comin_current_get_ep
+comin_current_get_domain_id comin_current_get_plugin_info comin_current_get_datetime
+comin_var_request_add comin_var_get comin_var_get_descr_list_head comin_var_get_descr_list_next
+comin_var_get_descr_list_var_desc comin_var_descr_list_iterator_delete comin_metadata_set
+comin_metadata_get comin_metadata_get_typeid comin_metadata_get_iterator
+comin_descrdata_get_global comin_descrdata_get_domain comin_descrdata_get_simulation_interval
+comin_descrdata_get_index comin_descrdata_get_block comin_descrdata_get_cell_indices
+comin_descrdata_get_edge_indices comin_descrdata_get_vert_indices comin_descrdata_get_cell_npromz
+comin_descrdata_get_edge_npromz comin_descrdata_get_vert_npromz
+comin_descrdata_index_lookup_glb2loc_cell comin_descrdata_get_timesteplength
+comin_setup_get_version comin_parallel_get_plugin_mpi_comm comin_parallel_get_host_mpi_comm
+comin_parallel_get_host_mpi_rank comin_plugin_finish comin_error_get_message comin_error_check
+comin_error_set_errors_return comin_error_get comin_error_reset comin_print_debug
+comin_print_info comin_print_warning
+""".split()
+SPEC_TYPES = {"t_comin_var_descriptor": [], "t_comin_plugin_info": [],
+              "t_comin_setup_version_info": [],
+              "t_comin_var_handle": ["get_ptr", "array_shape", "descriptor", "lcontainer",
+                                     "ncontained", "dim_semantics", "valid", "to_3d"],
+              "t_comin_var_metadata_iterator": ["is_end", "key", "next", "delete"],
+              "t_comin_descrdata_global": [], "t_comin_descrdata_domain": [],
+              "t_comin_descrdata_domain_cells": [], "t_comin_descrdata_domain_edges": [],
+              "t_comin_descrdata_domain_verts": [], "t_comin_descrdata_simulation_interval": []}
+
+
+def _module_text():
+    with open(os.path.join(FORTRAN_API, "comin_plugin_interface.F90")) as f:
+        return f.read()
+
+
+def _public_names(text):
+    import re
+    names = set()
+    for m in re.finditer(r"^\s*PUBLIC\s*::\s*(.*?)$", text, re.M | re.I):
+        names.update(n.strip().lower() for n in m.group(1).split(",") if n.strip())
+    return names
+
+
+def _bound_names(text):
+    import re
+    return {m.group(1).lower() for m in
+            re.finditer(r"^\s*(?:PROCEDURE|GENERIC)\s*::\s*(\w+)\s*=>", text, re.M | re.I)}
+
+
+def test_module_has_every_procedure_and_type_of_the_spec():
+    text = _module_text()
+    public = _public_names(text)
+    assert set(SPEC_PROCEDURES) <= public, set(SPEC_PROCEDURES) - public
+    assert set(SPEC_TYPES) <= public, set(SPEC_TYPES) - public
+    bound = _bound_names(text)
+    for methods in SPEC_TYPES.values():
+        assert set(methods) <= bound, set(methods) - bound
+
+
+def test_every_fortran_procedure_and_method_is_called_by_a_test_plugin():
+    """Each public procedure and type-bound method of comin_plugin_interface is called in
+    tests/fortran_plugins/*.F90 (the tests above run them all)."""
+    import re
+    text = _module_text()
+    constants = {n.lower() for n in comin._table.all_constants()} | {"wp"}
+    procedures = {n for n in _public_names(text) if n not in constants and not n.startswith("t_")}
+    plugins = ""
+    for name in sorted(os.listdir(SOURCES)):
+        if name.endswith(".F90"):
+            with open(os.path.join(SOURCES, name)) as f:
+                plugins += f.read().lower()
+    assert len(procedures) >= len(SPEC_PROCEDURES)
+    missing = [p for p in sorted(procedures) if not re.search(rf"\b{p}\s*\(", plugins)]
+    assert not missing, missing
+    methods = _bound_names(text) - {"get_ptr_dp", "get_ptr_sp", "get_ptr_i", "to_3d_dp",
+                                    "to_3d_sp", "to_3d_i"}
+    missing = [m for m in sorted(methods) if not re.search(rf"%{m}\s*\(", plugins)]
+    assert not missing, missing
+    # the specific procedures behind the generics: each kind is used
+    for kind in ("real(c_double), pointer", "real(c_float), pointer", "integer(c_int), pointer"):
+        assert kind in plugins

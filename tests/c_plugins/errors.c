@@ -97,6 +97,10 @@ static void secondary(void) {
   int is = -9, ie = -9;
   comin_descrdata_get_cell_indices(5, 1, 1, 2, &is, &ie, 0, 0); CHECK("cell_indices_domain", is);
   comin_current_get_plugin_comm(&s, &len);                  CHECK("plugin_comm_ok", len);
+  bool lc = comin_var_get_lcontainer(NULL);                  CHECK("lcontainer_of_null", lc);
+  bool er = false, ld = true, li = false, lw = false;       /* comin extensions */
+  comin_current_get_plugin_flags(&er, &ld, &li, &lw);
+  CHECK("plugin_flags_ok", er && !ld && li && lw);
   comin_print_info_f("errors_return test done");
 }
 

@@ -127,6 +127,35 @@ void comin_main(void) {
   int* glb; int gsize[1];
   comin_descrdata_get_domain_cells_glb_index(1, &glb, gsize);
   comin_print_info_f("glb_index %d %d %d", gsize[0], glb[0], glb[gsize[0] - 1]);
+  const char* gf; int gflen;
+  comin_descrdata_get_domain_grid_filename(1, &gf, &gflen);
+  signed char* uuid; int usize[1];
+  comin_descrdata_get_domain_grid_uuid(1, &uuid, usize);
+  int* used; int nsize[1];
+  comin_descrdata_get_domain_number_of_grid_used(1, &used, nsize);
+  comin_print_info_f("grid '%.*s' id %d n_childdom %d nshift %d uuid %d %d used %d %d", gflen, gf,
+                     comin_descrdata_get_domain_id(1), comin_descrdata_get_domain_n_childdom(1),
+                     comin_descrdata_get_domain_nshift(1), usize[0], (int)uuid[0], nsize[0], used[0]);
+  double* elat; int esize[2];
+  comin_descrdata_get_domain_edges_elat(1, &elat, esize);
+  double* vlon; int vsize2[2];
+  comin_descrdata_get_domain_verts_vlon(1, &vlon, vsize2);
+  comin_print_info_f("edges %d %d elat %.6f verts %d %d vlon %.6f", comin_descrdata_get_domain_edges_nedges(1),
+                     comin_descrdata_get_domain_edges_nblks(1), elat[1], comin_descrdata_get_domain_verts_nverts(1),
+                     comin_descrdata_get_domain_verts_nblks(1), vlon[vsize2[0]]);
+  int* vi; int visize[3];
+  comin_descrdata_get_domain_cells_vertex_idx(1, &vi, visize);
+  double* hhl; int hsize[3];
+  comin_descrdata_get_domain_cells_hhl(1, &hhl, hsize);
+  comin_print_info_f("vertex_idx %d %d %d value %d hhl %d %.3f", visize[0], visize[1], visize[2],
+                     vi[1 + visize[0] * visize[1] * 2], hsize[1], hhl[0]);
+  int* esi; int esisize[1];
+  comin_descrdata_get_domain_edges_start_index(1, &esi, esisize);
+  int* veb; int vebsize[1];
+  comin_descrdata_get_domain_verts_end_block(1, &veb, vebsize);
+  comin_print_info_f("edges start_index %d interior %d verts end_block %d", esisize[0],
+                     esi[0 - comin_descrdata_get_global_min_rledge()],
+                     veb[0 - comin_descrdata_get_global_min_rlvert()]);
   comin_print_info_f("timestep %.3f", comin_descrdata_get_timesteplength(1));
   comin_descrdata_get_simulation_interval_exp_start(&s, &len);
   comin_print_info_f("exp_start %.*s", len, s);

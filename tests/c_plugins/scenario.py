@@ -74,6 +74,17 @@ si = d.cells.start_index
 out("start_index %d first %d interior %d" % (si.shape[0], si[0], si[0 - g.min_rlcell]))
 glb = d.cells.glb_index
 out("glb_index %d %d %d" % (glb.shape[0], glb[0], glb[-1]))
+out("grid '%s' id %d n_childdom %d nshift %d uuid %d %d used %d %d"
+    % (d.grid_filename, d.id, d.n_childdom, d.nshift, d.grid_uuid.shape[0], d.grid_uuid[0],
+       d.number_of_grid_used.shape[0], d.number_of_grid_used[0]))
+e, v = d.edges, d.verts
+out("edges %d %d elat %.6f verts %d %d vlon %.6f"
+    % (e.nedges, e.nblks, e.elat[1, 0], v.nverts, v.nblks, v.vlon[0, 1]))
+vi = d.cells.vertex_idx
+out("vertex_idx %d %d %d value %d hhl %d %.3f"
+    % (vi.shape + (vi[1, 0, 2], d.cells.hhl.shape[1], d.cells.hhl[0, 0, 0])))
+out("edges start_index %d interior %d verts end_block %d"
+    % (e.start_index.shape[0], e.start_index[0 - g.min_rledge], v.end_block[0 - g.min_rlvert]))
 out("timestep %.3f" % comin.descrdata_get_timesteplength(1))
 iv = comin.descrdata_get_simulation_interval()
 out("exp_start %s" % iv.exp_start)
