@@ -303,7 +303,19 @@ def cmake_config_text(table) -> str:
         '    IMPORTED_SONAME "libcomin.so"',
         '    INTERFACE_INCLUDE_DIRECTORIES "${comin_INCLUDE_DIR}")',
         "endif()",
-        "set(comin_FOUND TRUE)", "unset(_comin_prefix)", ""])
+        "# Fortran: the sources of the modules (compile them with the host or plugin; a",
+        "# Fortran compiler's .mod files are not portable).  Plugins: comin_FORTRAN_PLUGIN_SOURCES",
+        "# (comin_plugin_interface); hosts: comin_FORTRAN_SOURCES (+ comin_host_interface).",
+        'get_filename_component(_comin_fortran "${_comin_prefix}/../fortran_api" ABSOLUTE)',
+        'if(EXISTS "${_comin_fortran}/comin_host_interface.F90")',
+        '  set(comin_FORTRAN_API_DIR "${_comin_fortran}")',
+        "  set(comin_FORTRAN_PLUGIN_SOURCES",
+        '    "${_comin_fortran}/comin_constants.F90" "${_comin_fortran}/comin_descrdata_types.F90"',
+        '    "${_comin_fortran}/comin_plugin_interface.F90")',
+        "  set(comin_FORTRAN_SOURCES ${comin_FORTRAN_PLUGIN_SOURCES}",
+        '    "${_comin_fortran}/comin_host_descrdata.F90" "${_comin_fortran}/comin_host_interface.F90")',
+        "endif()",
+        "set(comin_FOUND TRUE)", "unset(_comin_prefix)", "unset(_comin_fortran)", ""])
 
 
 def cmake_version_text(table) -> str:
@@ -557,11 +569,90 @@ def write_all() -> None:
     write_fortran(table, functions)
 
 
+# -- Fortran hosts: setting descriptive data from the derived types --------------------------
+
+_F_HOST_SETTERS = {"int": ("c_set_int", "INT({x}, c_int)"), "float": ("c_set_real", "REAL({x}, c_double)"),
+                   "bool": ("c_set_logical", "LOGICAL({x}, c_bool)")}
+_F_HOST_ARRAYS = {"int32": "c_set_array_int", "float64": "c_set_array_double", "int8": "c_set_array_int8"}
+
+
+def _f_host_set_lines(group: str, fields, source: str, jg: str) -> list:
+    """Statements that hand every set field of ``source`` to libcomin's field setters."""
+    out = []
+    prefix = "" if group in ("global", "domain") else f"{group}."
+    for field, kind, ndim in fields:
+        comp, name = f"{source}%{field}", f'"{prefix}{field}" // c_null_char'
+        if kind == "str":
+            out += [f"    IF (ALLOCATED({comp})) CALL c_set_character({jg}, {name}, &",
+                    f"      &  TRIM({comp}) // c_null_char)"]
+        elif ndim == 0:
+            setter, conv = _F_HOST_SETTERS[kind]
+            out += [f"    CALL {setter}({jg}, {name}, &", f"      &  {conv.format(x=comp)})"]
+        else:
+            out += [f"    IF (ASSOCIATED({comp})) CALL {_F_HOST_ARRAYS[kind]}({jg}, {name}, &",
+                    f"      &  {comp}, {ndim}_c_int, INT(SHAPE({comp}), c_int))"]
+    return out
+
+
+def fortran_host_descrdata_text(table) -> str:
+    """``comin_host_descrdata.F90``: ComIn's comin_descrdata_set_global/_domain for Fortran hosts.
+
+    The host fills the derived types of ``comin_descrdata_types`` (as ICON does) and hands
+    them over; every scalar, every allocated string and every associated array is copied
+    into the core through comin_host.h's field setters (comin_descrdata_set_int, ...).
+    """
+    dd = table.DESCRDATA
+    subgroups = [g for g in dd if g not in ("global", "domain")]
+    out = [f"! {_GENERATED}",
+           "!> comin_host_descrdata: descriptive data from a Fortran host (used by comin_host_interface).",
+           "MODULE comin_host_descrdata",
+           "  USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_bool, c_signed_char, c_char, &",
+           "    &                                    c_null_char",
+           "  USE comin_descrdata_types, ONLY: t_comin_descrdata_global, t_comin_descrdata_domain",
+           "  IMPLICIT NONE", "  PRIVATE", "",
+           "  PUBLIC :: comin_descrdata_set_global, comin_descrdata_set_domain", "", "  INTERFACE"]
+    scalar = {"c_set_int": ("comin_descrdata_set_int", "INTEGER(c_int), VALUE :: val"),
+              "c_set_real": ("comin_descrdata_set_real", "REAL(c_double), VALUE :: val"),
+              "c_set_logical": ("comin_descrdata_set_logical", "LOGICAL(c_bool), VALUE :: val"),
+              "c_set_character": ("comin_descrdata_set_character", "CHARACTER(KIND=c_char) :: val(*)")}
+    for name, (cname, decl) in scalar.items():
+        out += [f'    SUBROUTINE {name}(jg, field, val) BIND(C, name="{cname}")',
+                "      IMPORT :: c_int, c_double, c_bool, c_char", "      INTEGER(c_int), VALUE :: jg",
+                "      CHARACTER(KIND=c_char) :: field(*)", f"      {decl}", f"    END SUBROUTINE {name}"]
+    arrays = {"c_set_array_int": ("comin_descrdata_set_array_int", "INTEGER(c_int)"),
+              "c_set_array_double": ("comin_descrdata_set_array_double", "REAL(c_double)"),
+              "c_set_array_int8": ("comin_descrdata_set_array_int8", "INTEGER(c_signed_char)")}
+    for name, (cname, ftype) in arrays.items():
+        out += [f'    SUBROUTINE {name}(jg, field, data, ndim, shape) BIND(C, name="{cname}")',
+                "      IMPORT :: c_int, c_double, c_signed_char, c_char", "      INTEGER(c_int), VALUE :: jg",
+                "      CHARACTER(KIND=c_char) :: field(*)", f"      {ftype}, INTENT(IN) :: data(*)",
+                "      INTEGER(c_int), VALUE :: ndim", "      INTEGER(c_int), INTENT(IN) :: shape(*)",
+                f"    END SUBROUTINE {name}"]
+    out += ["  END INTERFACE", "", "CONTAINS", "",
+            "  !> ComIn's comin_descrdata_set_global: copy the global descriptive data into comin.",
+            "  SUBROUTINE comin_descrdata_set_global(g)",
+            "    TYPE(t_comin_descrdata_global), INTENT(IN) :: g", ""]
+    out += _f_host_set_lines("global", dd["global"], "g", "0_c_int")
+    out += ["  END SUBROUTINE comin_descrdata_set_global", "",
+            "  !> ComIn's comin_descrdata_set_domain: d(jg) is domain jg (after comin_descrdata_set_global).",
+            "  SUBROUTINE comin_descrdata_set_domain(d)",
+            "    TYPE(t_comin_descrdata_domain), INTENT(IN) :: d(:)", "    INTEGER(c_int) :: jg", "",
+            "    DO jg = 1, SIZE(d)"]
+    body = _f_host_set_lines("domain", dd["domain"], "d(jg)", "jg")
+    for g in subgroups:
+        body += _f_host_set_lines(g, dd[g], f"d(jg)%{g}", "jg")
+    out += ["  " + line for line in body]
+    out += ["    END DO", "  END SUBROUTINE comin_descrdata_set_domain", "",
+            "END MODULE comin_host_descrdata", ""]
+    return "\n".join(out)
+
+
 def write_fortran(table, functions) -> None:
     """The generated Fortran sources of fortran_api/ (besides comin_constants.F90)."""
     fortran = os.path.join(os.path.dirname(HERE), "fortran_api")
     _write_if_changed(os.path.join(fortran, "comin_descrdata_types.F90"),
                       fortran_descrdata_types_text(table, functions))
+    _write_if_changed(os.path.join(fortran, "comin_host_descrdata.F90"), fortran_host_descrdata_text(table))
 
 
 if __name__ == "__main__":

@@ -50,6 +50,13 @@ def c_build(tmp_path_factory):
     return cmake_build(os.path.join(HOSTS, "c_host"), str(tmp_path_factory.mktemp("c_host")))
 
 
+@pytest.fixture(scope="module")
+def f_build(tmp_path_factory):
+    if shutil.which("gfortran") is None:
+        pytest.skip("gfortran is not installed")
+    return cmake_build(os.path.join(HOSTS, "fortran_host"), str(tmp_path_factory.mktemp("fortran_host")))
+
+
 def run(cmd, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, env=host_env(), timeout=300, **kw)
 
@@ -166,3 +173,60 @@ def test_missing_libpython_names_it_and_points_at_doctor(c_build):
     assert proc.returncode == 1
     assert "cannot load libpython '/nonexistent/libpython3.so'" in proc.stderr
     assert "python -m comin doctor" in proc.stderr
+
+
+def three_languages(c_build, f_build) -> list:
+    return plugin_specs(c_build, [f"fprobe;{os.path.join(f_build, 'libf_probe.so')};fopt"])
+
+
+def test_fortran_scale_host_equals_the_python_and_c_hosts(c_build, f_build):
+    specs = three_languages(c_build, f_build)
+    f = run([os.path.join(f_build, "fortran_host"), "--steps", "3", *specs])
+    assert f.returncode == 0, f.stdout + f.stderr
+    py = python_host(specs, steps=3)
+    assert py.returncode == 0, py.stdout + py.stderr
+    c = run([os.path.join(c_build, "c_host"), "--steps", "3", *specs])
+    assert c.returncode == 0, c.stdout + c.stderr
+    assert f.stdout.splitlines() == py.stdout.splitlines()
+    assert c.stdout.splitlines() == py.stdout.splitlines()
+    lines = f.stdout.splitlines()
+    assert "fprobe: primary constructor id/npromz(1) 3 2 options 'fopt'" in lines
+    assert "host: request 5 (f_lowest, 1) by 1 plugin(s) first 3, zaxis 1, datatype 1, tracer 0, units 1" in lines
+    # the Fortran plugin wrote the lowest level of the step's temperature into the host's field
+    assert "fprobe: integrate start domain 1 temp sum 7737.0 lowest sum 2578.0" in lines
+    assert "host: 2026-01-01T00:03:00 f_lowest(1) 2578.0" in lines
+    assert "pyprobe: domain 2: grid_dom2.nc nlev=3 ncells=6 nblks=2 glb_index=[1, 2, 3, 4, 5, 6] " \
+           "clon_sum=-9.00 dt=30.0" in lines
+
+
+def test_fortran_host_error_handler_is_called(f_build):
+    # a plugin that is missing ends the run through the Fortran host's error handler
+    proc = run([os.path.join(f_build, "fortran_host"), "bad;/nonexistent/libnothing.so;"])
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "host: finish called by comin_plugin_primaryconstructor: " in proc.stdout
+    assert "/nonexistent/libnothing.so" in proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("mpirun") is None, reason="mpirun is not installed")
+def test_fortran_host_under_mpirun_shares_its_mpi_world_with_python_plugins(c_build, f_build, tmp_path):
+    exe = os.path.join(f_build, "fortran_host_mpi")
+    if not os.path.exists(exe):
+        pytest.skip("no MPI Fortran compiler found by CMake")
+    specs = three_languages(c_build, f_build)
+    mpi = f"mpi@probe_comm;libpython_adapter.so;{os.path.join(HOSTS, 'plugins', 'mpi_probe.py')}"
+    pattern = str(tmp_path / "out.%r")
+    proc = run(["mpirun", "-n", "2", "-outfile-pattern", pattern, exe, "--steps", "2", *specs, mpi])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rank0 = (tmp_path / "out.0").read_text().splitlines()
+    rank1 = (tmp_path / "out.1").read_text().splitlines()
+    mpi_lines = [line for line in rank0 if line.startswith("mpi: ")]
+    assert mpi_lines[0] == "mpi: mpi initialised by the host True world 2 host comm 2 plugin comm 2 library MPICH"
+    # allreduce over the host communicator of local * (rank + 1): both ranks hold the same field
+    assert "mpi: domain 1 local 7701.0 allreduce(local*(rank+1)) 23103.0 ranks [0, 1]" in mpi_lines
+    assert "mpi: domain 2 local 5394.0 allreduce(local*(rank+1)) 16182.0 ranks [0, 1]" in mpi_lines
+    # rank 0 prints (lstdout) exactly what the serial host prints, besides the MPI plugin's lines
+    serial = run([os.path.join(f_build, "fortran_host"), "--steps", "2", *specs])
+    assert [line for line in rank0 if not line.startswith("mpi: ")] == serial.stdout.splitlines()
+    # rank 1: the plugins ran there too, the host printed nothing
+    assert not any(line.startswith("host: ") for line in rank1)
+    assert "fprobe: destructor" in rank1 and "cprobe: destructor" in rank1

@@ -4,7 +4,7 @@ Same descriptive data, fields, requests, entry points and printed lines as the C
 and Fortran scale hosts, so tests/test_hosts.py can compare their output with
 the same plugins run by the Python host (which is what the emulator uses).
 
-    python py_host.py [--steps N] "name;library;options" ...
+    python py_host.py [--steps N] "name[@comm];library;options" ...
 """
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def main(argv) -> int:
     plugins = []
     for spec in argv:
         name, lib, opts = (spec.split(";", 2) + ["", ""])[:3]
-        plugins.append(PluginDescription(name=name, plugin_library=lib, options=opts))
+        name, _, comm = name.partition("@")
+        plugins.append(PluginDescription(name=name, plugin_library=lib, options=opts, comm=comm))
     doms = []
     for j in range(NDOM):
         nb = (NCELLS[j] + NPROMA - 1) // NPROMA

@@ -4,7 +4,7 @@
  * exposed, a time loop with entry points per domain.
  *
  *   c_host [--steps N] [--errors-return-probe] PLUGIN...
- *   PLUGIN = "name;library;options"  (library libpython_adapter.so: a Python plugin)
+ *   PLUGIN = "name[@comm];library;options"  (library libpython_adapter.so: a Python plugin)
  *
  * tests/hosts/py_host.py is the same host written against comin.host.Host; both print
  * the same lines (tests/test_hosts.py compares them).  Field values are integers or
@@ -190,6 +190,8 @@ int main(int argc, char** argv) {
     char* opts = strtok(NULL, "");
     plugins[i].options = opts ? opts : "";
     plugins[i].log_info = plugins[i].log_warning = true;
+    char* at = strchr(plugins[i].name, '@');
+    if (at != NULL) { *at = 0; plugins[i].comm = at + 1; }
   }
   for (int j = 0; j < NDOM; j++) {
     domain_t* D = &dom[j];
