@@ -689,8 +689,10 @@ cdef void _c_comin_callback_context_call(int ep, int domain_id, c_bool lacc) noe
     no syncs, nothing to print), and hands it the fast path of the session
     here on the first call.
     """
-    cdef _State st
+    cdef _State st = _state
     try:
+        if st is not None and st is _c_fast_owner and _call_ep_fast(st, ep, domain_id, lacc):
+            return      # one Python callback (libcomin's own fast path takes C callbacks)
         _c_fastpath_update()
         st = _active()
         if ep == EP_FINISH and st.aborted:
