@@ -230,3 +230,52 @@ def test_fortran_host_under_mpirun_shares_its_mpi_world_with_python_plugins(c_bu
     # rank 1: the plugins ran there too, the host printed nothing
     assert not any(line.startswith("host: ") for line in rank1)
     assert "fprobe: destructor" in rank1 and "cprobe: destructor" in rank1
+
+
+# -- comin doctor ------------------------------------------------------------------------------
+
+def doctor(*args, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "comin", "doctor", *args], capture_output=True, text=True,
+                          env=host_env(**env), timeout=120)
+
+
+def test_doctor_lists_what_a_host_uses_and_finds_no_problem(c_build):
+    import sysconfig
+    proc = doctor("--host", os.path.join(c_build, "c_host"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    libcomin = os.path.join(comin.get_library_dir(), "libcomin.so")
+    assert f"  libcomin          {libcomin}" in out
+    assert f"  executable        {sys.executable}" in out
+    soname = sysconfig.get_config_var("INSTSONAME")
+    assert f"  embeds libpython  {os.path.join(sysconfig.get_config_var('LIBDIR'), soname)}" in out
+    assert "comin_host.h" in out and "comin_host_interface.F90" in out
+    assert "(not linked: good, comin loads it)" in out
+    assert "Problems\n  none found\n" in out
+    assert "MPI_Init called twice" in out          # the known problems are always listed
+
+
+def test_doctor_names_a_wrong_libpython_and_virtualenv():
+    proc = doctor(COMIN_LIBPYTHON="/nonexistent/libpython3.so", VIRTUAL_ENV="/nonexistent/venv")
+    assert proc.returncode == 1
+    assert "COMIN_LIBPYTHON is /nonexistent/libpython3.so, but this Python's libpython is" in proc.stdout
+    assert "VIRTUAL_ENV is /nonexistent/venv but this Python runs from" in proc.stdout
+
+
+def test_doctor_names_a_host_linked_to_another_libcomin(tmp_path):
+    other = tmp_path / "other" / "comin" / "lib"
+    other.mkdir(parents=True)
+    shutil.copy(os.path.join(comin.get_library_dir(), "libcomin.so"), other / "libcomin.so")
+    src = tmp_path / "h.c"
+    src.write_text('#include "comin_host.h"\nint main(void) { comin_setup_init(true); return 0; }\n')
+    exe = tmp_path / "h"
+    subprocess.run(["gcc", "-I", comin.get_include(), str(src), "-L", str(other), "-lcomin",
+                    f"-Wl,-rpath,{other}", "-o", str(exe)], check=True)
+    proc = doctor("--host", str(exe))
+    assert proc.returncode == 1
+    assert f"{exe} links {other / 'libcomin.so'}, this comin is" in proc.stdout
+    # and the host itself says what is wrong: the copy's package has no comin core
+    run_proc = run([str(exe)])
+    assert run_proc.returncode == 1
+    assert "the comin core that Python imported belongs to another libcomin" in run_proc.stderr
+    assert "python -m comin doctor" in run_proc.stderr
