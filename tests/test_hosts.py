@@ -232,6 +232,28 @@ def test_fortran_host_under_mpirun_shares_its_mpi_world_with_python_plugins(c_bu
     assert "fprobe: destructor" in rank1 and "cprobe: destructor" in rank1
 
 
+def test_c_host_device_pointers_set_cptr_syncs_and_request_queries(c_build):
+    proc = run([os.path.join(c_build, "host_features"), os.path.join(HOSTS, "plugins", "features.py")])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines() == [
+        "host: verbosity 13",
+        # two plugins requested (shared, 1); the first set its metadata
+        "host: request shared(1) exclusive 0 plugins 2: 1 2 units m real 0.50",
+        # typed get_or of a key with another type: code 36 (errors_return), default returned
+        "host: units as integer: error 36 value 42",
+        "host: device pointer 0x1000 host pointer is a 1",
+        # ComIn's order at an entry point: halo (READ) before the callback, halo (WRITE) after
+        "host: halo f(1) mode 1", "main: f sum 8.0", "host: halo f(1) mode 1",
+        # after comin_var_set_cptr the plugin reads the new memory (no copy)
+        "host: swapped, host pointer is b 1",
+        "host: halo f(1) mode 1", "main: f sum 16.0", "host: halo f(1) mode 1",
+        # lacc: device -> host before (READ without DEVICE), host -> device after (WRITE)
+        "host: device sync f(1) device->host", "host: halo f(1) mode 1", "main: wrote f",
+        "host: halo f(1) mode 1", "host: device sync f(1) host->device",
+        "host: b[0] after the plugin wrote 5.0, a[0] 1.0",
+    ]
+
+
 # -- comin doctor ------------------------------------------------------------------------------
 
 def doctor(*args, **env) -> subprocess.CompletedProcess:
