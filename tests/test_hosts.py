@@ -207,6 +207,18 @@ def test_fortran_host_error_handler_is_called(f_build):
     assert "/nonexistent/libnothing.so" in proc.stdout
 
 
+def test_fortran_host_errors_return_gives_comin_codes(f_build):
+    proc = run([os.path.join(f_build, "fortran_host_errors")])
+    assert proc.returncode == 7, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines() == [
+        "check_without_handler 18 ERROR", "wrong_precision 19 ERROR", "primary_without_n_dom 25 ERROR",
+        "descrdata_ok 0 SUCCESS", "primary_ok 0 SUCCESS", "append_ok 0 SUCCESS", "append_twice 3 ERROR",
+        "metadata_on_unknown_variable 24 ERROR", "request_out_of_range 24 ERROR",
+        "request_metadata_out_of_range 24 ERROR", "ep_id_out_of_range 6 ERROR", "ep_ok 0 SUCCESS",
+        # errors_return off again: the host's Fortran error handler ends the run
+        "handler: comin: ERROR: Unknown id for ENTRY point."]
+
+
 @pytest.mark.skipif(shutil.which("mpirun") is None, reason="mpirun is not installed")
 def test_fortran_host_under_mpirun_shares_its_mpi_world_with_python_plugins(c_build, f_build, tmp_path):
     exe = os.path.join(f_build, "fortran_host_mpi")
