@@ -104,6 +104,21 @@ def test_c_host_without_plugins_and_with_two_python_plugins(c_build):
         in c.stdout.splitlines()
 
 
+def test_embedded_python_is_the_virtualenvs(c_build, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)],
+                   check=True)
+    script = tmp_path / "prefix.py"
+    script.write_text("import sys\nprint('prefix', sys.prefix, flush=True)\n")
+    spec = f"p;libpython_adapter.so;{script}"
+    inside = subprocess.run([os.path.join(c_build, "c_host"), spec], capture_output=True, text=True,
+                            env=host_env(VIRTUAL_ENV=str(venv)), timeout=120)
+    assert inside.returncode == 0, inside.stderr
+    assert inside.stdout.splitlines()[0] == f"prefix {venv}"
+    outside = run([os.path.join(c_build, "c_host"), spec])
+    assert outside.stdout.splitlines()[0] == f"prefix {sys.prefix}"
+
+
 def test_libcomin_does_not_link_libpython():
     out = subprocess.run(["readelf", "-d", os.path.join(comin.get_library_dir(), "libcomin.so")],
                          capture_output=True, text=True, check=True).stdout

@@ -104,8 +104,9 @@ void comin_internal_embed(const char* fn) {
   SYM(py, int_obj_ssize_obj, PyList_Insert)
   SYM(py, void_obj, Py_DecRef)
   SYM(py, int_str, PyRun_SimpleString)
-  SYM(py, wstr_str, Py_DecodeLocale)
-  SYM(py, void_wstr, Py_SetProgramName)
+  /* optional (deprecated since 3.11): without them the program name stays the host's */
+  wstr_str Py_DecodeLocale = (wstr_str)dlsym(py, "Py_DecodeLocale");
+  void_wstr Py_SetProgramName = (void_wstr)dlsym(py, "Py_SetProgramName");
 
   int gil = -1;
   if (!Py_IsInitialized()) {
@@ -115,7 +116,7 @@ void comin_internal_embed(const char* fn) {
       snprintf(buf, sizeof buf, "%s/bin/python", getenv("VIRTUAL_ENV"));
       prog = buf;
     }
-    if (prog != NULL && *prog) {
+    if (prog != NULL && *prog && Py_DecodeLocale != NULL && Py_SetProgramName != NULL) {
       wchar_t* w = Py_DecodeLocale(prog, NULL);   /* kept: Python uses it for the whole run */
       if (w != NULL) Py_SetProgramName(w);
     }
