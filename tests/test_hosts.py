@@ -82,7 +82,8 @@ def test_c_scale_host_equals_the_python_host(c_build):
     assert "pyprobe: primary constructor args=['--x=1', 'two words'] n_dom=2 nproma=4 " \
            "vct_a=[30000.0, 20000.0, 10000.0, 0.0] revision=c-host-1" in lines
     assert "pyprobe: glb2loc(1, 7)=7 glb2loc(2, 7)=-1" in lines
-    assert "host: request 3 (c_counter, 1) by 1 plugin(s) first 2, zaxis 1, datatype 1, tracer 0, units steps" in lines
+    assert "host: request 3 (py_q, 1) by 1 plugin(s) first 1, zaxis 2, datatype 1, tracer 1, units kg/kg" in lines
+    assert "host: request 5 (c_counter, 1) by 1 plugin(s) first 2, zaxis 1, datatype 1, tracer 0, units steps" in lines
     assert "host: 2026-01-01T00:03:00 dom 1 temp 7773.0 pres_sfc 1200066.0 qv 36.0 qc 54.0" in lines
     assert "host: 2026-01-01T00:03:00 c_counter(2) 24.0" in lines
     assert "cprobe: integrate end domain 2 at 2026-01-01T00:03:00 counter[0] 3.0" in lines
@@ -206,7 +207,7 @@ def test_fortran_scale_host_equals_the_python_and_c_hosts(c_build, f_build):
     assert c.stdout.splitlines() == py.stdout.splitlines()
     lines = f.stdout.splitlines()
     assert "fprobe: primary constructor id/npromz(1) 3 2 options 'fopt'" in lines
-    assert "host: request 5 (f_lowest, 1) by 1 plugin(s) first 3, zaxis 1, datatype 1, tracer 0, units 1" in lines
+    assert "host: request 7 (f_lowest, 1) by 1 plugin(s) first 3, zaxis 1, datatype 1, tracer 0, units 1" in lines
     # the Fortran plugin wrote the lowest level of the step's temperature into the host's field
     assert "fprobe: integrate start domain 1 temp sum 7737.0 lowest sum 2578.0" in lines
     assert "host: 2026-01-01T00:03:00 f_lowest(1) 2578.0" in lines

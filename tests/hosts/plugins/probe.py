@@ -30,6 +30,8 @@ si = comin.descrdata_get_simulation_interval()
 say(f"interval {si.exp_start} {si.exp_stop} {si.run_start} {si.run_stop}")
 comin.var_request_add(("py_tend", -1), False)
 comin.metadata_set(("py_tend", -1), zaxis_id=comin.COMIN_ZAXIS_3D, units="K/s")
+comin.var_request_add(("py_q", -1), False)          # a tracer for every domain
+comin.metadata_set(("py_q", -1), tracer=True, units="kg/kg")
 handles = {}
 
 
