@@ -525,8 +525,15 @@ cdef void _c_comin_var_set_cptr(void* handle, void* cptr, void* device_ptr) noex
         if cptr == NULL:
             raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED,
                        f"var_descr: {v.name}, {v.domain_id}: data pointer is NULL")
-        arr = _c_wrap(cptr, _DATATYPE_DTYPE[v.datatype], v.shape_tuple(), True)
-        host.set_array(v.name, v.domain_id, arr, device=_c_device_view(device_ptr, arr))
+        # one wrapper per (variable, pointer): swapping between time levels every step
+        # re-uses them instead of growing the variable's keep-alive list
+        key = ("set_cptr", v.name, v.domain_id, <size_t>cptr, <size_t>device_ptr)
+        wrappers = _c_session()["arrays"]
+        pair = wrappers.get(key)
+        if pair is None:
+            arr = _c_wrap(cptr, _DATATYPE_DTYPE[v.datatype], v.shape_tuple(), True)
+            pair = wrappers[key] = (arr, _c_device_view(device_ptr, arr))
+        host.set_array(v.name, v.domain_id, pair[0], device=pair[1])
     except BaseException as exc:
         _c_host_fail(exc)
 
