@@ -121,6 +121,18 @@ def test_embedded_python_is_the_virtualenvs(c_build, tmp_path):
     assert outside.stdout.splitlines()[0] == f"prefix {sys.prefix}"
 
 
+def test_python_plugin_error_ends_a_c_host_through_its_handler_and_ep_finish(c_build):
+    raising = os.path.join(HERE, "plugins", "raising_callback.py")
+    proc = run([os.path.join(c_build, "c_host"), f"boom;libpython_adapter.so;{raising}",
+                f"cprobe;{os.path.join(c_build, 'libc_probe.so')};x"])
+    assert proc.returncode == 3, proc.stdout + proc.stderr       # the host's handler exits with 3
+    lines = proc.stdout.splitlines()
+    assert lines[-2:] == ["host: finish called by python_adapter: Uncaught exception in callback of "
+                          "plugin 'boom' at entry point EP_SECONDARY_CONSTRUCTOR",
+                          "cprobe: EP_FINISH"]                   # the handler's EP_FINISH call
+    assert "ValueError: deliberate failure in the secondary constructor" in proc.stderr
+
+
 def test_libcomin_does_not_link_libpython():
     out = subprocess.run(["readelf", "-d", os.path.join(comin.get_library_dir(), "libcomin.so")],
                          capture_output=True, text=True, check=True).stdout

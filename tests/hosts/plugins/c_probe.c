@@ -62,6 +62,8 @@ static void output(void) {
 
 static void destructor(void) { SAY("destructor"); }
 
+static void finish(void) { SAY("EP_FINISH"); }
+
 void comin_main(void) {
   const char* n;
   int len;
@@ -80,4 +82,5 @@ void comin_main(void) {
   comin_callback_register(EP_ATM_INTEGRATE_END, integrate_end);
   comin_callback_register(EP_ATM_WRITE_OUTPUT_BEFORE, output);
   comin_callback_register(EP_DESTRUCTOR, destructor);
+  comin_callback_register(EP_FINISH, finish);
 }
