@@ -133,6 +133,46 @@ def test_python_plugin_error_ends_a_c_host_through_its_handler_and_ep_finish(c_b
     assert "ValueError: deliberate failure in the secondary constructor" in proc.stderr
 
 
+_LIBRARY_HOST = r"""
+#include <stdio.h>
+#include "comin_host.h"
+static void handler(const char* routine, const char* text) { printf("handler %s %s\n", routine, text); }
+int run_host(const char* plugin_options) {
+  t_comin_plugin_description p = {"lib", "libpython_adapter.so", NULL, plugin_options, NULL, false, true, true};
+  comin_setup_init(true);
+  comin_setup_errhandler(handler);
+  comin_setup_check("library_host", sizeof(double));
+  comin_descrdata_set_int(0, "n_dom", 1);
+  comin_descrdata_set_int(0, "nproma", 4);
+  comin_plugin_primaryconstructor(&p, 1);
+  comin_callback_context_call(EP_ATM_TIMELOOP_START, -1, false);
+  comin_setup_finalize();
+  return (int)comin_error_get();
+}
+"""
+
+
+def test_a_host_inside_a_python_process_uses_that_interpreter(tmp_path):
+    """A host library called from Python (comin not imported yet): no second interpreter."""
+    src = tmp_path / "libhost.c"
+    src.write_text(_LIBRARY_HOST)
+    lib = tmp_path / "libhost.so"
+    libdir = comin.get_library_dir()
+    subprocess.run(["gcc", "-shared", "-fPIC", "-I", comin.get_include(), str(src), "-L", libdir, "-lcomin",
+                    f"-Wl,-rpath,{libdir}", "-o", str(lib)], check=True)
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text("import sys, comin\nMARK = sys.modules['__main__'].MARK\n"
+                      "@comin.EP_ATM_TIMELOOP_START\ndef cb():\n    print('plugin sees', MARK, flush=True)\n")
+    driver = (f"import ctypes, sys\nMARK = 'the driver interpreter'\n"
+              f"assert 'comin' not in sys.modules\n"
+              f"lib = ctypes.PyDLL({str(lib)!r})\n"
+              f"rc = lib.run_host({str(plugin)!r}.encode())\n"
+              f"print('rc', rc, 'core', sys.modules['comin._core'].__file__.startswith({ROOT!r}))\n")
+    proc = run([sys.executable, "-c", driver])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines() == ["plugin sees the driver interpreter", "rc 0 core True"]
+
+
 def test_libcomin_does_not_link_libpython():
     out = subprocess.run(["readelf", "-d", os.path.join(comin.get_library_dir(), "libcomin.so")],
                          capture_output=True, text=True, check=True).stdout
