@@ -6,11 +6,19 @@ The constants table (``comin/_table.py``) and the C API as data
 ``comin/_codegen.py``); then Cython compiles ``comin/_core.pyx`` with its
 ``.pxi`` parts, and a custom step builds ``comin/lib/libcomin.so`` (a plain
 shared library with the ComIn C ABI that C/Fortran plugins link with
-``-lcomin``) with the same compiler.
+``-lcomin``) with the same compiler.  When a Fortran compiler is found (``$FC``,
+else ``gfortran``), the Fortran modules of ``fortran_api/`` are compiled into
+``comin/lib/libcomin_fortran.so`` with their ``.mod`` files in
+``comin/include/fortran/``; without one the step is skipped with a warning.  The
+``.F90`` sources are copied to ``comin/fortran/`` either way, so plugins built with
+another compiler can compile them (``comin-config --fsources``).
 """
 import glob
 import os
 import runpy
+import shutil
+import subprocess
+import sys
 
 import numpy
 from Cython.Build import cythonize
@@ -29,7 +37,18 @@ def _libpython() -> str:
     name = sysconfig.get_config_var("INSTSONAME") or sysconfig.get_config_var("LDLIBRARY") or ""
     libdir = sysconfig.get_config_var("LIBDIR") or ""
     path = os.path.join(libdir, name)
-    return path if name.endswith(tuple(".so" + s for s in ("", ".1", ".1.0"))) and os.path.exists(path) else ""
+    return path if ".so" in name and os.path.exists(path) else ""
+
+
+#: Fortran modules in dependency order; further fortran_api/*.F90 files follow alphabetically
+FORTRAN_FIRST = ["comin_constants.F90", "comin_descrdata_types.F90", "comin_plugin_interface.F90"]
+
+
+def fortran_sources():
+    """The Fortran API sources of ``fortran_api/``, in an order that compiles."""
+    others = sorted(os.path.basename(p) for p in glob.glob(os.path.join(HERE, "fortran_api", "*.F90"))
+                    if os.path.basename(p) not in FORTRAN_FIRST)
+    return [os.path.join(HERE, "fortran_api", f) for f in FORTRAN_FIRST + others]
 
 
 class build_ext_with_libcomin(build_ext):
@@ -38,6 +57,7 @@ class build_ext_with_libcomin(build_ext):
     def run(self):
         super().run()
         self.build_libcomin()
+        self.build_fortran()
 
     def build_libcomin(self):
         core = self.get_ext_fullpath("comin._core")
@@ -54,6 +74,37 @@ class build_ext_with_libcomin(build_ext):
             macros=[("COMIN_LIBPYTHON", '"%s"' % _libpython())])
         self.compiler.link_shared_object(
             objects, target, extra_postargs=["-Wl,-soname,libcomin.so", "-ldl"])
+
+    def build_fortran(self):
+        """``lib/libcomin_fortran.so`` + ``include/fortran/*.mod``, and the sources in ``fortran/``."""
+        pkg = os.path.dirname(os.path.abspath(self.get_ext_fullpath("comin._core")))
+        sources = fortran_sources()
+        srcdir = os.path.join(pkg, "fortran")
+        os.makedirs(srcdir, exist_ok=True)
+        for src in sources:
+            shutil.copy2(src, os.path.join(srcdir, os.path.basename(src)))
+        with open(os.path.join(srcdir, "ORDER"), "w") as f:
+            f.write("\n".join(os.path.basename(s) for s in sources) + "\n")
+        fc = os.environ.get("FC") or shutil.which("gfortran")
+        if not fc or not shutil.which(fc):
+            sys.stderr.write("WARNING: comin: no Fortran compiler ($FC or gfortran): "
+                             "libcomin_fortran.so and the Fortran .mod files are not built; "
+                             "Fortran plugins can compile comin/fortran/*.F90 themselves "
+                             "(comin-config --fsources)\n")
+            return
+        libdir = os.path.join(pkg, "lib")
+        target = os.path.join(libdir, "libcomin_fortran.so")
+        moddir = os.path.join(pkg, "include", "fortran")
+        os.makedirs(moddir, exist_ok=True)
+        deps = sources + [os.path.join(libdir, "libcomin.so")]
+        if not self.force and os.path.exists(target) and all(
+                os.path.getmtime(d) <= os.path.getmtime(target) for d in deps):
+            return
+        cmd = [fc, "-O2", "-fPIC", "-shared", "-J", moddir, "-I", moddir, *sources,
+               "-L", libdir, "-lcomin", "-Wl,-rpath,$ORIGIN", "-Wl,-soname,libcomin_fortran.so",
+               "-o", target]
+        print(" ".join(cmd))
+        subprocess.run(cmd, check=True)
 
 
 extensions = [

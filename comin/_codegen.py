@@ -303,19 +303,16 @@ def cmake_config_text(table) -> str:
         '    IMPORTED_SONAME "libcomin.so"',
         '    INTERFACE_INCLUDE_DIRECTORIES "${comin_INCLUDE_DIR}")',
         "endif()",
-        "# Fortran: the sources of the modules (compile them with the host or plugin; a",
-        "# Fortran compiler's .mod files are not portable).  Plugins: comin_FORTRAN_PLUGIN_SOURCES",
-        "# (comin_plugin_interface); hosts: comin_FORTRAN_SOURCES (+ comin_host_interface).",
-        'get_filename_component(_comin_fortran "${_comin_prefix}/../fortran_api" ABSOLUTE)',
-        'if(EXISTS "${_comin_fortran}/comin_host_interface.F90")',
-        '  set(comin_FORTRAN_API_DIR "${_comin_fortran}")',
-        "  set(comin_FORTRAN_PLUGIN_SOURCES",
-        '    "${_comin_fortran}/comin_constants.F90" "${_comin_fortran}/comin_descrdata_types.F90"',
-        '    "${_comin_fortran}/comin_plugin_interface.F90")',
-        "  set(comin_FORTRAN_SOURCES ${comin_FORTRAN_PLUGIN_SOURCES}",
-        '    "${_comin_fortran}/comin_host_descrdata.F90" "${_comin_fortran}/comin_host_interface.F90")',
-        "endif()",
-        "set(comin_FOUND TRUE)", "unset(_comin_prefix)", "unset(_comin_fortran)", ""])
+        "# the Fortran target comin::comin_fortran (find_package(comin COMPONENTS Fortran))",
+        'include("${CMAKE_CURRENT_LIST_DIR}/cominFortranTargets.cmake" OPTIONAL)',
+        "set(comin_FOUND TRUE)",
+        "foreach(_comin_comp ${comin_FIND_COMPONENTS})",
+        "  if(NOT comin_${_comin_comp}_FOUND AND comin_FIND_REQUIRED_${_comin_comp})",
+        '    set(comin_FOUND FALSE)',
+        '    set(comin_NOT_FOUND_MESSAGE "comin was built without component ${_comin_comp}")',
+        "  endif()",
+        "endforeach()",
+        "unset(_comin_prefix)", ""])
 
 
 def cmake_version_text(table) -> str:
@@ -367,14 +364,17 @@ def _f_sim_interval_fields(capi_functions) -> list:
 
 
 def _f_getter_interface(name: str, cname: str, jg: bool, kind: str, ndim: int) -> list:
-    """BIND(C) interface ``name`` of the generated C getter ``cname`` of one field."""
+    """BIND(C) interface ``name`` of the generated C getter ``cname`` of one field.
+
+    Outputs are INTENT(INOUT): a failing getter (errors_return on) leaves them unwritten,
+    and the NULL/0 stored before the call must not be optimised away."""
     args = ["jg"] if jg else []
     decl = ["      INTEGER(c_int), VALUE :: jg"] if jg else []
     bind = f'      &  BIND(C, name="{cname}")'
     if kind == "str":
         return [f"    SUBROUTINE {name}({', '.join(args + ['val', 'len'])}) &", bind,
                 "      IMPORT :: c_int, c_ptr", *decl,
-                "      TYPE(c_ptr), INTENT(OUT) :: val", "      INTEGER(c_int), INTENT(OUT) :: len",
+                "      TYPE(c_ptr), INTENT(INOUT) :: val", "      INTEGER(c_int), INTENT(INOUT) :: len",
                 f"    END SUBROUTINE {name}"]
     if ndim == 0:
         ret = {"int": "INTEGER(c_int)", "float": "REAL(c_double)", "bool": "LOGICAL(c_bool)"}[kind]
@@ -384,7 +384,7 @@ def _f_getter_interface(name: str, cname: str, jg: bool, kind: str, ndim: int) -
                 f"    END FUNCTION {name}"]
     return [f"    SUBROUTINE {name}({', '.join(args + ['ptr', 'arr_size'])}) &", bind,
             "      IMPORT :: c_int, c_ptr", *decl,
-            "      TYPE(c_ptr), INTENT(OUT) :: ptr", "      INTEGER(c_int), INTENT(OUT) :: arr_size(*)",
+            "      TYPE(c_ptr), INTENT(INOUT) :: ptr", "      INTEGER(c_int), INTENT(INOUT) :: arr_size(*)",
             f"    END SUBROUTINE {name}"]
 
 
@@ -648,11 +648,53 @@ def fortran_host_descrdata_text(table) -> str:
 
 
 def write_fortran(table, functions) -> None:
-    """The generated Fortran sources of fortran_api/ (besides comin_constants.F90)."""
+    """The generated Fortran sources of fortran_api/ (besides comin_constants.F90) and the
+    Fortran parts of the CMake package and of pkg-config."""
     fortran = os.path.join(os.path.dirname(HERE), "fortran_api")
     _write_if_changed(os.path.join(fortran, "comin_descrdata_types.F90"),
                       fortran_descrdata_types_text(table, functions))
     _write_if_changed(os.path.join(fortran, "comin_host_descrdata.F90"), fortran_host_descrdata_text(table))
+    _write_if_changed(os.path.join(HERE, "lib", "pkgconfig", "comin_fortran.pc"),
+                      pkgconfig_fortran_text(table))
+    _write_if_changed(os.path.join(HERE, "lib", "cmake", "comin", "cominFortranTargets.cmake"),
+                      cmake_fortran_targets_text())
+
+
+def pkgconfig_fortran_text(table) -> str:
+    """``lib/pkgconfig/comin_fortran.pc``: the Fortran modules (``Cflags`` is the ``-I`` of the
+    ``.mod`` files) and ``libcomin_fortran`` with ``libcomin``."""
+    version = ".".join(str(v) for v in table.VERSION)
+    return "\n".join([
+        f"# {_GENERATED}", "prefix=${pcfiledir}/../..", "includedir=${prefix}/include/fortran",
+        "libdir=${prefix}/lib", "", "Name: comin_fortran",
+        "Description: ICON Community Interface (ComIn) Fortran API of the comin package "
+        "(modules built with the package's Fortran compiler)",
+        f"Version: {version}", "Requires: comin", "Cflags: -I${includedir}",
+        "Libs: -L${libdir} -Wl,-rpath,${libdir} -lcomin_fortran", ""])
+
+
+def cmake_fortran_targets_text() -> str:
+    """``cominFortranTargets.cmake`` (included by ``cominConfig.cmake``): the imported target
+    ``comin::comin_fortran`` (libcomin_fortran + the directory of the ``.mod`` files), when
+    the package was built with a Fortran compiler."""
+    return "\n".join([
+        f"# {_GENERATED}",
+        'get_filename_component(_comin_f_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)',
+        'set(comin_Fortran_MODULE_DIR "${_comin_f_prefix}/include/fortran")',
+        'set(comin_Fortran_LIBRARY "${_comin_f_prefix}/lib/libcomin_fortran.so")',
+        'file(GLOB comin_Fortran_SOURCES "${_comin_f_prefix}/fortran/*.F90")',
+        'if(EXISTS "${comin_Fortran_LIBRARY}" AND NOT TARGET comin::comin_fortran)',
+        "  add_library(comin::comin_fortran SHARED IMPORTED)",
+        "  set_target_properties(comin::comin_fortran PROPERTIES",
+        '    IMPORTED_LOCATION "${comin_Fortran_LIBRARY}"',
+        '    IMPORTED_SONAME "libcomin_fortran.so"',
+        '    INTERFACE_INCLUDE_DIRECTORIES "${comin_Fortran_MODULE_DIR}"',
+        "    INTERFACE_LINK_LIBRARIES comin::comin)",
+        "  set(comin_Fortran_FOUND TRUE)",
+        "elseif(NOT TARGET comin::comin_fortran)",
+        "  set(comin_Fortran_FOUND FALSE)",
+        "endif()",
+        "unset(_comin_f_prefix)", ""])
 
 
 if __name__ == "__main__":

@@ -70,7 +70,10 @@ def comin_info() -> Dict[str, object]:
     from comin import _core
     pkg = os.path.dirname(os.path.abspath(comin.__file__))
     libcomin = os.path.join(comin.get_library_dir(), "libcomin.so")
-    fortran = os.path.join(os.path.dirname(pkg), "fortran_api")
+    fortran = os.path.join(pkg, "fortran")                  # sources shipped with the package
+    if not os.path.isdir(fortran):
+        fortran = os.path.join(os.path.dirname(pkg), "fortran_api")
+    moddir = os.path.join(comin.get_include(), "fortran")
     embeds = ""
     loaded = ""
     if os.path.exists(libcomin):
@@ -93,6 +96,10 @@ def comin_info() -> Dict[str, object]:
                     if os.path.exists(os.path.join(include, h))],
         "fortran_api": fortran if os.path.isdir(fortran) else "",
         "fortran_sources": sorted(os.path.basename(f) for f in glob.glob(os.path.join(fortran, "*.F90"))),
+        "fortran_modules": moddir if os.path.isdir(moddir) else "",
+        "fortran_mods": sorted(os.path.basename(f) for f in glob.glob(os.path.join(moddir, "*.mod"))),
+        "libcomin_fortran": os.path.join(comin.get_library_dir(), "libcomin_fortran.so")
+        if os.path.exists(os.path.join(comin.get_library_dir(), "libcomin_fortran.so")) else "",
         "cmake_dir": comin.get_cmake_dir(), "pkgconfig_dir": comin.get_pkgconfig_dir(),
     }
 
@@ -216,9 +223,12 @@ def problems(py: dict, cm: dict, mpi: dict, host: Optional[dict] = None) -> List
             out.append(f"the libpython to embed ({target}) does not exist: set COMIN_LIBPYTHON")
     if "comin_host.h" not in cm["headers"]:
         out.append(f"comin_host.h is missing in {cm['include']}: rebuild comin")
-    if "comin_host_interface.F90" not in cm["fortran_sources"]:
-        out.append("the Fortran modules (fortran_api/comin_host_interface.F90 ...) are not next to "
-                   "the package: Fortran hosts need them (compile them with the host's compiler)")
+    if "comin_host_interface.mod" not in cm["fortran_mods"] or not cm["libcomin_fortran"]:
+        if "comin_host_interface.F90" in cm["fortran_sources"]:
+            out.append("comin was built without a Fortran compiler: no libcomin_fortran.so / .mod "
+                       "files; Fortran hosts compile $(comin-config --fsources) themselves")
+        else:
+            out.append("the Fortran modules (comin_host_interface ...) are missing: rebuild comin")
     if "error" in mpi:
         out.append(f"mpi4py cannot be imported ({mpi['error']}): Python plugins of hosts under MPI "
                    f"need it (pip install mpi4py, built for the host's MPI)")
@@ -271,10 +281,12 @@ def report(host_exe: Optional[str] = None) -> Tuple[str, List[str]]:
              f"  embeds libpython  {cm['libpython_embedded'] or '(none)'}"
              + (f" (COMIN_LIBPYTHON={os.environ['COMIN_LIBPYTHON']})" if os.environ.get("COMIN_LIBPYTHON") else ""),
              f"  headers           {cm['include']}: {', '.join(cm['headers']) or '(none)'}",
-             f"  Fortran modules   {cm['fortran_api'] or '(missing)'}: "
-             f"{', '.join(cm['fortran_sources']) or '(none)'} (compile with the host's compiler)",
-             f"  CMake             -Dcomin_DIR={cm['cmake_dir']}  (find_package(comin): comin::comin, "
-             f"comin_FORTRAN_SOURCES)",
+             f"  Fortran modules   {cm['fortran_modules'] or '(none)'}: {', '.join(cm['fortran_mods']) or '(none)'}",
+             f"  libcomin_fortran  {cm['libcomin_fortran'] or '(none)'} (.mod files are compiler-specific: "
+             f"other compilers build the sources)",
+             f"  Fortran sources   {cm['fortran_api'] or '(missing)'}: {', '.join(cm['fortran_sources']) or '(none)'}",
+             f"  CMake             -Dcomin_DIR={cm['cmake_dir']}  (find_package(comin [COMPONENTS Fortran]): "
+             f"comin::comin, comin::comin_fortran)",
              f"  pkg-config        PKG_CONFIG_PATH={cm['pkgconfig_dir']}",
              "NumPy",
              f"  {np_.get('version', '')} {np_.get('path', np_.get('error', ''))}",

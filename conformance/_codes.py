@@ -8,16 +8,18 @@ SEEN = defaultdict(set)          # language -> {codes}
 
 #: Codes that can arise through each language's API (the rest cannot: 0-2 are
 #: not errors; 5 and 8 are allocation/cleanup failures of upstream's Fortran;
-#: 14-16 and 26, 37 belong to shared-library plugins and C/Fortran pointers;
-#: 18 cannot happen in a Python host, which always has a handler; 38 is
-#: never raised).  C: the codes of the operations of the C driver
-#: (conformance/c_driver/driver.c: requests, metadata, callbacks, var_get) and
-#: of the host's entry-point call around C callbacks (35); the Fortran driver
-#: comes with the Fortran plugin layer.
+#: 14-16 belong to shared-library plugins' initialisation; 26 and 37 to the C and
+#: Fortran pointer getters; 18 cannot happen in a Python host, which always has a
+#: handler; 38 is never raised).  C and Fortran: the codes of the operations of
+#: the drivers (conformance/c_driver/driver.c, conformance/f_driver/driver.F90:
+#: requests, metadata, callbacks, var_get, the typed pointer getters and the shape
+#: of a null handle) and of the host's entry-point call around their callbacks (35).
+_COMPILED = {4, 6, 9, 10, 11, 20, 21, 22, 23, 24, 26, 27, 29, 30, 31, 32, 33, 34, 35, 36, 37}
 CAN_ARISE = {
     "python": {3, 4, 6, 7, 9, 10, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 27, 28, 29, 30, 31,
                32, 33, 34, 35, 36},
-    "c": {4, 6, 9, 10, 11, 20, 21, 22, 23, 24, 27, 29, 30, 31, 32, 33, 34, 35, 36},
+    "c": set(_COMPILED),
+    "fortran": set(_COMPILED),
 }
 
 

@@ -3,7 +3,10 @@
 Run ``pytest --mpi conformance/`` (launches this file under ``mpiexec -n 1, 2, 4``)
 or, with pytest-mpi's convention, ``mpiexec -n 2 python -m pytest --with-mpi
 conformance/test_mpi.py``.  Every rank must draw the same hypothesis examples,
-or collective calls would deadlock: the tests are derandomized.
+or collective calls would deadlock: the tests are derandomized.  Should one still
+hang, pytest-timeout ends it (method "thread": a rank blocked inside an MPI call
+cannot be interrupted by a signal, so the process exits after dumping its stacks),
+and the driver's ``mpiexec`` has a timeout of its own.
 """
 import os
 import subprocess
@@ -18,6 +21,7 @@ comm_names = st.lists(st.sampled_from(["", "a", "b", "c"]), min_size=1, max_size
 
 
 @pytest.mark.mpi(min_size=1)
+@pytest.mark.timeout(180, method="thread")
 @settings(derandomize=True, max_examples=15, deadline=None)
 @given(comm_names)
 def test_plugin_and_host_communicators(names):
@@ -58,6 +62,7 @@ def test_plugin_and_host_communicators(names):
     assert len({next(iter(h)) for h in handles.values()}) == len(handles)
 
 
+@pytest.mark.timeout(360, method="thread")
 @pytest.mark.parametrize("ranks", [1, 2, 4])
 def test_under_mpiexec(request, ranks):
     """The driver of ``pytest --mpi``: run the MPI tests of this file on ``ranks`` ranks."""
@@ -65,7 +70,7 @@ def test_under_mpiexec(request, ranks):
         pytest.skip("parallel conformance runs with `pytest --mpi conformance/` "
                     "(or `mpiexec -n 2 python -m pytest --with-mpi conformance/test_mpi.py`)")
     cmd = ["mpiexec", "-n", str(ranks), sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-           "--with-mpi", "-k", "not under_mpiexec", os.path.join(HERE, "test_mpi.py")]
+           "--with-mpi", "--timeout=240", "-k", "not under_mpiexec", os.path.join(HERE, "test_mpi.py")]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "1 passed" in r.stdout

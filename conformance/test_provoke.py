@@ -163,7 +163,7 @@ def test_device_sync_without_function_is_28():
         _expect(28, h.call_ep, C.EP_ATM_TIMELOOP_START, 1, True)
 
 
-# -- C: each code that can arise through the C driver, by a fixed scenario ---------------------
+# -- C and Fortran: each code that can arise through the drivers, by a fixed scenario ------------
 
 def _c_scenario(primary=(), secondary=(), timeloop=(), exposures=(), halo=True, n_dom=2):
     from comin.testing.scenarios import PluginScript, Scenario
@@ -206,27 +206,61 @@ C_CASES = {
 }
 
 
+def _run(language):
+    from comin.testing.scenarios import run_c, run_fortran
+    return {"c": run_c, "fortran": run_fortran}[language]
+
+
+@pytest.mark.parametrize("language", ["c", "fortran"])
 @pytest.mark.parametrize("code", sorted(C_CASES))
-def test_c_driver_codes(code, tmp_path):
-    """Every code of coverage.CAN_ARISE["c"], provoked through the C driver, equal to the model."""
-    from comin.testing.scenarios import run_c, run_model
+def test_compiled_driver_codes(code, language, tmp_path):
+    """Every code of coverage.CAN_ARISE["c"/"fortran"] the model knows, provoked through the
+    C and the Fortran driver, equal to the model."""
+    from comin.testing.scenarios import run_model
     scn = _c_scenario(**C_CASES[code])
     expected, expected_access = run_model(scn)
-    got, got_access = run_c(scn, str(tmp_path))
+    got, got_access = _run(language)(scn, str(tmp_path))
     assert got == expected and got_access == expected_access, scn.script()
     assert code in [r[1] for *_, r in got if r[0] == "error"], scn.script()
-    coverage.record_outcomes("c", got)
+    coverage.record_outcomes(language, got)
 
 
-def test_c_cases_cover_what_can_arise():
-    assert set(C_CASES) == coverage.CAN_ARISE["c"]
+#: the pointer getters (C/Fortran only, not in the model): operation -> expected result
+_PTR_OPS = [
+    (("var_ptr", ("d", "a", 1)), ("ok", 1)),               # the host array (doubles)
+    (("var_ptr", ("f", "a", 1)), ("error", 37)),           # COMIN_ERROR_VAR_GET_VARIABLE_WRONG_TYPE
+    (("var_ptr", ("i", "a", 1)), ("error", 37)),
+    (("var_ptr", ("dd", "a", 1)), ("ok", 0)),              # no device memory: NULL, no error
+    (("var_ptr", ("df", "a", 1)), ("error", 37)),
+    (("var_ptr", ("di", "a", 1)), ("error", 37)),
+    (("var_ptr", ("d", "b", 1)), ("error", 32)),           # var_get fails first
+    (("var_shape_null", ()), ("error", 26)),               # COMIN_ERROR_POINTER_NOT_ASSOCIATED
+]
 
 
-def test_c_driver_reregisters_its_own_callbacks(tmp_path):
+@pytest.mark.parametrize("language", ["c", "fortran"])
+def test_compiled_driver_pointer_getters(language, tmp_path):
+    """Codes 26 and 37: the typed pointer getters of the C API (comin_var_get_ptr_double/
+    _float/_int and the device variants) and Fortran's handle%get_ptr/get_device_ptr,
+    and the shape of a null handle."""
+    scn = _c_scenario(secondary=[op for op, _ in _PTR_OPS], exposures=[_exp("a", 1)])
+    got, _access = _run(language)(scn, str(tmp_path))
+    assert [(name, args, result) for _pid, _phase, name, args, result in got] == \
+        [(op[0], op[1], result) for op, result in _PTR_OPS]
+    coverage.record_outcomes(language, got)
+
+
+def test_compiled_cases_cover_what_can_arise():
+    codes = set(C_CASES) | {r[1] for _, r in _PTR_OPS if r[0] == "error"}
+    assert codes >= coverage.CAN_ARISE["c"] and codes >= coverage.CAN_ARISE["fortran"]
+
+
+@pytest.mark.parametrize("language", ["c", "fortran"])
+def test_compiled_driver_reregisters_its_own_callbacks(language, tmp_path):
     """A scenario's callback_register at EP_SECONDARY_CONSTRUCTOR or EP_ATM_TIMELOOP_START
-    re-registers the driver's own callback there (C keeps one per EP and plugin), so the
-    plugin's secondary and time-loop operations still run, as in the model."""
-    from comin.testing.scenarios import run_c, run_model
+    re-registers the driver's own callback there (C and Fortran keep one per EP and plugin),
+    so the plugin's secondary and time-loop operations still run, as in the model."""
+    from comin.testing.scenarios import run_model
     scn = _c_scenario(primary=[("callback_register", (int(C.EP_SECONDARY_CONSTRUCTOR),)),
                                ("callback_register", (int(C.EP_ATM_TIMELOOP_START),)),
                                ("callback_register", (5,))],
@@ -234,7 +268,7 @@ def test_c_driver_reregisters_its_own_callbacks(tmp_path):
                       timeloop=[("callback_get_ep_name", (int(C.EP_ATM_TIMELOOP_START),))],
                       exposures=[_exp("a", 1)])
     expected, expected_access = run_model(scn)
-    got, got_access = run_c(scn, str(tmp_path))
+    got, got_access = _run(language)(scn, str(tmp_path))
     assert [r for *_, r in got] == [("ok", None)] * 3 + [("ok", ("a", 1, int(_R))),
                                                          ("ok", "EP_ATM_TIMELOOP_START")]
     assert got == expected and got_access == expected_access

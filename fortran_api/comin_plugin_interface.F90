@@ -1,9 +1,12 @@
 !> comin_plugin_interface: the plugin-side Fortran API of ComIn 0.3 (comin).
 !!
 !! Hand-written; a thin ISO_C_BINDING layer over the C ABI of libcomin (comin.h,
-!! link with -lcomin).  Compile together with the generated comin_constants.F90
-!! (every constant as INTEGER(c_int), PARAMETER), which this module re-exports,
-!! together with wp = c_double.
+!! link with -lcomin).  Compile after the generated comin_constants.F90 (every
+!! constant as INTEGER(c_int), PARAMETER; re-exported here with wp = c_double) and
+!! comin_descrdata_types.F90 (the descriptive-data derived types).  The package
+!! ships the three compiled into libcomin_fortran.so with their .mod files
+!! (comin-config --fflags --flibs, CMake comin::comin_fortran) and as sources
+!! (comin-config --fsources).
 !!
 !! C functions bound here (BIND(C) interfaces, all PRIVATE):
 !!   comin_callback_register, comin_callback_get_ep_name,
@@ -36,15 +39,25 @@
 !!   * Strings to C are passed as TRIM(s)//c_null_char.
 !!   * Logicals cross the interface as LOGICAL(c_bool); the Fortran side takes and
 !!     returns default LOGICAL.
+!!   * Output arguments of the C functions are INTENT(INOUT) in their interfaces: a
+!!     failing call (errors_return on) leaves them unwritten, so the values set before
+!!     the call must survive (with INTENT(OUT) the compiler may drop those stores).
 !!   * t_comin_var_descriptor (deferred-length name, id) is converted to the C struct
 !!     { char name[65]; int id; }, which is passed by value.
 !!   * ncontained follows the Fortran convention (C value + 1; 0 = not a container).
 !!   * Entry points, flags, error codes etc. are INTEGER(c_int) (C enums are int).
-!!   * Callbacks are BIND(C) subroutines without arguments, registered via c_funloc.
-!!     Plugin libraries are dlopen'ed with RTLD_GLOBAL, so a callback's binding label
-!!     is a global symbol that can interpose another plugin's callback of the same
-!!     name: give module-procedure callbacks no binding label, BIND(C, name=""),
-!!     or a unique one.
+!!   * Callbacks are BIND(C) subroutines without arguments, registered via c_funloc;
+!!     BIND(C, name="") keeps a module procedure's callback without a global symbol.
+!!   * Failing calls (errors_return on) leave neutral values: INTENT(OUT) results 0,
+!!     .FALSE., '' or NULL pointers, an invalid handle (handle%valid() is .FALSE.).
+!!     Methods of an invalid handle reach the C API, which reports
+!!     COMIN_ERROR_POINTER_NOT_ASSOCIATED (get_ptr gives a NULL pointer, as in C).
+!!   * gfortran 12 at -O1 and above loses the length of TRIM(x) for a non-constant x in
+!!     the structure constructor t_comin_var_descriptor(TRIM(x), id) (the name gets x's
+!!     full length or garbage); set the components instead: d%name = TRIM(x); d%id = id.
+!!   * comin_descrdata_get_global/_domain/_simulation_interval return pointers to
+!!     module variables refreshed on every call; their array components point at
+!!     the host's (the core's) arrays.
 !!
 !! ComIn 0.2-only procedures are not provided: comin_var_to_3d(var) (0.3: handle%to_3d),
 !! comin_setup_get_verbosity_level, t_comin_var_ptr, the typed descriptor list
@@ -245,24 +258,24 @@ MODULE comin_plugin_interface
     END FUNCTION c_current_get_plugin_id
     SUBROUTINE c_current_get_plugin_name(val, len) BIND(C, name="comin_current_get_plugin_name")
       IMPORT :: c_ptr, c_int
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_current_get_plugin_name
     SUBROUTINE c_current_get_plugin_options(val, len) &
       &        BIND(C, name="comin_current_get_plugin_options")
       IMPORT :: c_ptr, c_int
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_current_get_plugin_options
     SUBROUTINE c_current_get_plugin_comm(val, len) BIND(C, name="comin_current_get_plugin_comm")
       IMPORT :: c_ptr, c_int
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_current_get_plugin_comm
     SUBROUTINE c_current_get_datetime(val, len) BIND(C, name="comin_current_get_datetime")
       IMPORT :: c_ptr, c_int
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_current_get_datetime
     SUBROUTINE c_var_request_add(descr, lmodexclusive) BIND(C, name="comin_var_request_add")
       IMPORT :: t_comin_var_descriptor_c, c_bool
@@ -295,22 +308,22 @@ MODULE comin_plugin_interface
     SUBROUTINE c_var_get_shape(handle, shape) BIND(C, name="comin_var_get_shape")
       IMPORT :: c_ptr, c_int
       TYPE(c_ptr), VALUE :: handle
-      INTEGER(c_int), INTENT(OUT) :: shape(5)
+      INTEGER(c_int), INTENT(INOUT) :: shape(5)
     END SUBROUTINE c_var_get_shape
     SUBROUTINE c_var_get_dim_semantics(handle, ds) BIND(C, name="comin_var_get_dim_semantics")
       IMPORT :: c_ptr, c_int
       TYPE(c_ptr), VALUE :: handle
-      INTEGER(c_int), INTENT(OUT) :: ds(5)
+      INTEGER(c_int), INTENT(INOUT) :: ds(5)
     END SUBROUTINE c_var_get_dim_semantics
     SUBROUTINE c_var_get_ncontained(handle, nc) BIND(C, name="comin_var_get_ncontained")
       IMPORT :: c_ptr, c_int
       TYPE(c_ptr), VALUE :: handle
-      INTEGER(c_int), INTENT(OUT) :: nc
+      INTEGER(c_int), INTENT(INOUT) :: nc
     END SUBROUTINE c_var_get_ncontained
     SUBROUTINE c_var_get_descriptor(handle, descr) BIND(C, name="comin_var_get_descriptor")
       IMPORT :: c_ptr, t_comin_var_descriptor_c
       TYPE(c_ptr), VALUE :: handle
-      TYPE(t_comin_var_descriptor_c), INTENT(OUT) :: descr
+      TYPE(t_comin_var_descriptor_c), INTENT(INOUT) :: descr
     END SUBROUTINE c_var_get_descriptor
     FUNCTION c_var_get_device_ptr(handle) BIND(C, name="comin_var_get_device_ptr")
       IMPORT :: c_ptr
@@ -388,7 +401,7 @@ MODULE comin_plugin_interface
     SUBROUTINE c_current_get_plugin_flags(errors_return, log_debug, log_info, log_warning) &
       &        BIND(C, name="comin_current_get_plugin_flags")
       IMPORT :: c_bool
-      LOGICAL(c_bool), INTENT(OUT) :: errors_return, log_debug, log_info, log_warning
+      LOGICAL(c_bool), INTENT(INOUT) :: errors_return, log_debug, log_info, log_warning
     END SUBROUTINE c_current_get_plugin_flags
     SUBROUTINE c_error_get_message(errcode, category, message) &
       &        BIND(C, name="comin_error_get_message")
@@ -444,27 +457,27 @@ MODULE comin_plugin_interface
       IMPORT :: t_comin_var_descriptor_c, c_char, c_int
       TYPE(t_comin_var_descriptor_c), VALUE :: descr
       CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
-      INTEGER(c_int), INTENT(OUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: val
     END SUBROUTINE c_metadata_get_integer
     SUBROUTINE c_metadata_get_logical(descr, key, val) BIND(C, name="comin_metadata_get_logical")
       IMPORT :: t_comin_var_descriptor_c, c_char, c_bool
       TYPE(t_comin_var_descriptor_c), VALUE :: descr
       CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
-      LOGICAL(c_bool), INTENT(OUT) :: val
+      LOGICAL(c_bool), INTENT(INOUT) :: val
     END SUBROUTINE c_metadata_get_logical
     SUBROUTINE c_metadata_get_real(descr, key, val) BIND(C, name="comin_metadata_get_real")
       IMPORT :: t_comin_var_descriptor_c, c_char, c_double
       TYPE(t_comin_var_descriptor_c), VALUE :: descr
       CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
-      REAL(c_double), INTENT(OUT) :: val
+      REAL(c_double), INTENT(INOUT) :: val
     END SUBROUTINE c_metadata_get_real
     SUBROUTINE c_metadata_get_character(descr, key, val, len) &
       &        BIND(C, name="comin_metadata_get_character")
       IMPORT :: t_comin_var_descriptor_c, c_char, c_ptr, c_int
       TYPE(t_comin_var_descriptor_c), VALUE :: descr
       CHARACTER(KIND=c_char), INTENT(IN) :: key(*)
-      TYPE(c_ptr), INTENT(OUT) :: val
-      INTEGER(c_int), INTENT(OUT) :: len
+      TYPE(c_ptr), INTENT(INOUT) :: val
+      INTEGER(c_int), INTENT(INOUT) :: len
     END SUBROUTINE c_metadata_get_character
     FUNCTION comin_descrdata_get_timesteplength(jg) &
       &      BIND(C, name="comin_descrdata_get_timesteplength")
@@ -487,21 +500,21 @@ MODULE comin_plugin_interface
       &        i_endidx, irl_start, irl_end) BIND(C, name="comin_descrdata_get_cell_indices")
       IMPORT :: c_int
       INTEGER(c_int), VALUE :: jg, i_blk, i_startblk, i_endblk
-      INTEGER(c_int), INTENT(OUT) :: i_startidx, i_endidx
+      INTEGER(c_int), INTENT(INOUT) :: i_startidx, i_endidx
       INTEGER(c_int), VALUE :: irl_start, irl_end
     END SUBROUTINE comin_descrdata_get_cell_indices
     SUBROUTINE comin_descrdata_get_edge_indices(jg, i_blk, i_startblk, i_endblk, i_startidx, &
       &        i_endidx, irl_start, irl_end) BIND(C, name="comin_descrdata_get_edge_indices")
       IMPORT :: c_int
       INTEGER(c_int), VALUE :: jg, i_blk, i_startblk, i_endblk
-      INTEGER(c_int), INTENT(OUT) :: i_startidx, i_endidx
+      INTEGER(c_int), INTENT(INOUT) :: i_startidx, i_endidx
       INTEGER(c_int), VALUE :: irl_start, irl_end
     END SUBROUTINE comin_descrdata_get_edge_indices
     SUBROUTINE comin_descrdata_get_vert_indices(jg, i_blk, i_startblk, i_endblk, i_startidx, &
       &        i_endidx, irl_start, irl_end) BIND(C, name="comin_descrdata_get_vert_indices")
       IMPORT :: c_int
       INTEGER(c_int), VALUE :: jg, i_blk, i_startblk, i_endblk
-      INTEGER(c_int), INTENT(OUT) :: i_startidx, i_endidx
+      INTEGER(c_int), INTENT(INOUT) :: i_startidx, i_endidx
       INTEGER(c_int), VALUE :: irl_start, irl_end
     END SUBROUTINE comin_descrdata_get_vert_indices
     FUNCTION comin_descrdata_get_cell_npromz(jg) BIND(C, name="comin_descrdata_get_cell_npromz")
@@ -1041,6 +1054,7 @@ CONTAINS
     iterator%it = c_metadata_get_iterator_begin(descr_to_c(descr))
     IF (.NOT. c_associated(iterator%it)) RETURN
     iterator%it_end = c_metadata_get_iterator_end(descr_to_c(descr))
+    IF (.NOT. c_associated(iterator%it_end)) CALL iterator%delete()
   END SUBROUTINE comin_metadata_get_iterator
 
   !> Whether the iterator is past the last key (also for an iterator that failed).

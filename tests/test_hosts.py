@@ -352,7 +352,7 @@ def test_doctor_lists_what_a_host_uses_and_finds_no_problem(c_build):
     assert f"  executable        {sys.executable}" in out
     soname = sysconfig.get_config_var("INSTSONAME")
     assert f"  embeds libpython  {os.path.join(sysconfig.get_config_var('LIBDIR'), soname)}" in out
-    assert "comin_host.h" in out and "comin_host_interface.F90" in out
+    assert "comin_host.h" in out and "comin_host_interface.mod" in out and "comin_host_interface.F90" in out
     assert "(not linked: good, comin loads it)" in out
     assert "Problems\n  none found\n" in out
     assert "MPI_Init called twice" in out          # the known problems are always listed

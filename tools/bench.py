@@ -666,21 +666,24 @@ UPSTREAM_EP_NO_CALLBACK_INSTRUCTIONS = 6483.0
 
 
 def _fortran_bench_host(directory: str) -> tuple:
-    """gfortran -O2 the Fortran host of the figures and write its Python plugin; (exe, plugin)."""
+    """gfortran -O2 the Fortran host of the figures and write its Python plugin; (exe, plugin).
+
+    Links the package's libcomin_fortran (comin-config --fflags/--flibs), or compiles the
+    Fortran API sources (--fsources) when the package was built without a Fortran compiler.
+    """
     import subprocess
-    fortran = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(comin.__file__))), "fortran_api")
-    sources = [os.path.join(fortran, f) for f in ("comin_constants.F90", "comin_descrdata_types.F90",
-                                                   "comin_plugin_interface.F90", "comin_host_descrdata.F90",
-                                                   "comin_host_interface.F90")]
-    if not all(os.path.exists(f) for f in sources):
-        raise RuntimeError(f"the Fortran API sources are not in {fortran} (build comin in place)")
+    from comin._config import _values
+    flags = _values()
     src = os.path.join(directory, "bench_host.F90")
     exe = os.path.join(directory, "bench_host")
     with open(src, "w", encoding="utf-8") as f:
         f.write(_FORTRAN_BENCH_HOST)
-    libdir = comin.get_library_dir()
-    subprocess.run(["gfortran", "-O2", "-J", directory, *sources, src, "-L", libdir, "-lcomin",
-                    f"-Wl,-rpath,{libdir}", "-o", exe], check=True, capture_output=True, cwd=directory)
+    if os.path.exists(os.path.join(flags["libdir"], "libcomin_fortran.so")):
+        cmd = ["gfortran", "-O2", *flags["fflags"].split(), src, *flags["flibs"].split(), "-o", exe]
+    else:
+        cmd = ["gfortran", "-O2", "-J", directory, *flags["fsources"].split(), src,
+               *flags["libs"].split(), "-o", exe]
+    subprocess.run(cmd, check=True, capture_output=True, cwd=directory)
     plugin = os.path.join(directory, "bench_plugin.py")
     with open(plugin, "w", encoding="utf-8") as f:
         f.write(_BENCH_PLUGIN)

@@ -4,7 +4,7 @@
 #   system: MPICH (C and Fortran, one libmpich for every language), gfortran,
 #           and for the tests CMake, pkg-config and valgrind
 #   Python: mpi4py built from source against that MPICH (pip caches the wheel),
-#           Cython/numpy for the build, pytest/hypothesis/pytest-mpi for the tests
+#           Cython/numpy for the build, pytest/hypothesis/pytest-mpi/pytest-timeout for the tests
 #
 # Safe to run again: every step is skipped when it is already done.
 set -euo pipefail
@@ -38,7 +38,7 @@ if ! $PY -c "from mpi4py import MPI; assert 'MPICH' in MPI.Get_library_version()
 fi
 
 say "installing build and test requirements"
-$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib
+$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7"
 
 say "building comin (pip install -e .)"
 $PY -m pip install -q --no-build-isolation --no-deps -e .

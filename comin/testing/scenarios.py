@@ -314,6 +314,11 @@ def _c_op_line(phase: str, name: str, args: tuple) -> str:
     if name == "var_get":
         ctx, var, jg, flag = args
         return f"{phase} {name} {var} {int(jg)} {int(flag)} {len(ctx)} " + " ".join(str(int(e)) for e in ctx)
+    if name == "var_ptr":                  # C/Fortran only (typed pointer getters), not modelled
+        kind, var, jg = args
+        return f"{phase} {name} {kind} {var} {int(jg)}"
+    if name == "var_shape_null":           # C/Fortran only
+        return f"{phase} {name}"
     raise ValueError(f"unknown operation {name}")
 
 
@@ -334,16 +339,76 @@ def _c_result(words: List[str]):
         return ok(bytes.fromhex(rest[0][1:]).decode())
     if kind == "var":
         return ok((rest[0], int(rest[1]), int(rest[2])))
+    if kind in ("ptr", "shape"):
+        return ok(int(rest[0]))
     return ("unexpected", " ".join(words))       # differs from every model outcome
 
 
-def run_c(scn: Scenario, workdir: str):
+# -- the Fortran driver (conformance/f_driver/driver.F90) ---------------------------------
+
+#: The Fortran driver's source: it reads and writes what the C driver does.
+F_DRIVER_SOURCE = os.path.join(os.path.dirname(os.path.dirname(C_DRIVER_SOURCE)), "f_driver", "driver.F90")
+
+
+def build_fortran_driver(source: str = F_DRIVER_SOURCE) -> str:
+    """gfortran the Fortran driver once against the package's Fortran modules and
+    libcomin_fortran (or, for a package built without them, against the shipped
+    sources); the library is cached by source hash in the temp dir."""
+    import hashlib
+    import subprocess
+    import tempfile
+
+    import comin
+    from comin._config import fortran_sources
+
+    with open(source, "rb") as f:
+        text = f.read()
+    libdir = comin.get_library_dir()
+    moddir = os.path.join(comin.get_include(), "fortran")
+    built = os.path.exists(os.path.join(libdir, "libcomin_fortran.so"))
+    key = text + moddir.encode() + libdir.encode() + str(built).encode()
+    if built:
+        key += str(os.path.getmtime(os.path.join(libdir, "libcomin_fortran.so"))).encode()
+    digest = hashlib.sha256(key).hexdigest()[:16]
+    lib = _c_driver_cache.get(digest)
+    if lib and os.path.exists(lib):
+        return lib
+    out_dir = os.path.join(tempfile.gettempdir(), f"comin_f_driver_{digest}")
+    lib = os.path.join(out_dir, "libcomin_conformance_f_driver.so")
+    if not os.path.exists(lib):
+        tmpdir = tempfile.mkdtemp(prefix="build_", dir=_makedirs(out_dir))
+        tmp = os.path.join(tmpdir, "lib.so")
+        if built:
+            cmd = ["gfortran", "-shared", "-fPIC", "-O1", "-Wall", "-Werror", f"-I{moddir}", source,
+                   "-L", libdir, "-lcomin_fortran", "-lcomin", f"-Wl,-rpath,{libdir}", "-o", tmp]
+        else:
+            cmd = ["gfortran", "-shared", "-fPIC", "-O1", "-J", tmpdir, *fortran_sources(), source,
+                   "-L", libdir, "-lcomin", f"-Wl,-rpath,{libdir}", "-o", tmp]
+        subprocess.run(cmd, check=True, cwd=tmpdir)
+        os.replace(tmp, lib)                  # atomic: concurrent sessions share the cache
+    _c_driver_cache[digest] = lib
+    return lib
+
+
+def _makedirs(path: str) -> str:
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def run_fortran(scn: Scenario, workdir: str):
+    """The same scenario through comin's Fortran API: every plugin is the Fortran driver
+    (conformance/f_driver/driver.F90).  Returns ``(outcomes, access_lists)``."""
+    return run_c(scn, workdir, lib=build_fortran_driver())
+
+
+def run_c(scn: Scenario, workdir: str, lib: str = None):
     """The same scenario through comin's C API: every plugin is the C driver
-    (conformance/c_driver/driver.c) reading its operations from a file in
-    ``workdir``; the host side is run_python's.  Returns ``(outcomes, access_lists)``."""
+    (conformance/c_driver/driver.c; or ``lib``, another driver of the same format)
+    reading its operations from a file in ``workdir``; the host side is run_python's.
+    Returns ``(outcomes, access_lists)``."""
     from comin.host import PluginDescription
 
-    lib = build_c_driver()
+    lib = lib or build_c_driver()
     files = []
     plugins = []
     for pid, p in enumerate(scn.plugins, start=1):

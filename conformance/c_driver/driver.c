@@ -12,9 +12,15 @@
  *   PHASE callback_register EP
  *   PHASE callback_get_ep_name EP
  *   PHASE var_get NAME JG FLAG N EP1 .. EPN
+ *   PHASE var_ptr T NAME JG      var_get (read, at EP_ATM_TIMELOOP_START), then the typed
+ *                                pointer getter T: d, f, i (comin_var_get_ptr_double/_float/
+ *                                _int), dd, df, di (comin_var_get_device_ptr_*)
+ *   PHASE var_shape_null         comin_var_get_shape of a NULL handle
+ * (var_ptr and var_shape_null are C/Fortran only: test_provoke.py runs them, not the model.)
  * Output, one line per operation performed:
  *   PHASE OP err CODE
  *   PHASE OP ok none | ok bool 0|1 | ok int N | ok float %.17g | ok str x<hex> | ok var NAME JG FLAG
+ *            | ok ptr 0|1 (the pointer is not NULL) | ok shape SUM
  *
  * Registrations: the driver registers secondary() at EP_SECONDARY_CONSTRUCTOR and
  * timeloop() at EP_ATM_TIMELOOP_START first.  A scenario's callback_register op
@@ -149,6 +155,23 @@ static void perform(const char* phase) {
         snprintf(result, sizeof result, h ? "ok var %s %d %d" : "ok nullhandle %s %d %d",
                  got.name, got.id, flag);
       }
+    } else if (!strcmp(op, "var_ptr")) {
+      t_comin_entry_point ctx[] = {EP_ATM_TIMELOOP_START};
+      t_comin_var_handle* h = comin_var_get(1, ctx, descr(tok[3], tok[4]), COMIN_FLAG_READ);
+      if (comin_error_get() == COMIN_SUCCESS) {
+        const char* t = tok[2];
+        const void* p = !strcmp(t, "d")  ? (const void*)comin_var_get_ptr_double(h)
+                      : !strcmp(t, "f")  ? (const void*)comin_var_get_ptr_float(h)
+                      : !strcmp(t, "i")  ? (const void*)comin_var_get_ptr_int(h)
+                      : !strcmp(t, "dd") ? (const void*)comin_var_get_device_ptr_double(h)
+                      : !strcmp(t, "df") ? (const void*)comin_var_get_device_ptr_float(h)
+                                         : (const void*)comin_var_get_device_ptr_int(h);
+        snprintf(result, sizeof result, "ok ptr %d", p != NULL);
+      }
+    } else if (!strcmp(op, "var_shape_null")) {
+      int shape[5] = {0, 0, 0, 0, 0};
+      comin_var_get_shape(NULL, shape);
+      snprintf(result, sizeof result, "ok shape %d", shape[0] + shape[1] + shape[2] + shape[3] + shape[4]);
     } else {
       snprintf(result, sizeof result, "ok unknown-op");
     }
