@@ -199,6 +199,32 @@ def _descrdata_functions(descrdata) -> List[Function]:
     return out
 
 
+#: one-line comments of the host functions in comin_host.h
+HOST_DOCS = {
+    'comin_setup_init': "create ComIn's state; lstdout: this rank prints (first call: starts Python)",
+    'comin_setup_errhandler': "the host's finish routine (error 17 if NULL)",
+    'comin_setup_set_verbosity_level': "ComIn's messages of level l print when iverbosity > l (13: all)",
+    'comin_setup_check': 'error 18 without an error handler, 19 unless wp == sizeof(double)',
+    'comin_setup_finalize': 'end the session (frees plugin communicators); a new comin_setup_init may follow',
+    'comin_descrdata_set_int': 'one field of the descriptive data; jg 0: global, else domain jg ("cells.ncells", ...)',
+    'comin_descrdata_set_array_int': 'an array field (Fortran order, copied); shape[ndim]',
+    'comin_descrdata_set_simulation_interval': 'ISO 8601 dates',
+    'comin_descrdata_set_timesteplength': 'time step of domain jg in seconds (after n_dom)',
+    'comin_descrdata_set_fct_glb2loc_cell': 'global -> local cell index function of the host',
+    'comin_current_set_datetime': 'the current date (ISO 8601), before the entry points of a step',
+    'comin_parallel_mpi_handshake': "the host's communicator (Fortran handle) and component name, before the primary constructors",
+    'comin_plugin_primaryconstructor': 'load the plugins in list order and run their primary constructors',
+    'comin_request_get_list_size': "the plugins' variable requests, read by position i = 1..size",
+    'comin_request_get_plugin_ids': 'ids of the plugins that made request i (at most max_ids stored); returns their number',
+    'comin_request_metadata_get_or_integer': "request i's metadata value, default_val when absent (error 36 if of another type)",
+    'comin_var_list_append': 'expose a host field (no copy): 5 extents and dim semantics, COMIN_VAR_DATATYPE_*, ncontained Fortran-style',
+    'comin_var_set_cptr': 're-point an exposed variable (time-level swap): same shape and type',
+    'comin_var_set_sync_device_mem': "the host's host/device copy, called around callbacks with lacc",
+    'comin_var_set_sync_halo': "the host's halo exchange for COMIN_FLAG_SYNC_HALO",
+    'comin_var_list_finalize': "teardown (ComIn's order; checks that a session is active)",
+}
+
+
 def host_functions() -> List[Function]:
     """The host side of the C ABI (``comin_host.h``), after :func:`functions` in the table."""
     return [_parse(line) for line in _HOST_PROTOTYPES.strip().splitlines()]

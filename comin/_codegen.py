@@ -127,9 +127,9 @@ def comin_h_text(functions) -> str:
     return "\n".join(out)
 
 
-def comin_host_h_text(functions) -> str:
+def comin_host_h_text(functions, docs=None) -> str:
     """``comin_host.h``: the host side (ComIn's host interface with C types)."""
-    out = [f"/* {_GENERATED} */",
+    out = [f"/* {_GENERATED.replace('_table.py', '_capi.py')} */",
            "/* The host side of comin: ComIn's host interface (comin_host_interface) for C and",
            " * Fortran hosts, same names and argument order.  Link with -lcomin; the first call",
            " * starts an embedded Python interpreter (if none runs) and loads the comin core.",
@@ -165,7 +165,10 @@ def comin_host_h_text(functions) -> str:
            "typedef void (*t_comin_sync_device_fct)(t_comin_var_handle* handle, bool direction);",
            "/* mode: COMIN_ZAXIS_2D or COMIN_ZAXIS_3D */",
            "typedef void (*t_comin_sync_halo_fct)(t_comin_var_handle* handle, int mode);", ""]
-    out += [f"{f.ret} {f.name}({f.c_params});" for f in functions]
+    for f in functions:
+        if docs and f.name in docs:
+            out.append(f"/* {docs[f.name]} */")
+        out.append(f"{f.ret} {f.name}({f.c_params});")
     out += ["", "#ifdef __cplusplus", "}", "#endif", "", "#endif /* COMIN_HOST_H */", ""]
     return "\n".join(out)
 
@@ -553,7 +556,7 @@ def write_all() -> None:
     functions = capi.functions(table)
     _write_if_changed(os.path.join(HERE, "include", "comin.h"), comin_h_text(functions))
     host = capi.host_functions()
-    _write_if_changed(os.path.join(HERE, "include", "comin_host.h"), comin_host_h_text(host))
+    _write_if_changed(os.path.join(HERE, "include", "comin_host.h"), comin_host_h_text(host, capi.HOST_DOCS))
     functions = functions + host
     _write_if_changed(os.path.join(HERE, "include", "comin_api_table.h"), api_table_h_text(functions))
     os.makedirs(os.path.join(HERE, "src"), exist_ok=True)
