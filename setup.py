@@ -28,7 +28,18 @@ from setuptools.command.build_ext import build_ext
 HERE = os.path.dirname(os.path.abspath(__file__))
 runpy.run_path(os.path.join(HERE, "comin", "_codegen.py"))["write_all"]()
 
-LIBCOMIN_SOURCES = ["comin/src/libcomin.c", "comin/src/comin_guard.c"]
+LIBCOMIN_SOURCES = ["comin/src/libcomin.c", "comin/src/comin_guard.c", "comin/src/comin_embed.c"]
+
+
+def _libpython() -> str:
+    """The shared libpython a C/Fortran host's libcomin embeds ("" when Python is static)."""
+    import sysconfig
+    name = sysconfig.get_config_var("INSTSONAME") or sysconfig.get_config_var("LDLIBRARY") or ""
+    libdir = sysconfig.get_config_var("LIBDIR") or ""
+    path = os.path.join(libdir, name)
+    return path if ".so" in name and os.path.exists(path) else ""
+
+
 #: Fortran modules in dependency order; further fortran_api/*.F90 files follow alphabetically
 FORTRAN_FIRST = ["comin_constants.F90", "comin_descrdata_types.F90", "comin_plugin_interface.F90"]
 
@@ -59,9 +70,10 @@ class build_ext_with_libcomin(build_ext):
             return
         objects = self.compiler.compile(
             LIBCOMIN_SOURCES, output_dir=os.path.join(self.build_temp, "libcomin"),
-            include_dirs=["comin/include", "comin/src"], extra_postargs=["-fPIC", "-O2"])
+            include_dirs=["comin/include", "comin/src"], extra_postargs=["-fPIC", "-O2"],
+            macros=[("COMIN_LIBPYTHON", '"%s"' % _libpython())])
         self.compiler.link_shared_object(
-            objects, target, extra_postargs=["-Wl,-soname,libcomin.so"])
+            objects, target, extra_postargs=["-Wl,-soname,libcomin.so", "-ldl"])
 
     def build_fortran(self):
         """``lib/libcomin_fortran.so`` + ``include/fortran/*.mod``, and the sources in ``fortran/``."""

@@ -226,6 +226,8 @@ def _build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser,
                      help="the entry points at which the variables are recorded (default: "
                           "EP_ATM_WRITE_OUTPUT_BEFORE)")
 
+    sub.add_parser("doctor", help="what a C or Fortran host embedding comin uses and whether it "
+                                  "matches (comin doctor --help)", add_help=False)
     replay = sub.add_parser(
         "replay", help="replay a recording (comin run --record) to plugins",
         description=_REPLAY_DESCRIPTION, epilog=_REPLAY_EPILOG,
@@ -745,6 +747,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if argv and argv[0] == "run":
             # intermixed: options may come after plugins (comin run p.py --steps 3)
             return _run(run.parse_intermixed_args(argv[1:]))
+        if argv and argv[0] == "doctor":
+            from comin.doctor import main as doctor
+            return doctor(argv[1:])
         if argv and argv[0] == "replay":
             return _replay(replay.parse_intermixed_args(argv[1:]))
         parser.parse_args(argv)          # --help, --version, unknown commands

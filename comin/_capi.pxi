@@ -45,6 +45,7 @@ cdef int _c_dummy_flag = 0             # the unwind flag until libcomin is loade
 cdef object _c_pending = None        # the ComInFinish raised inside a C call
 cdef int _c_errcode = 0              # ComIn's stored error code (comin_error_get)
 cdef object _c_errcode_owner = None  # ... of this session
+cdef bint _c_host_errors_return = False  # a C host's errors_return (no plugin current)
 cdef object _c_keep_owner = None
 cdef dict _c_keep = None
 _c_libcomin = None                   # the ctypes handle of libcomin (None: not built)
@@ -134,7 +135,7 @@ cdef void _c_fail(object exc) noexcept:
         routine = p.name if p is not None else "comin"
         if isinstance(exc, ComInError):
             _c_set_errcode(exc.code)
-            if p is not None and p.errors_return:
+            if p.errors_return if p is not None else _c_host_errors_return:
                 return
             if exc.code < 3:     # INFO, WARNING: printed, the call goes on
                 if st is not None:
@@ -437,7 +438,11 @@ cdef void _c_comin_error_check(int errcode, const char* scope) noexcept with gil
 
 
 cdef void _c_comin_error_set_errors_return(c_bool errors_return) noexcept with gil:
+    global _c_host_errors_return
     try:
+        if _c_host is not None and _active().cur_pid == 0:
+            _c_host_errors_return = errors_return     # a C host's own calls (comin_host.h)
+            return
         _active()._need_plugin("comin_error_set_errors_return").errors_return = errors_return
     except BaseException as exc:
         _c_fail(exc)
@@ -684,11 +689,18 @@ cdef void _c_comin_callback_context_call(int ep, int domain_id, c_bool lacc) noe
     no syncs, nothing to print), and hands it the fast path of the session
     here on the first call.
     """
+    cdef _State st = _state
     try:
+        if st is not None and st is _c_fast_owner and _call_ep_fast(st, ep, domain_id, lacc):
+            return      # one Python callback (libcomin's own fast path takes C callbacks)
         _c_fastpath_update()
-        _call_ep(_active(), ep, domain_id, lacc)
+        st = _active()
+        if ep == EP_FINISH and st.aborted:
+            st.context_finish()     # a host's error handler calls EP_FINISH after a finish
+            return
+        _call_ep(st, ep, domain_id, lacc)
     except BaseException as exc:
-        _c_fail(exc)
+        _c_host_fail(exc)       # a host's bad domain id is COMIN_ERROR_STATUS, not a traceback
 
 
 cdef struct _c_fastpath_t:
@@ -696,6 +708,11 @@ cdef struct _c_fastpath_t:
     int n_ep
     int* n_dom
     int* cur
+    const int* ncb
+    const int* primary_done
+    const int* closed
+    const int* lstdout
+    const int* verbosity
 
 ctypedef int (*_set_fastpath_fn)(_c_fastpath_t*, int) noexcept
 cdef _set_fastpath_fn _c_set_fastpath = NULL
@@ -719,6 +736,11 @@ cdef int _c_fastpath_update() except -1:
     fp.n_ep = NUM_ENTRY_POINTS
     fp.n_dom = &st.n_dom
     fp.cur = &st.cur_pid
+    fp.ncb = &st.ncb[0]
+    fp.primary_done = <const int*>&st.primary_done
+    fp.closed = <const int*>&st.closed
+    fp.lstdout = <const int*>&st.lstdout
+    fp.verbosity = &st.verbosity
     if _c_set_fastpath(&fp, sizeof(_FastCallback)) == 0:
         _c_fast_owner = st
     return 0
@@ -735,7 +757,13 @@ cdef int _c_comin_metadata_get_typeid(_c_descr var_descriptor, const char* key) 
 
 
 cdef int _c_metadata_set(_c_descr d, const char* key, object value) except -1:
-    _request_metadata_set(_active(), _c_descriptor(d), {_c_string(key): value})
+    cdef _State st = _active()
+    if _c_host is not None and st.cur_pid == 0:
+        # no plugin current: a C host's metadata_set on an exposed variable (ComIn's host variant)
+        name, jg = _c_descriptor(d)
+        _c_host.set_metadata(name, jg, **{_c_string(key): value})
+        return 0
+    _request_metadata_set(st, _c_descriptor(d), {_c_string(key): value})
     return 0
 
 

@@ -88,6 +88,49 @@ void comin_descrdata_get_simulation_interval_run_stop(char const** val, int* len
 void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lacc)
 """
 
+#: The host side (comin_host.h): ComIn's Fortran host interface (comin_host_interface)
+#: with C types, same names and argument order; implemented in comin/_capi_host.pxi.
+#: Descriptive data is set field by field (``jg`` 0: global data; ``field`` a name of
+#: ``_table.DESCRDATA``, ``"cells.<name>"`` etc. for the grid parts of a domain);
+#: requests are read by position (1-based, request order).
+_HOST_PROTOTYPES = """
+void comin_setup_init(bool lstdout)
+void comin_setup_errhandler(t_comin_host_errhandler fct)
+void comin_setup_set_verbosity_level(int iverbosity)
+int comin_setup_get_verbosity_level(void)
+void comin_setup_check(const char* name, int wp)
+void comin_setup_finalize(void)
+void comin_descrdata_set_int(int jg, const char* field, int val)
+void comin_descrdata_set_real(int jg, const char* field, double val)
+void comin_descrdata_set_logical(int jg, const char* field, bool val)
+void comin_descrdata_set_character(int jg, const char* field, const char* val)
+void comin_descrdata_set_array_int(int jg, const char* field, const int* data, int ndim, const int* shape)
+void comin_descrdata_set_array_double(int jg, const char* field, const double* data, int ndim, const int* shape)
+void comin_descrdata_set_array_int8(int jg, const char* field, const signed char* data, int ndim, const int* shape)
+void comin_descrdata_set_simulation_interval(const char* exp_start, const char* exp_stop, const char* run_start, const char* run_stop)
+void comin_descrdata_set_timesteplength(int jg, double dt)
+void comin_descrdata_set_fct_glb2loc_cell(t_comin_glb2loc_fct fct)
+void comin_descrdata_finalize(void)
+void comin_current_set_datetime(const char* datetime)
+void comin_parallel_mpi_handshake(int comm, const char* component_name)
+void comin_plugin_primaryconstructor(const t_comin_plugin_description* plugin_list, int num_plugins)
+int comin_request_get_list_size(void)
+void comin_request_get_descriptor(int i, t_comin_var_descriptor* descriptor)
+bool comin_request_get_lmodexclusive(int i)
+int comin_request_get_plugin_ids(int i, int* ids, int max_ids)
+int comin_request_metadata_get_or_integer(int i, const char* key, int default_val)
+double comin_request_metadata_get_or_real(int i, const char* key, double default_val)
+bool comin_request_metadata_get_or_logical(int i, const char* key, bool default_val)
+void comin_request_metadata_get_or_character(int i, const char* key, const char* default_val, char const** val, int* len)
+t_comin_var_handle* comin_var_list_append(t_comin_var_descriptor descriptor, void* cptr, void* device_ptr, const int* array_shape, int type_id, const int* dim_semantics, bool lcontainer, int ncontained)
+void comin_var_set_cptr(t_comin_var_handle* handle, void* cptr, void* device_ptr)
+void comin_var_set_sync_device_mem(t_comin_sync_device_fct fct)
+void comin_var_set_sync_halo(t_comin_sync_halo_fct fct)
+void comin_var_list_finalize(void)
+void comin_var_request_list_finalize(void)
+void comin_var_descr_list_finalize(void)
+"""
+
 #: comin's extensions of the C ABI (not in upstream comin.h): what the Fortran module
 #: comin_plugin_interface needs and ComIn's Fortran reads from its own state
 #: (handle%lcontainer(), the log/errors_return fields of t_comin_plugin_info).
@@ -154,6 +197,37 @@ def _descrdata_functions(descrdata) -> List[Function]:
                 ctype = _ARRAY_C_TYPES[kind]
                 out.append(Function("void", name, jg + (Param(f"{ctype}**", "ptr"), Param("int*", "arr_size"))))
     return out
+
+
+#: one-line comments of the host functions in comin_host.h
+HOST_DOCS = {
+    'comin_setup_init': "create ComIn's state; lstdout: this rank prints (first call: starts Python)",
+    'comin_setup_errhandler': "the host's finish routine (error 17 if NULL)",
+    'comin_setup_set_verbosity_level': "ComIn's messages of level l print when iverbosity > l (13: all)",
+    'comin_setup_check': 'error 18 without an error handler, 19 unless wp == sizeof(double)',
+    'comin_setup_finalize': 'end the session (frees plugin communicators); a new comin_setup_init may follow',
+    'comin_descrdata_set_int': 'one field of the descriptive data; jg 0: global, else domain jg ("cells.ncells", ...)',
+    'comin_descrdata_set_array_int': 'an array field (Fortran order, copied); shape[ndim]',
+    'comin_descrdata_set_simulation_interval': 'ISO 8601 dates',
+    'comin_descrdata_set_timesteplength': 'time step of domain jg in seconds (after n_dom)',
+    'comin_descrdata_set_fct_glb2loc_cell': 'global -> local cell index function of the host',
+    'comin_current_set_datetime': 'the current date (ISO 8601), before the entry points of a step',
+    'comin_parallel_mpi_handshake': "the host's communicator (Fortran handle) and component name, before the primary constructors",
+    'comin_plugin_primaryconstructor': 'load the plugins in list order and run their primary constructors',
+    'comin_request_get_list_size': "the plugins' variable requests, read by position i = 1..size",
+    'comin_request_get_plugin_ids': 'ids of the plugins that made request i (at most max_ids stored); returns their number',
+    'comin_request_metadata_get_or_integer': "request i's metadata value, default_val when absent (error 36 if of another type)",
+    'comin_var_list_append': 'expose a host field (no copy): 5 extents and dim semantics, COMIN_VAR_DATATYPE_*, ncontained Fortran-style',
+    'comin_var_set_cptr': 're-point an exposed variable (time-level swap): same shape and type',
+    'comin_var_set_sync_device_mem': "the host's host/device copy, called around callbacks with lacc",
+    'comin_var_set_sync_halo': "the host's halo exchange for COMIN_FLAG_SYNC_HALO",
+    'comin_var_list_finalize': "teardown (ComIn's order; checks that a session is active)",
+}
+
+
+def host_functions() -> List[Function]:
+    """The host side of the C ABI (``comin_host.h``), after :func:`functions` in the table."""
+    return [_parse(line) for line in _HOST_PROTOTYPES.strip().splitlines()]
 
 
 def functions(table=None) -> List[Function]:

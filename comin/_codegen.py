@@ -127,10 +127,56 @@ def comin_h_text(functions) -> str:
     return "\n".join(out)
 
 
+def comin_host_h_text(functions, docs=None) -> str:
+    """``comin_host.h``: the host side (ComIn's host interface with C types)."""
+    out = [f"/* {_GENERATED.replace('_table.py', '_capi.py')} */",
+           "/* The host side of comin: ComIn's host interface (comin_host_interface) for C and",
+           " * Fortran hosts, same names and argument order.  Link with -lcomin; the first call",
+           " * starts an embedded Python interpreter (if none runs) and loads the comin core.",
+           " *",
+           " * Sequence: comin_setup_init, comin_setup_errhandler, [comin_setup_set_verbosity_level],",
+           " * comin_setup_check, descriptive data (comin_descrdata_set_*), [comin_parallel_mpi_handshake],",
+           " * comin_plugin_primaryconstructor, requests (comin_request_*) -> comin_var_list_append +",
+           " * comin_metadata_set_* (no plugin current: the host variant on exposed variables),",
+           " * comin_callback_context_call(EP_SECONDARY_CONSTRUCTOR ...), the time loop",
+           " * (comin_current_set_datetime + comin_callback_context_call), EP_DESTRUCTOR, the",
+           " * *_finalize functions, comin_setup_finalize last.",
+           " *",
+           " * Errors: ComIn's codes (comin_error_get).  Unless the host switched errors_return on",
+           " * (comin_error_set_errors_return(true) while no plugin is current), an error ends the",
+           " * run through the host's error handler (comin_setup_errhandler); without one comin",
+           " * prints the message and exits with status 1 (MPI_Abort with several ranks).",
+           " * Problems starting Python: run `python -m comin doctor`. */",
+           "#ifndef COMIN_HOST_H", "#define COMIN_HOST_H", "", '#include "comin.h"', "",
+           "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
+           "/* One entry of the plugin list (ComIn's comin_nml / t_comin_plugin_description).",
+           " * NULL strings take ComIn's defaults (primary_constructor \"comin_main\", others \"\").",
+           " * plugin_library with basename libpython_adapter.so: a Python plugin, options =",
+           " * \"script.py arg ...\". */",
+           "typedef struct {", "  const char* name;", "  const char* plugin_library;",
+           "  const char* primary_constructor;", "  const char* options;", "  const char* comm;",
+           "  bool log_debug;   /* default false */", "  bool log_info;    /* default true */",
+           "  bool log_warning; /* default true */", "} t_comin_plugin_description;", "",
+           "/* the host's finish routine: expected not to return (call EP_FINISH, abort) */",
+           "typedef void (*t_comin_host_errhandler)(const char* routine, const char* text);",
+           "/* global -> local cell index (1-based), <= 0 when not on this rank */",
+           "typedef int (*t_comin_glb2loc_fct)(int jg, int global_idx);",
+           "/* direction true: host -> device (after a callback wrote), false: device -> host */",
+           "typedef void (*t_comin_sync_device_fct)(t_comin_var_handle* handle, bool direction);",
+           "/* mode: COMIN_ZAXIS_2D or COMIN_ZAXIS_3D */",
+           "typedef void (*t_comin_sync_halo_fct)(t_comin_var_handle* handle, int mode);", ""]
+    for f in functions:
+        if docs and f.name in docs:
+            out.append(f"/* {docs[f.name]} */")
+        out.append(f"{f.ret} {f.name}({f.c_params});")
+    out += ["", "#ifdef __cplusplus", "}", "#endif", "", "#endif /* COMIN_HOST_H */", ""]
+    return "\n".join(out)
+
+
 def api_table_h_text(functions) -> str:
     """``comin_api_table.h``: one function pointer per C API function (internal)."""
     out = [f"/* {_GENERATED} */", "/* Internal: the table the comin core hands to libcomin. */",
-           "#ifndef COMIN_API_TABLE_H", "#define COMIN_API_TABLE_H", '#include "comin.h"', "",
+           "#ifndef COMIN_API_TABLE_H", "#define COMIN_API_TABLE_H", '#include "comin_host.h"', "",
            f"#define COMIN_API_TABLE_SIZE {len(functions)}", "", "typedef struct {"]
     out += [f"  {f.ret} (*{f.name})({f.c_params});" for f in functions]
     out += ["} comin_api_table_t;", "", "#endif /* COMIN_API_TABLE_H */", ""]
@@ -148,9 +194,10 @@ def libcomin_c_text(functions) -> str:
            "  if (table == NULL) { T = NULL; return 0; }",
            "  memcpy(&table_storage, table, sizeof(table_storage));",
            "  T = &table_storage;", "  return 0;", "}", "",
-           "#define COMIN_NEED_CORE() do { if (__builtin_expect(T == NULL, 0)) { \\",
-           '    fprintf(stderr, "comin: %s called before the comin core was loaded\\n", __func__); \\',
-           "    abort(); } } while (0)",
+           "int comin_internal_has_table(void) { return T != NULL; }", "",
+           "/* no core yet: start Python (or use the running one) and import it (comin_embed.c) */",
+           "#define COMIN_NEED_CORE() do { if (__builtin_expect(T == NULL, 0)) \\",
+           "    comin_internal_embed(__func__); } while (0)",
            "#define COMIN_AFTER() do { if (__builtin_expect(comin_internal_unwind, 0)) \\",
            "    comin_internal_do_unwind(); } while (0)", ""]
     for f in functions:
@@ -180,6 +227,11 @@ _CY_TYPES = {
     "t_comin_var_descr_list_iterator*": "void*", "t_comin_var_descr_list_iterator**": "void**",
     "t_comin_var_descriptor": "_c_descr", "t_comin_var_descriptor*": "_c_descr*",
     "t_comin_var_handle*": "void*", "void": "void", "void*": "void*",
+    "const int*": "const int*", "const double*": "const double*",
+    "const signed char*": "const signed char*",
+    "const t_comin_plugin_description*": "const _c_plugin_description*",
+    "t_comin_host_errhandler": "_c_errhandler", "t_comin_glb2loc_fct": "_c_glb2loc",
+    "t_comin_sync_device_fct": "_c_sync_device", "t_comin_sync_halo_fct": "_c_sync_halo",
 }
 
 
@@ -503,6 +555,9 @@ def write_all() -> None:
     capi = load_capi()
     functions = capi.functions(table)
     _write_if_changed(os.path.join(HERE, "include", "comin.h"), comin_h_text(functions))
+    host = capi.host_functions()
+    _write_if_changed(os.path.join(HERE, "include", "comin_host.h"), comin_host_h_text(host, capi.HOST_DOCS))
+    functions = functions + host
     _write_if_changed(os.path.join(HERE, "include", "comin_api_table.h"), api_table_h_text(functions))
     os.makedirs(os.path.join(HERE, "src"), exist_ok=True)
     _write_if_changed(os.path.join(HERE, "src", "libcomin.c"), libcomin_c_text(functions))
@@ -517,12 +572,91 @@ def write_all() -> None:
     write_fortran(table, functions)
 
 
+# -- Fortran hosts: setting descriptive data from the derived types --------------------------
+
+_F_HOST_SETTERS = {"int": ("c_set_int", "INT({x}, c_int)"), "float": ("c_set_real", "REAL({x}, c_double)"),
+                   "bool": ("c_set_logical", "LOGICAL({x}, c_bool)")}
+_F_HOST_ARRAYS = {"int32": "c_set_array_int", "float64": "c_set_array_double", "int8": "c_set_array_int8"}
+
+
+def _f_host_set_lines(group: str, fields, source: str, jg: str) -> list:
+    """Statements that hand every set field of ``source`` to libcomin's field setters."""
+    out = []
+    prefix = "" if group in ("global", "domain") else f"{group}."
+    for field, kind, ndim in fields:
+        comp, name = f"{source}%{field}", f'"{prefix}{field}" // c_null_char'
+        if kind == "str":
+            out += [f"    IF (ALLOCATED({comp})) CALL c_set_character({jg}, {name}, &",
+                    f"      &  TRIM({comp}) // c_null_char)"]
+        elif ndim == 0:
+            setter, conv = _F_HOST_SETTERS[kind]
+            out += [f"    CALL {setter}({jg}, {name}, &", f"      &  {conv.format(x=comp)})"]
+        else:
+            out += [f"    IF (ASSOCIATED({comp})) CALL {_F_HOST_ARRAYS[kind]}({jg}, {name}, &",
+                    f"      &  {comp}, {ndim}_c_int, INT(SHAPE({comp}), c_int))"]
+    return out
+
+
+def fortran_host_descrdata_text(table) -> str:
+    """``comin_host_descrdata.F90``: ComIn's comin_descrdata_set_global/_domain for Fortran hosts.
+
+    The host fills the derived types of ``comin_descrdata_types`` (as ICON does) and hands
+    them over; every scalar, every allocated string and every associated array is copied
+    into the core through comin_host.h's field setters (comin_descrdata_set_int, ...).
+    """
+    dd = table.DESCRDATA
+    subgroups = [g for g in dd if g not in ("global", "domain")]
+    out = [f"! {_GENERATED}",
+           "!> comin_host_descrdata: descriptive data from a Fortran host (used by comin_host_interface).",
+           "MODULE comin_host_descrdata",
+           "  USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_bool, c_signed_char, c_char, &",
+           "    &                                    c_null_char",
+           "  USE comin_descrdata_types, ONLY: t_comin_descrdata_global, t_comin_descrdata_domain",
+           "  IMPLICIT NONE", "  PRIVATE", "",
+           "  PUBLIC :: comin_descrdata_set_global, comin_descrdata_set_domain", "", "  INTERFACE"]
+    scalar = {"c_set_int": ("comin_descrdata_set_int", "INTEGER(c_int), VALUE :: val"),
+              "c_set_real": ("comin_descrdata_set_real", "REAL(c_double), VALUE :: val"),
+              "c_set_logical": ("comin_descrdata_set_logical", "LOGICAL(c_bool), VALUE :: val"),
+              "c_set_character": ("comin_descrdata_set_character", "CHARACTER(KIND=c_char) :: val(*)")}
+    for name, (cname, decl) in scalar.items():
+        out += [f'    SUBROUTINE {name}(jg, field, val) BIND(C, name="{cname}")',
+                "      IMPORT :: c_int, c_double, c_bool, c_char", "      INTEGER(c_int), VALUE :: jg",
+                "      CHARACTER(KIND=c_char) :: field(*)", f"      {decl}", f"    END SUBROUTINE {name}"]
+    arrays = {"c_set_array_int": ("comin_descrdata_set_array_int", "INTEGER(c_int)"),
+              "c_set_array_double": ("comin_descrdata_set_array_double", "REAL(c_double)"),
+              "c_set_array_int8": ("comin_descrdata_set_array_int8", "INTEGER(c_signed_char)")}
+    for name, (cname, ftype) in arrays.items():
+        out += [f'    SUBROUTINE {name}(jg, field, data, ndim, shape) BIND(C, name="{cname}")',
+                "      IMPORT :: c_int, c_double, c_signed_char, c_char", "      INTEGER(c_int), VALUE :: jg",
+                "      CHARACTER(KIND=c_char) :: field(*)", f"      {ftype}, INTENT(IN) :: data(*)",
+                "      INTEGER(c_int), VALUE :: ndim", "      INTEGER(c_int), INTENT(IN) :: shape(*)",
+                f"    END SUBROUTINE {name}"]
+    out += ["  END INTERFACE", "", "CONTAINS", "",
+            "  !> ComIn's comin_descrdata_set_global: copy the global descriptive data into comin.",
+            "  SUBROUTINE comin_descrdata_set_global(g)",
+            "    TYPE(t_comin_descrdata_global), INTENT(IN) :: g", ""]
+    out += _f_host_set_lines("global", dd["global"], "g", "0_c_int")
+    out += ["  END SUBROUTINE comin_descrdata_set_global", "",
+            "  !> ComIn's comin_descrdata_set_domain: d(jg) is domain jg (after comin_descrdata_set_global).",
+            "  SUBROUTINE comin_descrdata_set_domain(d)",
+            "    TYPE(t_comin_descrdata_domain), INTENT(IN) :: d(:)", "    INTEGER(c_int) :: jg", "",
+            "    DO jg = 1, SIZE(d)"]
+    body = _f_host_set_lines("domain", dd["domain"], "d(jg)", "jg")
+    for g in subgroups:
+        body += _f_host_set_lines(g, dd[g], f"d(jg)%{g}", "jg")
+    out += ["  " + line for line in body]
+    out += ["    END DO", "  END SUBROUTINE comin_descrdata_set_domain", "",
+            "END MODULE comin_host_descrdata", ""]
+    return "\n".join(out)
+
+
 def write_fortran(table, functions) -> None:
     """The generated Fortran sources of fortran_api/ (besides comin_constants.F90) and the
     Fortran parts of the CMake package and of pkg-config."""
     fortran = os.path.join(os.path.dirname(HERE), "fortran_api")
     _write_if_changed(os.path.join(fortran, "comin_descrdata_types.F90"),
                       fortran_descrdata_types_text(table, functions))
+    _write_if_changed(os.path.join(fortran, "comin_host_descrdata.F90"), fortran_host_descrdata_text(table))
     _write_if_changed(os.path.join(HERE, "lib", "pkgconfig", "comin_fortran.pc"),
                       pkgconfig_fortran_text(table))
     _write_if_changed(os.path.join(HERE, "lib", "cmake", "comin", "cominFortranTargets.cmake"),

@@ -24,6 +24,7 @@ needed:
 * ``_host.pxi``       the Python host API (:class:`Host`)
 * ``_capi.pxi``       the C ABI: implementations behind ``libcomin`` (plus the
   generated ``_capi_descrdata.pxi`` and ``_capi_table.pxi``)
+* ``_capi_host.pxi``  the host side of the C ABI (``comin_host.h``) over :class:`Host`
 """
 
 import operator
@@ -46,3 +47,4 @@ include "_parallel.pxi"
 include "_plugin_api.pxi"
 include "_host.pxi"
 include "_capi.pxi"
+include "_capi_host.pxi"

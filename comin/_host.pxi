@@ -289,23 +289,8 @@ cdef class Host:
         current plugin; a no-op before the primary constructors.  ``lacc``:
         the host runs this entry point on the device.
         """
-        cdef PyObject* r
-        if (0 < ep <= NUM_ENTRY_POINTS and self.st.fast[ep].func != NULL and not lacc
-                and self.st.verbosity == 0 and not self.st.profile
-                and (domain_id == -1 or 0 < domain_id <= self.st.n_dom)):
-            # fast path: one callback that needs no syncs, nothing to print
-            # (fast[] is filled only while the session runs the time loop)
-            self.st.cur_pid = self.st.fast[ep].pid
-            self.st.cur_ep = ep
-            self.st.cur_domain = domain_id
-            r = PyObject_CallNoArgs(self.st.fast[ep].func)
-            self.st.cur_pid = 0
-            if r != NULL:
-                Py_DECREF(<object>r)
-                return
-            _failed(self.st, <_Callback>(<tuple>self.st.ep_callbacks[ep])[0])
-            return
-        _call_ep(self.st, ep, domain_id, lacc)
+        if not _call_ep_fast(self.st, ep, domain_id, lacc):
+            _call_ep(self.st, ep, domain_id, lacc)
 
     def finish(self, str routine, str text):
         """End the run from the host side (ComIn's finish, e.g. from the model's abort)."""
@@ -342,6 +327,30 @@ cdef class Host:
         if not self.st.finalized:
             self.finalize()
         return False
+
+
+cdef inline int _call_ep_fast(_State st, int ep, int domain_id, bint lacc) except -1:
+    """The fast path of a context call (Host.call_ep and C/Fortran hosts): 1 when it ran.
+
+    It applies when the entry point has one callback that needs no syncs and
+    nothing is printed (fast[] is filled only while the session runs the time
+    loop); everything else returns 0 and goes to :func:`_call_ep`.
+    """
+    cdef PyObject* r
+    if (0 < ep <= NUM_ENTRY_POINTS and st.fast[ep].func != NULL and not lacc
+            and st.verbosity == 0 and not st.profile
+            and (domain_id == -1 or 0 < domain_id <= st.n_dom)):
+        st.cur_pid = st.fast[ep].pid
+        st.cur_ep = ep
+        st.cur_domain = domain_id
+        r = PyObject_CallNoArgs(st.fast[ep].func)
+        st.cur_pid = 0
+        if r != NULL:
+            Py_DECREF(<object>r)
+            return 1
+        _failed(st, <_Callback>(<tuple>st.ep_callbacks[ep])[0])
+        return 1
+    return 0
 
 
 cdef int _call_ep(_State st, int ep, int domain_id, bint lacc) except -1:

@@ -272,7 +272,8 @@ cdef _Var _set_var_array(_Var v, object array, object device):
                              f"{tuple(iface['shape'])} differs from host shape {array.shape}")
         v.device = device
         v.device_ptr = iface["data"][0]
-        v.keepalive.append(device)
+        if not any(d is device for d in v.keepalive):
+            v.keepalive.append(device)
     return v
 
 

@@ -595,6 +595,184 @@ def ep_c_callback_instructions(m: Measure) -> Result:
     return Result(value, UPSTREAM_C_CALLBACK_INSTRUCTIONS, [value], [UPSTREAM_C_CALLBACK_INSTRUCTIONS])
 
 
+# -- C and Fortran hosts (issue: host API and embedded Python) ---------------------------
+
+_FORTRAN_BENCH_HOST = """
+PROGRAM bench_host
+  ! bench_host N REPEAT EP PLUGIN...: N context calls of EP (domain 1) per sample, prints
+  ! the fastest sample's ns per call; PLUGIN = "name;library;options"
+  USE, INTRINSIC :: iso_fortran_env, ONLY: int64
+  USE comin_host_interface
+  IMPLICIT NONE
+  INTEGER :: n, repeat, ep, i, r, np, p1, p2
+  INTEGER(int64) :: t0, t1, rate, best
+  CHARACTER(LEN=1024) :: arg
+  TYPE(t_comin_plugin_description), ALLOCATABLE :: plugins(:)
+  TYPE(t_comin_descrdata_global) :: g
+
+  CALL GET_COMMAND_ARGUMENT(1, arg)
+  READ (arg, *) n
+  CALL GET_COMMAND_ARGUMENT(2, arg)
+  READ (arg, *) repeat
+  CALL GET_COMMAND_ARGUMENT(3, arg)
+  READ (arg, *) ep
+  np = COMMAND_ARGUMENT_COUNT() - 3
+  ALLOCATE(plugins(np))
+  DO i = 1, np
+    CALL GET_COMMAND_ARGUMENT(3 + i, arg)
+    p1 = INDEX(arg, ";")
+    p2 = p1 + INDEX(arg(p1 + 1:), ";")
+    plugins(i)%name = arg(1:p1 - 1)
+    plugins(i)%plugin_library = arg(p1 + 1:p2 - 1)
+    plugins(i)%options = arg(p2 + 1:)
+  END DO
+  CALL comin_setup_init(.TRUE.)
+  CALL comin_setup_errhandler(handler)
+  CALL comin_setup_check("bench_host", wp)
+  g%n_dom = 1
+  g%nproma = 8
+  CALL comin_descrdata_set_global(g)
+  CALL comin_plugin_primaryconstructor(plugins)
+  CALL comin_callback_context_call(EP_SECONDARY_CONSTRUCTOR, COMIN_DOMAIN_OUTSIDE_LOOP, .FALSE.)
+  CALL comin_callback_context_call(ep, 1, .FALSE.)
+  best = HUGE(best)
+  DO r = 1, repeat
+    CALL SYSTEM_CLOCK(t0, rate)
+    DO i = 1, n
+      CALL comin_callback_context_call(ep, 1, .FALSE.)
+    END DO
+    CALL SYSTEM_CLOCK(t1)
+    best = MIN(best, t1 - t0)
+  END DO
+  WRITE (*, '(ES20.10)') REAL(best, KIND=8) * (1.0D9 / REAL(rate, KIND=8)) / n
+  CALL comin_callback_context_call(EP_DESTRUCTOR, COMIN_DOMAIN_OUTSIDE_LOOP, .FALSE.)
+  CALL comin_setup_finalize()
+CONTAINS
+  SUBROUTINE handler(routine, text)
+    CHARACTER(LEN=*), INTENT(IN) :: routine, text
+    WRITE (0, '(A)') routine // ": " // text
+    ERROR STOP 1
+  END SUBROUTINE handler
+END PROGRAM bench_host
+"""
+
+#: an empty Python callback at EP_ATM_TIMELOOP_START (the plugin of the Fortran host figures),
+#: callbacks at other entry points so that the no-callback figure has plugins loaded
+_BENCH_PLUGIN = """
+import comin
+
+
+@comin.EP_ATM_TIMELOOP_START
+def cb():
+    pass
+
+
+@comin.EP_ATM_TIMELOOP_END
+def other():
+    pass
+"""
+
+#: upstream ComIn 0.2's callgrind instructions per context call without a callback
+#: (it formats a log message on every call; ../shared/anchors/upstream-baseline.md)
+UPSTREAM_EP_NO_CALLBACK_INSTRUCTIONS = 6483.0
+
+
+def _fortran_bench_host(directory: str) -> tuple:
+    """gfortran -O2 the Fortran host of the figures and write its Python plugin; (exe, plugin).
+
+    Links the package's libcomin_fortran (comin-config --fflags/--flibs), or compiles the
+    Fortran API sources (--fsources) when the package was built without a Fortran compiler.
+    """
+    import subprocess
+    from comin._config import _values
+    flags = _values()
+    src = os.path.join(directory, "bench_host.F90")
+    exe = os.path.join(directory, "bench_host")
+    with open(src, "w", encoding="utf-8") as f:
+        f.write(_FORTRAN_BENCH_HOST)
+    if os.path.exists(os.path.join(flags["libdir"], "libcomin_fortran.so")):
+        cmd = ["gfortran", "-O2", *flags["fflags"].split(), src, *flags["flibs"].split(), "-o", exe]
+    else:
+        cmd = ["gfortran", "-O2", "-J", directory, *flags["fsources"].split(), src,
+               *flags["libs"].split(), "-o", exe]
+    subprocess.run(cmd, check=True, capture_output=True, cwd=directory)
+    plugin = os.path.join(directory, "bench_plugin.py")
+    with open(plugin, "w", encoding="utf-8") as f:
+        f.write(_BENCH_PLUGIN)
+    return exe, plugin
+
+
+def _host_env() -> dict:
+    """The environment of a bench host: this comin first on sys.path, one BLAS thread."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(comin.__file__)))
+    return dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+
+
+@figure("fortran_host_python_callback", target=1.5,
+        help="comin_callback_context_call(ep, 1, .FALSE.) in a Fortran host's loop, one empty Python "
+             "callback / host.call_ep(ep, 1) of a Python host with the same plugin")
+def fortran_host_python_callback(m: Measure) -> Result:
+    """Value: the Fortran host's fastest sample (ns per call, its own timer); baseline:
+    the Python host's call_ep with the same Python plugin script, measured as ep_python_callback."""
+    import subprocess
+    import tempfile
+    from comin.host import PluginDescription
+    with tempfile.TemporaryDirectory() as tmp:
+        exe, plugin = _fortran_bench_host(tmp)
+        vs: List[float] = []
+        bs: List[float] = []
+        for _ in range(max(3, m.repeat // 5)):
+            out = subprocess.run([exe, "200000", "5", str(EP_ONE), f"cb;libpython_adapter.so;{plugin}"],
+                                 check=True, capture_output=True, text=True, env=_host_env()).stdout
+            vs.append(float(out.split()[-1]))
+            host = Host([PluginDescription.python(plugin, name="cb")], verbosity=0)
+            try:
+                host.set_global(n_dom=1, nproma=8)
+                host.run_primary_constructors()
+                host.call_ep(comin.EP_SECONDARY_CONSTRUCTOR)
+                r = m.compare("call_ep(ep, 1)", "f(ep, 1)", call_ep=host.call_ep, f=_empty2, ep=EP_ONE,
+                              _repeat=5)
+            finally:
+                host.finalize()
+            bs.append(r.value)
+    agg = min if m.stat == "min" else statistics.median
+    return Result(agg(vs), agg(bs), vs, bs)
+
+
+@figure("fortran_host_ep_no_callback_instructions", target=100.0 / UPSTREAM_EP_NO_CALLBACK_INSTRUCTIONS,
+        help="instructions per comin_callback_context_call from a Fortran host at an entry point "
+             "without callbacks (callgrind, 2N minus N calls; with 1 and with 8 plugins loaded, "
+             "the larger) / upstream ComIn's 6483")
+def fortran_host_ep_no_callback_instructions(m: Measure) -> Result:
+    """The value is instructions per call (not ns), counting the host's loop and the Fortran
+    wrapper too; samples: [1 plugin, 8 plugins]."""
+    import shutil
+    import subprocess
+    import tempfile
+    if shutil.which("valgrind") is None:
+        raise RuntimeError("valgrind is not installed")
+    n = 20000
+    per_call: List[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        exe, plugin = _fortran_bench_host(tmp)
+        for nplugins in (1, 8):
+            specs = [f"p{i};libpython_adapter.so;{plugin}" for i in range(nplugins)]
+            totals = {}
+            for count in (n, 2 * n):
+                out = os.path.join(tmp, f"callgrind.{nplugins}.{count}")
+                subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", exe,
+                                str(count), "1", str(EP_EMPTY), *specs],
+                               check=True, capture_output=True, env=_host_env())
+                with open(out, encoding="utf-8") as f:
+                    totals[count] = next(int(line.split()[1]) for line in f
+                                         if line.startswith(("totals:", "summary:")))
+            per_call.append((totals[2 * n] - totals[n]) / n)
+    value = max(per_call)
+    return Result(value, UPSTREAM_EP_NO_CALLBACK_INSTRUCTIONS, per_call,
+                  [UPSTREAM_EP_NO_CALLBACK_INSTRUCTIONS])
+
+
 # -- record and replay (issue: record & replay) --------------------------------------------
 
 _TOUCH_PLUGIN = """

@@ -99,6 +99,10 @@ void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lac
       }
       return;
     }
+    /* no callback at this entry point, nothing to print: ComIn's context call does nothing */
+    if (F->ncb[ep] == 0 && !*F->closed && *F->primary_done && !(*F->lstdout && *F->verbosity > 12) &&
+        (domain_id == -1 || (domain_id > 0 && domain_id <= *F->n_dom)))
+      return;
   }
   comin_internal_context_call_slow((int)ep, domain_id, lacc);
 }

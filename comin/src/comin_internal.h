@@ -35,6 +35,12 @@ typedef struct {
   int n_ep;
   int* n_dom;
   int* cur;                     /* current plugin id, entry point, domain id (consecutive) */
+  /* an entry point without callbacks returns at once when nothing is printed */
+  const int* ncb;               /* [0..n_ep] callbacks per entry point */
+  const int* primary_done;
+  const int* closed;
+  const int* lstdout;
+  const int* verbosity;
 } comin_internal_fastpath_t;
 
 /* NULL: always ask the core.  Returns -1 if the core's layout differs. */
@@ -42,5 +48,15 @@ int comin_internal_set_fastpath(const comin_internal_fastpath_t* fp, int sizeof_
 
 /* The core's context call (generated trampoline without the fast path). */
 void comin_internal_context_call_slow(int ep, int domain_id, _Bool lacc);
+
+/* Embedding (comin_embed.c): start Python / import the core when a host calls
+ * libcomin first; fn names the API function for messages.  Exits on failure. */
+void comin_internal_embed(const char* fn);
+/* 1 when the core's table is set (libcomin.c) */
+int comin_internal_has_table(void);
+/* 1 when libcomin started the interpreter (a C or Fortran host) */
+int comin_internal_embedded(void);
+/* the libpython this libcomin loads when it embeds ("" if none was found at build time) */
+const char* comin_internal_libpython(void);
 
 #endif
