@@ -74,6 +74,18 @@ def _in_plugin(body, phase="primary", expose=()):
     (29, lambda: C.var_get([C.EP_ATM_TIMELOOP_START], ("f", 1), C.COMIN_FLAG_READ | C.COMIN_FLAG_SYNC_HALO),
      "secondary", (("f", 1, "field", False),)),
     (10, lambda: C.metadata_get(("f", 1), "nope"), "secondary", (("f", 1, "field", False),)),
+    # the phase rules and lookups (also drawn by the scenario tests; here deterministically)
+    (4, lambda: C.callback_register(C.EP_ATM_TIMELOOP_START, lambda: None), "secondary", ()),
+    (9, lambda: C.metadata_set(("f", 1), units="K"), "secondary", (("f", 1, "field", False),)),
+    (11, lambda: C.metadata_get(("f", 1), "units"), "primary", (("f", 1, "field", False),)),
+    (20, lambda: C.var_request_add(("x", 1), False), "secondary", ()),
+    (23, lambda: C.metadata_set(("x", 1), units="K"), "primary", ()),
+    (30, lambda: C.var_get([C.EP_ATM_TIMELOOP_START], ("f", 1), C.COMIN_FLAG_READ), "primary",
+     (("f", 1, "field", False),)),
+    (31, lambda: C.var_get([C.EP_ATM_TIMELOOP_START], ("f", 1), C.COMIN_FLAG_READ | C.COMIN_FLAG_DEVICE),
+     "secondary", (("f", 1, "field", False),)),
+    (32, lambda: C.var_get([C.EP_ATM_TIMELOOP_START], ("g", 1), C.COMIN_FLAG_READ), "secondary",
+     (("f", 1, "field", False),)),
 ])
 def test_plugin_side_codes(code, body, phase, expose):
     caught = _in_plugin(body, phase, expose)
