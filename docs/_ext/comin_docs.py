@@ -17,6 +17,10 @@ functions and constants are read from the package's own tables.
     ``:hide-source:`` shows only the output (stdout and stderr, where ComIn
     prints, in order).  A run that fails fails the build.
 
+``.. comin-host:: tests/hosts/fortran_host``
+    Builds a host of the repository with CMake through ``find_package(comin)``
+    and runs it (``:exe:``, ``:args:``) with plugins; shows the commands and output.
+
 ``.. comin-api::``
     One table per function of the C API (``comin/_capi.py``): its Python,
     C and Fortran forms side by side.  The Python column is checked against
@@ -177,6 +181,54 @@ class CominRun(SphinxDirective):
             raise ExtensionError(f"{self.env.docname}: building {shown} failed: {' '.join(cmd)}\n"
                                  f"{proc.stdout}{proc.stderr}")
         return lib, f"./lib{name}.so", f"$ {shown_cmd}\n"
+
+
+class CominHost(SphinxDirective):
+    """Build a host of the repository with CMake (``find_package(comin)``) and run it with plugins.
+
+    ``.. comin-host:: tests/hosts/fortran_host`` builds that CMake project as a
+    user would, then runs ``:exe:`` with ``:args:`` (``{root}`` is the
+    repository); the build and the run must succeed, and the output is shown.
+    """
+
+    required_arguments = 1
+    option_spec = {"exe": directives.unchanged_required, "args": directives.unchanged,
+                   "timeout": directives.positive_int}
+
+    def run(self) -> List[nodes.Node]:
+        import comin
+        source = os.path.join(ROOT, self.arguments[0])
+        if not os.path.exists(os.path.join(source, "CMakeLists.txt")):
+            raise self.error(f"comin-host: no CMakeLists.txt in {self.arguments[0]!r}")
+        serial = self.env.new_serialno("comin-host")
+        build = os.path.join(self.env.srcdir, GENERATED, self.env.docname.replace("/", "_"),
+                             f"host{serial}")
+        shutil.rmtree(build, ignore_errors=True)
+        os.makedirs(build)
+        steps = [["cmake", "-S", source, "-B", build, f"-Dcomin_DIR={comin.get_cmake_dir()}"],
+                 ["cmake", "--build", build]]
+        for cmd in steps:
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise ExtensionError(f"{self.env.docname}: comin-host: {' '.join(cmd)} failed:\n"
+                                     f"{proc.stdout}{proc.stderr}")
+        args = shlex.split(self.options.get("args", "").replace("{root}", ROOT))
+        exe = self.options["exe"]
+        env = dict(os.environ, GFORTRAN_UNBUFFERED_ALL="1", PYTHONUNBUFFERED="1")
+        try:
+            proc = subprocess.run([os.path.join(build, exe), *args], cwd=build, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  timeout=self.options.get("timeout", 300))
+        except subprocess.TimeoutExpired as exc:
+            raise ExtensionError(f"{self.env.docname}: comin-host {exe} timed out") from exc
+        if proc.returncode != 0:
+            raise ExtensionError(f"{self.env.docname}: comin-host: {exe} failed (exit "
+                                 f"{proc.returncode}):\n{proc.stdout}")
+        shown_args = " ".join(shlex.quote(a.replace(ROOT + os.sep, "")) for a in args)
+        text = (f"$ cmake -S {self.arguments[0]} -B build -Dcomin_DIR=$(python3 -c "
+                f"'import comin; print(comin.get_cmake_dir())')\n$ cmake --build build\n"
+                f"$ ./build/{exe} {shown_args}\n{proc.stdout.rstrip()}\n")
+        return [_literal(text, "console")]
 
 
 # -- the API table ------------------------------------------------------------------------------
@@ -344,6 +396,7 @@ class CominConstants(SphinxDirective):
 
 def setup(app):
     app.add_directive("comin-run", CominRun)
+    app.add_directive("comin-host", CominHost)
     app.add_directive("comin-api", CominApi)
     app.add_directive("comin-constants", CominConstants)
     return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}
