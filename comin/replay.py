@@ -404,6 +404,9 @@ class Replay:
             self.recording.close()
             raise
         self._glb2loc: Dict[int, Dict[int, int]] = {}
+        self._halo_plans: Dict[Tuple[str, int], tuple] = {}
+        self._halos: Dict[Tuple[int, str], object] = {}
+        self._channel = None
 
     @property
     def ncalls(self) -> int:
@@ -438,9 +441,48 @@ class Replay:
             self._glb2loc[jg] = table
         return table.get(int(glb), -1)
 
-    @staticmethod
-    def _sync_halo(handle, mode) -> None:
-        """Halo exchange: each rank replays what it recorded, halos included."""
+    def _sync_halo(self, handle, mode) -> None:
+        """ComIn's halo exchange over the host ranks: every halo point gets its owner's value.
+
+        The decomposition is the recorded one: each rank's ``glb_index`` and
+        ``decomp_domain`` of the variable's grid (cells, edges or vertices).
+        The exchange lists are made at the first exchange on a domain's grid
+        (collective over the ranks, as every halo exchange is).  On one rank
+        every point is owned: nothing to do.
+        """
+        if self.size == 1:
+            return
+        plan = self._halo_plans.get(handle.descriptor)
+        if plan is None:
+            plan = self._halo_plans[handle.descriptor] = self._halo_plan(handle)
+        halo, nproma_axis, block_axis, label = plan
+        halo.exchange_blocked(np.asarray(handle), nproma_axis, block_axis, label)
+
+    def _halo_plan(self, handle) -> tuple:
+        """(Halo, nproma axis, block axis, label) of one variable."""
+        from comin.emulator import decomp
+        name, jg = handle.descriptor
+        hgrid = self.host.metadata(name, jg).get("hgrid_id", comin.COMIN_HGRID_UNSTRUCTURED_CELL)
+        where = {comin.COMIN_HGRID_UNSTRUCTURED_EDGE: "edges",
+                 comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "verts"}.get(hgrid, "cells")
+        halo = self._halos.get((jg, where))
+        if halo is None:
+            part = self.recording.domains.get(jg, {}).get(where, {})
+            glb, dd = part.get("glb_index"), part.get("decomp_domain")
+            if glb is None or dd is None:
+                raise ReplayError(
+                    f"{self.recording.path}: domain_{jg}/{where} has no glb_index and "
+                    f"decomp_domain, so the halo of ({name}, {jg}) cannot be exchanged "
+                    "(COMIN_FLAG_SYNC_HALO)")
+            if self._channel is None:
+                from mpi4py import MPI
+                self._channel = decomp.Channel(MPI.COMM_WORLD)
+            glb = np.asarray(glb)
+            unblocked = np.asarray(dd).ravel(order="F")[:len(glb)]
+            halo = self._halos[(jg, where)] = decomp.halo_from_indices(self._channel, glb, unblocked)
+        sem = list(handle.dim_semantics)
+        return (halo, sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA),
+                sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK), decomp.sync_label(name, jg))
 
     def expose(self) -> None:
         """Expose the recorded variables, then allocate what the plugins requested."""

@@ -829,3 +829,60 @@ def test_recording_object_reads_the_call_sequence(recorded):
         assert all(len(ev) == 2 for ev in rec.events.values())      # both domains each time
     finally:
         rec.close()
+
+
+HALO_PLUGIN = """\
+import numpy as np
+import comin
+rank = comin.parallel_get_host_mpi_rank()
+comin.var_request_add(("probe", 1), False)
+
+@comin.EP_SECONDARY_CONSTRUCTOR
+def sc():
+    global w, r
+    w = comin.var_get([comin.EP_ATM_TIMELOOP_START], ("probe", 1), comin.COMIN_FLAG_WRITE)
+    r = comin.var_get([comin.EP_ATM_TIMELOOP_END], ("probe", 1),
+                      comin.COMIN_FLAG_READ | comin.COMIN_FLAG_SYNC_HALO)
+
+def blocked(a, n):
+    out = np.zeros(w.to_3d.shape[0] * w.to_3d.shape[2])
+    out[:n] = a
+    return out.reshape((w.to_3d.shape[0], w.to_3d.shape[2]), order="F")
+
+@comin.EP_ATM_TIMELOOP_START
+def write():
+    cells = comin.descrdata_get_domain(1).cells
+    n = cells.ncells
+    glb = blocked(np.asarray(cells.glb_index), n)
+    dd = np.asarray(cells.decomp_domain)
+    w.to_3d[...] = np.where(dd == 0, glb, -1.0)[:, None, :]     # owned cells only
+
+@comin.EP_ATM_TIMELOOP_END
+def read():
+    cells = comin.descrdata_get_domain(1).cells
+    n = cells.ncells
+    glb = blocked(np.asarray(cells.glb_index), n)
+    real = glb > 0
+    a = r.to_3d
+    halo = int(np.count_nonzero((np.asarray(cells.decomp_domain) > 0) & real))
+    ok = all(np.array_equal(a[:, k, :][real], glb[real]) for k in range(a.shape[1]))
+    print(f"RANK {rank} halo cells {halo} all equal to their owners' {ok}", flush=True)
+"""
+
+
+def test_multi_rank_replay_exchanges_halos(tmp_path):
+    """COMIN_FLAG_SYNC_HALO in a replay of a 2-rank emulator run: every halo cell gets its
+    owner rank's value (the recorded decomposition: glb_index, decomp_domain)."""
+    rec = tmp_path / "rec"
+    run = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "comin", "run", "--grid", "R2B0",
+                          "--steps", "1", "--no-summary", "--record", str(rec), "--record-vars", "temp"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    plugin = write(tmp_path / "halo.py", HALO_PLUGIN)
+    r = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "comin", "replay", "--no-summary",
+                        str(rec), plugin], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = sorted(re.findall(r"RANK \d halo cells \d+ all equal to their owners' (?:True|False)", r.stdout))
+    assert len(lines) == 2, r.stdout
+    for line in lines:
+        assert int(line.split()[4]) > 0 and line.endswith("True"), line

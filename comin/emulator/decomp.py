@@ -482,6 +482,11 @@ def halo_lists(all_layouts: Sequence[Layout], kind: str, rank: int) -> tuple:
     return send, recv
 
 
+def sync_label(name: str, jg: int) -> str:
+    """What a rank says it does when it synchronises a variable's halo (reports name it)."""
+    return f"the halo exchange of ({name}, {jg}) for COMIN_FLAG_SYNC_HALO"
+
+
 def halo_from_indices(channel: Channel, glb_index: np.ndarray, decomp_domain: np.ndarray) -> Halo:
     """A :class:`Halo` from a rank's descriptive data alone (collective over ``channel``).
 

@@ -333,7 +333,7 @@ class Emulator:
                  comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "verts"}.get(hgrid, "cells")
         sem = list(handle.dim_semantics)
         return (dom.patch.halo[where], sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA),
-                sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK), _sync_label(name, jg))
+                sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK), decomp.sync_label(name, jg))
 
     def _allocate(self, dom: Domain) -> None:
         f, nlev = dom.fields, dom.nlev
@@ -390,7 +390,7 @@ class Emulator:
             if dom.patch is not None:
                 # every rank can name every variable's halo exchange in a report
                 for name, jd in host.variables:
-                    dom.patch.channel.tag(_sync_label(name, jd))
+                    dom.patch.channel.tag(decomp.sync_label(name, jd))
             exposed = set(host.variables)
             for r in requests:
                 if r.domain_id != jg or r.tracer or (r.name, jg) in exposed:
@@ -543,11 +543,6 @@ class Emulator:
             gridmod.write_grid_netcdf(grid, path, child_domain_id=jg + 1 if jg < len(grids) else None)
             out.append(path)
         return out
-
-
-def _sync_label(name: str, jg: int) -> str:
-    """What a rank says it does when it synchronises a variable's halo (reports name it)."""
-    return f"the halo exchange of ({name}, {jg}) for COMIN_FLAG_SYNC_HALO"
 
 
 def grid_file_name(grid: gridmod.Grid) -> str:
