@@ -13,11 +13,16 @@
 !! they act on the host's exposed variables: ComIn's host variant), the
 !! descriptive-data types, comin_callback_get_ep_name, the error functions.
 !!
+!! Requests are walked as in ComIn 0.3 (and ICON): list = comin_request_get_list(),
+!! comin_ftnlist_iterator_begin/_is_end/_iterator_value/_iterator_next/_iterator_delete,
+!! C_F_POINTER of the value onto a TYPE(t_comin_request_item) (descriptor, metadata,
+!! moduleID(:), lmodexclusive), comin_metadata_get_or(item%metadata, key, val, default).
+!! (comin_ftnlist_* walk the request list, the one list a host walks.)
+!!
 !! Differences to ComIn's host interface, all additions or simplifications:
-!!   * requests are read by position: comin_request_get_list_size(),
+!!   * requests can also be read by position: comin_request_get_list_size(),
 !!     comin_request_get_descriptor(i, descr), comin_request_get_lmodexclusive(i),
-!!     comin_request_get_plugin_ids(i, ids), comin_metadata_get_or(i, key, val, default)
-!!     (ComIn 0.3 walks a comin_ftnlist and passes the request's metadata store);
+!!     comin_request_get_plugin_ids(i, ids), comin_metadata_get_or(i, key, val, default);
 !!   * comin_parallel_mpi_handshake(comm, group_names, component_name): extra host
 !!     group names (YAC) are not supported, group_names must be blank;
 !!   * comin_var_set_cptr(handle, cptr [, device_ptr]);
@@ -34,7 +39,8 @@ MODULE comin_host_interface
     &                               comin_error_set_errors_return, comin_error_get_message, &
     &                               comin_parallel_get_host_mpi_comm, comin_setup_get_version, &
     &                               t_comin_setup_version_info, t_comin_descrdata_global, &
-    &                               t_comin_descrdata_domain, t_comin_descrdata_simulation_interval
+    &                               t_comin_descrdata_domain, t_comin_descrdata_simulation_interval, &
+    &                               t_comin_var_metadata_iterator, comin_metadata_get_iterator
   USE comin_host_descrdata, ONLY: comin_descrdata_set_global, comin_descrdata_set_domain
   IMPLICIT NONE
   PRIVATE
@@ -52,6 +58,10 @@ MODULE comin_host_interface
   PUBLIC :: comin_parallel_get_host_mpi_comm, comin_plugin_primaryconstructor
   PUBLIC :: comin_request_get_list_size, comin_request_get_descriptor
   PUBLIC :: comin_request_get_lmodexclusive, comin_request_get_plugin_ids, comin_metadata_get_or
+  PUBLIC :: t_comin_request_item, t_comin_request_metadata, comin_request_get_list
+  PUBLIC :: comin_ftnlist_iterator_begin, comin_ftnlist_is_end, comin_ftnlist_iterator_value
+  PUBLIC :: comin_ftnlist_iterator_next, comin_ftnlist_iterator_delete
+  PUBLIC :: t_comin_var_metadata_iterator, comin_metadata_get_iterator
   PUBLIC :: comin_var_list_append, comin_var_set_cptr, comin_var_set_sync_device_mem
   PUBLIC :: comin_var_set_sync_halo, comin_var_list_finalize, comin_var_request_list_finalize
   PUBLIC :: comin_var_descr_list_finalize, comin_callback_context_call, comin_callback_get_ep_name
@@ -142,6 +152,29 @@ MODULE comin_host_interface
     END SUBROUTINE comin_var_sync_halo_fct
   END INTERFACE
 
+  !> The metadata store of a request (what comin_metadata_get_or reads): its position.
+  TYPE :: t_comin_request_metadata
+    INTEGER :: request = 0
+  END TYPE t_comin_request_metadata
+
+  !> One variable request of the plugins (ComIn 0.3's t_comin_request_item).
+  TYPE :: t_comin_request_item
+    TYPE(t_comin_var_descriptor) :: descriptor
+    TYPE(t_comin_request_metadata) :: metadata
+    INTEGER, ALLOCATABLE :: moduleID(:)           !< ids of the plugins that requested it
+    LOGICAL :: lmodexclusive = .FALSE.
+  END TYPE t_comin_request_item
+
+  !> A position in the request list (comin_ftnlist_iterator_*).
+  TYPE :: t_ftnlist_iterator
+    INTEGER :: pos = 1
+  END TYPE t_ftnlist_iterator
+
+  !> The request list handed out by comin_request_get_list (built once: requests are
+  !! final after the primary constructors); its length is the list handle's target.
+  TYPE(t_comin_request_item), ALLOCATABLE, TARGET, SAVE :: request_items(:)
+  INTEGER, TARGET, SAVE :: request_list_length = -1
+
   PROCEDURE(comin_host_errhandler_fct), POINTER, SAVE :: host_errhandler => NULL()
   PROCEDURE(comin_glb2loc_index_lookup_fct), POINTER, SAVE :: host_glb2loc => NULL()
   PROCEDURE(comin_var_sync_device_mem_fct), POINTER, SAVE :: host_sync_device => NULL()
@@ -150,6 +183,8 @@ MODULE comin_host_interface
   INTERFACE comin_metadata_get_or
     MODULE PROCEDURE comin_metadata_get_or_integer, comin_metadata_get_or_real, &
       &              comin_metadata_get_or_logical, comin_metadata_get_or_character
+    MODULE PROCEDURE store_get_or_integer, store_get_or_real, store_get_or_logical, &
+      &              store_get_or_character
   END INTERFACE comin_metadata_get_or
 
   !> The C functions of comin_host.h (and comin_callback_context_call of comin.h).
@@ -560,6 +595,108 @@ CONTAINS
     CALL c_request_metadata_get_or_character(INT(i, c_int), cstr(key), dflt, p, n)
     val = fstr_len(p, n)
   END SUBROUTINE comin_metadata_get_or_character
+
+  ! -- the request list as ComIn 0.3 walks it ---------------------------------------------------
+
+  !> The plugins' requests as a list (ComIn 0.3): walk it with comin_ftnlist_iterator_*.
+  FUNCTION comin_request_get_list() RESULT(list)
+    TYPE(c_ptr) :: list
+    INTEGER :: i, n
+    n = comin_request_get_list_size()
+    IF (.NOT. ALLOCATED(request_items) .OR. request_list_length /= n) THEN
+      IF (ALLOCATED(request_items)) DEALLOCATE(request_items)
+      ALLOCATE(request_items(MAX(n, 0)))
+      DO i = 1, n
+        CALL comin_request_get_descriptor(i, request_items(i)%descriptor)
+        request_items(i)%metadata%request = i
+        CALL comin_request_get_plugin_ids(i, request_items(i)%moduleID)
+        request_items(i)%lmodexclusive = comin_request_get_lmodexclusive(i)
+      END DO
+      request_list_length = MAX(n, 0)
+    END IF
+    list = c_loc(request_list_length)
+  END FUNCTION comin_request_get_list
+
+  !> An iterator at the first item of list (delete it with comin_ftnlist_iterator_delete).
+  SUBROUTINE comin_ftnlist_iterator_begin(list, it)
+    TYPE(c_ptr), INTENT(IN) :: list
+    TYPE(c_ptr), INTENT(OUT) :: it
+    TYPE(t_ftnlist_iterator), POINTER :: p
+    IF (.NOT. c_associated(list)) ERROR STOP "comin_ftnlist_iterator_begin: list not associated"
+    ALLOCATE(p)
+    it = c_loc(p)
+  END SUBROUTINE comin_ftnlist_iterator_begin
+
+  !> .TRUE. when it is past the last item of list.
+  LOGICAL FUNCTION comin_ftnlist_is_end(list, it)
+    TYPE(c_ptr), INTENT(IN) :: list, it
+    INTEGER, POINTER :: n
+    TYPE(t_ftnlist_iterator), POINTER :: p
+    CALL c_f_pointer(list, n)
+    CALL c_f_pointer(it, p)
+    comin_ftnlist_is_end = p%pos > n
+  END FUNCTION comin_ftnlist_is_end
+
+  !> The item at it: C_F_POINTER(cptr, item) with TYPE(t_comin_request_item), POINTER :: item.
+  SUBROUTINE comin_ftnlist_iterator_value(it, cptr)
+    TYPE(c_ptr), INTENT(IN) :: it
+    TYPE(c_ptr), INTENT(OUT) :: cptr
+    TYPE(t_ftnlist_iterator), POINTER :: p
+    CALL c_f_pointer(it, p)
+    IF (p%pos < 1 .OR. p%pos > request_list_length) &
+      &  ERROR STOP "comin_ftnlist_iterator_value: the iterator is at the end of the list"
+    cptr = c_loc(request_items(p%pos))
+  END SUBROUTINE comin_ftnlist_iterator_value
+
+  SUBROUTINE comin_ftnlist_iterator_next(it)
+    TYPE(c_ptr), INTENT(IN) :: it
+    TYPE(t_ftnlist_iterator), POINTER :: p
+    CALL c_f_pointer(it, p)
+    p%pos = p%pos + 1
+  END SUBROUTINE comin_ftnlist_iterator_next
+
+  SUBROUTINE comin_ftnlist_iterator_delete(it)
+    TYPE(c_ptr), INTENT(INOUT) :: it
+    TYPE(t_ftnlist_iterator), POINTER :: p
+    IF (.NOT. c_associated(it)) RETURN
+    CALL c_f_pointer(it, p)
+    DEALLOCATE(p)
+    it = c_null_ptr
+  END SUBROUTINE comin_ftnlist_iterator_delete
+
+  !> comin_metadata_get_or(item%metadata, key, val, default): the request's value of key,
+  !! default when the key is absent, ComIn's code 36 when it has another type.
+  SUBROUTINE store_get_or_integer(store, key, val, default)
+    TYPE(t_comin_request_metadata), INTENT(IN) :: store
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    INTEGER, INTENT(OUT) :: val
+    INTEGER, INTENT(IN) :: default
+    CALL comin_metadata_get_or_integer(store%request, key, val, default)
+  END SUBROUTINE store_get_or_integer
+
+  SUBROUTINE store_get_or_real(store, key, val, default)
+    TYPE(t_comin_request_metadata), INTENT(IN) :: store
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    REAL(wp), INTENT(OUT) :: val
+    REAL(wp), INTENT(IN) :: default
+    CALL comin_metadata_get_or_real(store%request, key, val, default)
+  END SUBROUTINE store_get_or_real
+
+  SUBROUTINE store_get_or_logical(store, key, val, default)
+    TYPE(t_comin_request_metadata), INTENT(IN) :: store
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    LOGICAL, INTENT(OUT) :: val
+    LOGICAL, INTENT(IN) :: default
+    CALL comin_metadata_get_or_logical(store%request, key, val, default)
+  END SUBROUTINE store_get_or_logical
+
+  SUBROUTINE store_get_or_character(store, key, val, default)
+    TYPE(t_comin_request_metadata), INTENT(IN) :: store
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    CHARACTER(LEN=:), ALLOCATABLE, INTENT(OUT) :: val
+    CHARACTER(LEN=*), INTENT(IN) :: default
+    CALL comin_metadata_get_or_character(store%request, key, val, default)
+  END SUBROUTINE store_get_or_character
 
   ! -- variables ------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@
 ! (comin_parallel_mpi_handshake) and prints on rank 0 only; each rank holds the same
 ! small grid.
 MODULE host_fields
-  USE, INTRINSIC :: iso_c_binding, ONLY: c_loc, c_null_ptr
+  USE, INTRINSIC :: iso_c_binding, ONLY: c_loc, c_null_ptr, c_ptr, c_f_pointer
   USE, INTRINSIC :: iso_fortran_env, ONLY: output_unit
   USE comin_host_interface
   IMPLICIT NONE
@@ -150,30 +150,38 @@ CONTAINS
     END DO
   END SUBROUTINE expose_host_fields
 
-  !> ICON allocates what the plugins requested and exposes it with the request's metadata.
+  !> ICON allocates what the plugins requested and exposes it with the request's metadata,
+  !! walking ComIn 0.3's request list as ICON's mo_comin_adapter does.
   SUBROUTINE expose_requests()
     INTEGER :: i, n, nb, tracer_i
-    INTEGER, ALLOCATABLE :: ids(:)
     LOGICAL :: tracer
     CHARACTER(LEN=:), ALLOCATABLE :: units
     TYPE(t_comin_var_handle) :: h
+    TYPE(t_comin_request_item), POINTER :: item
+    TYPE(c_ptr) :: list, it, cptr
     INTEGER :: ds(5)
     n = comin_request_get_list_size()
     CALL out("host: " // i0(n) // " requests")
     ALLOCATE(extra(n))
-    DO i = 1, n
-      CALL comin_request_get_descriptor(i, extra(i)%d)
-      CALL comin_request_get_plugin_ids(i, ids)
-      CALL comin_metadata_get_or(i, "zaxis_id", extra(i)%zaxis, COMIN_ZAXIS_3D)
-      CALL comin_metadata_get_or(i, "datatype", extra(i)%type_id, COMIN_VAR_DATATYPE_DOUBLE)
-      CALL comin_metadata_get_or(i, "tracer", tracer, .FALSE.)
-      CALL comin_metadata_get_or(i, "units", units, "1")
+    list = comin_request_get_list()
+    CALL comin_ftnlist_iterator_begin(list, it)
+    i = 0
+    DO WHILE (.NOT. comin_ftnlist_is_end(list, it))
+      CALL comin_ftnlist_iterator_value(it, cptr)
+      CALL c_f_pointer(cptr, item)
+      i = i + 1
+      extra(i)%d = item%descriptor
+      CALL comin_metadata_get_or(item%metadata, "zaxis_id", extra(i)%zaxis, COMIN_ZAXIS_3D)
+      CALL comin_metadata_get_or(item%metadata, "datatype", extra(i)%type_id, COMIN_VAR_DATATYPE_DOUBLE)
+      CALL comin_metadata_get_or(item%metadata, "tracer", tracer, .FALSE.)
+      CALL comin_metadata_get_or(item%metadata, "units", units, "1")
       IF (extra(i)%type_id /= COMIN_VAR_DATATYPE_DOUBLE) ERROR STOP "this host allocates double fields only"
       nb = dom(extra(i)%d%id)%nblks
       tracer_i = MERGE(1, 0, tracer)
       CALL out("host: request " // i0(i) // " (" // extra(i)%d%name // ", " // i0(extra(i)%d%id) // ") by " // &
-        &      i0(SIZE(ids)) // " plugin(s) first " // i0(ids(1)) // ", zaxis " // i0(extra(i)%zaxis) // &
-        &      ", datatype " // i0(extra(i)%type_id) // ", tracer " // i0(tracer_i) // ", units " // units)
+        &      i0(SIZE(item%moduleID)) // " plugin(s) first " // i0(item%moduleID(1)) // ", zaxis " // &
+        &      i0(extra(i)%zaxis) // ", datatype " // i0(extra(i)%type_id) // ", tracer " // i0(tracer_i) // &
+        &      ", units " // units)
       IF (extra(i)%zaxis == COMIN_ZAXIS_2D) THEN
         ALLOCATE(extra(i)%field(nproma, nb, 1))
         ds = [COMIN_DIM_SEMANTICS_NPROMA, COMIN_DIM_SEMANTICS_BLOCK, COMIN_DIM_SEMANTICS_UNUSED, &
@@ -188,7 +196,10 @@ CONTAINS
         &                        [SHAPE(extra(i)%field), 1, 1], extra(i)%type_id, ds, .FALSE., 0, h)
       CALL comin_metadata_set(extra(i)%d, "units", "1")
       CALL comin_metadata_set(extra(i)%d, "zaxis_id", extra(i)%zaxis)
+      CALL comin_ftnlist_iterator_next(it)
     END DO
+    CALL comin_ftnlist_iterator_delete(it)
+    IF (i /= n) ERROR STOP "the request list and comin_request_get_list_size disagree"
   END SUBROUTINE expose_requests
 
   SUBROUTINE report(when)
