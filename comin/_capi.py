@@ -112,7 +112,7 @@ void comin_descrdata_set_timesteplength(int jg, double dt)
 void comin_descrdata_set_fct_glb2loc_cell(t_comin_glb2loc_fct fct)
 void comin_descrdata_finalize(void)
 void comin_current_set_datetime(const char* datetime)
-void comin_parallel_mpi_handshake(int comm, const char* component_name)
+void comin_parallel_mpi_handshake(int comm, int n_group_names, const char** group_names, const char* component_name)
 void comin_plugin_primaryconstructor(const t_comin_plugin_description* plugin_list, int num_plugins)
 int comin_request_get_list_size(void)
 void comin_request_get_descriptor(int i, t_comin_var_descriptor* descriptor)
@@ -212,7 +212,7 @@ HOST_DOCS = {
     'comin_descrdata_set_timesteplength': 'time step of domain jg in seconds (after n_dom)',
     'comin_descrdata_set_fct_glb2loc_cell': 'global -> local cell index function of the host',
     'comin_current_set_datetime': 'the current date (ISO 8601), before the entry points of a step',
-    'comin_parallel_mpi_handshake': "the host's communicator (Fortran handle) and component name, before the primary constructors",
+    'comin_parallel_mpi_handshake': "the host's communicator (Fortran handle), the plugins' comm names (ComIn's group_names; blank ones are skipped, none: the names of the plugin list) and component name, before the primary constructors",
     'comin_plugin_primaryconstructor': 'load the plugins in list order and run their primary constructors',
     'comin_request_get_list_size': "the plugins' variable requests, read by position i = 1..size",
     'comin_request_get_plugin_ids': 'ids of the plugins that made request i (at most max_ids stored); returns their number',

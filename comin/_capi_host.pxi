@@ -330,8 +330,10 @@ cdef void _c_comin_current_set_datetime(const char* datetime) noexcept with gil:
         _c_host_fail(exc)
 
 
-cdef void _c_comin_parallel_mpi_handshake(int comm, const char* component_name) noexcept with gil:
+cdef void _c_comin_parallel_mpi_handshake(int comm, int n_group_names, const char** group_names,
+                                          const char* component_name) noexcept with gil:
     cdef Host host
+    cdef int i
     try:
         host = _c_need_host()
         if host.st.in_primary or host.st.primary_done:
@@ -340,6 +342,13 @@ cdef void _c_comin_parallel_mpi_handshake(int comm, const char* component_name) 
         from comin.parallel import _mpi
         MPI = _mpi()
         host.st.host_comm = MPI.Comm.f2py(comm)
+        if n_group_names < 0 or (n_group_names > 0 and group_names == NULL):
+            raise _err(COMIN_ERROR_STATUS, f"comin_parallel_mpi_handshake: {n_group_names} group names "
+                       "but no array of them")
+        names = [_c_string(group_names[i]).strip() for i in range(n_group_names)
+                 if group_names[i] != NULL]
+        if any(names):
+            host.st.handshake_names = [n for n in names if n]
         component = _c_string(component_name).strip()
         if component:
             host.component = component

@@ -113,6 +113,7 @@ cdef class _State:
     cdef object host_comm
     cdef dict plugin_comms
     cdef bint comms_done
+    cdef object handshake_names     # the host's group names (None: the plugins' comm names)
 
     cdef bint _verbose(self, int level)
     cdef _Plugin _need_plugin(self, str what)

@@ -19,9 +19,14 @@ cdef int _setup_plugin_comms(_State st, object component, bint always=False) exc
     if st.comms_done:
         return 0
     names = []
-    for p in st.plugins:
-        if (<_Plugin>p).comm and (<_Plugin>p).comm not in names:
-            names.append((<_Plugin>p).comm)
+    if st.handshake_names is not None:          # the host named the groups (ComIn's group_names)
+        for name in st.handshake_names:
+            if name not in names:
+                names.append(name)
+    else:
+        for p in st.plugins:
+            if (<_Plugin>p).comm and (<_Plugin>p).comm not in names:
+                names.append((<_Plugin>p).comm)
     if not names and not always:
         return 0
     from comin.parallel import mpi_handshake

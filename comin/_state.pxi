@@ -85,6 +85,7 @@ cdef class _State:
         self.host_comm = None
         self.plugin_comms = {}
         self.comms_done = False
+        self.handshake_names = None
 
     # -- messages -------------------------------------------------------
     cdef bint _verbose(self, int level):

@@ -23,8 +23,6 @@
 !!   * requests can also be read by position: comin_request_get_list_size(),
 !!     comin_request_get_descriptor(i, descr), comin_request_get_lmodexclusive(i),
 !!     comin_request_get_plugin_ids(i, ids), comin_metadata_get_or(i, key, val, default);
-!!   * comin_parallel_mpi_handshake(comm, group_names, component_name): extra host
-!!     group names (YAC) are not supported, group_names must be blank;
 !!   * comin_var_set_cptr(handle, cptr [, device_ptr]);
 !!   * a host switches errors_return on for its own calls with
 !!     comin_error_set_errors_return(.TRUE.) while no plugin is current.
@@ -232,9 +230,11 @@ MODULE comin_host_interface
       IMPORT :: c_char
       CHARACTER(KIND=c_char) :: datetime(*)
     END SUBROUTINE c_current_set_datetime
-    SUBROUTINE c_parallel_mpi_handshake(comm, component_name) BIND(C, name="comin_parallel_mpi_handshake")
-      IMPORT :: c_int, c_char
-      INTEGER(c_int), VALUE :: comm
+    SUBROUTINE c_parallel_mpi_handshake(comm, n_group_names, group_names, component_name) &
+      &  BIND(C, name="comin_parallel_mpi_handshake")
+      IMPORT :: c_int, c_char, c_ptr
+      INTEGER(c_int), VALUE :: comm, n_group_names
+      TYPE(c_ptr) :: group_names(*)
       CHARACTER(KIND=c_char) :: component_name(*)
     END SUBROUTINE c_parallel_mpi_handshake
     SUBROUTINE c_plugin_primaryconstructor(plugin_list, num_plugins) &
@@ -478,15 +478,16 @@ CONTAINS
     INTEGER, INTENT(IN) :: comm
     CHARACTER(LEN=*), INTENT(IN) :: group_names(:)
     CHARACTER(LEN=*), INTENT(IN) :: component_name
+    TYPE(t_cstring), ALLOCATABLE, TARGET :: keep(:)
+    TYPE(c_ptr), ALLOCATABLE :: names(:)
     INTEGER :: i
+    ALLOCATE(keep(MAX(SIZE(group_names), 1)), names(MAX(SIZE(group_names), 1)))
+    names = c_null_ptr
     DO i = 1, SIZE(group_names)
-      IF (LEN_TRIM(group_names(i)) > 0) THEN
-        WRITE (0, '(3A)') " comin_parallel_mpi_handshake: host group names are not supported: '", &
-          &  TRIM(group_names(i)), "'"
-        ERROR STOP 1
-      END IF
+      CALL keep_string(keep(i), group_names(i), names(i))
     END DO
-    CALL c_parallel_mpi_handshake(INT(comm, c_int), cstr(component_name))
+    CALL c_parallel_mpi_handshake(INT(comm, c_int), INT(SIZE(group_names), c_int), names, &
+      &                           cstr(component_name))
   END SUBROUTINE comin_parallel_mpi_handshake
 
   ! -- plugins --------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   report("primary_ok");
   comin_plugin_primaryconstructor(NULL, 0);
   report("primary_twice");
-  comin_parallel_mpi_handshake(0, "atmo");
+  comin_parallel_mpi_handshake(0, 0, NULL, "atmo");
   report("handshake_after_primary");
   double a[8] = {0};
   int shape[5] = {4, 2, 1, 1, 1};

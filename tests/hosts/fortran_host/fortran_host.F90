@@ -231,7 +231,6 @@ PROGRAM fortran_host
   TYPE(t_comin_plugin_description), ALLOCATABLE :: plugins(:)
 #ifdef COMIN_HOST_MPI
   INTEGER :: ierr, rank
-  CHARACTER(LEN=1) :: no_groups(0)
 
   CALL MPI_Init(ierr)
   CALL MPI_Comm_rank(MPI_COMM_WORLD, rank, ierr)
@@ -281,7 +280,8 @@ PROGRAM fortran_host
   CALL comin_setup_check("fortran_host", wp)
   CALL set_descrdata()
 #ifdef COMIN_HOST_MPI
-  CALL comin_parallel_mpi_handshake(MPI_COMM_WORLD, no_groups, "atmo")
+  ! as ComIn's hosts do: the group names are the plugins' comm names
+  CALL comin_parallel_mpi_handshake(MPI_COMM_WORLD, plugins(:)%comm, "atmo")
 #endif
   CALL comin_current_set_datetime("2026-01-01T00:00:00")
   CALL comin_plugin_primaryconstructor(plugins)
