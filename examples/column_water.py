@@ -26,8 +26,10 @@ It prints, per output time and domain::
 
     INFO(column_water): 2026-01-01T00:10:00 domain 1: tqw_plugin (qv+qc+qi+qr+qs) mean 29.1434 kg m-2, min 12.9709, max 43.3122
 
-The sums cover this process's cells; with several MPI processes, sum the
-area-weighted totals and the areas over the processes.
+Each process sums over the cells it owns (``decomp_domain == 0``); with
+several MPI processes (``mpiexec -n 4 python3 -m comin run ...``) the mean,
+minimum and maximum are then reduced over the host communicator, so they are
+the same figures as on one process.
 """
 import argparse
 
@@ -71,18 +73,28 @@ class Columns:
         column = np.einsum("ikj,ikj,ikj->ij", self.rho.to_3d, water, self.dz)
         out = self.tqw.to_3d[:, :, 0]                                 # 2-D: (nproma, nblks, 1)
         out[:] = np.where(self.owned, column, 0.0)
-        mean = float(np.sum(column * self.area) / np.sum(self.area))
         values = column[self.owned]
+        sums = np.array([np.sum(column * self.area), np.sum(self.area)])
+        low, high = values.min(initial=np.inf), values.max(initial=-np.inf)
+        if HOST is not None:                                          # over all processes
+            from mpi4py import MPI
+            sums = HOST.allreduce(sums)
+            low, high = HOST.allreduce(low, op=MPI.MIN), HOST.allreduce(high, op=MPI.MAX)
         comin.print_info(f"{comin.current_get_datetime()} domain {self.jg}: {opts.name} "
-                         f"({'+'.join(TRACERS)}) mean {mean:.6g} kg m-2, "
-                         f"min {values.min():.6g}, max {values.max():.6g}")
+                         f"({'+'.join(TRACERS)}) mean {sums[0] / sums[1]:.6g} kg m-2, "
+                         f"min {low:.6g}, max {high:.6g}")
 
 
 domains = {}
+HOST = None          # the host communicator (mpi4py) when the host runs on several processes
 
 
 @comin.EP_SECONDARY_CONSTRUCTOR
 def setup():
+    global HOST
+    from mpi4py import MPI
+    comm = MPI.Comm.f2py(comin.parallel_get_host_mpi_comm())
+    HOST = comm if comm.Get_size() > 1 else None
     for jg in range(1, glob.n_dom + 1):
         domains[jg] = Columns(jg)
 

@@ -221,3 +221,21 @@ def test_cli_runs_each_example(tmp_path, capsys, plugin):
     assert "Traceback" not in err
     if name == "plot_field":
         assert len(list(tmp_path.glob("temp_L02_DOM01_*.png"))) == 3
+
+
+def test_column_water_in_parallel_prints_the_serial_figures(tmp_path):
+    """Under mpiexec the example reduces its figures over the host ranks: the same lines
+    as on one process (the emulator's parallel run equals the serial one)."""
+    import subprocess
+    import sys
+    cmd = [sys.executable, "-m", "comin", "run", example("column_water.py"), "--grid", "R2B2", "--nest",
+           "--steps", "2", "--no-summary", "--no-progress"]
+    serial = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert serial.returncode == 0, serial.stderr
+    par = subprocess.run(["mpiexec", "-n", "2", *cmd], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path)
+    assert par.returncode == 0, par.stdout + par.stderr
+    lines = [line for line in serial.stderr.splitlines() if "INFO(column_water)" in line]
+    assert len(lines) == 6, serial.stderr            # 3 output times x 2 domains
+    assert [line.removeprefix("[rank 0] ") for line in (par.stdout + par.stderr).splitlines()
+            if "INFO(column_water)" in line] == lines
