@@ -284,3 +284,19 @@ def test_compiled_driver_reregisters_its_own_callbacks(language, tmp_path):
     assert [r for *_, r in got] == [("ok", None)] * 3 + [("ok", ("a", 1, int(_R))),
                                                          ("ok", "EP_ATM_TIMELOOP_START")]
     assert got == expected and got_access == expected_access
+
+
+@pytest.mark.parametrize("language", ["python", "c", "fortran"])
+def test_the_first_flag_wins(language, tmp_path):
+    """One plugin asks twice for one variable at one entry point, READ then WRITE: the access
+    list keeps the first flag (ComIn 0.3's var_get), in the model and in each API.
+    (The random scenarios draw this too, but not in every run.)"""
+    from comin.testing.scenarios import run_model, run_python
+    scn = _c_scenario(secondary=[("var_get", (_LOOP, "a", 1, _R)),
+                                 ("var_get", (_LOOP, "a", 1, C.COMIN_FLAG_WRITE))],
+                      exposures=[_exp("a", 1)])
+    expected, expected_access = run_model(scn)
+    assert expected_access == {(C.EP_ATM_TIMELOOP_START, 1): [("a", 1, _R)]}
+    run = run_python if language == "python" else (lambda s: _run(language)(s, str(tmp_path)))
+    got, got_access = run(scn)
+    assert got == expected and got_access == expected_access, scn.script()
