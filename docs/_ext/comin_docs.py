@@ -303,6 +303,7 @@ def _fortran_public_names() -> Dict[str, str]:
 
 def _python_form(name: str) -> str:
     import comin
+    import comin.host  # noqa: F401  (a form may name comin.host)
     form = _PYTHON_FORMS.get(name)
     if form is None:
         short = name[len("comin_"):]
@@ -315,15 +316,86 @@ def _python_form(name: str) -> str:
     return form
 
 
-class CominApi(SphinxDirective):
-    """One table per C API function with its Python and Fortran forms."""
+#: host functions of comin_host.h -> their form on the Python host (comin.host.Host)
+_HOST_PYTHON_FORMS: Dict[str, str] = {
+    "comin_setup_init": "Host(plugins, lstdout=...)",
+    "comin_setup_errhandler": "Host(..., error_handler=fn) / Host.set_error_handler",
+    "comin_setup_set_verbosity_level": "Host(..., verbosity=n) / Host.set_verbosity_level",
+    "comin_setup_get_verbosity_level": "(the host knows it)",
+    "comin_setup_check": "Host.check",
+    "comin_setup_finalize": "Host.finalize",
+    "comin_descrdata_set_int": "Host.set_global / Host.set_domain (keyword arguments)",
+    "comin_descrdata_set_real": "Host.set_global / Host.set_domain",
+    "comin_descrdata_set_logical": "Host.set_global / Host.set_domain",
+    "comin_descrdata_set_character": "Host.set_global / Host.set_domain",
+    "comin_descrdata_set_array_int": "Host.set_domain(jg, cells=dict(...), ...)",
+    "comin_descrdata_set_array_double": "Host.set_global / Host.set_domain",
+    "comin_descrdata_set_array_int8": "Host.set_domain",
+    "comin_descrdata_set_simulation_interval": "Host.set_simulation_interval",
+    "comin_descrdata_set_timesteplength": "Host.set_timesteplength",
+    "comin_descrdata_set_fct_glb2loc_cell": "Host.set_glb2loc_cell",
+    "comin_descrdata_finalize": "(nothing to do)",
+    "comin_current_set_datetime": "Host.set_datetime",
+    "comin_parallel_mpi_handshake": "Host(..., comm=...) / Host.mpi_handshake",
+    "comin_plugin_primaryconstructor": "Host.run_primary_constructors",
+    "comin_request_get_list_size": "len(Host.requests)",
+    "comin_request_get_descriptor": "Host.requests[i].descriptor",
+    "comin_request_get_lmodexclusive": "Host.requests[i].lmodexclusive",
+    "comin_request_get_plugin_ids": "Host.requests[i]",
+    "comin_request_metadata_get_or_integer": "Host.requests[i] metadata",
+    "comin_request_metadata_get_or_real": "Host.requests[i] metadata",
+    "comin_request_metadata_get_or_logical": "Host.requests[i] metadata",
+    "comin_request_metadata_get_or_character": "Host.requests[i] metadata",
+    "comin_var_list_append": "Host.expose",
+    "comin_var_set_cptr": "Host.set_array",
+    "comin_var_set_sync_device_mem": "Host.set_sync_device_mem",
+    "comin_var_set_sync_halo": "Host.set_sync_halo",
+    "comin_var_list_finalize": "Host.finalize",
+    "comin_var_request_list_finalize": "Host.finalize",
+    "comin_var_descr_list_finalize": "Host.finalize",
+}
 
-    option_spec = {"group": directives.unchanged}
+#: Fortran forms of host functions whose Fortran name differs from the C name
+_HOST_FORTRAN_FORMS: Dict[str, str] = {
+    "comin_descrdata_set_int": "comin_descrdata_set_global / comin_descrdata_set_domain",
+    "comin_descrdata_set_real": "comin_descrdata_set_global / comin_descrdata_set_domain",
+    "comin_descrdata_set_logical": "comin_descrdata_set_global / comin_descrdata_set_domain",
+    "comin_descrdata_set_character": "comin_descrdata_set_global / comin_descrdata_set_domain",
+    "comin_descrdata_set_array_int": "comin_descrdata_set_global / comin_descrdata_set_domain",
+    "comin_descrdata_set_array_double": "comin_descrdata_set_global / comin_descrdata_set_domain",
+    "comin_descrdata_set_array_int8": "comin_descrdata_set_global / comin_descrdata_set_domain",
+    "comin_request_metadata_get_or_integer": "comin_metadata_get_or",
+    "comin_request_metadata_get_or_real": "comin_metadata_get_or",
+    "comin_request_metadata_get_or_logical": "comin_metadata_get_or",
+    "comin_request_metadata_get_or_character": "comin_metadata_get_or",
+}
+
+
+def _host_python_form(name: str) -> str:
+    """The Python host's form of a host function; checked against comin.host.Host."""
+    from comin.host import Host
+    form = _HOST_PYTHON_FORMS.get(name)
+    if form is None:
+        raise ExtensionError(f"comin-api host: no Python host form known for {name}")
+    for method in re.findall(r"Host\.(\w+)", form):
+        if not hasattr(Host, method):
+            raise ExtensionError(f"comin-api host: the Python form of {name} names Host.{method}, "
+                                 "which does not exist")
+    return form
+
+
+class CominApi(SphinxDirective):
+    """One table per C API function with its Python and Fortran forms
+    (``.. comin-api:: host``: the host functions of ``comin_host.h``)."""
+
+    optional_arguments = 1
 
     def run(self) -> List[nodes.Node]:
         sys.path.insert(0, ROOT)
         from comin import _capi
         fortran = _fortran_public_names()
+        if self.arguments and self.arguments[0] == "host":
+            return self.parse(self._host_tables(_capi, fortran))
         lines: List[str] = []
         descr_getters = []
         for fn in _capi.functions():
@@ -350,6 +422,23 @@ class CominApi(SphinxDirective):
         lines += [f"   {fn.ret} {fn.name}({fn.c_params});" for fn in descr_getters]
         lines.append("")
         return self.parse(lines)
+
+    def _host_tables(self, _capi, fortran: Dict[str, str]) -> List[str]:
+        lines: List[str] = []
+        for fn in _capi.host_functions():
+            f_name = _HOST_FORTRAN_FORMS.get(fn.name, fn.name)
+            missing = [n for n in re.split(r"\s*/\s*", f_name) if n.lower() not in fortran]
+            if missing:
+                raise ExtensionError(f"comin-api host: {', '.join(missing)} (Fortran form of {fn.name}) "
+                                     "is not public in fortran_api/")
+            modules = sorted({fortran[n.lower()] for n in re.split(r"\s*/\s*", f_name)})
+            lines += [f".. _capi-{fn.name}:", "", fn.name, "~" * len(fn.name), "",
+                      _capi.HOST_DOCS.get(fn.name, ""), "",
+                      ".. list-table::", "   :widths: 12 88", "",
+                      "   * - Python", f"     - ``{_host_python_form(fn.name)}``",
+                      "   * - C", f"     - ``{fn.ret} {fn.name}({fn.c_params})``",
+                      "   * - Fortran", f"     - ``{f_name}`` ({', '.join(modules)})", ""]
+        return lines
 
     def parse(self, lines: List[str]) -> List[nodes.Node]:
         node = nodes.section()
