@@ -23,3 +23,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def pytest_addoption(parser):
     parser.addoption("--mpi", action="store_true", default=False,
                      help="also run the parallel conformance tests under mpiexec on 1, 2 and 4 ranks")
+
+# the fixtures comin ships for other suites (comin.testing.fixtures), used here too
+from comin.testing.fixtures import comin_host, comin_model  # noqa: E402,F401

@@ -300,3 +300,23 @@ def test_the_first_flag_wins(language, tmp_path):
     run = run_python if language == "python" else (lambda s: _run(language)(s, str(tmp_path)))
     got, got_access = run(scn)
     assert got == expected and got_access == expected_access, scn.script()
+
+
+def test_shipped_fixtures_compare_a_host_with_the_model(comin_host, comin_model):
+    """comin.testing.fixtures as a host developer uses them: an exclusive request
+    followed by a second one, in comin and in the model (code 21 in both)."""
+    got = []
+
+    def plugin():
+        for exclusive in (True, False):
+            try:
+                comin.var_request_add(("x", 1), exclusive)
+                got.append(("ok", None))
+            except comin.ComInError as exc:
+                got.append(("error", exc.code))
+
+    host = comin_host(plugin)
+    host.run_primary_constructors()
+    model = comin_model()
+    assert got == [model.var_request_add(1, "x", 1, True), model.var_request_add(1, "x", 1, False)]
+    assert got[1] == ("error", C.COMIN_ERROR_VAR_REQUEST_EXISTS_IS_LMODEXCLUSIVE)

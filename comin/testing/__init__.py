@@ -4,7 +4,11 @@
   independent of comin's core;
 * :mod:`comin.testing.scenarios`: hypothesis strategies for scenarios of
   ComIn use and the drivers that run them through the model and through
-  comin's APIs.
+  comin's APIs (Python, and the C and Fortran driver plugins);
+* :mod:`comin.testing.stateful`: the lifecycle as a hypothesis state machine
+  (host and plugin calls step by step, compared with the model);
+* :mod:`comin.testing.fixtures`: pytest fixtures (``comin_host``,
+  ``comin_model``); enable with ``pytest_plugins = ["comin.testing.fixtures"]``.
 
 A host-model developer or plugin author uses them in their own pytest suite::
 

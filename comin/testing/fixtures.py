@@ -1,0 +1,54 @@
+"""pytest fixtures for testing with comin (a pytest plugin).
+
+Enable them in a ``conftest.py``::
+
+    pytest_plugins = ["comin.testing.fixtures"]
+
+``comin_host``
+    A factory ``comin_host(*plugins, n_dom=1, nproma=4, **host_kwargs)``: a
+    :class:`comin.host.Host` with the plugins (callables run as primary
+    constructors, :class:`comin.host.PluginDescription` objects or
+    ``"script.py args"`` strings) and the global descriptive data ComIn needs
+    before the primary constructors (``n_dom``, ``nproma``); every Host it
+    made is finalized at teardown, whatever the test did, so the next test
+    starts with no ComIn session.
+
+``comin_model``
+    A factory ``comin_model(n_dom=1, n_plugins=1, halo=True)`` of the
+    executable specification (:class:`comin.testing.model.Model`), to compare
+    a host's behaviour with step by step.
+"""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def comin_host():
+    from comin.host import Host, PluginDescription
+
+    hosts = []
+
+    def factory(*plugins, n_dom: int = 1, nproma: int = 4, **kwargs):
+        descs = [PluginDescription(name=getattr(p, "__name__", f"p{i}")[:32], constructor=p)
+                 if callable(p) and not isinstance(p, PluginDescription) else p
+                 for i, p in enumerate(plugins, start=1)]
+        host = Host(descs, **kwargs)
+        hosts.append(host)
+        host.set_global(n_dom=n_dom, nproma=nproma)
+        return host
+
+    yield factory
+    for host in hosts:
+        if not host.finalized:
+            host.finalize()
+
+
+@pytest.fixture
+def comin_model():
+    from comin.testing.model import Model
+
+    def factory(n_dom: int = 1, n_plugins: int = 1, halo: bool = True) -> Model:
+        return Model(n_dom, n_plugins, has_device=False, halo=halo)
+
+    return factory
