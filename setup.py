@@ -81,7 +81,7 @@ class build_ext_with_libcomin(build_ext):
         sources = fortran_sources()
         srcdir = os.path.join(pkg, "fortran")
         os.makedirs(srcdir, exist_ok=True)
-        for src in sources:
+        for src in sources + glob.glob(os.path.join(HERE, "fortran_api", "*.inc")):
             shutil.copy2(src, os.path.join(srcdir, os.path.basename(src)))
         with open(os.path.join(srcdir, "ORDER"), "w") as f:
             f.write("\n".join(os.path.basename(s) for s in sources) + "\n")

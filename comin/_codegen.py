@@ -99,6 +99,20 @@ def fortran_module_text(table) -> str:
     return "\n".join(out)
 
 
+def fortran_public_inc_text(table) -> str:
+    """``comin_constants_public.inc``: ``PUBLIC ::`` lines for every constant, included by the
+    Fortran modules that re-export them (comin_plugin_interface, comin_host_interface), so
+    neither keeps a hand-written copy of the list."""
+    out, line = [f"! {_GENERATED}"], []
+    for name in table.all_constants():          # lines within free form's 132 characters
+        if line and len("  PUBLIC :: " + ", ".join(line + [name])) > 100:
+            out.append("  PUBLIC :: " + ", ".join(line))
+            line = []
+        line.append(name)
+    out.append("  PUBLIC :: " + ", ".join(line))
+    return "\n".join(out) + "\n"
+
+
 def load_capi():
     """The C API as data, ``_capi.py``."""
     return _load_by_path("_capi.py")
@@ -552,6 +566,7 @@ def write_all() -> None:
     fortran = os.path.join(os.path.dirname(HERE), "fortran_api")
     os.makedirs(fortran, exist_ok=True)
     _write_if_changed(os.path.join(fortran, "comin_constants.F90"), fortran_module_text(table))
+    _write_if_changed(os.path.join(fortran, "comin_constants_public.inc"), fortran_public_inc_text(table))
     capi = load_capi()
     functions = capi.functions(table)
     _write_if_changed(os.path.join(HERE, "include", "comin.h"), comin_h_text(functions))

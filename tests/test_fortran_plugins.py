@@ -713,3 +713,18 @@ def test_the_valgrind_filter_sees_an_uninitialised_output(tmp_path):
     subprocess.run(["valgrind", f"--log-file={log}", str(exe)], capture_output=True, timeout=300)
     bad = _valgrind_reports(log.read_text())
     assert bad and "uninit.F90" in bad[0]
+
+
+def test_both_fortran_modules_export_every_constant_of_the_table():
+    """comin_plugin_interface and comin_host_interface re-export every constant of the table
+    (EP_*, COMIN_*, error codes) through the generated comin_constants_public.inc, so a
+    plugin or a host needs only its own module, and neither keeps a list of its own."""
+    constants = {n.lower() for n in comin._table.all_constants()}
+    with open(os.path.join(FORTRAN_API, "comin_constants_public.inc")) as f:
+        included = _public_names(f.read())
+    assert included == constants
+    for module in ("comin_plugin_interface.F90", "comin_host_interface.F90"):
+        with open(os.path.join(FORTRAN_API, module)) as f:
+            text = f.read()
+        assert '#include "comin_constants_public.inc"' in text, module
+        assert not (_public_names(text) & constants), f"{module} lists constants by hand"
