@@ -468,37 +468,84 @@ def test_cli_runs_c_plugins_positional_and_from_a_namelist(plugins, tmp_path):
     assert "plugin id 2 options '--a 'b c''" in info_lines(proc.stderr, name)
 
 
-def test_finish_in_a_fast_path_callback_unwinds_to_the_c_host_loop(tmp_path, capsys):
-    """A finish inside a C callback run by libcomin's fast path (C host loop, no
-    outer guard): the callback does not go on, the loop returns, the session is closed."""
+FAST_FINISH_HOST = """
+import ctypes, sys
+from comin.host import Host, PluginDescription
+lib = sys.argv[1]
+host = Host([PluginDescription(name="c", plugin_library=lib)],
+            error_handler=lambda routine, text: print(f"handler: {routine}: {text}", file=sys.stderr))
+host.set_global(n_dom=1, nproma=4)
+host.run_primary_constructors()
+print("loop returned", ctypes.PyDLL(lib).host_loop(5), flush=True)
+"""
+
+
+def test_finish_in_a_fast_path_callback_never_returns_into_the_plugin(tmp_path):
+    """A finish inside a C callback that a C host loop runs on libcomin's fast path (no
+    guard there, none outside), with a host error handler that returns: the callback does
+    not go on and the host loop does not either; the process ends with status 1."""
     lib = compile_plugin("""
+        #include <stdio.h>
         #include "comin.h"
-        static int calls = 0, after = 0;
+        static int calls = 0;
         static void cb(void) {
           calls++;
-          if (calls == 3) { comin_plugin_finish("fast", "bye"); after++; }
+          if (calls == 3) { comin_plugin_finish("fast", "bye"); printf("after finish\\n"); }
         }
         void comin_main(void) { comin_callback_register(EP_ATM_TIMELOOP_START, cb); }
         int host_loop(int n) {
           for (int i = 0; i < n; i++) comin_callback_context_call(EP_ATM_TIMELOOP_START, -1, false);
-          return calls * 100 + after;
+          return calls;
         }
     """, tmp_path, "fastfinish")
+    script = tmp_path / "host.py"
+    script.write_text(FAST_FINISH_HOST)
+    proc = subprocess.run([sys.executable, str(script), lib], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "after finish" not in proc.stdout and "loop returned" not in proc.stdout
+    assert "handler: fast: bye" in proc.stderr           # the host's handler ran, and returned
+    assert "finish inside a C callback returned from the host's error handler" in proc.stderr
+
+
+def test_finish_in_a_fast_path_callback_unwinds_to_an_outer_guard(tmp_path):
+    """The same finish where an outer guard exists (the C host loop runs inside a C plugin's
+    callback that the core called): it unwinds to that guard, past the fast-path frames,
+    and the session ends as any finish does."""
+    lib = compile_plugin("""
+        #include <stdio.h>
+        #include "comin.h"
+        static int calls = 0;
+        static void inner(void) {
+          calls++;
+          if (calls == 2) { comin_plugin_finish("fast", "bye"); printf("after finish\\n"); }
+        }
+        static void outer(void) {
+          for (int i = 0; i < 5; i++) comin_callback_context_call(EP_ATM_TIMELOOP_START, -1, false);
+          printf("outer went on\\n");
+        }
+        void comin_main(void) {
+          comin_callback_register(EP_ATM_TIMELOOP_START, inner);
+          comin_callback_register(EP_ATM_TIMELOOP_END, outer);
+        }
+    """, tmp_path, "outerguard")
     host = Host([PluginDescription(name="c", plugin_library=lib)])
     try:
         host.set_global(n_dom=1, nproma=4)
         host.run_primary_constructors()
-        assert ctypes.PyDLL(lib).host_loop(5) == 300
+        host.call_ep(comin.EP_SECONDARY_CONSTRUCTOR)
+        host.call_ep(comin.EP_ATM_TIMELOOP_START)       # hands libcomin its fast path
+        with pytest.raises(comin.ComInFinish):
+            host.call_ep(comin.EP_ATM_TIMELOOP_END)      # outer: the C loop, inner finishes
     finally:
         if not host.finalized:
             host.finalize()
-    assert "fast: bye" in capsys.readouterr().err
     # nothing of that finish is left over: the next session runs normally
     host = Host([PluginDescription(name="c", plugin_library=lib)])
     try:
         host.set_global(n_dom=1, nproma=4)
         host.run_primary_constructors()
-        assert ctypes.PyDLL(lib).host_loop(1) == 400
+        host.call_ep(comin.EP_SECONDARY_CONSTRUCTOR)
+        host.call_ep(comin.EP_ATM_TIMELOOP_START)
     finally:
         host.finalize()
 

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "comin.h"
 #include "comin_internal.h"
@@ -27,11 +28,23 @@ typedef struct guard {
 } guard_t;
 
 static guard_t* innermost = NULL;
+static const comin_internal_fastpath_t* fastpath = NULL;
 
 volatile int* comin_internal_unwind_flag(void) { return &comin_internal_unwind; }
 
 __attribute__((noinline)) void comin_internal_do_unwind(void) {
   if (innermost != NULL) __builtin_longjmp(innermost->buf, 1);
+  if (fastpath != NULL && fastpath->cur[0] != 0) {
+    /* (a plugin is current, and no guard: only the fast path runs plugin code so) */
+    /* A finish inside a C callback that a C or Fortran host's context call ran on the
+     * fast path, and the host's error handler returned: there is no guard to unwind to,
+     * and a finish never returns into the plugin, so the process ends (as ComIn's host
+     * handler would end it). */
+    fputs(" comin: finish inside a C callback returned from the host's error handler; "
+          "ending the process\n", stderr);
+    fflush(NULL);
+    _exit(1);
+  }
   /* No plugin code to unwind (a host called the API): the call simply
    * returns; the run has ended (the session is closed). */
   comin_internal_unwind = 0;
@@ -54,7 +67,6 @@ static __attribute__((noinline)) int call_guarded(void (*fn)(void)) {
 int comin_internal_call_guarded(void (*fn)(void)) { return call_guarded(fn); }
 
 static comin_internal_fastpath_t fastpath_storage;
-static const comin_internal_fastpath_t* fastpath = NULL;
 
 int comin_internal_set_fastpath(const comin_internal_fastpath_t* fp, int sizeof_fast) {
   if (fp == NULL) { fastpath = NULL; return 0; }
@@ -65,38 +77,24 @@ int comin_internal_set_fastpath(const comin_internal_fastpath_t* fp, int sizeof_
 }
 
 /* ComIn's context call.  Fast path: the entry point has one C callback that
- * needs no syncs and nothing is printed (the core sets cfunc only then); it is called through the guard with
- * its plugin current, without entering the core.  Everything else (and the
- * first call of a session, which hands libcomin the fast path) goes to the core. */
-static __attribute__((noinline, cold)) void unwound(void) {
-  /* a finish unwound the callback: on to the caller's guard, if any */
-  fastpath->cur[0] = 0;
-  comin_internal_unwind = 1;
-  comin_internal_do_unwind();
-}
-
+ * needs no syncs and nothing is printed (the core sets cfunc only then); it is
+ * called with its plugin current, without entering the core and without a
+ * guard of its own (a finish inside it unwinds to an outer guard if there is
+ * one, else ends the process: see comin_internal_do_unwind).  Everything else
+ * (and the first call of a session, which hands libcomin the fast path) goes
+ * to the core. */
 void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lacc) {
   const comin_internal_fastpath_t* F = fastpath;
   if (__builtin_expect(F != NULL && !lacc && (unsigned)ep - 1u < (unsigned)EP_DESTRUCTOR, 1)) {
     const comin_internal_fast_t* f = &F->fast[ep];
     void (*cfunc)(void) = f->cfunc;
     if (__builtin_expect(cfunc != NULL && (domain_id == -1 || (domain_id > 0 && domain_id <= *F->n_dom)), 1)) {
-      /* the guard of call_guarded, inlined: this is the hot path */
       int* cur = F->cur;
       cur[0] = f->pid;
       cur[1] = (int)ep;
       cur[2] = domain_id;
-      guard_t g;
-      g.previous = innermost;
-      if (__builtin_expect(__builtin_setjmp(g.buf) == 0, 1)) {
-        innermost = &g;
-        cfunc();
-        innermost = g.previous;
-        fastpath->cur[0] = 0;
-      } else {
-        innermost = g.previous;
-        unwound();
-      }
+      cfunc();
+      cur[0] = 0;
       return;
     }
     /* no callback at this entry point, nothing to print: ComIn's context call does nothing */
