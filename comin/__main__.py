@@ -23,6 +23,8 @@ import time
 from typing import List, Optional, Sequence, Tuple
 
 import comin
+from comin.parallel import launcher_size
+from comin.parallel import world_rank as mpi_rank
 
 #: rows of the summary table before the rest is folded into one line
 SUMMARY_ROWS = 10
@@ -415,26 +417,6 @@ def make_directories(args) -> None:
 
 # -- progress and summary ------------------------------------------------------------------
 
-def mpi_rank() -> int:
-    """This process's rank in MPI_COMM_WORLD, without initialising MPI.
-
-    mpi4py's COMM_WORLD when mpi4py is imported and MPI initialised, else the
-    rank an MPI launcher puts in the environment, else 0.
-    """
-    mpi = sys.modules.get("mpi4py.MPI")
-    if mpi is not None:
-        try:
-            if mpi.Is_initialized() and not mpi.Is_finalized():
-                return mpi.COMM_WORLD.Get_rank()
-        except Exception:  # noqa: BLE001 - a broken MPI must not break printing
-            pass
-    for var in ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK"):
-        value = os.environ.get(var, "")
-        if value.isdigit():
-            return int(value)
-    return 0
-
-
 class _AroundBar:
     """A text stream whose complete lines are written above a tqdm bar (plugin output)."""
 
@@ -487,15 +469,6 @@ class _RankLines:
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
-
-
-def _world_size() -> int:
-    """Number of processes the MPI launcher started (1 without one), without initialising MPI."""
-    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE"):
-        value = os.environ.get(var, "")
-        if value.isdigit():
-            return int(value)
-    return 1
 
 
 class Progress:
@@ -635,7 +608,7 @@ def _run(args) -> int:
                      and getattr(sys.stderr, "isatty", lambda: False)())
     t0 = time.perf_counter()
     saved_streams = (sys.stdout, sys.stderr)
-    if _world_size() > 1:           # plugin output carries the rank
+    if launcher_size() > 1:         # plugin output carries the rank
         sys.stdout, sys.stderr = (_RankLines(s, mpi_rank()) for s in saved_streams)
     progress = Progress(emu.nsteps, show_progress)
     status = 0

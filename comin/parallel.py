@@ -12,11 +12,68 @@ that never touch MPI do not initialise it.
 """
 from __future__ import annotations
 
+import os
+import sys
 from typing import List, Sequence
 
 #: Version of the handshake protocol (the one ComIn/YAC use).
 HANDSHAKE_VERSION = 1
 _MAX_GROUP_NAME = 256
+
+
+#: what MPI launchers (MPICH/Hydra, Open MPI, PMIx, MVAPICH) put in the environment
+_LAUNCHER_RANK = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK")
+_LAUNCHER_SIZE = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
+
+
+def initialised_world():
+    """mpi4py's ``COMM_WORLD`` when mpi4py is imported and MPI is initialised (and not
+    finalised), else None.  Never imports mpi4py nor initialises MPI."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is None:
+        return None
+    try:
+        if mpi.Is_initialized() and not mpi.Is_finalized():
+            return mpi.COMM_WORLD
+    except Exception:  # noqa: BLE001 - a broken (or stand-in) MPI counts as not in use
+        pass
+    return None
+
+
+def _from_launcher(names: Sequence[str], default: int) -> int:
+    for var in names:
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            return int(value)
+    return default
+
+
+def launcher_size() -> int:
+    """Number of processes an MPI launcher announces in the environment (1 without one)."""
+    return _from_launcher(_LAUNCHER_SIZE, 1)
+
+
+def world_rank() -> int:
+    """This process's rank in MPI_COMM_WORLD without initialising MPI: mpi4py's when MPI
+    is initialised, else the launcher's, else 0."""
+    world = initialised_world()
+    if world is not None:
+        try:
+            return world.Get_rank()
+        except Exception:  # noqa: BLE001 - see initialised_world
+            pass
+    return _from_launcher(_LAUNCHER_RANK, 0)
+
+
+def world_size() -> int:
+    """Number of processes in MPI_COMM_WORLD without initialising MPI (as world_rank)."""
+    world = initialised_world()
+    if world is not None:
+        try:
+            return world.Get_size()
+        except Exception:  # noqa: BLE001 - see initialised_world
+            pass
+    return launcher_size()
 
 
 def _mpi():

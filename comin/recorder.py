@@ -80,6 +80,7 @@ import numpy as np
 
 import comin
 from comin import _table
+from comin.parallel import initialised_world, launcher_size
 
 #: Version of the file layout; replay refuses files of another version.
 FORMAT_VERSION = 1
@@ -191,22 +192,9 @@ def rank_file(directory: str, rank: int) -> str:
     return os.path.join(directory, f"{rank}.nc")
 
 
-def launcher_size() -> int:
-    """Number of ranks an MPI launcher announces in the environment (1 if none)."""
-    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE"):
-        value = os.environ.get(var, "")
-        if value.isdigit():
-            return int(value)
-    return 1
-
-
 def _mpi_in_use() -> bool:
-    mpi = sys.modules.get("mpi4py.MPI")
-    if mpi is not None:
-        try:
-            return bool(mpi.Is_initialized() and not mpi.Is_finalized())
-        except Exception:  # noqa: BLE001 - a broken MPI means: not in use
-            return False
+    if "mpi4py.MPI" in sys.modules:
+        return initialised_world() is not None
     return launcher_size() > 1
 
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -45,8 +44,9 @@ import numpy as np
 import comin
 from comin import _table
 from comin.host import Host, default_metadata, requested_array
+from comin.parallel import initialised_world, launcher_size
 from comin.recorder import (BLOCK, CONTAINER, DTYPES, FORMAT_NAME, FORMAT_VERSION, LEVEL,
-                            NPROMA, launcher_size, rank_file)
+                            NPROMA, rank_file)
 
 #: ``finish`` routine when the recording turns out unreadable during the replay
 ROUTINE = "comin replay"
@@ -61,14 +61,7 @@ class ReplayError(Exception):
 
 def world_rank_size() -> Tuple[int, int]:
     """Rank and size of MPI_COMM_WORLD when running under MPI, else (0, 1)."""
-    mpi = sys.modules.get("mpi4py.MPI")
-    in_use = False
-    if mpi is not None:
-        try:
-            in_use = bool(mpi.Is_initialized() and not mpi.Is_finalized())
-        except Exception:  # noqa: BLE001
-            in_use = False
-    if not in_use and launcher_size() <= 1:
+    if initialised_world() is None and launcher_size() <= 1:
         return 0, 1
     from mpi4py import MPI
     return MPI.COMM_WORLD.Get_rank(), MPI.COMM_WORLD.Get_size()

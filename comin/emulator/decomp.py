@@ -44,6 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from comin.grid import RL, Grid
+from comin.parallel import world_size
 
 #: cell halo rows (ICON's n_boundary_rows)
 HALO_ROWS = 2
@@ -55,34 +56,7 @@ def under_mpi() -> bool:
     """Whether this process is one of several MPI processes (an initialised MPI with
     more than one rank, or a launcher that started several), decided without
     initialising MPI.  A single process, even under ``mpiexec -n 1``, runs undecomposed."""
-    import os
-    import sys
-    mpi = sys.modules.get("mpi4py.MPI")
-    if mpi is not None:
-        try:
-            if mpi.Is_initialized() and not mpi.Is_finalized():
-                return mpi.COMM_WORLD.Get_size() > 1
-        except Exception:  # noqa: BLE001 - a stand-in or broken MPI: decide from the launcher
-            pass
-    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE"):
-        value = os.environ.get(var, "")
-        if value.isdigit():
-            return int(value) > 1
-    return False
-
-
-def world_rank() -> int:
-    """This process's rank in MPI_COMM_WORLD (0 without MPI), without initialising MPI."""
-    import os
-    import sys
-    mpi = sys.modules.get("mpi4py.MPI")
-    if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
-        return mpi.COMM_WORLD.Get_rank()
-    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK"):
-        value = os.environ.get(var, "")
-        if value.isdigit():
-            return int(value)
-    return 0
+    return world_size() > 1
 
 
 # -- partition -----------------------------------------------------------------------

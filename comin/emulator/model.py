@@ -34,6 +34,7 @@ from comin.emulator import decomp
 from comin.emulator.config import Config
 from comin.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
+from comin.parallel import world_rank
 
 #: physics processes of one physics pass, in ICON's order
 PHYSICS = ("SURFACE", "TURBULENCE", "MICROPHYSICS", "CONVECTION", "RADIATION", "RADHEAT", "GWDRAG")
@@ -216,7 +217,7 @@ class Emulator:
         self._host_kwargs = dict(host_kwargs or {})
         # ComIn's messages and print_info/_warning/_debug on rank 0 only, as ICON sets lstdout
         if decomp.under_mpi():
-            self._host_kwargs.setdefault("lstdout", decomp.world_rank() == 0)
+            self._host_kwargs.setdefault("lstdout", world_rank() == 0)
         self._comm = False        # not decided yet (see communicator())
         self._halo_plans: Dict[tuple, tuple] = {}
         self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
