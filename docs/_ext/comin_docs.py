@@ -65,6 +65,19 @@ def _literal(text: str, language: str = "text", caption: Optional[str] = None) -
     return container
 
 
+def _run_checked(cmd: List[str], cwd: str, env: dict, timeout: int, what: str) -> str:
+    """Run ``cmd`` (stdout and stderr together, in order); its output, or an ExtensionError
+    naming ``what`` when it fails or times out (a broken example fails the build)."""
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise ExtensionError(f"{what} timed out") from exc
+    if proc.returncode != 0:
+        raise ExtensionError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout}")
+    return proc.stdout
+
+
 class CominRun(SphinxDirective):
     """Run a plugin in the emulator at build time; show its source and output."""
 
@@ -136,16 +149,8 @@ class CominRun(SphinxDirective):
         if "hide-source" not in self.options:
             out.append(_literal(source, language, caption=shown))
         env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="100")
-        try:
-            proc = subprocess.run(cmd, cwd=rundir, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True,
-                                  timeout=self.options.get("timeout", 300))
-        except subprocess.TimeoutExpired as exc:
-            raise ExtensionError(f"{docname}: comin-run timed out: {shown_cmd}") from exc
-        if proc.returncode != 0:
-            raise ExtensionError(f"{docname}: comin-run failed (exit {proc.returncode}): {shown_cmd}\n"
-                                 f"{proc.stdout}")
-        text = proc.stdout
+        text = _run_checked(cmd, rundir, env, self.options.get("timeout", 300),
+                            f"{docname}: comin-run {shown_cmd}")
         out.append(_literal(build_text + "$ " + shown_cmd + "\n" + text.rstrip() + "\n", "console"))
         if self.options.get("images"):
             found = sorted(glob.glob(os.path.join(rundir, self.options["images"])))
@@ -215,19 +220,12 @@ class CominHost(SphinxDirective):
         args = shlex.split(self.options.get("args", "").replace("{root}", ROOT))
         exe = self.options["exe"]
         env = dict(os.environ, GFORTRAN_UNBUFFERED_ALL="1", PYTHONUNBUFFERED="1")
-        try:
-            proc = subprocess.run([os.path.join(build, exe), *args], cwd=build, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  timeout=self.options.get("timeout", 300))
-        except subprocess.TimeoutExpired as exc:
-            raise ExtensionError(f"{self.env.docname}: comin-host {exe} timed out") from exc
-        if proc.returncode != 0:
-            raise ExtensionError(f"{self.env.docname}: comin-host: {exe} failed (exit "
-                                 f"{proc.returncode}):\n{proc.stdout}")
+        output = _run_checked([os.path.join(build, exe), *args], build, env,
+                              self.options.get("timeout", 300), f"{self.env.docname}: comin-host {exe}")
         shown_args = " ".join(shlex.quote(a.replace(ROOT + os.sep, "")) for a in args)
         text = (f"$ cmake -S {self.arguments[0]} -B build -Dcomin_DIR=$(python3 -c "
                 f"'import comin; print(comin.get_cmake_dir())')\n$ cmake --build build\n"
-                f"$ ./build/{exe} {shown_args}\n{proc.stdout.rstrip()}\n")
+                f"$ ./build/{exe} {shown_args}\n{output.rstrip()}\n")
         return [_literal(text, "console")]
 
 
