@@ -88,7 +88,6 @@ def test_get_indices(nproma, data):
 # -- the same properties through the C and Fortran APIs ------------------------------------------
 
 import os  # noqa: E402
-import subprocess  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -102,20 +101,11 @@ NLEV = {"cells": 14, "edges": 24, "verts": 13}
 
 
 @pytest.fixture(scope="module")
-def index_drivers(tmp_path_factory):
-    """index_driver.c and index_driver.F90 built as a user builds plugins (comin-config)."""
-    from comin import _config  # noqa: F401
-    out = tmp_path_factory.mktemp("index_drivers")
-    cfg = lambda *opts: subprocess.run(  # noqa: E731
-        ["python3", "-m", "comin._config", *opts], capture_output=True, text=True, check=True).stdout.split()
-    libs = {"c": str(out / "libindex_c.so"), "fortran": str(out / "libindex_f.so")}
-    subprocess.run(["gcc", "-shared", "-fPIC", "-Wall", "-Werror", *cfg("--cflags"),
-                    os.path.join(DRIVERS, "index_driver.c"), "-o", libs["c"], *cfg("--libs")],
-                   check=True, cwd=out)
-    subprocess.run(["gfortran", "-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-J", str(out), *cfg("--fflags"),
-                    os.path.join(DRIVERS, "index_driver.F90"), "-o", libs["fortran"], *cfg("--flibs")],
-                   check=True, cwd=out)
-    return libs
+def index_drivers():
+    """index_driver.c and index_driver.F90, built (and cached) as the scenario drivers are."""
+    from comin.testing.scenarios import build_c_driver, build_fortran_driver
+    return {"c": build_c_driver(os.path.join(DRIVERS, "index_driver.c")),
+            "fortran": build_fortran_driver(os.path.join(DRIVERS, "index_driver.F90"))}
 
 
 def _host_run(language, lib, ops, nproma, arrays, counts, glb_index, tmp):
