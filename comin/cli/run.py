@@ -138,7 +138,7 @@ def _nest_center(text: str) -> Tuple[float, float]:
 def _config_defaults() -> dict:
     from dataclasses import fields
 
-    from comin.emulator.config import Config
+    from comin.hosts.emulator.config import Config
     return {f.name: f.default for f in fields(Config)}
 
 
@@ -349,7 +349,7 @@ def collect_plugins(args, command: str = "run", allow_none: bool = False) -> lis
 
 def make_config(args):
     """The emulator's Config from the options; BadInput naming every problem."""
-    from comin.emulator import Config
+    from comin.hosts.emulator import Config
     d = _config_defaults()
     if not args.nest and (args.nest_center is not None or args.nest_radius is not None):
         given = "--nest-center" if args.nest_center is not None else "--nest-radius"
@@ -372,7 +372,7 @@ def make_config(args):
 
 def recorder_plugin(args):
     """The recorder plugin for ``--record`` (None without it); BadInput for bad options."""
-    from comin import recorder
+    from comin.plugins import recorder
     from comin._adapter import PluginDescription
     if args.record is None:
         for option, value in (("--record-vars", args.record_vars),
@@ -380,7 +380,7 @@ def recorder_plugin(args):
             if value is not None:
                 raise BadInput(f"{option} chooses what --record records: add --record DIR")
         return None
-    words = [recorder.__file__, args.record]
+    words = [recorder.SCRIPT, args.record]
     try:
         if args.record_vars is not None:
             words += ["--vars", ",".join(recorder.parse_vars(args.record_vars))]
@@ -597,8 +597,8 @@ def _run(args) -> int:
     except BadInput as exc:
         _say(str(exc))
         return 2
-    from comin import recorder
-    from comin.emulator import Emulator
+    from comin.plugins import recorder
+    from comin.hosts.emulator import Emulator
 
     if record is not None:
         plugins.append(record)
@@ -664,7 +664,7 @@ def _replay(args) -> int:
     except BadInput as exc:
         say(str(exc))
         return 2
-    from comin.replay import ROUTINE, Replay, ReplayError
+    from comin.hosts.replay import ROUTINE, Replay, ReplayError
     try:
         rp = Replay(args.directory, plugins, verbosity=args.verbosity,
                     profile=not args.no_summary)
@@ -721,7 +721,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             # intermixed: options may come after plugins (comin run p.py --steps 3)
             return _run(run.parse_intermixed_args(argv[1:]))
         if argv and argv[0] == "doctor":
-            from comin.doctor import main as doctor
+            from comin.cli.doctor import main as doctor
             return doctor(argv[1:])
         if argv and argv[0] == "replay":
             return _replay(replay.parse_intermixed_args(argv[1:]))

@@ -22,8 +22,8 @@ single-process run bit for bit.  Processes started beside the host in the
 same ``mpirun`` (MPMD) join plugin communicators with
 :func:`comin.parallel.join`.
 """
-from comin.emulator.config import Config
-from comin.emulator.model import PHYSICS, Emulator
-from comin.grid import idx_blk
+from comin.hosts.emulator.config import Config
+from comin.hosts.emulator.model import PHYSICS, Emulator
+from comin.hosts.emulator.grids import idx_blk
 
 __all__ = ["Config", "Emulator", "PHYSICS", "idx_blk"]

@@ -43,7 +43,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from comin.grid import RL, Grid
+from comin.hosts.emulator.grids import RL, Grid
 from comin.parallel import world_size
 
 #: cell halo rows (ICON's n_boundary_rows)

@@ -28,11 +28,11 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 import comin
-from comin import grid as gridmod
-from comin.emulator import atmosphere as atm
-from comin.emulator import decomp
-from comin.emulator.config import Config
-from comin.emulator.transport import UpwindTransport
+from comin.hosts.emulator import grids as gridmod
+from comin.hosts.emulator import atmosphere as atm
+from comin.hosts.emulator import decomp
+from comin.hosts.emulator.config import Config
+from comin.hosts.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
 from comin.parallel import world_rank
 

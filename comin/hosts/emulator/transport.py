@@ -16,8 +16,8 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from comin.emulator.atmosphere import RADIUS
-from comin.grid import Grid
+from comin.hosts.emulator.atmosphere import RADIUS
+from comin.hosts.emulator.grids import Grid
 
 
 def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

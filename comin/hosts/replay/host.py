@@ -45,7 +45,7 @@ import comin
 from comin import _table
 from comin.host import Host, default_metadata, requested_array
 from comin.parallel import initialised_world, launcher_size
-from comin.recorder import (BLOCK, CONTAINER, DTYPES, FORMAT_NAME, FORMAT_VERSION, LEVEL,
+from comin.plugins.recorder import (BLOCK, CONTAINER, DTYPES, FORMAT_NAME, FORMAT_VERSION, LEVEL,
                             NPROMA, rank_file)
 
 #: ``finish`` routine when the recording turns out unreadable during the replay
@@ -453,7 +453,7 @@ class Replay:
 
     def _halo_plan(self, handle) -> tuple:
         """(Halo, nproma axis, block axis, label) of one variable."""
-        from comin.emulator import decomp
+        from comin.hosts.emulator import decomp
         name, jg = handle.descriptor
         hgrid = self.host.metadata(name, jg).get("hgrid_id", comin.COMIN_HGRID_UNSTRUCTURED_CELL)
         where = {comin.COMIN_HGRID_UNSTRUCTURED_EDGE: "edges",

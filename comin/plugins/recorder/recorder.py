@@ -904,11 +904,16 @@ def summary(path: str) -> str:
     return f"{calls:,} entry point calls, {'; '.join(parts)} in {path} ({size:,.1f} MB)"
 
 
-if __name__ == "__main__":
+def run_as_script() -> None:
+    """The recorder loaded as a plugin script: its options are the plugin's arguments."""
     try:
-        _args = comin.current_get_plugin_info().args
+        args = comin.current_get_plugin_info().args
     except comin.ComInError:
         sys.exit("comin/recorder.py is a ComIn plugin: load it into a host, e.g. "
                  "comin run --record DIR my_plugin.py")
-    import comin.recorder as _recorder        # one copy of the code, whoever loads the script
-    _recorder.plugin_main(_args)
+    plugin_main(args)
+
+
+if __name__ == "__main__":
+    from comin.plugins import recorder as _recorder   # one copy of the code, whoever loads the script
+    _recorder.run_as_script()
