@@ -43,13 +43,13 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from comin.hosts.emulator.grids import RL, Grid
+from comin.hosts.emulator.grids.grid import RL, Grid, xyz
+from comin.icon.points import BY_GROUP, GROUPS
 from comin.parallel import world_size
 
 #: cell halo rows (ICON's n_boundary_rows)
 HALO_ROWS = 2
-KINDS = ("cells", "edges", "verts")
-_SUFFIX = {"cells": "c", "edges": "e", "verts": "v"}
+KINDS = GROUPS
 
 
 def under_mpi() -> bool:
@@ -61,24 +61,20 @@ def under_mpi() -> bool:
 
 # -- partition -----------------------------------------------------------------------
 
-def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
-
-
 def partition(grid: Grid, nranks: int) -> np.ndarray:
     """Owner rank (0..nranks-1) of every cell: recursive coordinate bisection of cell centres."""
     if nranks < 1:
         raise ValueError(f"the number of ranks must be >= 1, got {nranks}")
     if nranks > grid.ncells:
         raise ValueError(f"cannot split {grid.ncells} cells of {grid.name} over {nranks} ranks")
-    xyz = _xyz(grid.clon, grid.clat)
+    centres = xyz(grid.clon, grid.clat)
     owner = np.zeros(grid.ncells, dtype=np.int32)
 
     def split(cells: np.ndarray, first: int, n: int) -> None:
         if n == 1:
             owner[cells] = first
             return
-        pts = xyz[cells]
+        pts = centres[cells]
         axis = int(np.argmax(pts.max(axis=0) - pts.min(axis=0)))
         order = cells[np.argsort(pts[:, axis], kind="stable")]
         n_low = n // 2
@@ -222,7 +218,7 @@ def local_grid(grid: Grid, layout: Layout, child_lut: Optional[np.ndarray] = Non
     else:
         kw["child_cells"], kw["child_edges"] = grid.child_cells[ic], grid.child_edges[ie]
     for kind in KINDS:
-        sfx = _SUFFIX[kind]
+        sfx = BY_GROUP[kind].suffix
         dec = layout.decomp[kind]
         glb = layout.glb[kind]
         halo = [int(np.count_nonzero(dec == h)) for h in range(1, HALO_ROWS + 1)]

@@ -4,7 +4,7 @@ What a plugin meets here is what it meets in ICON:
 
 * domain 1 is ICON's global ``RnBk`` grid; with ``nest`` domain 2 is a
   limited-area grid one bisection finer, linked to its parent cells;
-* descriptive data with ICON's names and conventions (:mod:`comin.grid`);
+* descriptive data with ICON's names and conventions (:mod:`comin.hosts.emulator.grids`);
 * the variables ICON exposes to ComIn, in ICON's (nproma, nlev, nblks)
   layout: ``u, v, temp, pres, rho, exner, theta_v`` (full levels), ``w``
   (half levels), ``pres_sfc`` (2-D), ``vn`` (edges), ``omega_z``
@@ -15,8 +15,8 @@ What a plugin meets here is what it meets in ICON:
   loop (domain 2 takes two half steps per step of domain 1), output,
   destructor, with the current domain and datetime set as ICON sets them.
 
-The model itself is small (:mod:`comin.emulator.atmosphere`,
-:mod:`comin.emulator.transport`): winds from a travelling wave, tracers
+The model itself is small (:mod:`~comin.hosts.emulator.atmosphere`,
+:mod:`~comin.hosts.emulator.transport`): winds from a travelling wave, tracers
 moved by a conservative scheme, vertical mixing and convection that keep
 every column's tracer mass.
 """
@@ -34,6 +34,7 @@ from comin.hosts.emulator import decomp
 from comin.hosts.emulator.config import Config
 from comin.hosts.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
+from comin.icon.blocking import nblks
 from comin.parallel import world_rank
 
 #: physics processes of one physics pass, in ICON's order
@@ -76,8 +77,8 @@ class Domain:
         if patch is not None:
             grid = patch.grid
         self.jg, self.grid, self.nproma, self.nlev, self.dt = jg, grid, nproma, nlev, dt
-        self.nblks = {"cells": -(-grid.ncells // nproma), "edges": -(-grid.nedges // nproma),
-                      "verts": -(-grid.nverts // nproma)}
+        self.nblks = {"cells": nblks(grid.ncells, nproma), "edges": nblks(grid.nedges, nproma),
+                      "verts": nblks(grid.nverts, nproma)}
         self.fields: Dict[str, np.ndarray] = {}        # the host's own variables + "container"
         self.requested: Dict[str, np.ndarray] = {}     # variables allocated for plugins' requests
         self.tendencies: Dict[tuple, np.ndarray] = {}   # (tracer index, "turb"|"conv") -> array
@@ -120,8 +121,7 @@ class Domain:
     def noise(self, rng: np.random.Generator) -> np.ndarray:
         """Standard normal numbers per cell (blocked), drawn for the whole domain so that
         every rank (and a single-process run) gives a cell the same number."""
-        nblks_global = -(-self.global_grid.ncells // self.nproma)
-        z = rng.standard_normal((self.nproma, nblks_global))
+        z = rng.standard_normal((self.nproma, nblks(self.global_grid.ncells, self.nproma)))
         if self.patch is None:
             return z
         flat = z.reshape(-1, order="F")
@@ -196,7 +196,7 @@ class Emulator:
 
     Several MPI processes (an MPI launcher, or an initialised MPI with more
     than one rank): ComIn's handshake splits off the host ranks, each domain
-    is decomposed over them (:mod:`comin.emulator.decomp`), every rank holds
+    is decomposed over them (:mod:`~comin.hosts.emulator.decomp`), every rank holds
     its patch in ``domains[jg]`` (``grid`` local, ``global_grid`` whole) and
     :meth:`Domain.gather` collects a field in global order.
     """

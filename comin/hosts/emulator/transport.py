@@ -17,11 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from comin.hosts.emulator.atmosphere import RADIUS
-from comin.hosts.emulator.grids import Grid
-
-
-def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+from comin.hosts.emulator.grids.grid import Grid, xyz
 
 
 class UpwindTransport:
@@ -40,8 +36,8 @@ class UpwindTransport:
         self.edges = np.nonzero(interior)[0]
         self.c1, self.c2 = c[interior, 0], c[interior, 1]
         v = grid.vertices_of_edge[interior, :2].astype(np.int64) - 1
-        cell_xyz = _xyz(grid.clon, grid.clat)
-        vert_xyz = _xyz(grid.vlon, grid.vlat)
+        cell_xyz = xyz(grid.clon, grid.clat)
+        vert_xyz = xyz(grid.vlon, grid.vlat)
         mid = vert_xyz[v[:, 0]] + vert_xyz[v[:, 1]]
         mid /= np.linalg.norm(mid, axis=1)[:, None]
         normal = cell_xyz[self.c2] - cell_xyz[self.c1]           # from cell 1 to cell 2
