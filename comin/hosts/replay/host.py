@@ -44,6 +44,7 @@ import numpy as np
 import comin
 from comin import _table
 from comin.host import Host, default_metadata, requested_array
+from comin.icon.blocking import point_axes, points_writer
 from comin.parallel import initialised_world, launcher_size
 from comin.plugins.recorder import (BLOCK, CONTAINER, DTYPES, FORMAT_NAME, FORMAT_VERSION, LEVEL,
                             NPROMA, rank_file)
@@ -141,7 +142,7 @@ class RecordedVariable:
         if self.layout == "raw":
             expect = shape[::-1]
         else:
-            if sem.count(NPROMA) != 1 or sem.count(BLOCK) != 1 or sem.count(LEVEL) > 1:
+            if point_axes(sem) is None:
                 raise ReplayError(f"{where}: layout 'unblocked' with dim_semantics {sem}")
             self.nproma = shape[sem.index(NPROMA)]
             self.nblks = shape[sem.index(BLOCK)]
@@ -168,23 +169,7 @@ class RecordedVariable:
             def write(data):
                 target[...] = data
         else:
-            sem = self.dim_semantics
-            keep = [i for i in range(5) if sem[i] in (NPROMA, BLOCK, LEVEL)]
-            select = tuple(slice(None) if i in keep else 0 for i in range(5))
-            order = [sem[i] for i in keep]
-            perm = tuple(order.index(s) for s in (LEVEL, BLOCK, NPROMA) if s in order)
-            view = array[select].transpose(perm)            # ([nlev,] nblks, nproma)
-            nproma, n = self.nproma, self.npoints
-            nfull, rem = divmod(n, nproma)
-            lead = view.shape[:-2]
-            full = view[..., :nfull, :]
-            last = view[..., nfull, :rem] if rem else None
-
-            def write(data):
-                if nfull:
-                    full[...] = data[..., :nfull * nproma].reshape(lead + (nfull, nproma))
-                if last is not None:
-                    last[...] = data[..., nfull * nproma:]
+            write = points_writer(array, point_axes(self.dim_semantics), self.npoints)
         self._writer = write
 
     def load(self, event: int) -> None:

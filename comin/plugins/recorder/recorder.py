@@ -80,6 +80,9 @@ import numpy as np
 
 import comin
 from comin import _table
+from comin.host import DTYPES
+from comin.icon.blocking import point_axes, to_points, unblock, unblock_index
+from comin.icon.points import BY_HGRID, KINDS
 from comin.parallel import initialised_world, launcher_size
 
 #: Version of the file layout; replay refuses files of another version.
@@ -103,15 +106,6 @@ _S = comin
 NPROMA, BLOCK, LEVEL = (_S.COMIN_DIM_SEMANTICS_NPROMA, _S.COMIN_DIM_SEMANTICS_BLOCK,
                         _S.COMIN_DIM_SEMANTICS_LEVEL)
 CONTAINER = _S.COMIN_DIM_SEMANTICS_CONTAINER
-#: hgrid_id -> (ComIn group, count field, ICON dimension, ICON coordinates)
-HGRIDS = {
-    _S.COMIN_HGRID_UNSTRUCTURED_CELL: ("cells", "ncells", "cell", "clon clat"),
-    _S.COMIN_HGRID_UNSTRUCTURED_EDGE: ("edges", "nedges", "edge", "elon elat"),
-    _S.COMIN_HGRID_UNSTRUCTURED_VERTEX: ("verts", "nverts", "vertex", "vlon vlat"),
-}
-DTYPES = {_S.COMIN_VAR_DATATYPE_DOUBLE: np.dtype(np.float64),
-          _S.COMIN_VAR_DATATYPE_FLOAT: np.dtype(np.float32),
-          _S.COMIN_VAR_DATATYPE_INT: np.dtype(np.intc)}
 #: names the recorder uses itself in a domain group (a ComIn variable of that
 #: name is stored as ``<name>_var``; its ``comin_name`` keeps the real one)
 RESERVED = {"event_call", "time", "height", "height_half", "grid_uuid", "number_of_grid_used",
@@ -248,20 +242,6 @@ def _dim(group, name: str, size: int) -> str:
     raise ValueError(f"cannot name a dimension {name} of size {size}")
 
 
-def _unblock_index(idx: np.ndarray, blk: np.ndarray, nproma: int) -> np.ndarray:
-    """ICON (idx, blk) pairs -> 1-based unblocked indices (0 for a missing entry)."""
-    idx = idx.astype(np.int64)
-    return np.where(idx == 0, 0, (blk.astype(np.int64) - 1) * nproma + idx).astype(np.int32)
-
-
-def _points(arr: np.ndarray, n: int) -> np.ndarray:
-    """Blocked (nproma, nblks[, k]) -> (n,) or ICON's (k, n) layout."""
-    if arr.ndim == 2:
-        return np.ascontiguousarray(arr.T).reshape(-1)[:n]
-    k = arr.shape[2]
-    return np.ascontiguousarray(arr.transpose(2, 1, 0)).reshape(k, -1)[:, :n]
-
-
 class Variable:
     """One exposed variable: its description, and how it is stored."""
 
@@ -277,8 +257,7 @@ class Variable:
         self.layout = "container" if self.lcontainer else "raw"
         self.hgrid = int(metadata.get("hgrid_id", _S.COMIN_HGRID_UNSTRUCTURED_CELL))
         self.nc = None          # the NetCDF variable
-        self.select = None      # unblocked: index into the 5-D array
-        self.perm = None        # unblocked: axes order (level, block, nproma)
+        self.axes = None        # unblocked: how the 5-D array holds the points (point_axes)
         self.npoints = 0
         self.nblks = 0
 
@@ -289,26 +268,22 @@ class Variable:
 
     def plan(self, nproma: int, counts: Dict[str, Tuple[int, int]]) -> None:
         """Choose the unblocked layout when the array is ICON's (nproma, [level,] block)."""
-        if self.lcontainer or self.hgrid not in HGRIDS:
+        if self.lcontainer or self.hgrid not in BY_HGRID:
             return
-        group = HGRIDS[self.hgrid][0]
+        group = BY_HGRID[self.hgrid].group
         if group not in counts:
             return
         n, nblks = counts[group]
         sem, shape = self.dim_semantics, self.shape
-        keep = [i for i in range(5) if sem[i] in (NPROMA, BLOCK, LEVEL)]
-        if sorted(sem[i] for i in keep) not in ([NPROMA, BLOCK], [NPROMA, BLOCK, LEVEL]):
-            return
-        if any(shape[i] != 1 for i in range(5) if i not in keep):
+        axes = point_axes(sem, shape)
+        if axes is None:
             return
         if shape[sem.index(NPROMA)] != nproma or shape[sem.index(BLOCK)] != nblks:
             return
         if n > nproma * nblks:
             return
         self.layout = "unblocked"
-        self.select = tuple(slice(None) if i in keep else 0 for i in range(5))
-        order = [sem[i] for i in keep]                   # semantics of the reduced axes
-        self.perm = tuple(order.index(s) for s in (LEVEL, BLOCK, NPROMA) if s in order)
+        self.axes = axes
         self.npoints, self.nblks = n, nblks
 
     def values(self) -> np.ndarray:
@@ -316,9 +291,7 @@ class Variable:
         a = np.asarray(self.handle)
         if self.layout == "raw":
             return a.T
-        v = a[self.select].transpose(self.perm)           # ([nlev,] nblks, nproma)
-        lead = v.shape[:-2]
-        return v.reshape(lead + (-1,))[..., :self.npoints]
+        return to_points(a, self.axes, self.npoints)
 
 
 class Recorder:
@@ -509,10 +482,10 @@ class Recorder:
             dom = comin.descrdata_get_domain(jg)
         except comin.ComInError:
             return out
-        for group, count, _dim_name, _coords in HGRIDS.values():
+        for kind in KINDS:
             try:
-                sub = getattr(dom, group)
-                out[group] = (int(getattr(sub, count)), int(sub.nblks))
+                sub = getattr(dom, kind.group)
+                out[kind.group] = (int(getattr(sub, kind.count)), int(sub.nblks))
             except (comin.ComInError, AttributeError):
                 pass
         return out
@@ -643,8 +616,8 @@ class Recorder:
         # open boundary (a nest, a subdomain): missing neighbours are -1, as in ICON's files
         open_grid = False
         if n["edge"] and "cell_idx" in e and "cell_blk" in e:
-            ce = _unblock_index(np.asarray(e["cell_idx"]), np.asarray(e["cell_blk"]), nproma)
-            open_grid = bool(np.any(_points(ce, n["edge"]) == 0))
+            ce = unblock_index(np.asarray(e["cell_idx"]), np.asarray(e["cell_blk"]), nproma)
+            open_grid = bool(np.any(unblock(ce, n["edge"]) == 0))
 
         def put(name, dims, data, dtype, **attrs):
             if data is None or data.ndim != len(dims):
@@ -660,13 +633,13 @@ class Recorder:
 
         def field(src, key, count):
             if key in src and count:
-                return _points(np.asarray(src[key]), count)
+                return unblock(np.asarray(src[key]), count)
             return None
 
         def links(src, key, count, missing=True, k=None):
             if f"{key}_idx" not in src or f"{key}_blk" not in src or not count:
                 return None
-            j = _points(_unblock_index(np.asarray(src[f"{key}_idx"]), np.asarray(src[f"{key}_blk"]),
+            j = unblock(unblock_index(np.asarray(src[f"{key}_idx"]), np.asarray(src[f"{key}_blk"]),
                                        nproma), count)
             if k is not None:
                 j = j[:k]
@@ -761,7 +734,7 @@ class Recorder:
             nc = g.createVariable(ncname, "i1", ())
         else:
             if var.layout == "unblocked":
-                group, _count, point_dim, coords = HGRIDS[var.hgrid]
+                kind = BY_HGRID[var.hgrid]
                 dims = ["event"]
                 if LEVEL in [var.dim_semantics[i] for i in range(5)]:
                     nl = var.shape[var.dim_semantics.index(LEVEL)]
@@ -770,7 +743,7 @@ class Recorder:
                             "height_half" if nlev is not None and nl == nlev + 1
                             else f"level_{nl}")
                     dims.append(_dim(g, name, nl))
-                dims.append(_dim(g, point_dim, var.npoints))
+                dims.append(_dim(g, kind.dim, var.npoints))
             else:
                 dims = ["event"] + [_dim(g, f"{ncname}_dim{i}", var.shape[i])
                                     for i in range(4, -1, -1)]
@@ -785,7 +758,7 @@ class Recorder:
                                   fill_value=False, fletcher32=True)
             nc.set_var_chunk_cache(size=0)        # each chunk is written once, whole
             if var.layout == "unblocked":
-                nc.coordinates = ("time " if "time" in g.variables else "") + coords
+                nc.coordinates = ("time " if "time" in g.variables else "") + kind.coordinates
                 nc.CDI_grid_type = "unstructured"
             elif "time" in g.variables:
                 nc.coordinates = "time"
