@@ -81,6 +81,7 @@ import numpy as np
 import comin
 from comin import _table
 from comin.host import DTYPES
+from comin.icon import gridfile
 from comin.icon.blocking import point_axes, to_points, unblock, unblock_index
 from comin.icon.points import BY_HGRID, KINDS
 from comin.parallel import initialised_world, launcher_size
@@ -108,13 +109,8 @@ NPROMA, BLOCK, LEVEL = (_S.COMIN_DIM_SEMANTICS_NPROMA, _S.COMIN_DIM_SEMANTICS_BL
 CONTAINER = _S.COMIN_DIM_SEMANTICS_CONTAINER
 #: names the recorder uses itself in a domain group (a ComIn variable of that
 #: name is stored as ``<name>_var``; its ``comin_name`` keeps the real one)
-RESERVED = {"event_call", "time", "height", "height_half", "grid_uuid", "number_of_grid_used",
-            "clon", "clat", "vlon", "vlat", "elon", "elat", "cell_area", "clon_vertices",
-            "clat_vertices", "vertex_of_cell", "edge_of_cell", "neighbor_cell_index",
-            "adjacent_cell_of_edge", "edge_vertices", "cells_of_vertex", "edges_of_vertex",
-            "vertices_of_vertex", "refin_c_ctrl", "refin_e_ctrl", "refin_v_ctrl", "cell_index",
-            "edge_index", "vertex_index", "parent_cell_index", "parent_edge_index",
-            "child_cell_index", "child_edge_index", "child_cell_id", "child_edge_id"}
+RESERVED = frozenset({"event_call", "time", "height", "height_half", "grid_uuid",
+                      "number_of_grid_used"}) | frozenset(gridfile.VARIABLES)
 #: largest chunk of a recorded variable (bytes), so huge grids get several per event
 CHUNK_BYTES = 16 << 20
 #: calls kept in memory before they are written
@@ -228,18 +224,6 @@ def _metadata_attr(value):
     if isinstance(value, float):
         return np.float64(value)
     return str(value)
-
-
-def _dim(group, name: str, size: int) -> str:
-    """A dimension ``name`` of ``size`` in ``group`` (``name_<size>`` if the name is taken)."""
-    for candidate in (name, f"{name}_{size}"):
-        have = group.dimensions.get(candidate)
-        if have is None:
-            group.createDimension(candidate, size)
-            return candidate
-        if not have.isunlimited() and have.size == size:
-            return candidate
-    raise ValueError(f"cannot name a dimension {name} of size {size}")
 
 
 class Variable:
@@ -557,7 +541,7 @@ class Recorder:
         data = arr.T
         if not dims:
             dims = tuple(f"{name}_dim{i}" for i in range(arr.ndim))[::-1]
-        names = tuple(_dim(group, dn, size) for dn, size in zip(dims, data.shape))
+        names = tuple(gridfile.dimension(group, dn, size) for dn, size in zip(dims, data.shape))
         v = group.createVariable(name, arr.dtype, names, fill_value=False,
                                  fletcher32=data.size > 0)
         if data.size:
@@ -616,100 +600,53 @@ class Recorder:
         # open boundary (a nest, a subdomain): missing neighbours are -1, as in ICON's files
         open_grid = False
         if n["edge"] and "cell_idx" in e and "cell_blk" in e:
-            ce = unblock_index(np.asarray(e["cell_idx"]), np.asarray(e["cell_blk"]), nproma)
-            open_grid = bool(np.any(unblock(ce, n["edge"]) == 0))
-
-        def put(name, dims, data, dtype, **attrs):
-            if data is None or data.ndim != len(dims):
-                return
-            if any(d in n and n[d] != size for d, size in zip(dims, data.shape)):
-                return            # a host's array that does not fit its own counts: only raw
-            names = tuple(_dim(g, d, size) for d, size in zip(dims, data.shape))
-            var = g.createVariable(name, dtype, names, fill_value=False)
-            for k, val in attrs.items():
-                var.setncattr(k, val)
-            if data.size:
-                var[...] = data
+            open_grid = gridfile.is_open(unblock(
+                unblock_index(np.asarray(e["cell_idx"]), np.asarray(e["cell_blk"]), nproma), n["edge"]))
 
         def field(src, key, count):
             if key in src and count:
                 return unblock(np.asarray(src[key]), count)
             return None
 
-        def links(src, key, count, missing=True, k=None):
+        def links(src, key, count, k=None):
             if f"{key}_idx" not in src or f"{key}_blk" not in src or not count:
                 return None
             j = unblock(unblock_index(np.asarray(src[f"{key}_idx"]), np.asarray(src[f"{key}_blk"]),
-                                       nproma), count)
-            if k is not None:
-                j = j[:k]
-            return np.where(j > 0, j, -1) if (missing and open_grid) else j
+                                      nproma), count)
+            return j if k is None else j[:k]
 
         def glb(src):
             return np.asarray(src["glb_index"]) if "glb_index" in src else None
 
-        for point, src, (lon, lat), count in (
-                ("cell", c, ("clon", "clat"), n["cell"]), ("edge", e, ("elon", "elat"), n["edge"]),
-                ("vertex", v, ("vlon", "vlat"), n["vertex"])):
-            for name, std, what in ((lon, "longitude", "longitude"), (lat, "latitude", "latitude")):
-                data = field(src, name, count)
-                if data is not None:
-                    attrs = dict(units="radian", standard_name=std,
-                                 long_name=f"{'center' if point == 'cell' else point} {what}")
-                    if point == "cell":
-                        attrs["bounds"] = f"{name}_vertices"
-                    put(name, (point,), data, "f8", **attrs)
-        area = field(c, "area", n["cell"])
-        if area is not None:
-            put("cell_area", ("cell",), area, "f8", units="m2", standard_name="cell_area",
-                long_name="area of grid cell")
-        voc = links(c, "vertex", n["cell"], missing=False)
-        if voc is not None:
-            put("vertex_of_cell", ("nv", "cell"), voc, "i4",
-                long_name="vertices of each cell (1-based)")
-            if "vlon" in v and "vlat" in v and n["vertex"]:
-                vlon, vlat = field(v, "vlon", n["vertex"]), field(v, "vlat", n["vertex"])
-                safe = np.clip(voc - 1, 0, n["vertex"] - 1)
-                put("clon_vertices", ("cell", "nv"), vlon[safe].T, "f8", units="radian")
-                put("clat_vertices", ("cell", "nv"), vlat[safe].T, "f8", units="radian")
-        for name, dims, data, lname in (
-                ("edge_of_cell", ("nv", "cell"), links(c, "edge", n["cell"], missing=False),
-                 "edges of each cell (1-based)"),
-                ("neighbor_cell_index", ("nv", "cell"), links(c, "neighbor", n["cell"]),
-                 "neighbour cells of each cell (1-based)"),
-                ("adjacent_cell_of_edge", ("nc", "edge"), links(e, "cell", n["edge"]),
-                 "cells of each edge (1-based)"),
-                ("edge_vertices", ("nc", "edge"), links(e, "vertex", n["edge"], missing=False, k=2),
-                 "vertices of each edge (1-based)"),
-                ("cells_of_vertex", ("ne", "vertex"), links(v, "cell", n["vertex"]),
-                 "cells around each vertex (1-based)"),
-                ("edges_of_vertex", ("ne", "vertex"), links(v, "edge", n["vertex"]),
-                 "edges around each vertex (1-based)"),
-                ("vertices_of_vertex", ("ne", "vertex"), links(v, "neighbor", n["vertex"]),
-                 "neighbour vertices of each vertex (1-based)"),
-                ("child_cell_index", ("no", "cell"), links(c, "child", n["cell"], missing=False),
-                 "child cells of each cell (1-based, 0: none)"),
-                ("child_edge_index", ("no", "edge"), links(e, "child", n["edge"], missing=False),
-                 "child edges of each edge (1-based, 0: none)"),
-                ("parent_cell_index", ("cell",), links(c, "parent_glb", n["cell"], missing=False),
-                 "parent cell (global index, 0: none)"),
-                ("parent_edge_index", ("edge",), links(e, "parent_glb", n["edge"], missing=False),
-                 "parent edge (global index, 0: none)"),
-                ("refin_c_ctrl", ("cell",), field(c, "refin_ctrl", n["cell"]),
-                 "refinement control of cells"),
-                ("refin_e_ctrl", ("edge",), field(e, "refin_ctrl", n["edge"]),
-                 "refinement control of edges"),
-                ("refin_v_ctrl", ("vertex",), field(v, "refin_ctrl", n["vertex"]),
-                 "refinement control of vertices"),
-                ("child_cell_id", ("cell",), field(c, "child_id", n["cell"]),
-                 "domain id of the child cells (0: none)"),
-                ("child_edge_id", ("edge",), field(e, "child_id", n["edge"]),
-                 "domain id of the child edges (0: none)"),
-                ("cell_index", ("cell",), glb(c), "global index of each cell"),
-                ("edge_index", ("edge",), glb(e), "global index of each edge"),
-                ("vertex_index", ("vertex",), glb(v), "global index of each vertex")):
-            if data is not None:
-                put(name, dims, np.asarray(data, dtype=np.int32), "i4", long_name=lname)
+        data = {}
+        for kind, src in zip(KINDS, (c, e, v)):
+            for name in (kind.lon, kind.lat):
+                data[name] = field(src, name, n[kind.dim])
+        data["cell_area"] = field(c, "area", n["cell"])
+        voc = data["vertex_of_cell"] = links(c, "vertex", n["cell"])
+        if voc is not None and "vlon" in v and "vlat" in v and n["vertex"]:
+            vlon, vlat = field(v, "vlon", n["vertex"]), field(v, "vlat", n["vertex"])
+            safe = np.clip(voc - 1, 0, n["vertex"] - 1)
+            data["clon_vertices"], data["clat_vertices"] = vlon[safe].T, vlat[safe].T
+        data.update({
+            "edge_of_cell": links(c, "edge", n["cell"]),
+            "neighbor_cell_index": links(c, "neighbor", n["cell"]),
+            "adjacent_cell_of_edge": links(e, "cell", n["edge"]),
+            "edge_vertices": links(e, "vertex", n["edge"], k=2),
+            "cells_of_vertex": links(v, "cell", n["vertex"]),
+            "edges_of_vertex": links(v, "edge", n["vertex"]),
+            "vertices_of_vertex": links(v, "neighbor", n["vertex"]),
+            "child_cell_index": links(c, "child", n["cell"]),
+            "child_edge_index": links(e, "child", n["edge"]),
+            "parent_cell_index": links(c, "parent_glb", n["cell"]),
+            "parent_edge_index": links(e, "parent_glb", n["edge"]),
+            "refin_c_ctrl": field(c, "refin_ctrl", n["cell"]),
+            "refin_e_ctrl": field(e, "refin_ctrl", n["edge"]),
+            "refin_v_ctrl": field(v, "refin_ctrl", n["vertex"]),
+            "child_cell_id": field(c, "child_id", n["cell"]),
+            "child_edge_id": field(e, "child_id", n["edge"]),
+            "cell_index": glb(c), "edge_index": glb(e), "vertex_index": glb(v)})
+        gridfile.write(g, data, open_boundary=open_grid, counts=n)
 
     # -- variables ---------------------------------------------------------------------
     def _define(self, var: Variable) -> None:
@@ -742,10 +679,10 @@ class Recorder:
                     name = ("height" if nl == nlev else
                             "height_half" if nlev is not None and nl == nlev + 1
                             else f"level_{nl}")
-                    dims.append(_dim(g, name, nl))
-                dims.append(_dim(g, kind.dim, var.npoints))
+                    dims.append(gridfile.dimension(g, name, nl))
+                dims.append(gridfile.dimension(g, kind.dim, var.npoints))
             else:
-                dims = ["event"] + [_dim(g, f"{ncname}_dim{i}", var.shape[i])
+                dims = ["event"] + [gridfile.dimension(g, f"{ncname}_dim{i}", var.shape[i])
                                     for i in range(4, -1, -1)]
             sizes = [g.dimensions[d].size for d in dims[1:]]
             chunk = [1] + sizes

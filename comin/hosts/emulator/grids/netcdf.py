@@ -9,6 +9,7 @@ import numpy as np
 
 from comin.hosts.emulator.grids.descrdata import child_ids
 from comin.hosts.emulator.grids.grid import Grid
+from comin.icon import gridfile
 
 
 def _netcdf4():
@@ -31,46 +32,27 @@ def _write_own(grid: Grid, path: Path) -> None:
                           ("vert_grf", grid.start_idx_v.size)):
             ds.createDimension(dim, size)
 
-        def var(name, dims, data, dtype, **attrs):
-            v = ds.createVariable(name, dtype, dims)
-            for k, val in attrs.items():
-                v.setncattr(k, val)
-            v[:] = data
-
-        f8, i4 = "f8", "i4"
-        for name, dims, data in (("clon", ("cell",), grid.clon), ("clat", ("cell",), grid.clat),
-                                 ("vlon", ("vertex",), grid.vlon), ("vlat", ("vertex",), grid.vlat),
-                                 ("elon", ("edge",), grid.elon), ("elat", ("edge",), grid.elat)):
-            var(name, dims, data, f8, units="radian")
-        var("cell_area", ("cell",), grid.cell_area, f8, units="m2")
         # the generator's files: missing entries are -1 on a grid with an open
         # boundary, 0 (pentagons' sixth entries) on a global grid
-        open_grid = bool(np.any(grid.cells_of_edge == 0))
-        miss = (lambda a: np.where(a > 0, a, -1)) if open_grid else (lambda a: a)
-        for name, dims, data in (
-                ("vertex_of_cell", ("nv", "cell"), grid.vertex_of_cell.T),
-                ("edge_of_cell", ("nv", "cell"), grid.edge_of_cell.T),
-                ("neighbor_cell_index", ("nv", "cell"), miss(grid.neighbor_of_cell).T),
-                ("adjacent_cell_of_edge", ("nc", "edge"), miss(grid.cells_of_edge).T),
-                ("edge_vertices", ("nc", "edge"), grid.vertices_of_edge[:, :2].T),
-                ("cells_of_vertex", ("ne", "vertex"), miss(grid.cells_of_vertex).T),
-                ("edges_of_vertex", ("ne", "vertex"), miss(grid.edges_of_vertex).T),
-                ("vertices_of_vertex", ("ne", "vertex"), miss(grid.vertices_of_vertex).T),
-                ("refin_c_ctrl", ("cell",), grid.refin_c_ctrl),
-                ("refin_e_ctrl", ("edge",), grid.refin_e_ctrl),
-                ("refin_v_ctrl", ("vertex",), grid.refin_v_ctrl),
-                ("start_idx_c", ("max_chdom", "cell_grf"), grid.start_idx_c[None]),
-                ("end_idx_c", ("max_chdom", "cell_grf"), grid.end_idx_c[None]),
-                ("start_idx_e", ("max_chdom", "edge_grf"), grid.start_idx_e[None]),
-                ("end_idx_e", ("max_chdom", "edge_grf"), grid.end_idx_e[None]),
-                ("start_idx_v", ("max_chdom", "vert_grf"), grid.start_idx_v[None]),
-                ("end_idx_v", ("max_chdom", "vert_grf"), grid.end_idx_v[None]),
-                ("cell_index", ("cell",), grid.glb_index_c),
-                ("edge_index", ("edge",), grid.glb_index_e),
-                ("vertex_index", ("vertex",), grid.glb_index_v),
-                ("parent_cell_index", ("cell",), grid.parent_cell),
-                ("parent_edge_index", ("edge",), grid.parent_edge)):
-            var(name, dims, data, i4)
+        open_grid = gridfile.is_open(grid.cells_of_edge)
+        gridfile.write(ds, {
+            "clon": grid.clon, "clat": grid.clat, "vlon": grid.vlon, "vlat": grid.vlat,
+            "elon": grid.elon, "elat": grid.elat, "cell_area": grid.cell_area,
+            "vertex_of_cell": grid.vertex_of_cell.T, "edge_of_cell": grid.edge_of_cell.T,
+            "neighbor_cell_index": grid.neighbor_of_cell.T,
+            "adjacent_cell_of_edge": grid.cells_of_edge.T,
+            "edge_vertices": grid.vertices_of_edge[:, :2].T,
+            "cells_of_vertex": grid.cells_of_vertex.T, "edges_of_vertex": grid.edges_of_vertex.T,
+            "vertices_of_vertex": grid.vertices_of_vertex.T,
+            "refin_c_ctrl": grid.refin_c_ctrl, "refin_e_ctrl": grid.refin_e_ctrl,
+            "refin_v_ctrl": grid.refin_v_ctrl,
+            "start_idx_c": grid.start_idx_c[None], "end_idx_c": grid.end_idx_c[None],
+            "start_idx_e": grid.start_idx_e[None], "end_idx_e": grid.end_idx_e[None],
+            "start_idx_v": grid.start_idx_v[None], "end_idx_v": grid.end_idx_v[None],
+            "cell_index": grid.glb_index_c, "edge_index": grid.glb_index_e,
+            "vertex_index": grid.glb_index_v,
+            "parent_cell_index": grid.parent_cell, "parent_edge_index": grid.parent_edge,
+        }, open_boundary=open_grid)
         for name, value in (("uuidOfHGrid", grid.uuid), ("uuidOfParHGrid", grid.parent_uuid),
                             ("grid_root", grid.root), ("grid_level", grid.bisections),
                             ("sphere_radius", grid.sphere_radius),
@@ -116,26 +98,21 @@ def write_grid_netcdf(grid: Any, path: Union[str, os.PathLike], *, child_domain_
         _write_own(grid, path)
     nc4 = _netcdf4()
     with nc4.Dataset(path, "a") as ds:
-        for dim, size in (("no", 4),):
-            if dim not in ds.dimensions:
-                ds.createDimension(dim, size)
-        updates = []
+        updates = {}
         if grid.is_nest:
-            updates += [("parent_cell_index", ("cell",), grid.parent_cell),
-                        ("parent_edge_index", ("edge",), grid.parent_edge)]
+            updates.update(parent_cell_index=grid.parent_cell, parent_edge_index=grid.parent_edge)
             ds.setncattr("uuidOfParHGrid", grid.parent_uuid)
         if grid.n_nests or "child_cell_index" in ds.variables or grid.source is None:
-            updates += [("child_cell_index", ("no", "cell"), grid.child_cells.T),
-                        ("child_cell_id", ("cell",), cid_c),
-                        ("child_edge_index", ("no", "edge"), grid.child_edges.T),
-                        ("child_edge_id", ("edge",), cid_e)]
-        for name, dims, data in updates:
+            updates.update(child_cell_index=grid.child_cells.T, child_cell_id=cid_c,
+                           child_edge_index=grid.child_edges.T, child_edge_id=cid_e)
+        for name, data in list(updates.items()):
             if name in ds.variables:
                 v = ds.variables[name]
+                dims = gridfile.VARIABLES[name][0]
                 if tuple(v.dimensions) != dims:
                     raise ValueError(f"{path}: variable {name} has dimensions {v.dimensions}, "
                                      f"expected {dims}")
-            else:
-                v = ds.createVariable(name, "i4", dims)
-            v[:] = np.asarray(data, dtype=np.int32)
+                v[:] = np.asarray(data, dtype=np.int32)
+                del updates[name]
+        gridfile.write(ds, updates, open_boundary=False)
     return path
