@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import List, Sequence
 
 #: Version of the handshake protocol (the one ComIn/YAC use).
@@ -74,6 +75,47 @@ def world_size() -> int:
         except Exception:  # noqa: BLE001 - see initialised_world
             pass
     return launcher_size()
+
+
+def world():
+    """MPI_COMM_WORLD (mpi4py) for a process of a parallel run, None for a single process.
+
+    A process is part of a parallel run when MPI is initialised or when a
+    launcher started several processes; in the second case this initialises
+    MPI.  Hosts and plugins that must know their rank before anything else
+    (the replay host picks its rank's file, the recorder names its file) ask
+    this; a single process never initialises MPI.
+    """
+    found = initialised_world()
+    if found is not None:
+        return found
+    if launcher_size() <= 1:
+        return None
+    return _mpi().COMM_WORLD
+
+
+#: seconds a rank waits before it aborts the job: the launcher stops forwarding output
+#: once a rank aborts, and the rank's last words should reach the user
+ABORT_GRACE = 0.5
+
+
+def abort_world(message: str = "") -> None:
+    """End every process of a parallel run (MPI_Abort on MPI_COMM_WORLD, status 1).
+
+    Writes ``message`` (one line, if any) to stderr after flushing stdout, and
+    waits :data:`ABORT_GRACE` seconds so the launcher forwards it.  Returns
+    without doing anything when MPI is not initialised or runs one process
+    (the caller then ends in its own way).
+    """
+    world = initialised_world()
+    if world is None or world.Get_size() < 2:
+        return
+    sys.stdout.flush()
+    if message:
+        sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+    time.sleep(ABORT_GRACE)
+    world.Abort(1)
 
 
 def _mpi():

@@ -23,7 +23,7 @@ import time
 from typing import List, Optional, Sequence, Tuple
 
 import comin
-from comin.parallel import launcher_size
+from comin.parallel import abort_world, initialised_world, launcher_size
 from comin.parallel import world_rank as mpi_rank
 
 #: rows of the summary table before the rest is folded into one line
@@ -566,19 +566,14 @@ def _say(text: str, command: str = "run") -> None:
 def _abort_if_parallel() -> None:
     """An error on one rank of a parallel run: report it with the rank and end the whole
     job (the other ranks would wait in the next collective step forever)."""
-    mpi = sys.modules.get("mpi4py.MPI")
-    if mpi is None or not mpi.Is_initialized() or mpi.Is_finalized():
-        return
-    world = mpi.COMM_WORLD
-    if world.Get_size() < 2:
+    world = initialised_world()
+    if world is None or world.Get_size() < 2:
         return
     import traceback
     sys.stdout.flush()
     traceback.print_exc()
-    _say(f"rank {world.Get_rank()} of {world.Get_size()} failed (above); ending the MPI job")
-    sys.stderr.flush()
-    time.sleep(0.5)           # the launcher stops forwarding output once a rank aborts
-    world.Abort(1)
+    abort_world(f"comin run: rank {world.Get_rank()} of {world.Get_size()} failed (above); "
+                "ending the MPI job")
 
 
 def _ranks(emu) -> str:

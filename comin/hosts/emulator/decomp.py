@@ -29,11 +29,9 @@ per rank follows ICON's conventions:
   0 where the point is not held by the rank; ``parent_glb_idx`` stays global
   (ICON's name says so).
 
-:class:`Halo` holds the precomputed send/receive lists of one point kind and
-exchanges (nproma, ..., nblks)-blocked or point-last arrays: one contiguous
-message per pair of ranks that share points, through a :class:`Channel` that
-tags every message with what the exchange is, so that ranks doing different
-exchanges are reported instead of mixing data or hanging.
+:func:`halo_lists` gives each rank the send/receive lists of its halo, from
+which :class:`comin.icon.halo.Halo` exchanges; the halo exchange itself is
+shared with the replay host (:mod:`comin.icon.halo`).
 """
 from __future__ import annotations
 
@@ -44,11 +42,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from comin.hosts.emulator.grids.grid import RL, Grid, xyz
+from comin.icon.halo import Channel, Halo, halo_from_indices, local_index_table, sync_label  # noqa: F401
 from comin.icon.points import BY_GROUP, GROUPS
 from comin.parallel import world_size
 
 #: cell halo rows (ICON's n_boundary_rows)
 HALO_ROWS = 2
+#: the point kinds, as the descriptive data names them
 KINDS = GROUPS
 
 
@@ -158,13 +158,6 @@ def layouts(grid: Grid, owner: np.ndarray, halo_rows: int = HALO_ROWS) -> List[L
 
 # -- a rank's local grid -----------------------------------------------------------------
 
-def _lut(glb: np.ndarray, n_global: int) -> np.ndarray:
-    """global 1-based index -> local 1-based index (0: not held); entry 0 stays 0."""
-    lut = np.zeros(n_global + 1, dtype=np.int32)
-    lut[glb] = np.arange(1, len(glb) + 1, dtype=np.int32)
-    return lut
-
-
 def _ranges(glb_owned: np.ndarray, n_local: int, start: np.ndarray, end: np.ndarray,
             kind: str, halo_counts: Sequence[int]) -> tuple:
     """Local start/end indices per refin_ctrl level (see the module docstring)."""
@@ -195,7 +188,7 @@ def local_grid(grid: Grid, layout: Layout, child_lut: Optional[np.ndarray] = Non
     """
     gc, ge, gv = (layout.glb[k] for k in KINDS)
     ic, ie, iv = gc - 1, ge - 1, gv - 1
-    lc, le, lv = (_lut(layout.glb[k], n) for k, n in
+    lc, le, lv = (local_index_table(layout.glb[k], n) for k, n in
                   zip(KINDS, (grid.ncells, grid.nedges, grid.nverts)))
     kw = {}
     for name in ("clon", "clat", "cell_area", "refin_c_ctrl", "parent_cell", "child_nest_of_cell"):
@@ -229,204 +222,6 @@ def local_grid(grid: Grid, layout: Layout, child_lut: Optional[np.ndarray] = Non
     return dataclasses.replace(grid, source=None, **kw)
 
 
-# -- halo exchange ---------------------------------------------------------------------
-
-#: seconds a rank waits in one of the emulator's collectives before it reports a hang
-#: (environment variable COMIN_MPI_TIMEOUT overrides)
-DEFAULT_TIMEOUT = 300.0
-
-
-class Channel:
-    """The emulator's own communicator (a duplicate of the host communicator) and its
-    checked exchanges.
-
-    Every exchange is point-to-point between the ranks that share points,
-    with an MPI tag derived from what the exchange is (e.g. "the halo
-    exchange of (temp, 1) for COMIN_FLAG_SYNC_HALO"); the global maximum of
-    the transport is one more such exchange between all ranks.  The happy
-    path costs exactly the messages (no extra round trip).  A watchdog thread
-    looks at a rank that waits: when a peer it waits for has sent a message
-    with another tag -- it does another exchange, e.g. a plugin asked for
-    SYNC_HALO on some ranks only -- the rank reports what it and that peer
-    do and the job is aborted (a message never matches the wrong receive, so
-    no data is mixed up); a rank that waits longer than ``timeout`` seconds
-    (another rank never came, e.g. it waits in a collective of its own)
-    reports that and aborts the job.  Without MPI_THREAD_MULTIPLE the waits
-    poll instead of the thread.
-    """
-
-    #: seconds a rank waits before the watchdog looks at its peers' messages
-    PROBE_AFTER = 0.2
-
-    def __init__(self, comm, timeout: Optional[float] = None):
-        import os
-
-        from mpi4py import MPI
-        self.comm = comm.Dup()
-        self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
-        env = os.environ.get("COMIN_MPI_TIMEOUT", "")
-        self.timeout = float(env) if env else (DEFAULT_TIMEOUT if timeout is None else timeout)
-        self._tag_ub = int(self.comm.Get_attr(MPI.TAG_UB) or 32767)
-        self._tags: Dict[str, int] = {}
-        self._names: Dict[int, str] = {}
-        self._waiting = None                      # (since, what, tag, peers) while waiting
-        self._MPI = MPI
-        self._watched = MPI.Query_thread() == MPI.THREAD_MULTIPLE
-        if self._watched:
-            import threading
-            import weakref
-            threading.Thread(target=Channel._watchdog, args=(weakref.ref(self),),
-                             name="comin-mpi-watchdog", daemon=True).start()
-
-    # -- names and tags ---------------------------------------------------------------
-    def tag(self, what: str) -> int:
-        """The MPI tag of ``what`` (also registers the name, for reports)."""
-        t = self._tags.get(what)
-        if t is None:
-            import zlib
-            t = self._tags[what] = 1 + zlib.crc32(what.encode()) % (self._tag_ub - 1)
-            self._names[t] = what
-        return t
-
-    # -- failure -----------------------------------------------------------------------
-    def _fail(self, text: str) -> None:
-        import sys
-        import time
-        sys.stdout.flush()
-        sys.stderr.write(f"comin emulator (rank {self.rank} of {self.size}): {text}\n")
-        sys.stderr.flush()
-        time.sleep(0.5)           # the launcher stops forwarding output once a rank aborts
-        self._MPI.COMM_WORLD.Abort(1)
-
-    def _look(self, waiting) -> None:
-        """A long wait: did a peer send something else, or is the timeout over?"""
-        import time
-        since, what, tag, peers = waiting
-        status = self._MPI.Status()
-        for q in peers:
-            if self.comm.Iprobe(source=q, tag=self._MPI.ANY_TAG, status=status) \
-                    and status.Get_tag() != tag:
-                other = self._names.get(status.Get_tag(), "an exchange this rank never does")
-                self._fail(f"ranks disagree on the next exchange: this rank does {what}, "
-                           f"rank {q} does {other}. A variable accessed with "
-                           "COMIN_FLAG_SYNC_HALO must be accessed so on every rank: its halo "
-                           "exchange is collective")
-        if time.monotonic() - since > self.timeout:
-            self._fail(f"waited {self.timeout:g} s in {what}: another rank never joined "
-                       "(a plugin or the host calls it on some ranks only?)")
-
-    @staticmethod
-    def _watchdog(ref) -> None:
-        """The watchdog thread's loop; it ends when its channel is gone."""
-        import time
-        while True:
-            channel = ref()
-            if channel is None:
-                return
-            pause = min(channel.PROBE_AFTER / 2, channel.timeout / 4)
-            waiting = channel._waiting
-            if waiting is not None and time.monotonic() - waiting[0] > channel.PROBE_AFTER:
-                channel._look(waiting)
-            del channel
-            time.sleep(pause)
-
-    # -- exchanges -----------------------------------------------------------------------
-    def exchange(self, sends: Sequence[tuple], recvs: Sequence[tuple], what: str) -> None:
-        """Send ``(rank, buffer)`` pairs and receive into ``(rank, buffer)`` pairs, tagged
-        with ``what``; returns when all are done."""
-        import time
-        MPI = self._MPI
-        tag = self.tag(what)
-        reqs = [self.comm.Irecv(buf, source=q, tag=tag) for q, buf in recvs]
-        reqs += [self.comm.Isend(buf, dest=q, tag=tag) for q, buf in sends]
-        waiting = (time.monotonic(), what, tag, [q for q, _ in recvs])
-        if self._watched:
-            self._waiting = waiting
-            try:
-                MPI.Request.Waitall(reqs)
-            finally:
-                self._waiting = None
-            return
-        while not MPI.Request.Testall(reqs):
-            if time.monotonic() - waiting[0] > self.PROBE_AFTER:
-                self._look(waiting)
-
-    def allreduce_max(self, value: float, what: str) -> float:
-        """Maximum of ``value`` over the ranks (an exchange with every other rank)."""
-        others = [q for q in range(self.size) if q != self.rank]
-        mine = np.array([value], dtype=float)
-        got = np.empty(len(others))
-        self.exchange([(q, mine) for q in others],
-                      [(q, got[i:i + 1]) for i, q in enumerate(others)], what)
-        return float(max(value, got.max(initial=-np.inf)))
-
-    def gather(self, obj, root: int = 0):
-        return self.comm.gather(obj, root=root)
-
-
-class Halo:
-    """Send/receive lists of one point kind on one rank, and the exchange itself.
-
-    ``send[q]`` / ``recv[q]``: 0-based local positions whose values go to
-    rank ``q`` / come from rank ``q`` (the owner), in matching order.
-    ``channel``: the :class:`Channel` the exchanges go through.
-    """
-
-    def __init__(self, channel: Channel, send: List[np.ndarray], recv: List[np.ndarray]):
-        self.channel = channel
-        self.send_idx = np.concatenate(send).astype(np.int64) if send else np.zeros(0, np.int64)
-        self.recv_idx = np.concatenate(recv).astype(np.int64) if recv else np.zeros(0, np.int64)
-        self.send_counts = np.array([len(s) for s in send], dtype=np.int64)
-        self.recv_counts = np.array([len(r) for r in recv], dtype=np.int64)
-        self._sd = np.concatenate([[0], np.cumsum(self.send_counts)[:-1]]).astype(np.int64)
-        self._rd = np.concatenate([[0], np.cumsum(self.recv_counts)[:-1]]).astype(np.int64)
-        self._blocked: Dict[tuple, tuple] = {}
-        self._recvbufs: Dict[tuple, np.ndarray] = {}
-        # (peer, first row, rows) of each message: only ranks that share points talk
-        self._send_blocks = [(q, int(d), int(c)) for q, (d, c) in
-                             enumerate(zip(self._sd, self.send_counts)) if c]
-        self._recv_blocks = [(q, int(d), int(c)) for q, (d, c) in
-                             enumerate(zip(self._rd, self.recv_counts)) if c]
-
-    def _send_recv(self, sendbuf: np.ndarray, dtype, what: str) -> np.ndarray:
-        """Send ``sendbuf`` (n_send, ...) in blocks to the owners' peers, return (n_recv, ...)."""
-        rkey = (sendbuf.shape[1:], np.dtype(dtype).str)
-        recvbuf = self._recvbufs.get(rkey)     # reused: its values are copied out right away
-        if recvbuf is None:
-            recvbuf = self._recvbufs[rkey] = np.empty((len(self.recv_idx),) + sendbuf.shape[1:],
-                                                      dtype=dtype)
-        sends = [(q, sendbuf[d:d + c]) for q, d, c in self._send_blocks]
-        recvs = [(q, recvbuf[d:d + c]) for q, d, c in self._recv_blocks]
-        self.channel.exchange(sends, recvs, what)
-        return recvbuf
-
-    def exchange_last(self, a: np.ndarray, what: str = "a halo exchange") -> None:
-        """Exchange an array whose last axis runs over the local points (in place)."""
-        sendbuf = np.ascontiguousarray(np.moveaxis(a[..., self.send_idx], -1, 0))
-        recvbuf = self._send_recv(sendbuf, a.dtype, what)
-        a[..., self.recv_idx] = np.moveaxis(recvbuf, 0, -1)
-
-    def exchange_blocked(self, a: np.ndarray, nproma_axis: int = 0, block_axis: int = -1,
-                         what: str = "a halo exchange") -> None:
-        """Exchange an ICON-blocked array (point p at [p % nproma, ..., p // nproma]) in place."""
-        pa, ba = nproma_axis % a.ndim, block_axis % a.ndim
-        if abs(pa - ba) == 1 and min(pa, ba) > 0:
-            # numpy would keep the point axis in place: bring nproma, block to the front
-            a, pa, ba = np.moveaxis(a, (pa, ba), (0, 1)), 0, 1
-        key = (a.shape[pa], pa, ba, a.ndim)
-        idx = self._blocked.get(key)
-        if idx is None:          # index tuples for this layout, computed once
-            nproma = a.shape[pa]
-            send, recv = [slice(None)] * a.ndim, [slice(None)] * a.ndim
-            send[pa], send[ba] = self.send_idx % nproma, self.send_idx // nproma
-            recv[pa], recv[ba] = self.recv_idx % nproma, self.recv_idx // nproma
-            idx = self._blocked[key] = (tuple(send), tuple(recv))
-        # the two index arrays select the points; their axis comes first: (n, rest...)
-        sendbuf = np.ascontiguousarray(a[idx[0]])
-        recvbuf = self._send_recv(sendbuf, a.dtype, what)
-        a[idx[1]] = recvbuf
-
-
 def halo_lists(all_layouts: Sequence[Layout], kind: str, rank: int) -> tuple:
     """Send and receive position lists of ``rank`` for ``kind`` (computed locally on every rank:
     every rank knows every layout, so no communication is needed to build them)."""
@@ -436,7 +231,7 @@ def halo_lists(all_layouts: Sequence[Layout], kind: str, rank: int) -> tuple:
     owner_of = np.full(n_global + 1, -1, dtype=np.int64)
     for q, lay in enumerate(all_layouts):
         owner_of[lay.glb[kind][lay.decomp[kind] == 0]] = q
-    my_lut = _lut(mine.glb[kind], n_global)
+    my_lut = local_index_table(mine.glb[kind], n_global)
     send, recv = [], []
     my_halo = np.nonzero(mine.decomp[kind] > 0)[0]
     my_halo_owner = owner_of[mine.glb[kind][my_halo]]
@@ -450,44 +245,6 @@ def halo_lists(all_layouts: Sequence[Layout], kind: str, rank: int) -> tuple:
         wanted = their_halo[owner_of[their_halo] == rank]
         send.append(my_lut[wanted].astype(np.int64) - 1)
     return send, recv
-
-
-def sync_label(name: str, jg: int) -> str:
-    """What a rank says it does when it synchronises a variable's halo (reports name it)."""
-    return f"the halo exchange of ({name}, {jg}) for COMIN_FLAG_SYNC_HALO"
-
-
-def halo_from_indices(channel: Channel, glb_index: np.ndarray, decomp_domain: np.ndarray) -> Halo:
-    """A :class:`Halo` from a rank's descriptive data alone (collective over ``channel``).
-
-    ``glb_index``: the global 1-based index of each local point; ``decomp_domain``:
-    0 where this rank owns it.  For hosts that know only what each rank holds
-    (a replay of a recording, say): the owners are found with one allgather.
-    """
-    glb = np.asarray(glb_index, dtype=np.int64)
-    dec = np.asarray(decomp_domain)[: len(glb)]
-    mine_owned = glb[dec == 0]
-    owned = channel.comm.allgather(mine_owned)
-    halo_glb = channel.comm.allgather(glb[dec != 0])
-    n_global = max(int(max((o.max(initial=0) for o in owned), default=0)),
-                   int(glb.max(initial=0)))
-    owner_of = np.full(n_global + 1, -1, dtype=np.int64)
-    for q, o in enumerate(owned):
-        owner_of[o] = q
-    lut = _lut(glb.astype(np.int32), n_global)
-    rank = channel.rank
-    my_halo = np.nonzero(dec != 0)[0]
-    my_halo_owner = owner_of[glb[my_halo]]
-    if (my_halo_owner < 0).any():
-        raise ValueError(f"rank {rank}: halo points without an owner on any rank, e.g. global "
-                         f"index {int(glb[my_halo][my_halo_owner < 0][0])}")
-    send, recv = [], []
-    for q in range(channel.size):
-        recv.append(my_halo[my_halo_owner == q])
-        theirs = halo_glb[q]
-        wanted = theirs[owner_of[theirs] == rank] if q != rank else theirs[:0]
-        send.append(lut[wanted].astype(np.int64) - 1)
-    return Halo(channel, send, recv)
 
 
 @dataclasses.dataclass
@@ -534,8 +291,8 @@ def decompose(grids: Sequence[Grid], comm, halo_rows: int = HALO_ROWS) -> List[P
         if d + 1 < len(grids):
             child = grids[d + 1]
             cl = per_domain[d + 1][rank]
-            child_lut = {"cells": _lut(cl.glb["cells"], child.ncells),
-                         "edges": _lut(cl.glb["edges"], child.nedges)}
+            child_lut = {"cells": local_index_table(cl.glb["cells"], child.ncells),
+                         "edges": local_index_table(cl.glb["edges"], child.nedges)}
         local = local_grid(grid, mine, child_lut)
         halo = {k: Halo(channel, *halo_lists(per_domain[d], k, rank)) for k in KINDS}
         patches.append(Patch(rank, nranks, local, mine,

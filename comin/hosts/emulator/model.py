@@ -35,6 +35,8 @@ from comin.hosts.emulator.config import Config
 from comin.hosts.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
 from comin.icon.blocking import nblks
+from comin.icon.halo import HaloSync, local_index_table, sync_label
+from comin.icon.points import BY_HGRID
 from comin.parallel import world_rank
 
 #: physics processes of one physics pass, in ICON's order
@@ -94,7 +96,7 @@ class Domain:
             self.transport.parallel(order["cells"], patch.halo["cells"], patch.channel,
                                     f" of domain {jg}")
             edge_pos = order["edges"][self.transport.edges]
-        self.glb2loc = None if patch is None else decomp._lut(patch.layout.glb["cells"],
+        self.glb2loc = None if patch is None else local_index_table(patch.layout.glb["cells"],
                                                               self.global_grid.ncells)
         self.z_ifc = np.linspace(TOP_HEIGHT, 0.0, nlev + 1)
         self.z_mc = 0.5 * (self.z_ifc[1:] + self.z_ifc[:-1])
@@ -219,7 +221,6 @@ class Emulator:
         if decomp.under_mpi():
             self._host_kwargs.setdefault("lstdout", world_rank() == 0)
         self._comm = False        # not decided yet (see communicator())
-        self._halo_plans: Dict[tuple, tuple] = {}
         self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
 
     # convenience for tests and tools
@@ -295,7 +296,7 @@ class Emulator:
             host.set_timesteplength(jg, dt)
             self._allocate(dom)
         host.set_glb2loc_cell(self._glb2loc)
-        host.set_sync_halo(self._sync_halo)
+        host.set_sync_halo(HaloSync(host, self._halo_of))
         host.set_datetime(start.isoformat())
 
     def _glb2loc(self, jg: int, glb: int) -> int:
@@ -310,36 +311,16 @@ class Emulator:
             return -1
         return int(dom.glb2loc[glb]) or -1
 
-    def _sync_halo(self, handle, mode) -> None:
-        """ComIn's halo exchange of one variable: every halo point gets its owner's value.
-
-        Called by the core around callbacks for COMIN_FLAG_SYNC_HALO (mode
-        COMIN_ZAXIS_2D/3D).  One process owns every point: nothing to copy.
-        """
-        how = self._halo_plans.get(handle.descriptor)
-        if how is None:
-            how = self._halo_plans[handle.descriptor] = self._halo_plan(handle)
-        if how:
-            how[0].exchange_blocked(np.asarray(handle), how[1], how[2], how[3])
-
-    def _halo_plan(self, handle) -> tuple:
-        """How to exchange one variable's halo: (Halo, nproma axis, block axis, label), or
-        () when its domain is not decomposed.  Computed at the first exchange."""
-        name, jg = handle.descriptor
-        dom = self.domains[jg]
-        if dom.patch is None:
-            return ()
-        hgrid = self.host.metadata(name, jg).get("hgrid_id", comin.COMIN_HGRID_UNSTRUCTURED_CELL)
-        where = {comin.COMIN_HGRID_UNSTRUCTURED_EDGE: "edges",
-                 comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "verts"}.get(hgrid, "cells")
-        sem = list(handle.dim_semantics)
-        return (dom.patch.halo[where], sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA),
-                sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK), decomp.sync_label(name, jg))
+    def _halo_of(self, jg: int, group: str, name: str):
+        """The halo of domain ``jg``'s cells, edges or vertices on this rank (None: one rank
+        owns every point, nothing to exchange)."""
+        patch = self.domains[jg].patch
+        return None if patch is None else patch.halo[group]
 
     def _allocate(self, dom: Domain) -> None:
         f, nlev = dom.fields, dom.nlev
         for name, (meta, _units, _long) in HOST_VARIABLES.items():
-            where = {1: "cells", 2: "edges", 3: "verts"}[meta["hgrid_id"]]
+            where = BY_HGRID[meta["hgrid_id"]].group
             if meta["zaxis_id"] == comin.COMIN_ZAXIS_2D:
                 f[name] = dom.empty(where)
             else:
@@ -391,7 +372,7 @@ class Emulator:
             if dom.patch is not None:
                 # every rank can name every variable's halo exchange in a report
                 for name, jd in host.variables:
-                    dom.patch.channel.tag(decomp.sync_label(name, jd))
+                    dom.patch.channel.tag(sync_label(name, jd))
             exposed = set(host.variables)
             for r in requests:
                 if r.domain_id != jg or r.tracer or (r.name, jg) in exposed:

@@ -45,7 +45,8 @@ import comin
 from comin import _table
 from comin.host import Host, default_metadata, requested_array
 from comin.icon.blocking import point_axes, points_writer
-from comin.parallel import initialised_world, launcher_size
+from comin.icon.halo import Channel, Halo, HaloSync, halo_from_indices
+from comin.parallel import world
 from comin.plugins.recorder import (BLOCK, CONTAINER, DTYPES, FORMAT_NAME, FORMAT_VERSION, LEVEL,
                             NPROMA, rank_file)
 
@@ -58,14 +59,6 @@ _LAYOUTS = ("unblocked", "raw", "container")
 
 class ReplayError(Exception):
     """A recording that cannot be replayed; the message is one line naming the file."""
-
-
-def world_rank_size() -> Tuple[int, int]:
-    """Rank and size of MPI_COMM_WORLD when running under MPI, else (0, 1)."""
-    if initialised_world() is None and launcher_size() <= 1:
-        return 0, 1
-    from mpi4py import MPI
-    return MPI.COMM_WORLD.Get_rank(), MPI.COMM_WORLD.Get_size()
 
 
 def _scalar(kind: str, value):
@@ -369,7 +362,8 @@ class Replay:
                  profile: bool = False, error_handler=None, rank: Optional[int] = None,
                  size: Optional[int] = None):
         if rank is None or size is None:
-            rank, size = world_rank_size()
+            w = world()
+            rank, size = (0, 1) if w is None else (w.Get_rank(), w.Get_size())
         self.recording = Recording(directory, rank, size)
         self.rank, self.size = rank, size
         self.calls = 0                   # entry-point calls replayed
@@ -382,8 +376,7 @@ class Replay:
             self.recording.close()
             raise
         self._glb2loc: Dict[int, Dict[int, int]] = {}
-        self._halo_plans: Dict[Tuple[str, int], tuple] = {}
-        self._halos: Dict[Tuple[int, str], object] = {}
+        self._halos: Dict[Tuple[int, str], Halo] = {}
         self._channel = None
 
     @property
@@ -405,7 +398,7 @@ class Replay:
         if rec.interval is not None:
             host.set_simulation_interval(*rec.interval)
         host.set_glb2loc_cell(self._glb2loc_cell)
-        host.set_sync_halo(self._sync_halo)
+        host.set_sync_halo(HaloSync(host, self._halo_of))
         if rec.datetime_at_start and len(rec.datetime_at_start) <= 32:
             host.set_datetime(rec.datetime_at_start)
 
@@ -419,30 +412,16 @@ class Replay:
             self._glb2loc[jg] = table
         return table.get(int(glb), -1)
 
-    def _sync_halo(self, handle, mode) -> None:
-        """ComIn's halo exchange over the host ranks: every halo point gets its owner's value.
+    def _halo_of(self, jg: int, where: str, name: str) -> Optional[Halo]:
+        """The halo of domain ``jg``'s ``where`` (cells, edges, vertices) over the host ranks.
 
         The decomposition is the recorded one: each rank's ``glb_index`` and
-        ``decomp_domain`` of the variable's grid (cells, edges or vertices).
-        The exchange lists are made at the first exchange on a domain's grid
-        (collective over the ranks, as every halo exchange is).  On one rank
-        every point is owned: nothing to do.
+        ``decomp_domain`` of that grid.  The exchange lists are made at the
+        first exchange on a domain's grid (collective over the ranks, as every
+        halo exchange is).  On one rank every point is owned: None, nothing to do.
         """
         if self.size == 1:
-            return
-        plan = self._halo_plans.get(handle.descriptor)
-        if plan is None:
-            plan = self._halo_plans[handle.descriptor] = self._halo_plan(handle)
-        halo, nproma_axis, block_axis, label = plan
-        halo.exchange_blocked(np.asarray(handle), nproma_axis, block_axis, label)
-
-    def _halo_plan(self, handle) -> tuple:
-        """(Halo, nproma axis, block axis, label) of one variable."""
-        from comin.hosts.emulator import decomp
-        name, jg = handle.descriptor
-        hgrid = self.host.metadata(name, jg).get("hgrid_id", comin.COMIN_HGRID_UNSTRUCTURED_CELL)
-        where = {comin.COMIN_HGRID_UNSTRUCTURED_EDGE: "edges",
-                 comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "verts"}.get(hgrid, "cells")
+            return None
         halo = self._halos.get((jg, where))
         if halo is None:
             part = self.recording.domains.get(jg, {}).get(where, {})
@@ -454,13 +433,11 @@ class Replay:
                     "(COMIN_FLAG_SYNC_HALO)")
             if self._channel is None:
                 from mpi4py import MPI
-                self._channel = decomp.Channel(MPI.COMM_WORLD)
+                self._channel = Channel(MPI.COMM_WORLD)
             glb = np.asarray(glb)
             unblocked = np.asarray(dd).ravel(order="F")[:len(glb)]
-            halo = self._halos[(jg, where)] = decomp.halo_from_indices(self._channel, glb, unblocked)
-        sem = list(handle.dim_semantics)
-        return (halo, sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA),
-                sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK), decomp.sync_label(name, jg))
+            halo = self._halos[(jg, where)] = halo_from_indices(self._channel, glb, unblocked)
+        return halo
 
     def expose(self) -> None:
         """Expose the recorded variables, then allocate what the plugins requested."""

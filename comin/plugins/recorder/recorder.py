@@ -84,7 +84,7 @@ from comin.host import DTYPES
 from comin.icon import gridfile
 from comin.icon.blocking import point_axes, to_points, unblock, unblock_index
 from comin.icon.points import BY_HGRID, KINDS
-from comin.parallel import initialised_world, launcher_size
+from comin.parallel import world
 
 #: Version of the file layout; replay refuses files of another version.
 FORMAT_VERSION = 1
@@ -182,15 +182,9 @@ def rank_file(directory: str, rank: int) -> str:
     return os.path.join(directory, f"{rank}.nc")
 
 
-def _mpi_in_use() -> bool:
-    if "mpi4py.MPI" in sys.modules:
-        return initialised_world() is not None
-    return launcher_size() > 1
-
-
 def host_rank_size() -> Tuple[int, int]:
     """Rank and size of the host communicator; (0, 1) without MPI (MPI is not started)."""
-    if not _mpi_in_use():
+    if world() is None:
         return 0, 1
     from mpi4py import MPI
     comm = MPI.Comm.f2py(comin.parallel_get_host_mpi_comm())
