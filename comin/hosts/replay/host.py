@@ -36,7 +36,6 @@ ends the run through ComIn's finish with the routine :data:`ROUTINE`.
 from __future__ import annotations
 
 import os
-import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -47,14 +46,16 @@ from comin.host import Host, default_metadata, requested_array
 from comin.icon.blocking import point_axes, points_writer
 from comin.icon.halo import Channel, Halo, HaloSync, halo_from_indices
 from comin.parallel import world
-from comin.plugins.recorder import (BLOCK, CONTAINER, DTYPES, FORMAT_NAME, FORMAT_VERSION, LEVEL,
-                            NPROMA, rank_file)
+from comin.host import DTYPES
+from comin.icon.blocking import BLOCK, LEVEL, NPROMA
+from comin.record_format import (CALL_VARIABLES, LAYOUTS, FormatError, check, domain_group,
+                                 rank_file, recorded_ranks)
 
+CONTAINER = comin.COMIN_DIM_SEMANTICS_CONTAINER
 #: ``finish`` routine when the recording turns out unreadable during the replay
 ROUTINE = "comin replay"
 
 _EP_FINISH = _table.ENTRY_POINTS.index("EP_FINISH") + 1
-_LAYOUTS = ("unblocked", "raw", "container")
 
 
 class ReplayError(Exception):
@@ -106,7 +107,7 @@ class RecordedVariable:
         except (TypeError, ValueError) as exc:
             raise ReplayError(f"{where}: bad comin_* attribute ({exc})") from None
         if (len(self.shape) != 5 or len(self.dim_semantics) != 5 or min(self.shape) < 0
-                or self.datatype not in DTYPES or self.layout not in _LAYOUTS
+                or self.datatype not in DTYPES or self.layout not in LAYOUTS
                 or any(not 1 <= d <= 8 for d in self.dim_semantics)):
             raise ReplayError(f"{where}: inconsistent description (shape {self.shape}, "
                               f"dim_semantics {self.dim_semantics}, datatype {self.datatype}, "
@@ -182,8 +183,7 @@ class Recording:
                               "which holds one file <rank>.nc per host rank)")
         self.path = path = rank_file(directory, rank)
         if not os.path.isfile(path):
-            ranks = sorted(int(m.group(1)) for f in os.listdir(directory)
-                           if (m := re.fullmatch(r"(\d+)\.nc", f)))
+            ranks = recorded_ranks(directory)
             have = (f"it holds the files of rank{'s' * (len(ranks) > 1)} "
                     f"{', '.join(map(str, ranks))}" if ranks else "it holds no rank file <rank>.nc")
             raise ReplayError(f"{path}: no such file: no recording of host rank {rank} "
@@ -210,19 +210,10 @@ class Recording:
         ds, path = self.ds, self.path
         ds.set_auto_maskandscale(False)
         attrs = {k: ds.getncattr(k) for k in ds.ncattrs()}
-        if attrs.get("comin_format") != FORMAT_NAME:
-            raise ReplayError(f"{path}: not a comin recording (a NetCDF file without "
-                              f"comin_format = \"{FORMAT_NAME}\")")
-        version = int(attrs.get("comin_format_version", -1))
-        if version != FORMAT_VERSION:
-            raise ReplayError(f"{path}: a recording of format version {version}; this comin "
-                              f"reads version {FORMAT_VERSION}")
-        recorded = tuple(int(x) for x in np.atleast_1d(attrs.get("comin_version", [-1])))
-        mine = comin.setup_get_version()
-        if not recorded or recorded[0] != mine[0]:
-            raise ReplayError(f"{path}: recorded with ComIn {'.'.join(map(str, recorded))}, "
-                              f"this comin implements ComIn {'.'.join(map(str, mine))} "
-                              "(the major versions differ)")
+        try:
+            recorded = check(attrs, path)
+        except FormatError as exc:
+            raise ReplayError(str(exc)) from None
         self.comin_version = recorded
         rsize = int(attrs.get("host_comm_size", -1))
         rrank = int(attrs.get("host_comm_rank", -1))
@@ -256,13 +247,13 @@ class Recording:
         self.variables: Dict[int, List[RecordedVariable]] = {}
         self.events: Dict[int, List[Tuple[int, int]]] = {}
         for jg in range(1, n_dom + 1):
-            g = ds.groups.get(f"domain_{jg}")
+            g = ds.groups.get(domain_group(jg))
             if g is None:
                 raise ReplayError(f"{path}: no group domain_{jg} (the recording has n_dom = "
                                   f"{n_dom})")
             self._read_domain(jg, g)
         # the call sequence
-        for name in ("current_ep", "current_domain_id", "current_datetime"):
+        for name in CALL_VARIABLES:
             if name not in ds.variables:
                 raise ReplayError(f"{path}: incomplete recording: no variable {name}")
         eps = np.asarray(ds["current_ep"][:], dtype=np.int64)
@@ -283,7 +274,7 @@ class Recording:
                 raise ReplayError(f"{path}: call {i}: datetime {dt!r} longer than 32 characters")
         self.eps, self.doms, self.datetimes = eps.tolist(), doms.tolist(), dts
         ncalls = len(self.eps)
-        for jg, g in ((jg, ds[f"domain_{jg}"]) for jg in range(1, n_dom + 1)):
+        for jg, g in ((jg, ds[domain_group(jg)]) for jg in range(1, n_dom + 1)):
             if "event_call" not in g.variables:
                 continue
             calls = np.asarray(g["event_call"][:], dtype=np.int64)

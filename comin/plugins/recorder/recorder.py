@@ -24,48 +24,7 @@ plugins get.  As the last plugin it also misses the call in which an earlier
 plugin ends the run with an error: the recording then ends with the
 EP_FINISH that follows.
 
-One NetCDF-4 file per host rank, ``DIR/<rank>.nc`` (:data:`FORMAT_VERSION`):
-
-* root attributes: ``title``, ``Conventions``, ``comin_format``,
-  ``comin_format_version``, ``comin_version`` (ComIn's 3 ints),
-  ``comin_package_version``, ``host_comm_rank``/``host_comm_size``, every
-  global descriptive-data scalar that the host set (logicals as int8 0/1),
-  the simulation interval (``exp_start``, ...), ``datetime_at_start``, the
-  selection (``record_vars``, ``record_eps``), ``recording_end`` (the entry
-  point that closed the file: EP_DESTRUCTOR, EP_FINISH, or "" when it was
-  closed at exit); root variable ``vct_a``;
-* the call sequence: ``current_ep``, ``current_domain_id``,
-  ``current_datetime`` along the unlimited dimension ``call``, one entry per
-  entry-point call from EP_SECONDARY_CONSTRUCTOR on (EP_FINISH included);
-* per domain a group ``domain_<jg>``: the domain's descriptive data
-  (scalars as attributes, ``timestep_length``, arrays as variables), the
-  blocked ComIn arrays exactly as the host gave them in sub-groups
-  ``cells``/``edges``/``verts`` (bit for bit; dimensions reversed, as
-  NetCDF stores Fortran arrays), an ICON grid-file view of the grid
-  (``clon``, ``clat``, ``vlon``, ``vlat``, ``elon``, ``elat`` in radians,
-  ``vertex_of_cell``, ``edge_of_cell``, ``neighbor_cell_index``,
-  ``adjacent_cell_of_edge``, ``edge_vertices``, ``cells_of_vertex``, ...,
-  ``cell_area``, ``refin_c_ctrl``, ... on ICON's dimensions ``cell``,
-  ``edge``, ``vertex``, ``nv``, ``ne``, ``nc``, ``no``), and the recorded
-  variables along the unlimited dimension ``event`` (``event_call``: the
-  index of the call in the call sequence, ``time``: seconds since the
-  experiment start).  A field on cells, edges or vertices with ICON's
-  (nproma, [level,] block) layout is stored unblocked as
-  (event, [height|height_half,] cell|edge|vertex) with ``coordinates``;
-  any other layout raw (the 5-D array, dimensions reversed).  Every
-  variable carries its CF attributes (``units``, ``standard_name``,
-  ``long_name`` when set), every ComIn metadata item as
-  ``comin_metadata_<key>`` (logicals as int8, listed in
-  ``comin_metadata_logical_keys``), and what rebuilds ICON's array:
-  ``comin_name``, ``comin_shape``, ``comin_dim_semantics``,
-  ``comin_datatype``, ``comin_lcontainer``, ``comin_ncontained``,
-  ``comin_container``, ``comin_layout``, ``comin_exposure_index``.
-  Containers are described (no values): replay rebuilds them from their
-  recorded members.  Data carry Fletcher-32 checksums, so a damaged file
-  gives an error instead of wrong values.
-
-Padding beyond the last real point of the last block is not stored: replay
-gives 0 there.
+The file layout is :mod:`comin.record_format`.
 """
 from __future__ import annotations
 
@@ -79,17 +38,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 import comin
-from comin import _table
+from comin import _table, record_format
 from comin.host import DTYPES
 from comin.icon import gridfile
 from comin.icon.blocking import point_axes, to_points, unblock, unblock_index
 from comin.icon.points import BY_HGRID, KINDS
 from comin.parallel import world
+from comin.record_format import domain_group, rank_file
 
-#: Version of the file layout; replay refuses files of another version.
-FORMAT_VERSION = 1
-#: Value of the ``comin_format`` attribute that marks a recording.
-FORMAT_NAME = "comin-recording"
 #: ``finish`` routine of bad options (unknown variable, entry point, directory).
 ROUTINE = "comin_recorder"
 #: ``finish`` routine of a failure while writing.
@@ -107,10 +63,6 @@ _S = comin
 NPROMA, BLOCK, LEVEL = (_S.COMIN_DIM_SEMANTICS_NPROMA, _S.COMIN_DIM_SEMANTICS_BLOCK,
                         _S.COMIN_DIM_SEMANTICS_LEVEL)
 CONTAINER = _S.COMIN_DIM_SEMANTICS_CONTAINER
-#: names the recorder uses itself in a domain group (a ComIn variable of that
-#: name is stored as ``<name>_var``; its ``comin_name`` keeps the real one)
-RESERVED = frozenset({"event_call", "time", "height", "height_half", "grid_uuid",
-                      "number_of_grid_used"}) | frozenset(gridfile.VARIABLES)
 #: largest chunk of a recorded variable (bytes), so huge grids get several per event
 CHUNK_BYTES = 16 << 20
 #: calls kept in memory before they are written
@@ -175,11 +127,6 @@ def parse_options(args: Sequence[str]) -> argparse.Namespace:
     opts.eps = (parse_eps(opts.eps) if opts.eps is not None
                 else tuple(_EP_IDS[n] for n in DEFAULT_EPS))
     return opts
-
-
-def rank_file(directory: str, rank: int) -> str:
-    """Path of the recording of ``rank`` in ``directory``."""
-    return os.path.join(directory, f"{rank}.nc")
 
 
 def host_rank_size() -> Tuple[int, int]:
@@ -480,10 +427,7 @@ class Recorder:
             "title": "ComIn recording: descriptive data, entry-point calls and variables of a "
                      "model run (comin record & replay)",
             "Conventions": "CF-1.8",
-            "comin_format": FORMAT_NAME,
-            "comin_format_version": np.int32(FORMAT_VERSION),
-            "comin_version": np.array(version, dtype=np.int32),
-            "comin_package_version": comin.__version__,
+            **record_format.identity(version, comin.__version__),
             "host_comm_rank": np.int32(self.rank),
             "host_comm_size": np.int32(self.size),
             "datetime_at_start": self.datetime_at_start,
@@ -524,7 +468,7 @@ class Recorder:
         for name, jg in exposed:
             by_domain.setdefault(jg, []).append(name)
         for jg in range(1, n_dom + 1):
-            g = ds.createGroup(f"domain_{jg}")
+            g = ds.createGroup(domain_group(jg))
             g.setncattr("comin_exposed_variables", " ".join(by_domain.get(jg, [])))
             self._domain(g, jg, d.get("nproma", 0))
 
@@ -644,7 +588,7 @@ class Recorder:
 
     # -- variables ---------------------------------------------------------------------
     def _define(self, var: Variable) -> None:
-        g = self.ds[f"domain_{var.jg}"]
+        g = self.ds[domain_group(var.jg)]
         if "event" not in g.dimensions:
             g.createDimension("event", None)
             ev = g.createVariable("event_call", "i4", ("event",))
@@ -656,7 +600,7 @@ class Recorder:
                 t.calendar = "proleptic_gregorian"
                 t.axis = "T"
         ncname = var.name.replace("/", "_")
-        if ncname in RESERVED or ncname in g.groups:
+        if ncname in record_format.RESERVED or ncname in g.groups:
             ncname += "_var"
         while ncname in g.variables:
             ncname += "_"
@@ -732,7 +676,7 @@ class Recorder:
             stored = [v for v in variables if v.nc is not None and v.layout != "container"]
             if not stored:
                 continue
-            g = self.ds[f"domain_{jg}"]
+            g = self.ds[domain_group(jg)]
             e = self.events.get(jg, 0)
             for var in stored:
                 var.nc[e] = var.values()
@@ -793,9 +737,11 @@ def plugin_main(args: Sequence[str]) -> Recorder:
 
 
 def summary(path: str) -> str:
-    """One line describing the recording in ``path`` (for ``comin run``)."""
+    """One line describing the recording in ``path`` (for ``comin run``); a file that is not
+    a recording of this format raises :class:`comin.record_format.FormatError`."""
     import netCDF4
     with netCDF4.Dataset(path) as ds:
+        record_format.check({k: ds.getncattr(k) for k in ds.ncattrs()}, path)
         calls = ds.dimensions["call"].size
         parts = []
         for name, g in ds.groups.items():
