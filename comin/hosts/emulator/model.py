@@ -222,6 +222,8 @@ class Emulator:
             self._host_kwargs.setdefault("lstdout", world_rank() == 0)
         self._comm = False        # not decided yet (see communicator())
         self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
+        #: ComIn's halo exchange of a variable (COMIN_FLAG_SYNC_HALO), given to the Host
+        self._sync_halo = HaloSync(self.host, self._halo_of)
 
     # convenience for tests and tools
     @property
@@ -296,7 +298,7 @@ class Emulator:
             host.set_timesteplength(jg, dt)
             self._allocate(dom)
         host.set_glb2loc_cell(self._glb2loc)
-        host.set_sync_halo(HaloSync(host, self._halo_of))
+        host.set_sync_halo(self._sync_halo)
         host.set_datetime(start.isoformat())
 
     def _glb2loc(self, jg: int, glb: int) -> int:

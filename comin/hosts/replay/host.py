@@ -360,6 +360,7 @@ class Replay:
         self.calls = 0                   # entry-point calls replayed
         self.events = 0                  # variable events loaded
         self.ended_by_finish = False     # the recorded run ended with EP_FINISH
+        self.refused_recording = False   # the replay ended the run: the recording cannot go on
         try:
             self.host = Host(plugins, verbosity=verbosity, lstdout=rank == 0, profile=profile,
                              error_handler=error_handler)
@@ -489,13 +490,18 @@ class Replay:
         nblks = {grid: dom.get(grid, {}).get("nblks") for grid in ("cells", "edges", "verts")}
         what = f"cannot allocate the requested variable ({name}, {jg})"
         if nproma is None or dom.get("nlev") is None:
-            self.host.finish(ROUTINE, f"{what}: {rec.path} has no nproma or nlev of domain {jg}")
+            self._refuse(f"{what}: {rec.path} has no nproma or nlev of domain {jg}")
         try:
             return requested_array(name, jg, meta, nproma, dom["nlev"], nblks)
         except (ValueError, KeyError, TypeError) as exc:
-            self.host.finish(ROUTINE, f"{what}: {exc}")
+            self._refuse(f"{what}: {exc}")
 
     # -- the replay ----------------------------------------------------------------------
+    def _refuse(self, text: str) -> None:
+        """End the run because the recording cannot be replayed further (one line)."""
+        self.refused_recording = True
+        self.host.finish(ROUTINE, text)
+
     def _not_recorded(self, name: str, jg: int) -> str:
         """Why a variable is missing: the core appends this to error 32's detail."""
         rec = self.recording
@@ -516,7 +522,7 @@ class Replay:
                 try:
                     v.load(e)
                 except (OSError, RuntimeError, ValueError, IndexError) as exc:
-                    self.host.finish(ROUTINE, f"{rec.path}: cannot read variable {v.name} of "
+                    self._refuse(f"{rec.path}: cannot read variable {v.name} of "
                                               f"domain {jg} at event {e} ({type(exc).__name__}: "
                                               f"{exc}): the file is damaged")
             self.events += 1

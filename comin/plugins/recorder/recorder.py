@@ -1,34 +1,10 @@
-"""The recorder: a ComIn plugin that records a run for ``comin replay``.
+"""The recorder plugin itself, and its plugin script (see :mod:`comin.plugins.recorder`).
 
-It is an ordinary Python plugin shipped in the package, so any host loads it
-by path with its options (``comin run --record DIR`` adds it for you)::
-
-    comin run --record rec/ my_plugin.py
-    comin run "$(python -c 'import comin.recorder as r; print(r.__file__)') rec/ --vars temp,pres"
-    # a namelist entry of a Fortran host or ICON:
-    #   plugin_list(3)%plugin_library = "libpython_adapter.so"
-    #   plugin_list(3)%options        = "<path of comin/recorder.py> rec/ --eps EP_ATM_TIMELOOP_END"
-
-Options: ``DIR [--vars NAME,NAME...] [--eps EP_NAME,EP_NAME...]``.  ``--vars``:
-the variables to record (every domain where they exist; default: every
-exposed cell variable that is not a container); ``--eps``: the entry points
-at which their values are recorded (default: EP_ATM_WRITE_OUTPUT_BEFORE).
-A variable recorded at an entry point that is called for one domain is
-recorded for that domain only; outside a domain loop, for every domain.
-
-Values are recorded as the recorder sees them: load it as the last plugin
-(``comin run --record`` does; the other plugins keep their ids) and they are
-what the model itself sees after the other plugins' callbacks at that entry
-point (what ICON writes to its output); load it first to record what the
-plugins get.  As the last plugin it also misses the call in which an earlier
-plugin ends the run with an error: the recording then ends with the
-EP_FINISH that follows.
-
-The file layout is :mod:`comin.record_format`.
+A host loads this file by path; its top level then runs the primary
+constructor with the plugin's arguments (:func:`run_as_script`).
 """
 from __future__ import annotations
 
-import argparse
 import atexit
 import datetime as _dt
 import os
@@ -44,20 +20,17 @@ from comin.icon import gridfile
 from comin.icon.blocking import point_axes, to_points, unblock, unblock_index
 from comin.icon.points import BY_HGRID, KINDS
 from comin.parallel import world
+from comin.plugins.recorder.options import EP_IDS, EP_NAMES, OptionError, RecordOptions, parse_options
 from comin.record_format import domain_group, rank_file
 
 #: ``finish`` routine of bad options (unknown variable, entry point, directory).
 ROUTINE = "comin_recorder"
 #: ``finish`` routine of a failure while writing.
 ROUTINE_IO = "comin_recorder (writing)"
-#: Default entry point of the variable values.
-DEFAULT_EPS = ("EP_ATM_WRITE_OUTPUT_BEFORE",)
 
-_EP_IDS = {name: i for i, name in enumerate(_table.ENTRY_POINTS, start=1)}
-_EP_NAMES = {i: name for name, i in _EP_IDS.items()}
-_EP_FINISH = _EP_IDS["EP_FINISH"]
-_EP_DESTRUCTOR = _EP_IDS["EP_DESTRUCTOR"]
-_EP_SECONDARY = _EP_IDS["EP_SECONDARY_CONSTRUCTOR"]
+_EP_FINISH = EP_IDS["EP_FINISH"]
+_EP_DESTRUCTOR = EP_IDS["EP_DESTRUCTOR"]
+_EP_SECONDARY = EP_IDS["EP_SECONDARY_CONSTRUCTOR"]
 
 _S = comin
 NPROMA, BLOCK, LEVEL = (_S.COMIN_DIM_SEMANTICS_NPROMA, _S.COMIN_DIM_SEMANTICS_BLOCK,
@@ -67,66 +40,6 @@ CONTAINER = _S.COMIN_DIM_SEMANTICS_CONTAINER
 CHUNK_BYTES = 16 << 20
 #: calls kept in memory before they are written
 CALL_BUFFER = 4096
-
-
-class OptionError(ValueError):
-    """Bad recorder options (the message is one line)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise OptionError(message)
-
-
-def parse_eps(text: str) -> Tuple[int, ...]:
-    """``"EP_A,ATM_TIMELOOP_END"`` -> entry point ids (EP_ prefix and case optional)."""
-    out = []
-    for word in text.replace(" ", ",").split(","):
-        if not word:
-            continue
-        name = word.upper()
-        if not name.startswith("EP_"):
-            name = "EP_" + name
-        if name not in _EP_IDS:
-            raise OptionError(f"unknown entry point {word!r} (entry points are named like "
-                              "EP_ATM_WRITE_OUTPUT_BEFORE)")
-        if name == "EP_FINISH":
-            raise OptionError("variables cannot be recorded at EP_FINISH (the error path); "
-                              "choose another entry point")
-        if _EP_IDS[name] not in out:
-            out.append(_EP_IDS[name])
-    if not out:
-        raise OptionError("no entry point given")
-    return tuple(out)
-
-
-def parse_vars(text: str) -> Tuple[str, ...]:
-    """``"temp,pres"`` -> names (checked: non-empty, at most ComIn's 64 characters)."""
-    names = []
-    for word in text.replace(" ", ",").split(","):
-        if not word:
-            continue
-        if len(word) > _S.COMIN_MAX_LEN_VAR_NAME:
-            raise OptionError(f"variable name longer than {_S.COMIN_MAX_LEN_VAR_NAME} "
-                              f"characters: {word!r}")
-        if word not in names:
-            names.append(word)
-    if not names:
-        raise OptionError("no variable name given")
-    return tuple(names)
-
-
-def parse_options(args: Sequence[str]) -> argparse.Namespace:
-    """The recorder's options; :class:`OptionError` for bad ones."""
-    p = _Parser(prog="comin/recorder.py", add_help=False)
-    p.add_argument("directory")
-    p.add_argument("--vars", type=str, default=None)
-    p.add_argument("--eps", type=str, default=None)
-    opts = p.parse_args(list(args))
-    opts.vars = parse_vars(opts.vars) if opts.vars is not None else None
-    opts.eps = (parse_eps(opts.eps) if opts.eps is not None
-                else tuple(_EP_IDS[n] for n in DEFAULT_EPS))
-    return opts
 
 
 def host_rank_size() -> Tuple[int, int]:
@@ -220,9 +133,15 @@ class Variable:
 
 
 class Recorder:
-    """The state of one recorder plugin instance (see the module's docstring)."""
+    """The state of one recorder plugin instance (see the module's docstring).
 
-    def __init__(self, options: argparse.Namespace):
+    ``Recorder(options).start_plugin()`` is the primary constructor.
+    ``refused_input`` tells afterwards whether the recorder ended the run because
+    of its input (a directory it cannot write, a variable the host does not
+    expose): ``comin run`` then exits with status 2.
+    """
+
+    def __init__(self, options: RecordOptions):
         self.directory = options.directory
         self.var_names = options.vars
         self.var_eps = options.eps
@@ -238,13 +157,23 @@ class Recorder:
         self.exposed: List[Tuple[str, int]] = []
         self.time_ref: Optional[_dt.datetime] = None
         self.datetime_at_start = comin.current_get_datetime()
+        self.refused_input = False
+
+    def start_plugin(self) -> None:
+        """The primary constructor: the directory, then a callback at every entry point."""
         try:
             os.makedirs(self.directory, exist_ok=True)
         except OSError as exc:
-            raise OptionError(f"cannot create the recording directory {self.directory}: "
-                              f"{exc.strerror}") from None
+            self._refuse(f"cannot create the recording directory {self.directory}: "
+                         f"{exc.strerror}")
         if not os.access(self.directory, os.W_OK | os.X_OK):
-            raise OptionError(f"the recording directory {self.directory} is not writable")
+            self._refuse(f"the recording directory {self.directory} is not writable")
+        self.register()
+
+    def _refuse(self, text: str) -> None:
+        """End the run because of the recorder's input (one line)."""
+        self.refused_input = True
+        comin.finish(ROUTINE, text)
 
     # -- registration ------------------------------------------------------------------
     def register(self) -> None:
@@ -267,7 +196,7 @@ class Recorder:
                 record_call(ep)
                 if ep in self.var_eps:
                     self._guard(self.record_values, ep)
-                self._guard(self.close, _EP_NAMES[ep])
+                self._guard(self.close, EP_NAMES[ep])
             return last
         if ep in self.var_eps:
             def with_values():
@@ -302,7 +231,7 @@ class Recorder:
             return fn(*args)
         except OptionError as exc:
             self._abandon()
-            comin.finish(ROUTINE, str(exc))
+            self._refuse(str(exc))
         except comin.ComInFinish:
             raise
         except Exception as exc:  # noqa: BLE001 - reported as one line naming the file
@@ -432,7 +361,7 @@ class Recorder:
             "host_comm_size": np.int32(self.size),
             "datetime_at_start": self.datetime_at_start,
             "record_vars": ",".join(self.var_names) if self.var_names else "",
-            "record_eps": ",".join(_EP_NAMES[ep] for ep in self.var_eps),
+            "record_eps": ",".join(EP_NAMES[ep] for ep in self.var_eps),
             "recording_end": "",
             "history": f"{_dt.datetime.now().isoformat(timespec='seconds')}: recorded by "
                        f"comin {comin.__version__} (comin/recorder.py)",
@@ -723,16 +652,13 @@ class Recorder:
 
 
 def plugin_main(args: Sequence[str]) -> Recorder:
-    """The recorder's primary constructor: parse ``args``, register every entry point."""
+    """The recorder's primary constructor as a plugin script: parse ``args``, start."""
     try:
         opts = parse_options(args)
     except OptionError as exc:
         comin.finish(ROUTINE, f"bad options {' '.join(args)!r}: {exc}")
-    try:
-        rec = Recorder(opts)
-    except OptionError as exc:
-        comin.finish(ROUTINE, str(exc))
-    rec.register()
+    rec = Recorder(opts)
+    rec.start_plugin()
     return rec
 
 
