@@ -19,6 +19,7 @@ import sys
 import pytest
 
 import comin
+from comin import _build
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOSTS = os.path.join(HERE, "hosts")
@@ -53,7 +54,7 @@ def c_build(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def f_build(tmp_path_factory):
-    if shutil.which("gfortran") is None:
+    if shutil.which(_build.compiler("fortran")[0]) is None:
         pytest.skip("gfortran is not installed")
     return cmake_build(os.path.join(HOSTS, "fortran_host"), str(tmp_path_factory.mktemp("fortran_host")))
 
@@ -157,9 +158,7 @@ def test_a_host_inside_a_python_process_uses_that_interpreter(tmp_path):
     src = tmp_path / "libhost.c"
     src.write_text(_LIBRARY_HOST)
     lib = tmp_path / "libhost.so"
-    libdir = comin.get_library_dir()
-    subprocess.run(["gcc", "-shared", "-fPIC", "-I", comin.get_include(), str(src), "-L", libdir, "-lcomin",
-                    f"-Wl,-rpath,{libdir}", "-o", str(lib)], check=True)
+    _build.build([src], lib)
     plugin = tmp_path / "plugin.py"
     plugin.write_text("import sys, comin\nMARK = sys.modules['__main__'].MARK\n"
                       "@comin.EP_ATM_TIMELOOP_START\ndef cb():\n    print('plugin sees', MARK, flush=True)\n")
@@ -372,8 +371,8 @@ def test_doctor_names_a_host_linked_to_another_libcomin(tmp_path):
     src = tmp_path / "h.c"
     src.write_text('#include "comin_host.h"\nint main(void) { comin_setup_init(true); return 0; }\n')
     exe = tmp_path / "h"
-    subprocess.run(["gcc", "-I", comin.get_include(), str(src), "-L", str(other), "-lcomin",
-                    f"-Wl,-rpath,{other}", "-o", str(exe)], check=True)
+    _build.build([src], exe, kind="executable", comin=False, flags=[f"-I{comin.get_include()}"],
+                 libs=["-L", str(other), "-lcomin", f"-Wl,-rpath,{other}"])
     proc = doctor("--host", str(exe))
     assert proc.returncode == 1
     assert f"{exe} links {other / 'libcomin.so'}, this comin is" in proc.stdout

@@ -395,7 +395,7 @@ def descrdata_clon(m: Measure) -> Result:
 @contextlib.contextmanager
 def _emulator_r2b4():
     """An R2B4 emulator with no plugin, set up up to the time loop (grid from the cache)."""
-    from comin.emulator import Config, Emulator
+    from comin.hosts.emulator import Config, Emulator
     emu = Emulator([], Config(grid="R2B4", steps=0))
     try:
         emu.setup()
@@ -504,16 +504,12 @@ UPSTREAM_C_CALLBACK_INSTRUCTIONS = 7171.0
 
 
 def _c_bench_library(directory: str) -> str:
-    """Compile the C plugin + host loops of the C figures (gcc -O2, -lcomin)."""
-    import subprocess
+    """Compile the C plugin + host loops of the C figures (comin's build recipe, -O2)."""
+    from comin._build import build
     src = os.path.join(directory, "cbench.c")
-    lib = os.path.join(directory, "libcbench.so")
     with open(src, "w", encoding="utf-8") as f:
         f.write(_C_BENCH_SOURCE)
-    libdir = comin.get_library_dir()
-    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-I", comin.get_include(), src, "-L", libdir,
-                    "-lcomin", f"-Wl,-rpath,{libdir}", "-o", lib], check=True)
-    return lib
+    return build([src], os.path.join(directory, "libcbench.so"), flags=["-O2"])
 
 
 @contextlib.contextmanager
@@ -678,24 +674,18 @@ UPSTREAM_EP_NO_CALLBACK_INSTRUCTIONS = 6483.0
 
 
 def _fortran_bench_host(directory: str) -> tuple:
-    """gfortran -O2 the Fortran host of the figures and write its Python plugin; (exe, plugin).
+    """Compile the Fortran host of the figures (comin's build recipe, -O2) and write its
+    Python plugin; (exe, plugin).
 
-    Links the package's libcomin_fortran (comin-config --fflags/--flibs), or compiles the
-    Fortran API sources (--fsources) when the package was built without a Fortran compiler.
+    Links the package's libcomin_fortran, or compiles the Fortran API sources when the
+    package was built without a Fortran compiler.
     """
-    import subprocess
-    from comin._config import _values
-    flags = _values()
+    from comin._build import build
     src = os.path.join(directory, "bench_host.F90")
     exe = os.path.join(directory, "bench_host")
     with open(src, "w", encoding="utf-8") as f:
         f.write(_FORTRAN_BENCH_HOST)
-    if os.path.exists(os.path.join(flags["libdir"], "libcomin_fortran.so")):
-        cmd = ["gfortran", "-O2", *flags["fflags"].split(), src, *flags["flibs"].split(), "-o", exe]
-    else:
-        cmd = ["gfortran", "-O2", "-J", directory, *flags["fsources"].split(), src,
-               *flags["libs"].split(), "-o", exe]
-    subprocess.run(cmd, check=True, capture_output=True, cwd=directory)
+    build([src], exe, kind="executable", flags=["-O2"], workdir=directory)
     plugin = os.path.join(directory, "bench_plugin.py")
     with open(plugin, "w", encoding="utf-8") as f:
         f.write(_BENCH_PLUGIN)
@@ -815,9 +805,9 @@ def _interleaved(value, baseline, repeat: int, stat: str = "min") -> Result:
 
 
 def _record(directory: str, plugins=()) -> None:
-    from comin import recorder
-    from comin.emulator import Config, Emulator
-    Emulator(list(plugins) + [f"{recorder.__file__} {directory}"], Config(**_RECORD_CONFIG)).run()
+    from comin.plugins import recorder
+    from comin.hosts.emulator import Config, Emulator
+    Emulator(list(plugins) + [f"{recorder.SCRIPT} {directory}"], Config(**_RECORD_CONFIG)).run()
 
 
 @figure("replay_read", target=0.7, bound=">=",
@@ -831,7 +821,7 @@ def replay_read(m: Measure) -> Result:
 
     import netCDF4
 
-    from comin.replay import Replay
+    from comin.hosts.replay import Replay
     with tempfile.TemporaryDirectory() as tmp:
         rec = os.path.join(tmp, "rec")
         _record(rec)
@@ -860,7 +850,7 @@ def replay_read(m: Measure) -> Result:
 def record_overhead(m: Measure) -> Result:
     import tempfile
 
-    from comin.emulator import Config, Emulator
+    from comin.hosts.emulator import Config, Emulator
     with tempfile.TemporaryDirectory() as tmp:
         rec = os.path.join(tmp, "rec")
 
@@ -881,7 +871,7 @@ def _mpi_worker_halo_sync(repeat: int) -> dict:
     """On every rank: both exchanges timed in the same loop structure, the slower rank counts."""
     from mpi4py import MPI
 
-    from comin.emulator import Config, Emulator
+    from comin.hosts.emulator import Config, Emulator
 
     def plugin():
         @comin.register_callback(comin.EP_SECONDARY_CONSTRUCTOR)
@@ -939,7 +929,7 @@ def _mpi_worker_halo_sync(repeat: int) -> dict:
 
 def _mpi_worker_scaling(steps: int) -> dict:
     """Seconds per emulator step on R2B5 (steps 2..n: the first one warms up), slowest rank."""
-    from comin.emulator import Config, Emulator
+    from comin.hosts.emulator import Config, Emulator
     stamps: List[float] = []
     emu = Emulator([], Config(grid="R2B5", steps=steps))
     emu.run(progress=lambda step: stamps.append(time.perf_counter()))
@@ -973,7 +963,7 @@ def _mpiexec_worker(nranks: int, what: str, n: int) -> dict:
         help="halo exchange of a 3-D field through COMIN_FLAG_SYNC_HALO (R2B4, 2 ranks) / "
              "the same exchange written directly with mpi4py")
 def halo_sync(m: Measure) -> Result:
-    from comin import grid as gridmod
+    from comin.hosts.emulator import grids as gridmod
     gridmod.load_or_make_global("R2B4")          # the ranks find the grid in the cache
     out = _mpiexec_worker(2, "halo_sync", max(5, min(m.repeat, 15)))
     agg = min if m.stat == "min" else statistics.median
@@ -983,7 +973,7 @@ def halo_sync(m: Measure) -> Result:
 @figure("scaling_2ranks", target=None,
         help="emulator step time on R2B5: one rank / two ranks (the speed-up)")
 def scaling_2ranks(m: Measure) -> Result:
-    from comin import grid as gridmod
+    from comin.hosts.emulator import grids as gridmod
     gridmod.load_or_make_global("R2B5")
     vs, bs = [], []
     for i in range(max(2, min(m.repeat, 3))):

@@ -3,6 +3,8 @@
     gcc -shared -fPIC $(comin-config --cflags) plugin.c $(comin-config --libs) -o libplugin.so
     gfortran -shared -fPIC $(comin-config --fflags) plugin.F90 $(comin-config --flibs) -o libp.so
 
+(:mod:`comin._build` compiles with these flags for the tests, benchmarks and docs.)
+
 ``--fflags``/``--flibs`` use the modules and ``libcomin_fortran.so`` built with the
 package (by gfortran); with another compiler, compile ``$(comin-config --fsources)``
 (the API sources in dependency order) into the plugin and link ``--libs``.
@@ -30,7 +32,8 @@ def fortran_sources() -> List[str]:
         return []
 
 
-def _values():
+def values() -> dict:
+    """What ``comin-config`` prints, by option name (the flags :mod:`comin._build` uses)."""
     import comin
     inc, lib = comin.get_include(), comin.get_library_dir()
     return {
@@ -45,7 +48,8 @@ def _values():
     }
 
 
-def _fortran_built() -> bool:
+def fortran_built() -> bool:
+    """Whether the package has its Fortran modules and ``libcomin_fortran.so``."""
     import comin
     return os.path.exists(os.path.join(comin.get_library_dir(), "libcomin_fortran.so"))
 
@@ -70,13 +74,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.wanted:
         parser.print_usage(sys.stderr)
         return 2
-    if {"fflags", "flibs"} & set(args.wanted) and not _fortran_built():
+    if {"fflags", "flibs"} & set(args.wanted) and not fortran_built():
         print("comin-config: comin was built without a Fortran compiler: no Fortran modules "
               "and no libcomin_fortran.so; compile $(comin-config --fsources) with your "
               "plugin and link $(comin-config --libs)", file=sys.stderr)
         return 1
-    values = _values()
-    print(" ".join(values[name] for name in args.wanted))
+    found = values()
+    print(" ".join(found[name] for name in args.wanted))
     return 0
 
 
