@@ -54,27 +54,26 @@ def launcher_size() -> int:
     return _from_launcher(_LAUNCHER_SIZE, 1)
 
 
-def world_rank() -> int:
-    """This process's rank in MPI_COMM_WORLD without initialising MPI: mpi4py's when MPI
-    is initialised, else the launcher's, else 0."""
+def _world_or_launcher(query: str, launcher) -> int:
+    """``COMM_WORLD.<query>()`` when MPI is initialised, else ``launcher()``."""
     world = initialised_world()
     if world is not None:
         try:
-            return world.Get_rank()
+            return getattr(world, query)()
         except Exception:  # noqa: BLE001 - see initialised_world
             pass
-    return _from_launcher(_LAUNCHER_RANK, 0)
+    return launcher()
+
+
+def world_rank() -> int:
+    """This process's rank in MPI_COMM_WORLD without initialising MPI: mpi4py's when MPI
+    is initialised, else the launcher's, else 0."""
+    return _world_or_launcher("Get_rank", lambda: _from_launcher(_LAUNCHER_RANK, 0))
 
 
 def world_size() -> int:
     """Number of processes in MPI_COMM_WORLD without initialising MPI (as world_rank)."""
-    world = initialised_world()
-    if world is not None:
-        try:
-            return world.Get_size()
-        except Exception:  # noqa: BLE001 - see initialised_world
-            pass
-    return launcher_size()
+    return _world_or_launcher("Get_size", launcher_size)
 
 
 def world():

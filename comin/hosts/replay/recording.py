@@ -183,12 +183,7 @@ class Recording:
         self.end = str(attrs.get("recording_end", ""))
         self.datetime_at_start = str(attrs.get("datetime_at_start", ""))
         # descriptive data
-        self.global_data = {}
-        for name, kind, ndim in _table.DESCRDATA["global"]:
-            if ndim == 0 and name in attrs:
-                self.global_data[name] = _scalar(kind, attrs[name])
-            elif ndim and name in ds.variables:
-                self.global_data[name] = self._array(ds.variables[name])
+        self.global_data = self._descrdata(ds, attrs, "global")
         if "n_dom" not in self.global_data:
             raise ReplayError(f"{path}: the recording has no n_dom (global descriptive data)")
         self.n_dom = n_dom = self.global_data["n_dom"]
@@ -251,33 +246,33 @@ class Recording:
         data = np.asarray(nc[...])
         return np.ascontiguousarray(data).T
 
+    def _descrdata(self, group, attrs: dict, table: str, where: str = "") -> dict:
+        """One group of recorded descriptive data (``table`` of ``_table.DESCRDATA``): scalars
+        from attributes, arrays from variables (with ``where``: of ComIn's number of
+        dimensions, else ReplayError naming ``where``)."""
+        out = {}
+        for name, kind, ndim in _table.DESCRDATA[table]:
+            if ndim == 0 and name in attrs:
+                out[name] = _scalar(kind, attrs[name])
+            elif ndim and name in group.variables:
+                arr = self._array(group.variables[name])
+                if where and arr.ndim != ndim:
+                    raise ReplayError(f"{self.path}: {where}/{name} has {arr.ndim} dimensions, "
+                                      f"ComIn's field {ndim}")
+                out[name] = arr
+        return out
+
     def _read_domain(self, jg: int, g) -> None:
         attrs = {k: g.getncattr(k) for k in g.ncattrs()}
         self.exposed_names[jg] = str(attrs.get("comin_exposed_variables", "")).split()
         if "timestep_length" in attrs:
             self.timesteps[jg] = float(attrs["timestep_length"])
-        dom = {}
-        for name, kind, ndim in _table.DESCRDATA["domain"]:
-            if ndim == 0 and name in attrs:
-                dom[name] = _scalar(kind, attrs[name])
-            elif ndim and name in g.variables:
-                dom[name] = self._array(g.variables[name])
+        dom = self._descrdata(g, attrs, "domain")
         for group in ("cells", "edges", "verts"):
             sg = g.groups.get(group)
-            if sg is None:
-                continue
-            sattrs = {k: sg.getncattr(k) for k in sg.ncattrs()}
-            sub = {}
-            for name, kind, ndim in _table.DESCRDATA[group]:
-                if ndim == 0 and name in sattrs:
-                    sub[name] = _scalar(kind, sattrs[name])
-                elif ndim and name in sg.variables:
-                    arr = self._array(sg.variables[name])
-                    if arr.ndim != ndim:
-                        raise ReplayError(f"{self.path}: domain_{jg}/{group}/{name} has "
-                                          f"{arr.ndim} dimensions, ComIn's field {ndim}")
-                    sub[name] = arr
-            dom[group] = sub
+            if sg is not None:
+                dom[group] = self._descrdata(sg, {k: sg.getncattr(k) for k in sg.ncattrs()}, group,
+                                             f"domain_{jg}/{group}")
         if dom:
             self.domains[jg] = dom
         for nc in g.variables.values():

@@ -49,42 +49,46 @@ class _Parser(argparse.ArgumentParser):
         raise OptionError(message)
 
 
+def _words(text: str, what: str, convert) -> tuple:
+    """The comma- or space-separated words of ``text``, each ``convert``-ed (OptionError for
+    a bad one), without repeats; at least one."""
+    out = []
+    for word in filter(None, text.replace(" ", ",").split(",")):
+        item = convert(word)
+        if item not in out:
+            out.append(item)
+    if not out:
+        raise OptionError(f"no {what} given")
+    return tuple(out)
+
+
+def _ep_id(word: str) -> int:
+    name = word.upper()
+    if not name.startswith("EP_"):
+        name = "EP_" + name
+    if name not in EP_IDS:
+        raise OptionError(f"unknown entry point {word!r} (entry points are named like "
+                          "EP_ATM_WRITE_OUTPUT_BEFORE)")
+    if name == "EP_FINISH":
+        raise OptionError("variables cannot be recorded at EP_FINISH (the error path); "
+                          "choose another entry point")
+    return EP_IDS[name]
+
+
+def _var_name(word: str) -> str:
+    if len(word) > _MAX_LEN_VAR_NAME:
+        raise OptionError(f"variable name longer than {_MAX_LEN_VAR_NAME} characters: {word!r}")
+    return word
+
+
 def parse_eps(text: str) -> Tuple[int, ...]:
     """``"EP_A,ATM_TIMELOOP_END"`` -> entry point ids (EP_ prefix and case optional)."""
-    out = []
-    for word in text.replace(" ", ",").split(","):
-        if not word:
-            continue
-        name = word.upper()
-        if not name.startswith("EP_"):
-            name = "EP_" + name
-        if name not in EP_IDS:
-            raise OptionError(f"unknown entry point {word!r} (entry points are named like "
-                              "EP_ATM_WRITE_OUTPUT_BEFORE)")
-        if name == "EP_FINISH":
-            raise OptionError("variables cannot be recorded at EP_FINISH (the error path); "
-                              "choose another entry point")
-        if EP_IDS[name] not in out:
-            out.append(EP_IDS[name])
-    if not out:
-        raise OptionError("no entry point given")
-    return tuple(out)
+    return _words(text, "entry point", _ep_id)
 
 
 def parse_vars(text: str) -> Tuple[str, ...]:
     """``"temp,pres"`` -> names (checked: non-empty, at most ComIn's 64 characters)."""
-    names = []
-    for word in text.replace(" ", ",").split(","):
-        if not word:
-            continue
-        if len(word) > _MAX_LEN_VAR_NAME:
-            raise OptionError(f"variable name longer than {_MAX_LEN_VAR_NAME} "
-                              f"characters: {word!r}")
-        if word not in names:
-            names.append(word)
-    if not names:
-        raise OptionError("no variable name given")
-    return tuple(names)
+    return _words(text, "variable name", _var_name)
 
 
 def parse_options(args: Sequence[str]) -> RecordOptions:

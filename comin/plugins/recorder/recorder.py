@@ -9,7 +9,7 @@ import atexit
 import datetime as _dt
 import os
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from comin import _table, record_format
 from comin.host import DTYPES
 from comin.icon import gridfile
 from comin.icon.blocking import point_axes, to_points, unblock, unblock_index
-from comin.icon.points import BY_HGRID, KINDS
+from comin.icon.points import BY_GROUP, BY_HGRID, KINDS
 from comin.parallel import world
 from comin.plugins.recorder.options import EP_IDS, EP_NAMES, OptionError, RecordOptions, parse_options
 from comin.record_format import domain_group, rank_file
@@ -36,6 +36,25 @@ _S = comin
 NPROMA, BLOCK, LEVEL = (_S.COMIN_DIM_SEMANTICS_NPROMA, _S.COMIN_DIM_SEMANTICS_BLOCK,
                         _S.COMIN_DIM_SEMANTICS_LEVEL)
 CONTAINER = _S.COMIN_DIM_SEMANTICS_CONTAINER
+#: The recorder's view of the grid in ICON's grid-file names (:mod:`comin.icon.gridfile`),
+#: in the file's order: variable -> (descriptive-data group, field); a field ``X_idx`` is
+#: the (idx, blk) links ``X_idx``/``X_blk``, ``@vlon``/``@vlat`` the cells' vertices' coordinates
+_GRID_VIEW = {
+    "clon": ("cells", "clon"), "clat": ("cells", "clat"), "elon": ("edges", "elon"),
+    "elat": ("edges", "elat"), "vlon": ("verts", "vlon"), "vlat": ("verts", "vlat"),
+    "cell_area": ("cells", "area"), "vertex_of_cell": ("cells", "vertex_idx"),
+    "clon_vertices": ("verts", "@vlon"), "clat_vertices": ("verts", "@vlat"),
+    "edge_of_cell": ("cells", "edge_idx"), "neighbor_cell_index": ("cells", "neighbor_idx"),
+    "adjacent_cell_of_edge": ("edges", "cell_idx"), "edge_vertices": ("edges", "vertex_idx"),
+    "cells_of_vertex": ("verts", "cell_idx"), "edges_of_vertex": ("verts", "edge_idx"),
+    "vertices_of_vertex": ("verts", "neighbor_idx"), "child_cell_index": ("cells", "child_idx"),
+    "child_edge_index": ("edges", "child_idx"), "parent_cell_index": ("cells", "parent_glb_idx"),
+    "parent_edge_index": ("edges", "parent_glb_idx"), "refin_c_ctrl": ("cells", "refin_ctrl"),
+    "refin_e_ctrl": ("edges", "refin_ctrl"), "refin_v_ctrl": ("verts", "refin_ctrl"),
+    "child_cell_id": ("cells", "child_id"), "child_edge_id": ("edges", "child_id"),
+    "cell_index": ("cells", "glb_index"), "edge_index": ("edges", "glb_index"),
+    "vertex_index": ("verts", "glb_index"),
+}
 #: largest chunk of a recorded variable (bytes), so huge grids get several per event
 CHUNK_BYTES = 16 << 20
 #: calls kept in memory before they are written
@@ -367,14 +386,8 @@ class Recorder:
                        f"comin {comin.__version__} (comin/recorder.py)",
         })
         d = glob.__dict__
-        for name, kind, ndim in _table.DESCRDATA["global"]:
-            if name not in d:
-                continue
-            if ndim == 0:
-                ds.setncattr(name, _attr_value(kind, d[name]))
-            else:
-                dims = ("vct_a",) if name == "vct_a" else (f"n_{name}",)
-                self._array(ds, name, np.asarray(d[name]), dims)
+        self._descrdata(ds, "global", d, lambda name, arr: ("vct_a",) if name == "vct_a"
+                        else (f"n_{name}",))
         try:
             si = comin.descrdata_get_simulation_interval()
             ds.setncatts({"exp_start": si.exp_start, "exp_stop": si.exp_stop,
@@ -424,13 +437,7 @@ class Recorder:
         except comin.ComInError:
             pass
         d = dom.__dict__
-        for name, kind, ndim in _table.DESCRDATA["domain"]:
-            if name not in d:
-                continue
-            if ndim == 0:
-                g.setncattr(name, _attr_value(kind, d[name]))
-            else:
-                self._array(g, name, np.asarray(d[name]), (f"n_{name}",))
+        self._descrdata(g, "domain", d, lambda name, arr: (f"n_{name}",))
         self.nlevs[jg] = d.get("nlev")
         groups = {}
         for group in ("cells", "edges", "verts"):
@@ -440,79 +447,66 @@ class Recorder:
             sg = g.createGroup(group)
             sd = sub.__dict__
             groups[group] = sd
-            for name, kind, ndim in _table.DESCRDATA[group]:
-                if name not in sd:
-                    continue
-                if ndim == 0:
-                    sg.setncattr(name, _attr_value(kind, sd[name]))
-                    continue
-                arr = np.asarray(sd[name])
-                if ndim == 1:
-                    dims = ("n" if name == "glb_index" else "nrefin",)
-                elif ndim == 2:
-                    dims = ("nblks", "nproma")
-                elif name == "hhl":
-                    dims = ("nblks", "nlev_half", "nproma")
-                else:
-                    dims = (f"n{arr.shape[2]}", "nblks", "nproma")
-                self._array(sg, name, arr, dims)
+            self._descrdata(sg, group, sd, self._point_dims)
         if nproma:
             self._grid_view(g, groups, nproma)
+
+    def _descrdata(self, group, table: str, data: dict, dims: Callable) -> None:
+        """One group of descriptive data (``table`` of ``_table.DESCRDATA``): scalars as
+        attributes, arrays as variables on the dimensions ``dims(name, array)``."""
+        for name, kind, ndim in _table.DESCRDATA[table]:
+            if name not in data:
+                continue
+            if ndim == 0:
+                group.setncattr(name, _attr_value(kind, data[name]))
+            else:
+                arr = np.asarray(data[name])
+                self._array(group, name, arr, dims(name, arr))
+
+    @staticmethod
+    def _point_dims(name: str, arr: np.ndarray) -> Tuple[str, ...]:
+        """Dimensions of a cells/edges/verts array (reversed, as NetCDF stores Fortran's)."""
+        if arr.ndim == 1:
+            return ("n" if name == "glb_index" else "nrefin",)
+        if arr.ndim == 2:
+            return ("nblks", "nproma")
+        if name == "hhl":
+            return ("nblks", "nlev_half", "nproma")
+        return (f"n{arr.shape[2]}", "nblks", "nproma")
 
     @staticmethod
     def _grid_view(g, groups: dict, nproma: int) -> None:
         """ICON's grid-file names on ICON's dimensions, for ordinary tools."""
-        c, e, v = groups.get("cells", {}), groups.get("edges", {}), groups.get("verts", {})
-        n = {"cell": c.get("ncells"), "edge": e.get("nedges"), "vertex": v.get("nverts")}
-        # open boundary (a nest, a subdomain): missing neighbours are -1, as in ICON's files
-        open_grid = False
-        if n["edge"] and "cell_idx" in e and "cell_blk" in e:
-            open_grid = gridfile.is_open(unblock(
-                unblock_index(np.asarray(e["cell_idx"]), np.asarray(e["cell_blk"]), nproma), n["edge"]))
+        n = {k.dim: groups.get(k.group, {}).get(k.count) for k in KINDS}
 
         def field(src, key, count):
             if key in src and count:
                 return unblock(np.asarray(src[key]), count)
             return None
 
-        def links(src, key, count, k=None):
+        def links(src, key, count):
             if f"{key}_idx" not in src or f"{key}_blk" not in src or not count:
                 return None
-            j = unblock(unblock_index(np.asarray(src[f"{key}_idx"]), np.asarray(src[f"{key}_blk"]),
-                                      nproma), count)
-            return j if k is None else j[:k]
+            return unblock(unblock_index(np.asarray(src[f"{key}_idx"]), np.asarray(src[f"{key}_blk"]),
+                                         nproma), count)
 
-        def glb(src):
-            return np.asarray(src["glb_index"]) if "glb_index" in src else None
-
+        # open boundary (a nest, a subdomain): missing neighbours are -1, as in ICON's files
+        cells_of_edge = links(groups.get("edges", {}), "cell", n["edge"])
+        open_grid = cells_of_edge is not None and gridfile.is_open(cells_of_edge)
         data = {}
-        for kind, src in zip(KINDS, (c, e, v)):
-            for name in (kind.lon, kind.lat):
-                data[name] = field(src, name, n[kind.dim])
-        data["cell_area"] = field(c, "area", n["cell"])
-        voc = data["vertex_of_cell"] = links(c, "vertex", n["cell"])
-        if voc is not None and "vlon" in v and "vlat" in v and n["vertex"]:
-            vlon, vlat = field(v, "vlon", n["vertex"]), field(v, "vlat", n["vertex"])
-            safe = np.clip(voc - 1, 0, n["vertex"] - 1)
-            data["clon_vertices"], data["clat_vertices"] = vlon[safe].T, vlat[safe].T
-        data.update({
-            "edge_of_cell": links(c, "edge", n["cell"]),
-            "neighbor_cell_index": links(c, "neighbor", n["cell"]),
-            "adjacent_cell_of_edge": links(e, "cell", n["edge"]),
-            "edge_vertices": links(e, "vertex", n["edge"], k=2),
-            "cells_of_vertex": links(v, "cell", n["vertex"]),
-            "edges_of_vertex": links(v, "edge", n["vertex"]),
-            "vertices_of_vertex": links(v, "neighbor", n["vertex"]),
-            "child_cell_index": links(c, "child", n["cell"]),
-            "child_edge_index": links(e, "child", n["edge"]),
-            "parent_cell_index": links(c, "parent_glb", n["cell"]),
-            "parent_edge_index": links(e, "parent_glb", n["edge"]),
-            "refin_c_ctrl": field(c, "refin_ctrl", n["cell"]),
-            "refin_e_ctrl": field(e, "refin_ctrl", n["edge"]),
-            "refin_v_ctrl": field(v, "refin_ctrl", n["vertex"]),
-            "child_cell_id": field(c, "child_id", n["cell"]),
-            "child_edge_id": field(e, "child_id", n["edge"]),
-            "cell_index": glb(c), "edge_index": glb(e), "vertex_index": glb(v)})
+        for name, (group, key) in _GRID_VIEW.items():
+            src, count = groups.get(group, {}), n[BY_GROUP[group].dim]
+            if key == "glb_index":
+                data[name] = np.asarray(src[key]) if key in src else None
+            elif key.endswith("_idx"):
+                j = links(src, key[:-4], count)
+                data[name] = j[:2] if j is not None and name == "edge_vertices" else j
+            elif key.startswith("@"):            # a cell's vertices' coordinates
+                voc, coord = data["vertex_of_cell"], field(src, key[1:], count)
+                data[name] = (None if voc is None or coord is None
+                              else coord[np.clip(voc - 1, 0, count - 1)].T)
+            else:
+                data[name] = field(src, key, count)
         gridfile.write(g, data, open_boundary=open_grid, counts=n)
 
     # -- variables ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ import numpy as np
 
 from comin.hosts.emulator.grids.grid import Grid
 from comin.icon.blocking import block, idx_blk, nblks
+from comin.icon.points import KINDS
 
 
 def child_ids(nest_of: np.ndarray, child_domain_id) -> np.ndarray:
@@ -76,68 +77,55 @@ def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None
         ei, eb = idx_blk(end, nproma)
         return dict(start_index=si, end_index=ei, start_block=sb, end_block=eb)
 
-    nc, ne, nv = grid.ncells, grid.nedges, grid.nverts
-    nblks_c = nblks(nc, nproma)
-    dec = {k: np.zeros(n, i32) for k, n in (("cells", nc), ("edges", ne), ("verts", nv))}
+    counts = {"cells": grid.ncells, "edges": grid.nedges, "verts": grid.nverts}
+    dec = {k: np.zeros(n, i32) for k, n in counts.items()}
     dec.update({k: np.asarray(v, dtype=i32) for k, v in (decomp_domain or {}).items()})
-    glob = {"cells": nc, "edges": ne, "verts": nv, **(n_global or {})}
-    cid_c = child_ids(grid.child_nest_of_cell, child_domain_id)
-    cid_e = child_ids(grid.child_nest_of_edge, child_domain_id)
+    glob = {**counts, **(n_global or {})}
+    # what only one kind of point has; then each kind's links (idx, blk pairs)
+    extra = {
+        "cells": dict(max_connectivity=3, num_edges=blk(np.full(grid.ncells, 3, i32)),
+                      child_id=blk(child_ids(grid.child_nest_of_cell, child_domain_id)),
+                      area=blk(grid.cell_area)),
+        "edges": dict(child_id=blk(child_ids(grid.child_nest_of_edge, child_domain_id))),
+        "verts": dict(num_edges=blk(grid.num_edges_of_vertex.astype(i32))),
+    }
+    links = {
+        "cells": (("child", grid.child_cells), ("vertex", grid.vertex_of_cell),
+                  ("neighbor", grid.neighbor_of_cell), ("edge", grid.edge_of_cell),
+                  ("parent_glb", grid.parent_cell)),
+        "edges": (("child", grid.child_edges), ("cell", grid.cells_of_edge),
+                  ("vertex", grid.vertices_of_edge), ("parent_glb", grid.parent_edge)),
+        "verts": (("neighbor", grid.vertices_of_vertex), ("cell", grid.cells_of_vertex),
+                  ("edge", grid.edges_of_vertex)),
+    }
+    out: Dict[str, Any] = {}
+    for kind in KINDS:
+        g, n, sfx = kind.group, counts[kind.group], kind.suffix
+        part: Dict[str, Any] = {
+            kind.count: n, f"{kind.count}_global": glob[g], "nblks": nblks(n, nproma),
+            "refin_ctrl": blk(getattr(grid, f"refin_{sfx}_ctrl").astype(i32)),
+            **ranges(getattr(grid, f"start_idx_{sfx}"), getattr(grid, f"end_idx_{sfx}")),
+            kind.lon: blk(getattr(grid, kind.lon)), kind.lat: blk(getattr(grid, kind.lat)),
+            "glb_index": getattr(grid, f"glb_index_{sfx}").astype(i32),
+            "decomp_domain": blk(dec[g]), **extra[g]}
+        for name, src in links[g]:
+            part[name + "_idx"], part[name + "_blk"] = pair(src)
+        out[g] = part
 
-    cells: Dict[str, Any] = dict(
-        ncells=nc, ncells_global=glob["cells"], nblks=nblks_c, max_connectivity=3,
-        num_edges=blk(np.full(nc, 3, i32)),
-        refin_ctrl=blk(grid.refin_c_ctrl.astype(i32)),
-        **ranges(grid.start_idx_c, grid.end_idx_c),
-        child_id=blk(cid_c),
-        clon=blk(grid.clon), clat=blk(grid.clat), area=blk(grid.cell_area),
-        glb_index=grid.glb_index_c.astype(i32),
-        decomp_domain=blk(dec["cells"]),
-    )
-    for name, src in (("child", grid.child_cells), ("vertex", grid.vertex_of_cell),
-                      ("neighbor", grid.neighbor_of_cell), ("edge", grid.edge_of_cell)):
-        cells[name + "_idx"], cells[name + "_blk"] = pair(src)
-    cells["parent_glb_idx"], cells["parent_glb_blk"] = pair(grid.parent_cell)
+    nblks_c = out["cells"]["nblks"]
     if hhl is None:
         levels = np.linspace(float(top_height), 0.0, nlev + 1)
         hhl = np.zeros((nproma, nlev + 1, nblks_c), order="F")
-        mask = block(np.ones(nc, dtype=bool), nproma)             # (nproma, nblks)
+        mask = block(np.ones(grid.ncells, dtype=bool), nproma)      # (nproma, nblks)
         hhl[:] = levels[None, :, None]
         hhl *= mask[:, None, :]
     else:
         hhl = np.asfortranarray(hhl, dtype=np.float64)
         if hhl.shape != (nproma, nlev + 1, nblks_c):
             raise ValueError(f"hhl must have shape {(nproma, nlev + 1, nblks_c)}, got {hhl.shape}")
-    cells["hhl"] = hhl
-
-    edges: Dict[str, Any] = dict(
-        nedges=ne, nedges_global=glob["edges"], nblks=nblks(ne, nproma),
-        refin_ctrl=blk(grid.refin_e_ctrl.astype(i32)),
-        **ranges(grid.start_idx_e, grid.end_idx_e),
-        child_id=blk(cid_e),
-        elon=blk(grid.elon), elat=blk(grid.elat),
-        glb_index=grid.glb_index_e.astype(i32),
-        decomp_domain=blk(dec["edges"]),
-    )
-    for name, src in (("child", grid.child_edges), ("cell", grid.cells_of_edge),
-                      ("vertex", grid.vertices_of_edge)):
-        edges[name + "_idx"], edges[name + "_blk"] = pair(src)
-    edges["parent_glb_idx"], edges["parent_glb_blk"] = pair(grid.parent_edge)
-
-    verts: Dict[str, Any] = dict(
-        nverts=nv, nverts_global=glob["verts"], nblks=nblks(nv, nproma),
-        num_edges=blk(grid.num_edges_of_vertex.astype(i32)),
-        refin_ctrl=blk(grid.refin_v_ctrl.astype(i32)),
-        **ranges(grid.start_idx_v, grid.end_idx_v),
-        vlon=blk(grid.vlon), vlat=blk(grid.vlat),
-        glb_index=grid.glb_index_v.astype(i32),
-        decomp_domain=blk(dec["verts"]),
-    )
-    for name, src in (("neighbor", grid.vertices_of_vertex), ("cell", grid.cells_of_vertex),
-                      ("edge", grid.edges_of_vertex)):
-        verts[name + "_idx"], verts[name + "_blk"] = pair(src)
+    out["cells"]["hhl"] = hhl
 
     grid_uuid = np.frombuffer(_uuid.UUID(grid.uuid).bytes, dtype=np.int8).copy()
-    return dict(cells=cells, edges=edges, verts=verts, grid_uuid=grid_uuid, nlev=int(nlev))
+    return dict(**out, grid_uuid=grid_uuid, nlev=int(nlev))
 
 
