@@ -58,9 +58,9 @@ class UpwindTransport:
         """Run on one rank of a decomposed domain.
 
         ``perm[i]``: position in the host's (ICON-ordered, blocked) arrays of
-        this operator's cell ``i``; ``halo``: a :class:`comin.emulator.decomp.Halo`
+        this operator's cell ``i``; ``halo``: a :class:`comin.icon.halo.Halo`
         of cells in the host's order; ``channel``: the emulator's
-        :class:`comin.emulator.decomp.Channel` (the Courant number is a global
+        :class:`comin.icon.halo.Channel` (the Courant number is a global
         maximum, so every rank sub-steps alike); ``label`` names the domain in reports.
         """
         self.perm, self.halo, self.comm = np.asarray(perm, dtype=np.int64), halo, channel

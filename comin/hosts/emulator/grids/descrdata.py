@@ -45,7 +45,7 @@ def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None
     ``min_rl..max_rl``.  ``glb_index`` is the grid's (1..n for a whole grid)
     and ``decomp_domain`` 0 (one process owns everything), unless a rank's
     part of a decomposed domain is described: then ``grid`` is its local grid
-    (:func:`comin.emulator.decomp.local_grid`), ``decomp_domain`` maps
+    (:func:`comin.hosts.emulator.decomp.local_grid`), ``decomp_domain`` maps
     "cells"/"edges"/"verts" to per-point halo levels and ``n_global`` to the
     whole domain's point counts.
 
