@@ -4,7 +4,8 @@ The options are parsed here, once, into :class:`~.options.RecordOptions`;
 the recorder then runs as the last plugin with them (no options string to
 parse again).  A variable the host does not expose is found by the recorder
 in its secondary constructor; it ends the run with one line and ``comin
-run`` exits with status 2 (:meth:`RecorderOptions.refused_input`).
+run`` exits with status 2 (:meth:`RecorderOptions.refused_input`), as for a
+recorder loaded as a PLUGIN.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class RecorderOptions(PluginOptions):
     commands = ("run",)
 
     def __init__(self):
-        self.recorder = None           # the Recorder of this run, once constructed
+        from comin.plugins.recorder import Recorder
+        self._refusals = Recorder.refusals     # a refusal after this one is this run's
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         rec = parser.add_argument_group("record (replay with 'comin replay DIR PLUGIN...')")
@@ -78,10 +80,9 @@ class RecorderOptions(PluginOptions):
                            f"{_MAX_LEN_OPTIONS} characters ({text!r}): use a shorter "
                            "--record path or fewer --record-vars")
 
-        def constructor() -> None:
+        def constructor() -> None:          # the primary constructor, with the parsed options
             from comin.plugins.recorder import Recorder
-            self.recorder = Recorder(opts)
-            self.recorder.start_plugin()
+            Recorder(opts).start_plugin()
 
         return PluginDescription(name="comin_recorder", plugin_library=PYTHON_ADAPTER,
                                  options=text, constructor=constructor)
@@ -90,7 +91,10 @@ class RecorderOptions(PluginOptions):
         return [("--record", args.record)]
 
     def refused_input(self) -> bool:
-        return self.recorder is not None and self.recorder.refused_input
+        """Whether a recorder of this run (``--record``, or loaded as a PLUGIN) refused its
+        input."""
+        from comin.plugins.recorder import Recorder
+        return Recorder.refusals > self._refusals
 
     def report(self, args: argparse.Namespace) -> List[str]:
         from comin.plugins.recorder import rank_file, summary

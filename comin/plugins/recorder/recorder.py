@@ -157,8 +157,11 @@ class Recorder:
     ``Recorder(options).start_plugin()`` is the primary constructor.
     ``refused_input`` tells afterwards whether the recorder ended the run because
     of its input (a directory it cannot write, a variable the host does not
-    expose): ``comin run`` then exits with status 2.
+    expose): ``comin run`` then exits with status 2.  :attr:`refusals` counts
+    such ends of every recorder of the process, however it was loaded.
     """
+
+    refusals = 0
 
     def __init__(self, options: RecordOptions):
         self.directory = options.directory
@@ -192,6 +195,7 @@ class Recorder:
     def _refuse(self, text: str) -> None:
         """End the run because of the recorder's input (one line)."""
         self.refused_input = True
+        Recorder.refusals += 1
         comin.finish(ROUTINE, text)
 
     # -- registration ------------------------------------------------------------------
@@ -650,6 +654,7 @@ def plugin_main(args: Sequence[str]) -> Recorder:
     try:
         opts = parse_options(args)
     except OptionError as exc:
+        Recorder.refusals += 1
         comin.finish(ROUTINE, f"bad options {' '.join(args)!r}: {exc}")
     rec = Recorder(opts)
     rec.start_plugin()
