@@ -37,7 +37,7 @@ def compile_plugin(source: str, out_dir, name: str) -> str:
     elif not os.path.isabs(source):
         source = os.path.join(SOURCES, source)
     return _build.build([source], os.path.join(str(out_dir), f"lib{name}.so"), flags=["-g", "-O1"],
-                 strict=True)
+                        strict=True)
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ def compile_fortran_plugin(source: str, out_dir, name: str) -> str:
     os.makedirs(mod_dir, exist_ok=True)
     sources = [os.path.join(FORTRAN_API, src) for src in API_SOURCES] + [os.path.join(SOURCES, source)]
     return _build.build(sources, os.path.join(out_dir, f"lib{name}.so"), fortran_api="none",
-                 flags=FFLAGS, moddir=mod_dir, workdir=out_dir)
+                        flags=FFLAGS, moddir=mod_dir, workdir=out_dir)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def info_lines(text: str, name: str):
 def test_interface_module_compiles_standalone_with_warnings_as_errors(tmp_path):
     for src in API_SOURCES:
         _build.build([os.path.join(FORTRAN_API, src)], tmp_path / (src + ".o"), kind="object",
-              comin=False, flags=FFLAGS, moddir=str(tmp_path))
+                     comin=False, flags=FFLAGS, moddir=str(tmp_path))
     assert (tmp_path / "comin_plugin_interface.mod").exists()
 
 
@@ -103,7 +103,7 @@ def test_python_c_and_fortran_scenarios_print_identical_lines(scenario_runs, tmp
     """The equivalence scenario as a Python, a C and a Fortran plugin: the same lines."""
     f_err, py_err = scenario_runs
     lib = _build.build([os.path.join(HERE, "c_plugins", "scenario.c")], tmp_path / "libcscenario.so",
-                flags=["-Wall", "-Werror"])
+                       flags=["-Wall", "-Werror"])
     c = run_driver(("lib", "scenario", lib, "--hello world"))
     assert c.returncode == 0, c.stderr[-3000:]
     c_lines = info_lines(c.stderr, "scenario")
@@ -433,7 +433,7 @@ def test_comin_config_fortran_flags_build_a_plugin(tmp_path):
     fromsource = tmp_path / "fromsource"
     fromsource.mkdir()
     _build.build([*_config("--fsources"), src], fromsource / "libmini.so", comin=False,
-          libs=_config("--libs"), workdir=fromsource)
+                 libs=_config("--libs"), workdir=fromsource)
     for lib in (tmp_path / "libmini.so", fromsource / "libmini.so"):
         proc = run_driver(("lib", "mini", str(lib), ""), steps=1)
         assert proc.returncode == 0, proc.stderr[-3000:]
@@ -477,7 +477,8 @@ def test_cmake_fortran_target_and_pkg_config(tmp_path):
     includes = [os.path.realpath(f[2:]) for f in flags if f.startswith("-I")]
     assert os.path.realpath(os.path.join(comin.get_include(), "fortran")) in includes
     assert "-lcomin_fortran" in flags and "-lcomin" in flags
-    _build.build([tmp_path / "mini.F90"], tmp_path / "libpc.so", comin=False, libs=flags, workdir=tmp_path)
+    _build.build([tmp_path / "mini.F90"], tmp_path / "libpc.so", comin=False, libs=flags,
+                 workdir=tmp_path)
 
 
 def test_fortran_example_builds_with_cmake_and_writes_celsius(tmp_path, capsys):
@@ -612,7 +613,7 @@ def test_every_descrdata_field_of_the_fortran_types_matches_the_python_view(tmp_
     fflags, flibs = _config("--fflags"), _config("--flibs")
     lib = tmp_path / "libddall.so"
     _build.build([src], lib, comin=False, flags=["-ffree-line-length-none", *fflags], libs=flibs,
-          workdir=tmp_path)
+                 workdir=tmp_path)
     expected = []
     Emulator([PluginDescription(name="fdd", plugin_library=str(lib)),
               lambda: expected.extend(_descrdata_expected())],
