@@ -114,6 +114,9 @@ extensions = [
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
+    # the emulator host's inner loops (transport, column physics) on its own arrays
+    Extension("comin.hosts.emulator._kernels", ["comin/hosts/emulator/_kernels.pyx"],
+              extra_compile_args=["-O3"]),
 ]
 
 setup(

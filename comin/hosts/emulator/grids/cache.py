@@ -21,7 +21,7 @@ from comin.hosts.emulator.grids.grid import (ARRAY_FIELDS, SCALAR_FIELDS, EARTH_
 from comin.hosts.emulator.grids.nesting import attach_nest, check_region, make_nested
 
 #: Bumped whenever the cache file layout or the derived fields change.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 # -- cache ----------------------------------------------------------------------------
 
@@ -84,6 +84,7 @@ def _load(path: Path, key_text: str, extra: Sequence[str]) -> Tuple[Grid, Dict[s
         str(scalars["name"]), str(scalars["uuid"]), str(scalars["parent_uuid"]))
     scalars["root"], scalars["bisections"] = int(scalars["root"]), int(scalars["bisections"])
     scalars["sphere_radius"] = float(scalars["sphere_radius"])
+    scalars["number_of_grid_used"] = int(scalars["number_of_grid_used"])
     grid = Grid(**scalars, **arrays)
     grid.validate()
     return grid, more
