@@ -32,7 +32,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from comin.hosts.emulator.grids.grid import Grid
+from comin.hosts.emulator.grids.grid import GRF_BDYWIDTH_C, Grid
 
 
 def is_grid_file(name: str) -> bool:
@@ -151,6 +151,11 @@ def build_domains(grid: str, nest: bool = False, nest_center: Tuple[float, float
                 raise GridFileError(f"{path}: variable parent_cell_index: the nest cannot be "
                                     f"linked to domain {p + 1}: {exc}") from None
         parent_cell, parent_edge, cc, ce = links
+        over = parent.refin_c_ctrl[np.unique(parent_cell) - 1]
+        if np.any((over >= 1) & (over <= GRF_BDYWIDTH_C)):
+            raise GridFileError(f"{path}: variable parent_cell_index: the nest overlaps the lateral "
+                                f"boundary rows 1..{GRF_BDYWIDTH_C} of its parent (domain {p + 1}); "
+                                "a nest must lie in its parent's prognostic part")
         child = dataclasses.replace(child, parent_cell=parent_cell, parent_edge=parent_edge,
                                     parent_uuid=parent.uuid)
         try:
