@@ -180,3 +180,41 @@ def test_config_problems_name_the_option(kw, message):
 def test_end_sets_the_number_of_steps():
     assert Config(dt=600.0, end="2026-01-01T01:00:00").n_steps() == 6
     assert Config().n_steps() == 6 and Config(steps=0).n_steps() == 0
+
+
+def test_tracer_mass_and_column_water_are_conserved_as_a_plugin_sees_them():
+    """Total tracer mass sum(rho q area dz) and the global mean column water stay constant
+    to round-off over 30 minutes (domain 1 is global; its one-way nest does not feed back),
+    as a plugin computes them from rho, the tracers, hhl and area."""
+    totals = []
+
+    def plugin():
+        comin.var_request_add(("tr", -1), False)
+        comin.metadata_set(("tr", -1), tracer=True)
+        h = {}
+
+        @comin.EP_SECONDARY_CONSTRUCTOR
+        def sc():
+            ctx = [comin.EP_ATM_WRITE_OUTPUT_BEFORE]
+            for name in ("rho", "qv", "qc", "qi", "qr", "qs"):
+                h[name] = comin.var_get(ctx, (name, 1), comin.COMIN_FLAG_READ)
+            h["tr"] = comin.var_get(ctx, ("tr", 1), comin.COMIN_FLAG_READ | comin.COMIN_FLAG_WRITE)
+            d = comin.descrdata_get_domain(1).cells
+            hhl = np.asarray(d.hhl)
+            h["w"] = np.asarray(d.area)[:, None, :] * (hhl[:, :-1] - hhl[:, 1:])   # area * dz
+            lat = np.asarray(d.clat)
+            h["tr"].to_3d[...] = (np.cos(3 * lat) ** 2)[:, None, :] * 1e-3         # a pattern
+
+        @comin.EP_ATM_WRITE_OUTPUT_BEFORE
+        def out():
+            rho = h["rho"].to_3d * h["w"]
+            water = sum(h[t].to_3d for t in ("qv", "qc", "qi", "qr", "qs"))
+            totals.append((float(np.sum(rho * h["tr"].to_3d)), float(np.sum(rho * water)),
+                           float(np.sum(rho))))
+
+    Emulator([plugin], emulator_config(n_dom=2, ncells=1280, nlev=10, steps=3)).run()
+    tr, water, air = np.array(totals).T
+    assert len(totals) == 4                                  # initial + 3 steps of 10 min
+    for series in (tr, water, air):
+        np.testing.assert_allclose(series, series[0], rtol=1e-13, atol=0)
+    assert tr[0] > 0 and water[0] > 0

@@ -26,6 +26,8 @@ from comin.hosts.emulator.grids.generator import from_generator
 from comin.hosts.emulator.grids.grid import GRF_BDYWIDTH_C, RL
 from comin.hosts.emulator.grids.netcdf import GridFileError, read_grid_file
 
+from _support import generator_grid_files
+
 netCDF4 = pytest.importorskip("netCDF4")
 R = 6371229.0
 
@@ -37,26 +39,8 @@ def _lam(gg, parent, lon, lat, radius):
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    """Grid files written by icon-grid-generator: a global R2B2, two limited-area R2B3
-    grids inside it, and an R2B4 one inside the first of those, whose ``uuidOfParHGrid``
-    names that grid (as ICON's grid tools write a nest in a nest)."""
-    import grid_generator as gg
-    d = tmp_path_factory.mktemp("gridfiles")
-    out = {"dir": d}
-    g = gg.generate_grid("R2B2", sphere_radius=R, max_cells=None)
-    out["global_obj"] = g
-    for name, grid in (("global", g), ("lam", _lam(gg, "R2B3", 10.0, 47.0, 35.0)),
-                       ("lam2", _lam(gg, "R2B3", -60.0, -15.0, 15.0)),
-                       ("inner", _lam(gg, "R2B4", 10.0, 47.0, 10.0))):
-        path = str(d / f"{name}.nc")
-        grid.to_netcdf(path)
-        out[name] = path
-    with netCDF4.Dataset(out["lam"]) as ds:
-        lam_uuid = ds.uuidOfHGrid
-    with netCDF4.Dataset(out["inner"], "a") as ds:
-        ds.uuidOfParHGrid = lam_uuid
-        ds.delncattr("construction_parent_uuid")
-    return out
+    """Grid files written by icon-grid-generator (see ``_support.generator_grid_files``)."""
+    return generator_grid_files(tmp_path_factory.mktemp("gridfiles"))
 
 
 def copy_without(src: str, dst: str, drop=(), transpose=(), attrs=None, drop_attrs=()):
