@@ -114,7 +114,7 @@ class Domain:
         self.bnd_jc, self.bnd_jb = self.boundary % nproma, self.boundary // nproma
         self.feed: Optional[decomp.ParentFeed] = None      # a nest: the parent's values
         self._feed_old = self._feed_new = None
-        self._mix_scratch = np.empty(nlev)
+        self._scratch = {"mix": np.empty((3, nlev, nproma)), "convect": None}
 
     @staticmethod
     def level(profile: np.ndarray) -> np.ndarray:
@@ -165,35 +165,33 @@ class Domain:
         Everything is evaluated on ICON's blocked arrays: 2-D patterns times
         vertical profiles, one pass per field.
         """
-        f, t, lev = self.fields, self.time, self.level
-        prof = lev(self.level_factor)
+        f, t = self.fields, self.time
+        prof = self.level_factor
+        outer = _kernels.outer
         u, v = atm.wind(self.clon, self.clat, t)
-        np.multiply(u[:, None, :], prof, out=f["u"])
-        np.multiply(v[:, None, :], prof, out=f["v"])
+        outer(f["u"].T, u.T, prof)
+        outer(f["v"].T, v.T, prof)
         tr = self.transport
         self.flux = tr.fluxes(atm.stream_function(tr.vlon, tr.vlat, t))
-        vn = gridmod.block(tr.normal_wind(self.flux), self.nproma)
-        np.multiply(vn[:, None, :], prof, out=f["vn"])
+        outer(f["vn"].T, gridmod.block(tr.normal_wind(self.flux), self.nproma).T, prof)
         if self.patch is not None:
             # edges at the outer rim of the halo have one cell here: their owner knows vn
             self.patch.halo["edges"].exchange_blocked(
                 f["vn"], what=f"the halo exchange of vn on domain {self.jg}")
-        np.multiply(atm.vorticity(self.vlon, self.vlat, t)[:, None, :], prof, out=f["omega_z"])
+        outer(f["omega_z"].T, atm.vorticity(self.vlon, self.vlat, t).T, prof)
         w_half = 0.01 * np.sin(np.pi * self.z_ifc / TOP_HEIGHT) * np.cos(atm.C_WAVE * t * 50.0)
-        np.multiply(np.sin(2.0 * self.clon)[:, None, :], lev(w_half), out=f["w"])
+        outer(f["w"].T, np.sin(2.0 * self.clon).T, w_half)
 
     def diagnose(self) -> None:
         """Pressure and Exner pressure (analytic: a travelling wave) and, from the
         prognostic density, temperature (ideal gas) and virtual potential temperature."""
-        f, lev = self.fields, self.level
+        f = self.fields
         dtemp = atm.temperature_wave(self.clon, self.clat, self.time)      # (nproma, nblks)
         rel = 1.0 + 0.002 * dtemp                                           # pressure anomaly
-        np.multiply(lev(self.pres0), rel[:, None, :], out=f["pres"])
-        np.multiply(lev(self.exner0), (1.0 + (atm.RD / atm.CPD) * 0.002 * dtemp)[:, None, :],
-                    out=f["exner"])
-        np.divide(f["pres"], f["rho"], out=f["temp"])
-        f["temp"] *= 1.0 / atm.RD
-        np.divide(f["temp"], f["exner"], out=f["theta_v"])
+        _kernels.thermodynamics(f["rho"].T, f["pres"].T, f["exner"].T, f["temp"].T, f["theta_v"].T,
+                                np.ascontiguousarray(rel.T),
+                                np.ascontiguousarray((1.0 + (atm.RD / atm.CPD) * 0.002 * dtemp).T),
+                                self.pres0, self.exner0, atm.RD)
         np.multiply(atm.P0, rel, out=f["pres_sfc"])
 
     def update_dynamics(self) -> None:
@@ -512,12 +510,15 @@ class Emulator:
     def _mix(self, dom: Domain, q: np.ndarray, rho: np.ndarray) -> None:
         """Turbulent mixing in the boundary layer (below ``PBL_HEIGHT``): exchange of mass
         between neighbouring levels, which keeps every column's tracer mass."""
-        _kernels.mix_levels(q, rho, self._pbl_top, 0.1, dom._mix_scratch)
+        _kernels.mix_levels(q, rho, self._pbl_top, 0.1, dom._scratch["mix"])
 
     @staticmethod
     def _convect(dom: Domain, q: np.ndarray, rho: np.ndarray) -> None:
         """Convection: lift 2 % of the lowest level's tracer mass, spread over the lower half."""
-        _kernels.convect(q, rho, dom.nlev // 2, 0.02)
+        share = dom._scratch["convect"]
+        if share is None or share.shape[0] != q.shape[0] + 1:
+            share = dom._scratch["convect"] = np.empty((q.shape[0] + 1, dom.nproma))
+        _kernels.convect(q, rho, dom.nlev // 2, 0.02, share)
 
     @staticmethod
     def _microphysics(dom: Domain) -> None:

@@ -23,8 +23,6 @@ a field is allocated or copied.
 from __future__ import annotations
 
 import math
-from typing import Optional
-
 import numpy as np
 
 from comin.hosts.emulator._kernels import upwind_substep
@@ -33,6 +31,10 @@ from comin.hosts.emulator.grids.grid import Grid, xyz
 
 #: the largest fraction of its mass a cell may lose in one sub-step
 COURANT_LIMIT = 0.9
+#: blocks whose old values the transport keeps while it updates the arrays in place,
+#: RING_AHEAD of them not yet updated (the few cells with neighbours further on are
+#: kept on their own)
+RING_BLOCKS, RING_AHEAD = 68, 4
 
 
 class UpwindTransport:
@@ -74,10 +76,22 @@ class UpwindTransport:
         first = self.c1[np.maximum(eoc, 0)] == np.arange(grid.ncells)[:, None]
         ok = (eoc >= 0) & interior[np.maximum(eoc, 0)]
         self.cell_sign = np.ascontiguousarray(np.where(ok, np.where(first, -1.0, 1.0), 0.0))
+        # cells whose neighbours lie RING_BLOCKS - RING_AHEAD blocks or more further on: their old values
+        # are kept on their own (the ring of recent blocks does not hold them any more)
+        other = np.where(self.cell_sign > 0, self.c1[np.maximum(eoc, 0)],
+                         np.where(self.cell_sign < 0, self.c2[np.maximum(eoc, 0)], -1))
+        self.neighbour = np.ascontiguousarray(np.maximum(other, 0))   # the cell beyond each edge
+        block = np.arange(grid.ncells) // nproma
+        last = block.copy()
+        has = other >= 0
+        np.maximum.at(last, other[has], np.broadcast_to(block[:, None], other.shape)[has])
+        self.far_cells = np.flatnonzero(last - block >= RING_BLOCKS - RING_AHEAD).astype(np.int64)
+        self.far_index = np.full(grid.ncells, -1, dtype=np.int64)
+        self.far_index[self.far_cells] = np.arange(len(self.far_cells))
         self.halo = None
         self.comm = None
         self.label = ""
-        self._work: Optional[np.ndarray] = None
+        self._work = None
 
     def parallel(self, halo, channel, label: str = "") -> None:
         """Run on one rank of a decomposed domain: ``halo``, a :class:`comin.icon.halo.Halo`
@@ -122,16 +136,17 @@ class UpwindTransport:
         place; returns the sub-steps used.  ``level_factor`` scales the flux per level
         (the wind's vertical profile)."""
         nsub = self.substeps(flux, dt, level_factor)
-        coef = flux * (dt / nsub)
-        up = np.where(flux > 0, self.c1, np.where(self.c2 >= 0, self.c2, self.c1))
-        up_b, up_j = np.divmod(up, self.nproma)
-        ntr = q.shape[3]
-        if self._work is None or self._work.shape != (len(flux), 1 + ntr):
-            self._work = np.empty((len(flux), 1 + ntr))
+        nq, nlev = 1 + q.shape[3], q.shape[1]
+        shape = (RING_BLOCKS, nq, nlev, self.nproma)
+        if self._work is None or self._work[0].shape != shape:
+            self._work = (np.empty(shape), np.empty((len(self.far_cells), nq, nlev)),
+                          np.empty((nq, self.nproma)))
         factor = np.ascontiguousarray(level_factor, dtype=float)
+        ring, far, acc = self._work
         for _ in range(nsub):
-            upwind_substep(rho.T, q.T, up_b, up_j, coef, self.cell_edge, self.cell_sign,
-                           self.inv_area, factor, self._work, self.ncells)
+            upwind_substep(rho.T, q.T, flux, dt / nsub, self.cell_edge, self.cell_sign,
+                           self.neighbour, self.inv_area, factor, ring, RING_AHEAD, self.far_cells,
+                           self.far_index, far, acc, self.ncells)
             if self.halo is not None:
                 what = f"the halo exchange of the transport{self.label}"
                 self.halo.exchange_blocked(rho, 0, 2, what)
