@@ -39,7 +39,6 @@ import dataclasses
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from comin.hosts.emulator.grids.grid import RL, Grid, xyz
 from comin.icon.halo import Channel, Halo, halo_from_indices, local_index_table, sync_label  # noqa: F401
@@ -88,8 +87,9 @@ def partition(grid: Grid, nranks: int) -> np.ndarray:
 
 # -- which points a rank holds -----------------------------------------------------------
 
-def _incidence(index: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
+def _incidence(index: np.ndarray, n_rows: int, n_cols: int) -> "sp.csr_matrix":
     """Sparse 0/1 matrix row -> the 1-based entries of ``index`` (0 = none)."""
+    import scipy.sparse as sp          # only a decomposed run needs it (startup)
     rows = np.repeat(np.arange(n_rows), index.shape[1])
     cols = index.reshape(-1).astype(np.int64) - 1
     keep = cols >= 0

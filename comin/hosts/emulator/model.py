@@ -339,10 +339,15 @@ class Emulator:
     def setup(self) -> None:
         """Descriptive data, time steps, host functions and the initial state."""
         cfg, host = self.config, self.host
+        comm = self.communicator()
+        if comm is not None and comm.Get_size() > 1 and self._domains is None:
+            # rank 0 makes the grids that are not cached yet; the others then load them
+            if comm.Get_rank() == 0:
+                self.build_domains()
+            comm.Barrier()
         domains = self.build_domains()
         grids, parents = domains.grids, domains.parents
         n_dom = len(grids)
-        comm = self.communicator()
         patches = [None] * n_dom
         if comm is not None and comm.Get_size() > 1:
             patches = decomp.decompose(grids, comm, parents=parents)

@@ -82,9 +82,8 @@ class UpwindTransport:
                          np.where(self.cell_sign < 0, self.c2[np.maximum(eoc, 0)], -1))
         self.neighbour = np.ascontiguousarray(np.maximum(other, 0))   # the cell beyond each edge
         block = np.arange(grid.ncells) // nproma
-        last = block.copy()
-        has = other >= 0
-        np.maximum.at(last, other[has], np.broadcast_to(block[:, None], other.shape)[has])
+        # the last block that needs a cell: its neighbours' (neighbourhood is symmetric)
+        last = np.maximum(block, np.where(other >= 0, block[np.maximum(other, 0)], -1).max(axis=1))
         self.far_cells = np.flatnonzero(last - block >= RING_BLOCKS - RING_AHEAD).astype(np.int64)
         self.far_index = np.full(grid.ncells, -1, dtype=np.int64)
         self.far_index[self.far_cells] = np.arange(len(self.far_cells))

@@ -30,8 +30,19 @@ def generator_module():
 
 def generator_version() -> str:
     """Installed version of icon-grid-generator (part of every cache key)."""
+    import importlib.util
+    import os
+    # the version from the installed distribution's directory name: neither the package
+    # nor importlib.metadata (its email parser) is imported, which keeps startup short
+    spec = importlib.util.find_spec("grid_generator")
+    if spec is None or not spec.origin:
+        generator_module()                                 # the helpful ImportError
+    site = os.path.dirname(os.path.dirname(spec.origin))
+    prefix = "icon_grid_generator-"
+    for entry in os.listdir(site):
+        if entry.startswith(prefix) and entry.endswith(".dist-info"):
+            return entry[len(prefix):-len(".dist-info")]
     from importlib import metadata
-    generator_module()
     try:
         return metadata.version("icon-grid-generator")
     except metadata.PackageNotFoundError:  # pragma: no cover - e.g. a source checkout
