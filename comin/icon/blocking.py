@@ -132,3 +132,21 @@ def points_writer(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.nd
         if last is not None:
             last[...] = data[..., nfull * nproma:]
     return write
+
+
+def points_reader(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.ndarray], None]:
+    """A function that copies the first ``n`` points of the blocked field ``array`` into a
+    ``([level,] n)`` buffer (:func:`to_points` without a temporary: one copy)."""
+    view = array[axes[0]].transpose(axes[1])         # ([nlev,] nblks, nproma)
+    nproma = view.shape[-1]
+    nfull, rem = divmod(n, nproma)
+    lead = view.shape[:-2]
+    full = view[..., :nfull, :]
+    last = view[..., nfull, :rem] if rem else None
+
+    def read(out: np.ndarray) -> None:
+        if nfull:
+            np.copyto(out[..., :nfull * nproma].reshape(lead + (nfull, nproma)), full)
+        if last is not None:
+            np.copyto(out[..., nfull * nproma:], last)
+    return read
