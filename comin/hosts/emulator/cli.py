@@ -128,7 +128,8 @@ class EmulatorRun(HostRun):
         emu, cfg = self.emulator, self.config
         nests = cfg.n_dom - 1
         return (f"{count(emu.nsteps, 'step')} of {cfg.dt:g} s on {cfg.grid}"
-                f"{' with ' + count(nests, 'nest') if nests else ''}{self._ranks()}, "
+                f"{' with a nest' if nests == 1 else ' with ' + count(nests, 'nest') if nests else ''}"
+                f"{self._ranks()}, "
                 f"{count(nplugins, 'plugin')}, "
                 f"{count(emu.calls, 'entry point call')} in {seconds:.2f} s")
 
@@ -213,7 +214,7 @@ class EmulatorCommand(HostCommand):
             raise BadInput("--nest without a file adds the one nest made here: give it once")
         if not made and (args.nest_center is not None or args.nest_radius is not None):
             given = "--nest-center" if args.nest_center is not None else "--nest-radius"
-            raise BadInput(f"{given} places the nest made here: add --nest")
+            raise BadInput(f"{given} places the nest: add --nest")
         cfg = Config(grid=args.grid, nest=bool(made), nest_files=tuple(n for n in nests if n),
                      nest_center=args.nest_center if args.nest_center is not None else d["nest_center"],
                      nest_radius=args.nest_radius if args.nest_radius is not None else d["nest_radius"],
