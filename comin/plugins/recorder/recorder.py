@@ -61,6 +61,8 @@ _GRID_VIEW = {
 CHUNK_BYTES = 4 << 20
 #: calls kept in memory before they are written
 CALL_BUFFER = 4096
+#: seconds between flushes of the file while events are written (and at the end)
+SYNC_SECONDS = 30.0
 #: snapshots of the recorded values that may wait for the writer (memory: that many copies
 #: of the recorded fields; the model waits when all are taken), and the largest size of
 #: all snapshots together above which there is only one
@@ -264,6 +266,7 @@ class Recorder:
         self.path = rank_file(self.directory, self.rank)
         self.ds = None
         self.writer: Optional[Writer] = None
+        self.started = False           # the file is being written (by the writer thread)
         self.closed = False
         self.calls: List[Tuple[int, int, str]] = []
         self.ncalls = 0
@@ -359,26 +362,16 @@ class Recorder:
         self.closed = True
         if self.writer is not None:
             self.writer.stop()
-        if self.ds is not None:
-            try:
-                self.ds.close()
-            except Exception:  # noqa: BLE001
-                pass
-            self.ds = None
+        self._close_quietly()
 
     # -- the secondary constructor: choose, describe, open ----------------------------
     def start(self) -> None:
         """Choose the variables and open the file here; the writer thread writes the
         descriptive data and defines the variables while the model goes on."""
-        import netCDF4
         glob = comin.descrdata_get_global()
         n_dom = glob.n_dom
         exposed = list(comin.var_descr_list())
         self._choose(exposed, n_dom)
-        try:
-            self.ds = netCDF4.Dataset(self.path, "w", format="NETCDF4")
-        except OSError as exc:
-            raise OptionError(f"cannot write {self.path}: {exc}") from None
         info = self._info(n_dom)
         si = info["interval"]
         self.time_ref = _parse_datetime(si.exp_start) if si is not None else None
@@ -394,6 +387,7 @@ class Recorder:
                    if v.layout != "container")
         self.writer = Writer(SNAPSHOTS if size * SNAPSHOTS <= SNAPSHOT_BYTES else 1)
         self.writer.submit(self._write_setup, glob, n_dom, exposed, info, nproma)
+        self.started = True
         atexit.register(self._at_exit)
 
     def _info(self, n_dom: int) -> dict:
@@ -416,12 +410,15 @@ class Recorder:
         return {"version": comin.setup_get_version(), "interval": interval, "domains": domains}
 
     def _write_setup(self, glob, n_dom: int, exposed, info: dict, nproma: int) -> None:
-        """(Writer thread) the root attributes, descriptive data and variables of the file."""
+        """(Writer thread) the file: root attributes, descriptive data and variables."""
+        import netCDF4
+        self.ds = netCDF4.Dataset(self.path, "w", format="NETCDF4")
         self._open(glob, n_dom, exposed, info)
         for jg in range(1, n_dom + 1):
             for var in self.variables.get(jg, []):
                 self._define(var)
-        self.ds.sync()
+        self._synced = float("-inf")
+        self._sync_now_and_then()
 
     def _choose(self, exposed: List[Tuple[str, int]], n_dom: int) -> None:
         context = [ep for ep in self.var_eps if ep != _EP_SECONDARY]
@@ -711,7 +708,7 @@ class Recorder:
     def record_values(self, ep: int) -> None:
         """Record the chosen variables of the current call's domain(s) as one event each:
         their values are copied into a snapshot here, written by the writer thread."""
-        if self.ds is None:
+        if not self.started:
             return
         writer = self.writer
         call = self.ncalls + len(self.calls) - 1
@@ -746,9 +743,19 @@ class Recorder:
                 if "time" in g.variables:
                     g["time"][e] = seconds
             self._write_calls(calls)
-            ds.sync()
+            self._sync_now_and_then()
         finally:
             self.writer.release(slot)
+
+    def _sync_now_and_then(self) -> None:
+        """(Writer thread) Flush the file every :data:`SYNC_SECONDS`: what was written then
+        survives a crash; flushing costs as much as writing an event of a small grid, so
+        not after every event."""
+        import time
+        now = time.monotonic()
+        if now - self._synced >= SYNC_SECONDS:
+            self.ds.sync()
+            self._synced = now
 
     # -- the call sequence, closing --------------------------------------------------
     def _take_calls(self):
@@ -772,7 +779,7 @@ class Recorder:
         self.ds["current_datetime"][a:b] = dts
 
     def flush_calls(self) -> None:
-        if self.ds is None or not self.calls:
+        if not self.started or not self.calls:
             return
         self.writer.submit(self._write_calls, self._take_calls())
 
@@ -783,16 +790,29 @@ class Recorder:
             return
         self.closed = True
         atexit.unregister(self._at_exit)
-        ds = self.ds
-        if ds is None:
+        if not self.started:
             return
         try:
             self.writer.submit(self._write_calls, self._take_calls())
-            self.writer.submit(ds.setncattr, "recording_end", end)
+            self.writer.submit(self._close_file, end)
             self.writer.finish()
         finally:
-            self.ds = None
-            ds.close()
+            self._close_quietly()
+
+    def _close_file(self, end: str) -> None:
+        """(Writer thread) the last attribute, and the file closed."""
+        self.ds.setncattr("recording_end", end)
+        ds, self.ds = self.ds, None
+        ds.close()
+
+    def _close_quietly(self) -> None:
+        """Close the file if the writer could not (it has stopped)."""
+        ds, self.ds = self.ds, None
+        if ds is not None:
+            try:
+                ds.close()
+            except Exception:  # noqa: BLE001 - the failure that stopped the writer is reported
+                pass
 
     def _at_exit(self) -> None:
         try:
