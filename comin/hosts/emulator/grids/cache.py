@@ -103,6 +103,9 @@ class Progress:
     a terminal, a line every 30 s otherwise), and one when it is done.  Only where it runs
     (rank 0 of an MPI job, or a single process)."""
 
+    #: seconds between updates on a terminal and in a log
+    TICK_TTY, TICK_LOG = 2.0, 30.0
+
     def __init__(self, what: str, ncells: int, path: Path, stream=None):
         import sys
         self.what, self.ncells, self.path = what, ncells, path
@@ -120,7 +123,7 @@ class Progress:
 
     def _tick(self) -> None:
         import time
-        t0, every = time.monotonic(), (2.0 if self.tty else 30.0)
+        t0, every = time.monotonic(), (self.TICK_TTY if self.tty else self.TICK_LOG)
         while not self._stop.wait(every):
             elapsed = time.monotonic() - t0
             share = min(elapsed / self.estimate, 0.99) if self.estimate > 0 else 0.0
