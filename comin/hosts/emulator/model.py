@@ -2,8 +2,15 @@
 
 What a plugin meets here is what it meets in ICON:
 
-* domain 1 is ICON's global ``RnBk`` grid; with ``nest`` domain 2 is a
-  limited-area grid one bisection finer, linked to its parent cells;
+* domain 1 is ICON's global ``RnBk`` grid or the grid of an ICON grid file,
+  global or limited-area; nests (made here, or from grid files) are
+  limited-area grids one bisection finer, linked to their parent cells; a
+  parent's cells, edges and vertices over a nest carry ICON's negative
+  refin_ctrl levels, in ICON's order;
+* lateral boundaries as ICON has them: the rows ``refin_ctrl`` 1..4 of a
+  limited-area domain 1 take the analytic state (as ICON's LAM takes its
+  boundary data), those of a nest its parent's state, interpolated in time
+  over its two half steps (one-way nesting, tracers included);
 * descriptive data with ICON's names and conventions (:mod:`comin.hosts.emulator.grids`);
 * the variables ICON exposes to ComIn, in ICON's (nproma, nlev, nblks)
   layout: ``u, v, temp, pres, rho, exner, theta_v`` (full levels), ``w``
@@ -16,9 +23,11 @@ What a plugin meets here is what it meets in ICON:
   destructor, with the current domain and datetime set as ICON sets them.
 
 The model itself is small (:mod:`~comin.hosts.emulator.atmosphere`,
-:mod:`~comin.hosts.emulator.transport`): winds from a travelling wave, tracers
-moved by a conservative scheme, vertical mixing and convection that keep
-every column's tracer mass.
+:mod:`~comin.hosts.emulator.transport`): winds from a travelling wave; the
+density prognostic, moved with the air mass fluxes, and the tracers with it
+as mass mixing ratios (total air and tracer masses kept to round-off);
+pressure and Exner pressure analytic, temperature from the ideal gas law;
+vertical mixing and convection that keep every column's tracer mass.
 """
 from __future__ import annotations
 
