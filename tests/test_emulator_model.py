@@ -218,3 +218,26 @@ def test_tracer_mass_and_column_water_are_conserved_as_a_plugin_sees_them():
     for series in (tr, water, air):
         np.testing.assert_allclose(series, series[0], rtol=1e-13, atol=0)
     assert tr[0] > 0 and water[0] > 0
+
+
+def test_transport_does_not_depend_on_nproma(r2b2):
+    """The transport updates the host's arrays in place, block after block, taking
+    neighbours' old values from the arrays (still ahead), a ring of recent blocks, or the
+    cells saved apart (far behind): every nproma (1: most cells far apart, 7: some, 32: all
+    in the ring, 5000: one block) gives the same values bit for bit."""
+    rng = np.random.default_rng(0)
+    rho0 = 0.5 + rng.random((r2b2.ncells, 4))
+    q0 = rng.random((r2b2.ncells, 4, 3))
+    flux = None
+    results = []
+    for nproma in (1, 7, 32, 5000):
+        tr = UpwindTransport(r2b2, nproma)
+        if nproma in (1, 7):
+            assert len(tr.far_cells) > 0
+        flux = tr.fluxes(atm.stream_function(r2b2.vlon, r2b2.vlat, 0.0))
+        rho = _blocked_tracers(r2b2, nproma, rho0[:, :, None])[..., 0].copy(order="F")
+        q = _blocked_tracers(r2b2, nproma, q0)
+        tr.advect(rho, q, flux, 7200.0, np.linspace(1.0, 0.4, 4))
+        results.append((_unblocked(rho[..., None], r2b2.ncells), _unblocked(q, r2b2.ncells)))
+    for rho, q in results[1:]:
+        assert np.array_equal(rho, results[0][0]) and np.array_equal(q, results[0][1])

@@ -76,15 +76,19 @@ class UpwindTransport:
         first = self.c1[np.maximum(eoc, 0)] == np.arange(grid.ncells)[:, None]
         ok = (eoc >= 0) & interior[np.maximum(eoc, 0)]
         self.cell_sign = np.ascontiguousarray(np.where(ok, np.where(first, -1.0, 1.0), 0.0))
-        # cells whose neighbours lie RING_BLOCKS - RING_AHEAD blocks or more further on: their old values
-        # are kept on their own (the ring of recent blocks does not hold them any more)
+        # cells whose neighbours lie further on than the ring reaches back: their old values are
+        # kept on their own (the ring of recent blocks does not hold them any more)
         other = np.where(self.cell_sign > 0, self.c1[np.maximum(eoc, 0)],
                          np.where(self.cell_sign < 0, self.c2[np.maximum(eoc, 0)], -1))
         self.neighbour = np.ascontiguousarray(np.maximum(other, 0))   # the cell beyond each edge
         block = np.arange(grid.ncells) // nproma
         # the last block that needs a cell: its neighbours' (neighbourhood is symmetric)
         last = np.maximum(block, np.where(other >= 0, block[np.maximum(other, 0)], -1).max(axis=1))
-        self.far_cells = np.flatnonzero(last - block >= RING_BLOCKS - RING_AHEAD).astype(np.int64)
+        nblks = max(-(-grid.ncells // nproma), 1)
+        self.ring_blocks = min(RING_BLOCKS, nblks)          # no more blocks than there are
+        self.ring_ahead = min(RING_AHEAD, self.ring_blocks - 1)
+        behind = self.ring_blocks - self.ring_ahead - 1
+        self.far_cells = np.flatnonzero(last - block > behind).astype(np.int64)
         self.far_index = np.full(grid.ncells, -1, dtype=np.int64)
         self.far_index[self.far_cells] = np.arange(len(self.far_cells))
         self.halo = None
@@ -136,7 +140,7 @@ class UpwindTransport:
         (the wind's vertical profile)."""
         nsub = self.substeps(flux, dt, level_factor)
         nq, nlev = 1 + q.shape[3], q.shape[1]
-        shape = (RING_BLOCKS, nq, nlev, self.nproma)
+        shape = (self.ring_blocks, nq, nlev, self.nproma)
         if self._work is None or self._work[0].shape != shape:
             self._work = (np.empty(shape), np.empty((len(self.far_cells), nq, nlev)),
                           np.empty((nq, self.nproma)))
@@ -144,7 +148,7 @@ class UpwindTransport:
         ring, far, acc = self._work
         for _ in range(nsub):
             upwind_substep(rho.T, q.T, flux, dt / nsub, self.cell_edge, self.cell_sign,
-                           self.neighbour, self.inv_area, factor, ring, RING_AHEAD, self.far_cells,
+                           self.neighbour, self.inv_area, factor, ring, self.ring_ahead, self.far_cells,
                            self.far_index, far, acc, self.ncells)
             if self.halo is not None:
                 what = f"the halo exchange of the transport{self.label}"
