@@ -483,8 +483,9 @@ class Emulator:
         for dom in self.domains.values():          # the lateral boundaries' first values
             if dom.parent is not None:
                 dom.take_from_parent()
-            dom.prescribe_boundary()
-            dom.diagnose()
+            if len(dom.boundary):
+                dom.prescribe_boundary()
+                dom.diagnose()
 
     # -- the time loop ---------------------------------------------------------------
     def call(self, name: str, jg: int = -1) -> None:
