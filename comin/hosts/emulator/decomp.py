@@ -87,7 +87,7 @@ def partition(grid: Grid, nranks: int) -> np.ndarray:
 
 # -- which points a rank holds -----------------------------------------------------------
 
-def _incidence(index: np.ndarray, n_rows: int, n_cols: int) -> "sp.csr_matrix":
+def _incidence(index: np.ndarray, n_rows: int, n_cols: int):
     """Sparse 0/1 matrix row -> the 1-based entries of ``index`` (0 = none)."""
     import scipy.sparse as sp          # only a decomposed run needs it (startup)
     rows = np.repeat(np.arange(n_rows), index.shape[1])
