@@ -954,16 +954,19 @@ def _mpi_worker_scaling(steps: int) -> dict:
 def _mpi_worker(argv: List[str]) -> int:
     what, n = argv[0], int(argv[1])
     out = _mpi_worker_halo_sync(n) if what == "halo_sync" else _mpi_worker_scaling(n)
-    if os.environ.get("PMI_RANK", "0") == "0":
+    from comin.parallel import world_rank
+    if world_rank() == 0:
         print("MPI_WORKER " + json.dumps(out), flush=True)
     return 0
 
 
 def _mpiexec_worker(nranks: int, what: str, n: int) -> dict:
     import subprocess
-    cmd = ["mpiexec", "-n", str(nranks), sys.executable, os.path.abspath(__file__),
-           "_mpi_worker", what, str(n)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+
+    from comin.parallel import launcher_environ, mpiexec_command
+    cmd = mpiexec_command(nranks, [sys.executable, os.path.abspath(__file__), "_mpi_worker", what, str(n)])
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False,
+                       env=launcher_environ())
     if r.returncode != 0 or "MPI_WORKER " not in r.stdout:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
     return json.loads(r.stdout.split("MPI_WORKER ", 1)[1].splitlines()[0])

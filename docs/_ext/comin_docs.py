@@ -98,6 +98,7 @@ class CominRun(SphinxDirective):
     }
 
     def run(self) -> List[nodes.Node]:
+        from comin.parallel import launcher_environ, mpiexec_command
         docname = self.env.docname
         serial = self.env.new_serialno("comin-run")
         command = shlex.split(self.options.get("command", "run"))
@@ -141,14 +142,14 @@ class CominRun(SphinxDirective):
         cmd = [sys.executable, "-m", "comin", *command, plugin, *also_abs, "--no-progress", *options]
         launcher = ""
         if self.options.get("mpi"):
-            cmd = ["mpiexec", "-n", str(self.options["mpi"])] + cmd
+            cmd = mpiexec_command(self.options["mpi"], cmd)
             launcher = f"mpiexec -n {self.options['mpi']} "
         shown_cmd = launcher + f"python3 -m comin {' '.join(command)} " + " ".join(
             shlex.quote(a) for a in [" ".join([shown] + ([self.options["args"]] if self.options.get("args") else []))]
             + also + options)
         if "hide-source" not in self.options:
             out.append(_literal(source, language, caption=shown))
-        env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="100")
+        env = launcher_environ(PYTHONUNBUFFERED="1", COLUMNS="100")
         text = _run_checked(cmd, rundir, env, self.options.get("timeout", 300),
                             f"{docname}: comin-run {shown_cmd}")
         out.append(_literal(build_text + "$ " + shown_cmd + "\n" + text.rstrip() + "\n", "console"))
@@ -202,6 +203,7 @@ class CominHost(SphinxDirective):
 
     def run(self) -> List[nodes.Node]:
         import comin
+        from comin.parallel import launcher_environ
         source = os.path.join(ROOT, self.arguments[0])
         if not os.path.exists(os.path.join(source, "CMakeLists.txt")):
             raise self.error(f"comin-host: no CMakeLists.txt in {self.arguments[0]!r}")
@@ -219,7 +221,7 @@ class CominHost(SphinxDirective):
                                      f"{proc.stdout}{proc.stderr}")
         args = shlex.split(self.options.get("args", "").replace("{root}", ROOT))
         exe = self.options["exe"]
-        env = dict(os.environ, GFORTRAN_UNBUFFERED_ALL="1", PYTHONUNBUFFERED="1")
+        env = launcher_environ(GFORTRAN_UNBUFFERED_ALL="1", PYTHONUNBUFFERED="1")
         output = _run_checked([os.path.join(build, exe), *args], build, env,
                               self.options.get("timeout", 300), f"{self.env.docname}: comin-host {exe}")
         shown_args = " ".join(shlex.quote(a.replace(ROOT + os.sep, "")) for a in args)
