@@ -196,7 +196,7 @@ cdef class Host:
         st.primary_done = True
         st.message("    Complete primary constructors", 0)
 
-    def mpi_handshake(self):
+    def mpi_handshake(self, groups=()):
         """Run ComIn's MPI handshake now and return the host communicator (mpi4py).
 
         Collective over the Host's ``comm`` (default ``MPI_COMM_WORLD``): the
@@ -204,11 +204,24 @@ cdef class Host:
         so processes started beside the host (MPMD) get their own part.  A
         host that decomposes its domains calls it before the primary
         constructors, as ICON does; it runs once (the primary constructors
-        then reuse the result).
+        then reuse the result).  ``groups``: further group names the host
+        takes part in, e.g. ``"yac"`` for a coupler whose other processes
+        meet it in the same handshake; :meth:`group_comm` gives their
+        communicators.
         """
         cdef _State st = self._live()
+        extra = [str(g) for g in groups if str(g)]
+        if extra and not st.comms_done:
+            names = (list(st.handshake_names) if st.handshake_names is not None else
+                     [(<_Plugin>p).comm for p in st.plugins if (<_Plugin>p).comm])
+            st.handshake_names = names + [g for g in extra if g not in names]
         _setup_plugin_comms(st, self.component, True)
         return _host_comm(st)
+
+    def group_comm(self, str name):
+        """The communicator of the handshake group ``name`` (a plugin's ``comm`` or one of
+        the ``groups`` of :meth:`mpi_handshake`), None when the handshake had no such group."""
+        return self._live().plugin_comms.get(name)
 
     @property
     def requests(self):

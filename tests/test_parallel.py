@@ -58,6 +58,20 @@ def test_plugin_comm_without_name_finishes(capsys):
     assert "'comm' must be set" in e.value.text
 
 
+def test_host_takes_part_in_further_handshake_groups():
+    """Host.mpi_handshake(groups=...): the host's own groups (e.g. YAC's "yac") beside the
+    plugins' comm names, one communicator each (group_comm); None for a group it did not list."""
+    with Host([PluginDescription(name="p", comm="mine", constructor=lambda: None)]) as h:
+        h.set_global(n_dom=1, nproma=4)
+        host = h.mpi_handshake(groups=("yac", "mine"))
+        assert host.Get_size() == 1
+        assert h.group_comm("yac").Get_size() == 1 and h.group_comm("mine").Get_size() == 1
+        assert h.group_comm("yac") != h.group_comm("mine")
+        assert h.group_comm("other") is None
+        h.run_primary_constructors()                       # reuses the handshake
+        assert h.group_comm("yac") is not None
+
+
 def _mpiexec(n, argv, *more, timeout=60):
     return subprocess.run(mpiexec_command(n, argv, *more), capture_output=True, text=True,
                           timeout=timeout, env=launcher_environ())
