@@ -76,7 +76,7 @@ exit status:
   2  bad input: unknown option, missing or invalid plugin script, invalid
      namelist, impossible grid, nproma, level count or dates, a --record
      directory that cannot be written, an unknown --record-eps entry point or
-     --record-vars variable
+     --record-vars variable, a plugin that imports yac where YAC cannot be used
 """
 
 _REPLAY_DESCRIPTION = """\
@@ -206,6 +206,7 @@ def _build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser,
     model.add_argument("--seed", metavar="N", type=int, default=d["seed"],
                        help="random seed of the model (default: %(default)s)")
 
+    _add_coupling_args(run.add_argument_group("coupling"))
     out = run.add_argument_group("output")
     _add_output_args(out, d["verbosity"])
     out.add_argument("--write-grid", metavar="DIR", default=None,
@@ -237,6 +238,7 @@ def _build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser,
     replay.add_argument("directory", metavar="DIR",
                         help="the recording: a directory with one file <rank>.nc per host rank")
     _add_plugin_args(replay)
+    _add_coupling_args(replay.add_argument_group("coupling"))
     _add_output_args(replay.add_argument_group("output"), d["verbosity"])
     return parser, run, replay
 
@@ -251,6 +253,15 @@ def _add_output_args(group, verbosity: int) -> None:
     group.add_argument("--no-summary", action="store_true",
                        help="no summary table of the time spent per plugin and entry point "
                             "at the end (it goes to stderr)")
+
+
+def _add_coupling_args(group) -> None:
+    """The coupling option that `comin run` and `comin replay` share."""
+    group.add_argument("--yac", action=argparse.BooleanOptionalAction, default=None,
+                       help="be a YAC host as ICON configured for coupling: a YAC instance "
+                            "(descriptive data yac_instance_id), the host's component and grid "
+                            "icon_atmos_grid at the EP_ATM_YAC_* entry points (default: when a "
+                            "plugin imports yac; --no-yac: never)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -359,7 +370,7 @@ def make_config(args):
                  nest_radius=args.nest_radius if args.nest_radius is not None else d["nest_radius"],
                  nproma=args.nproma, nlev=args.nlev, steps=args.steps, end=args.end,
                  dt=args.dt, start=args.start, seed=args.seed, verbosity=args.verbosity,
-                 cache_dir=args.cache_dir)
+                 cache_dir=args.cache_dir, yac=args.yac)
     problems = cfg.problems()
     if problems:
         raise BadInput("; ".join(problems))
@@ -603,7 +614,12 @@ def _run(args) -> int:
     if record is not None:
         plugins.append(record)
 
-    emu = Emulator(plugins, cfg, host_kwargs={"profile": not args.no_summary})
+    from comin.hosts.yac import YacUnavailable
+    try:
+        emu = Emulator(plugins, cfg, host_kwargs={"profile": not args.no_summary})
+    except YacUnavailable as exc:
+        _say(str(exc))
+        return 2
     show_progress = (not args.no_progress and mpi_rank() == 0
                      and getattr(sys.stderr, "isatty", lambda: False)())
     t0 = time.perf_counter()
@@ -664,11 +680,12 @@ def _replay(args) -> int:
     except BadInput as exc:
         say(str(exc))
         return 2
+    from comin.hosts.yac import YacUnavailable
     from comin.replay import ROUTINE, Replay, ReplayError
     try:
         rp = Replay(args.directory, plugins, verbosity=args.verbosity,
-                    profile=not args.no_summary)
-    except ReplayError as exc:
+                    profile=not args.no_summary, yac=args.yac)
+    except (ReplayError, YacUnavailable) as exc:
         say(str(exc))
         return 2
     rank0 = rp.rank == 0

@@ -34,6 +34,7 @@ from comin.emulator import decomp
 from comin.emulator.config import Config
 from comin.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
+from comin.hosts.yac import Coupling
 from comin.parallel import world_rank
 
 #: physics processes of one physics pass, in ICON's order
@@ -220,6 +221,7 @@ class Emulator:
             self._host_kwargs.setdefault("lstdout", world_rank() == 0)
         self._comm = False        # not decided yet (see communicator())
         self._halo_plans: Dict[tuple, tuple] = {}
+        self.yac = Coupling(plugins, cfg.yac)      # YAC as ICON uses it (comin.hosts.yac)
         self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
 
     # convenience for tests and tools
@@ -250,7 +252,7 @@ class Emulator:
         if self._comm is False:
             self._comm = None
             if decomp.under_mpi() or self._host_kwargs.get("comm") is not None:
-                self._comm = self.host.mpi_handshake()
+                self._comm = self.host.mpi_handshake(groups=self.yac.groups)
         return self._comm
 
     def setup(self) -> None:
@@ -263,6 +265,10 @@ class Emulator:
         if comm is not None and comm.Get_size() > 1:
             patches = decomp.decompose(grids, comm)
         z_ifc = np.linspace(TOP_HEIGHT, 0.0, cfg.nlev + 1)
+        start = cfg.start_time()
+        self.times = [start + _dt.timedelta(seconds=cfg.dt * i) for i in range(self.nsteps + 1)]
+        stop = self.times[-1]
+        self.yac.start(None if comm is None else host.group_comm("yac"), start, stop, host.component)
         host.set_global(
             n_dom=n_dom, max_dom=n_dom, nproma=cfg.nproma, wp=8,
             min_rlcell_int=gridmod.MIN_RLCELL_INT, min_rlcell=gridmod.MIN_RLCELL,
@@ -271,12 +277,9 @@ class Emulator:
             min_rlvert_int=gridmod.MIN_RLVERT_INT, min_rlvert=gridmod.MIN_RLVERT,
             max_rlvert=gridmod.MAX_RLVERT, grf_bdywidth_c=gridmod.GRF_BDYWIDTH_C,
             grf_bdywidth_e=gridmod.GRF_BDYWIDTH_E, lrestartrun=False, vct_a=z_ifc,
-            yac_instance_id=-1, host_git_remote_url="", host_git_branch="", host_git_tag="",
+            yac_instance_id=self.yac.instance_id, host_git_remote_url="", host_git_branch="", host_git_tag="",
             host_revision=f"comin-emulator {comin.__version__}", has_device=False,
             device_name="", device_vendor="", device_driver="")
-        start = cfg.start_time()
-        self.times = [start + _dt.timedelta(seconds=cfg.dt * i) for i in range(self.nsteps + 1)]
-        stop = self.times[-1]
         host.set_simulation_interval(start.isoformat(), stop.isoformat(), start.isoformat(),
                                      stop.isoformat())
         for jg, grid in enumerate(grids, start=1):
@@ -509,6 +512,7 @@ class Emulator:
             self.call("ATM_INIT_FINALIZE")
             for stage in ("DEFCOMP", "SYNCDEF", "ENDDEF"):
                 self.call(f"ATM_YAC_{stage}_BEFORE")
+                self.yac.stage(stage)
                 self.call(f"ATM_YAC_{stage}_AFTER")
             for dom in self.domains.values():
                 self._physics(dom)
@@ -530,6 +534,7 @@ class Emulator:
             self.call("ATM_TIMELOOP_AFTER")
             self.call("DESTRUCTOR")
         finally:
+            self.yac.finish()
             if not host.finalized:
                 host.finalize()
 
