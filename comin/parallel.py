@@ -133,8 +133,17 @@ def mpiexec_command(n: int, argv: Sequence[str], *more: Tuple[int, Sequence[str]
     return cmd
 
 
+#: variables that show an enclosing MPI job (or an Open MPI singleton)
+_JOB_MARKERS = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_MCA_ess",
+                "OMPI_MCA_orte_ess_num_procs", "MV2_COMM_WORLD_SIZE")
+
+
 def _clean_environ(environ: Mapping[str, str]) -> Dict[str, str]:
-    return {k: v for k, v in environ.items() if not k.startswith(_LAUNCHER_PREFIXES)}
+    """``environ`` without a job's launcher variables; the user's own Open MPI settings
+    (``OMPI_MCA_*``) stay unless they may be the enclosing job's."""
+    inside = any(k in environ for k in _JOB_MARKERS)
+    return {k: v for k, v in environ.items()
+            if not k.startswith(_LAUNCHER_PREFIXES) or (not inside and k.startswith("OMPI_MCA_"))}
 
 
 def launcher_environ(environ: Optional[Mapping[str, str]] = None, **extra: str) -> Dict[str, str]:

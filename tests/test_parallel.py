@@ -110,10 +110,14 @@ def test_launcher_command_and_environment_know_the_mpi(monkeypatch, vendor):
     assert cmd == ["/opt/mpi/bin/mpiexec", *flags, "-n", "4", "python", "host.py", ":",
                    "-n", "1", "python", "ext.py"]
     env = par.launcher_environ({"PATH": "/bin", "PMI_RANK": "0", "PMIX_RANK": "0", "OMPI_MCA_ess": "singleton",
-                                "OMPI_COMM_WORLD_SIZE": "2", "HYDRA_CONTROL_FD": "5", "KEEP": "1"}, X="y")
+                                "OMPI_COMM_WORLD_SIZE": "2", "HYDRA_CONTROL_FD": "5", "KEEP": "1",
+                                "OMPI_MCA_btl": "self,vader"}, X="y")
     root = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"} \
         if vendor == "Open MPI" and os.geteuid() == 0 else {}
     assert env == {"PATH": "/bin", "KEEP": "1", "X": "y", **root}
+    # outside a job the user's own Open MPI settings stay
+    env = par.launcher_environ({"PATH": "/bin", "OMPI_MCA_btl": "self,vader", "OMPI_X": "1"})
+    assert env == {"PATH": "/bin", "OMPI_MCA_btl": "self,vader", **root}
 
 
 @pytest.mark.skipif(importlib.util.find_spec("yac") is None,

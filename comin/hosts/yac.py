@@ -136,25 +136,34 @@ def _load_yac():
         return None, f"{type(exc).__name__}: {exc}"
     finally:
         sys.path[:] = saved
-    mixed = _mpi_libraries_loaded()
-    if len(mixed) > 1:
-        return None, (f"this process has loaded two MPI libraries ({', '.join(mixed)}): mpi4py "
-                      f"and YAC must use the same one")
+    ours, theirs = _mpi_soname(getattr(yac._yac, "__file__", "")), _mpi_soname(_mpi4py_extension())
+    if ours and theirs and ours != theirs:
+        return None, (f"yac needs {ours} but mpi4py uses {theirs}: one MPI per process; build "
+                      f"mpi4py against yac's MPI (MPICC=mpicc.openmpi pip install --no-binary=mpi4py "
+                      f"--no-cache-dir --force-reinstall mpi4py)")
     return yac, ""
 
 
-def _mpi_libraries_loaded() -> List[str]:
-    """The C MPI libraries mapped into this process (Linux; [] elsewhere)."""
-    found = set()
+def _mpi4py_extension() -> str:
+    """The file of mpi4py's MPI extension, without importing it (that would initialise MPI)."""
+    import importlib.util
     try:
-        with open("/proc/self/maps") as f:
-            for line in f:
-                name = os.path.basename(line.rsplit(None, 1)[-1]) if "/" in line else ""
-                if (name.startswith("libmpi.so") or name.startswith("libmpich.so")):
-                    found.add(name.split(".so")[0] + ".so")
+        spec = importlib.util.find_spec("mpi4py.MPI")
+    except (ImportError, ValueError):
+        return ""
+    return (spec.origin or "") if spec is not None else ""
+
+
+def _mpi_soname(path: str) -> str:
+    """The MPI library a shared object was linked against (``libmpi.so.40``, ``libmpich.so.12``),
+    read from its dynamic section's strings; "" when it names none."""
+    import re
+    try:
+        with open(path, "rb") as f:
+            found = re.search(rb"lib(?:mpich|mpi)\.so\.\d+", f.read())
     except OSError:
-        pass
-    return sorted(found)
+        return ""
+    return found.group().decode() if found else ""
 
 
 # -- the host's side ----------------------------------------------------------------------
@@ -242,13 +251,19 @@ class Coupling:
         self.done.append(name)
 
     def finish(self) -> None:
-        """Finalize the instance (ICON's ``cpl_destruct``), before the host finalizes."""
+        """Finalize the instance (ICON's ``cpl_destruct``), before the host finalizes.
+
+        Called while an error ends a run on several ranks, it leaves the instance alone:
+        finalizing is collective, the other ranks may never get there, and the run ends
+        the MPI job anyway."""
         if self.finished:
             return
         self.finished = True
         self.grids.clear()
         self.points.clear()
         instance, self.instance = self.instance, None
+        if instance is not None and sys.exc_info()[1] is not None and instance.size > 1:
+            _left_alone.append(instance)
         del instance                      # yac.YAC's destructor finalizes it
 
     # -- the host's grid, as ICON's def_patch / def_patch_combined -----------------------------
@@ -330,6 +345,7 @@ def _domain_part(dom, nproma: int) -> dict:
 _ABORT_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int)
 _abort = {}
 _doing = [""]           # what the host's YAC call is doing now ("" outside its stages)
+_left_alone: List[object] = []     # instances of runs that ended with an error on several ranks
 
 
 def _install_abort_handler(yac) -> None:
