@@ -228,8 +228,14 @@ def _build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser,
                      help="the entry points at which the variables are recorded (default: "
                           "EP_ATM_WRITE_OUTPUT_BEFORE)")
 
+    from comin.plugins import telemetry
+    telemetry.add_arguments(run.add_argument_group("telemetry (Prometheus, live page)"))
+
     sub.add_parser("doctor", help="what a C or Fortran host embedding comin uses and whether it "
                                   "matches (comin doctor --help)", add_help=False)
+    sub.add_parser("plugin-path", help="print the path of a plugin shipped with comin "
+                                       "(telemetry), for hosts that load plugins by path",
+                   add_help=False)
     replay = sub.add_parser(
         "replay", help="replay a recording (comin run --record) to plugins",
         description=_REPLAY_DESCRIPTION, epilog=_REPLAY_EPILOG,
@@ -238,6 +244,7 @@ def _build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser,
                         help="the recording: a directory with one file <rank>.nc per host rank")
     _add_plugin_args(replay)
     _add_output_args(replay.add_argument_group("output"), d["verbosity"])
+    telemetry.add_arguments(replay.add_argument_group("telemetry (Prometheus, live page)"))
     return parser, run, replay
 
 
@@ -398,6 +405,15 @@ def recorder_plugin(args):
                        f"{comin.COMIN_MAX_LEN_OPTIONS} characters ({options!r}): use a shorter "
                        "--record path or fewer --record-vars")
     return PluginDescription.python(options, name="comin_recorder")
+
+
+def _telemetry_plugin(args):
+    """The telemetry plugin that --telemetry asks for (comin.plugins.telemetry), or None."""
+    from comin.plugins import telemetry
+    try:
+        return telemetry.plugin_description(args)
+    except telemetry.OptionError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def make_directories(args) -> None:
@@ -590,8 +606,10 @@ def _ranks(emu) -> str:
 
 def _run(args) -> int:
     try:
-        plugins = collect_plugins(args, allow_none=args.record is not None)
+        plugins = collect_plugins(args, allow_none=args.record is not None
+                                  or args.telemetry is not None)
         record = recorder_plugin(args)
+        exporter = _telemetry_plugin(args)
         cfg = make_config(args)
         make_directories(args)
     except BadInput as exc:
@@ -600,10 +618,13 @@ def _run(args) -> int:
     from comin import recorder
     from comin.emulator import Emulator
 
+    if exporter is not None:
+        plugins.append(exporter)
     if record is not None:
         plugins.append(record)
 
-    emu = Emulator(plugins, cfg, host_kwargs={"profile": not args.no_summary})
+    emu = Emulator(plugins, cfg, host_kwargs={"profile": not args.no_summary
+                                              or exporter is not None})
     show_progress = (not args.no_progress and mpi_rank() == 0
                      and getattr(sys.stderr, "isatty", lambda: False)())
     t0 = time.perf_counter()
@@ -660,14 +681,15 @@ def _replay(args) -> int:
         _say(text, "replay")
 
     try:
-        plugins = collect_plugins(args, command="replay")
+        plugins = collect_plugins(args, command="replay", allow_none=args.telemetry is not None)
+        exporter = _telemetry_plugin(args)
     except BadInput as exc:
         say(str(exc))
         return 2
     from comin.replay import ROUTINE, Replay, ReplayError
     try:
-        rp = Replay(args.directory, plugins, verbosity=args.verbosity,
-                    profile=not args.no_summary)
+        rp = Replay(args.directory, plugins + ([exporter] if exporter is not None else []),
+                    verbosity=args.verbosity, profile=not args.no_summary or exporter is not None)
     except ReplayError as exc:
         say(str(exc))
         return 2
@@ -723,6 +745,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if argv and argv[0] == "doctor":
             from comin.doctor import main as doctor
             return doctor(argv[1:])
+        if argv and argv[0] == "plugin-path":
+            from comin.plugins import plugin_path_main
+            return plugin_path_main(argv[1:])
         if argv and argv[0] == "replay":
             return _replay(replay.parse_intermixed_args(argv[1:]))
         parser.parse_args(argv)          # --help, --version, unknown commands

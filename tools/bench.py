@@ -46,6 +46,12 @@ ratio is <= the target, or >= it for a figure that declares a lower bound):
 ``record_overhead``
     an R2B4 emulator run of 3 steps with the recorder (default selection)
     / the same run without it.  Reported, no target.
+``telemetry_overhead``
+    emulator time steps on R2B4 (20 levels) with the telemetry plugin (the
+    exporter of ``comin run --telemetry``: ``temp`` and ``pres_sfc`` reduced
+    at every step, the host profiling its callbacks as ``comin run`` does) /
+    the same steps of the same session with no entry point dispatched.
+    Interleaved samples of a few steps each.  Target <= 1.02.
 ``halo_sync``
     (``mpiexec -n 2``) the halo exchange of a 3-D cell field (``temp`` of
     the emulator on R2B4, 20 levels, decomposed over 2 ranks) that a plugin
@@ -873,6 +879,65 @@ def record_overhead(m: Measure) -> Result:
         with_recorder()
         without()
         return _interleaved(with_recorder, without, max(3, min(m.repeat, 5)), m.stat)
+
+
+@figure("telemetry_overhead", target=1.02,
+        help="emulator steps on R2B4 with the telemetry exporter (temp, pres_sfc reduced "
+             "every step) / without")
+def telemetry_overhead(m: Measure) -> Result:
+    """Value: time-loop steps as Emulator.run calls them (TIMELOOP_START, the integration with
+    its entry points, output, TIMELOOP_END) with the exporter; baseline: the same steps of the
+    same session with ``emu.call`` a no-op (no entry point at all: ~40 empty calls, <0.01 % of
+    a step, would otherwise be in the value only).  One session: a Host at a time."""
+    import datetime as _dt
+
+    from comin.emulator import Config, Emulator
+    from comin.plugins import telemetry
+    steps_per_sample = 4
+    emu = Emulator([f"{telemetry.PLUGIN_SCRIPT} --listen 127.0.0.1:0 --vars temp,pres_sfc"],
+                   Config(grid="R2B4", steps=0), host_kwargs={"profile": True})
+    real_call = emu.call
+    clock = {"t": _dt.datetime(2026, 1, 1)}
+    try:
+        emu.setup()
+        emu.host.run_primary_constructors()
+        emu._expose()
+        for name in ("SECONDARY_CONSTRUCTOR", "ATM_INIT_FINALIZE", "ATM_TIMELOOP_BEFORE"):
+            emu.call(name)
+        dom = emu.domains[1]
+
+        def steps():
+            for _ in range(steps_per_sample):
+                clock["t"] += _dt.timedelta(seconds=emu.config.dt)
+                emu.host.set_datetime(clock["t"].isoformat())
+                emu.call("ATM_TIMELOOP_START")
+                emu._integrate(dom)
+                emu.call("ATM_WRITE_OUTPUT_BEFORE")
+                emu.call("ATM_WRITE_OUTPUT_AFTER")
+                emu.call("ATM_TIMELOOP_END")
+
+        def with_exporter():
+            emu.call = real_call
+            steps()
+
+        def without():
+            emu.call = lambda name, jg=-1: None
+            try:
+                steps()
+            finally:
+                emu.call = real_call
+
+        with_exporter()
+        without()
+        res = _interleaved(with_exporter, without, max(5, min(m.repeat, 15)), m.stat)
+        n = steps_per_sample
+        return Result(res.value / n, res.baseline / n, [v / n for v in res.value_samples],
+                      [b / n for b in res.baseline_samples])
+    finally:
+        emu.call = real_call
+        if not emu.host.finalized:
+            emu.call("DESTRUCTOR")
+            emu.host.finalize()
 
 
 # -- MPI figures (run mpiexec; the ranks run this file with `_mpi_worker`) -----------------

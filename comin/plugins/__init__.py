@@ -1,0 +1,63 @@
+"""Plugins shipped with comin: ordinary ComIn plugins that any host loads by path.
+
+Each is a package ``comin.plugins.<name>`` whose ``PLUGIN_SCRIPT`` is the
+script a ComIn host runs (ICON: ``plugin_list(i)%plugin_library =
+"libpython_adapter.so"``, ``%options = "<that path> <options>"``);
+``comin plugin-path NAME`` prints it.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import sys
+from typing import List, Optional
+
+
+def available() -> List[str]:
+    """Names of the shipped plugins (packages here that name a ``PLUGIN_SCRIPT``)."""
+    out = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.ispkg and _script_of(info.name) is not None:
+            out.append(info.name)
+    return sorted(out)
+
+
+def _script_of(name: str) -> Optional[str]:
+    try:
+        module = importlib.import_module(f"{__name__}.{name}")
+    except ImportError:
+        return None
+    return getattr(module, "PLUGIN_SCRIPT", None)
+
+
+def plugin_path(name: str) -> str:
+    """Absolute path of the script of shipped plugin ``name``; ``KeyError`` naming the
+    shipped ones when there is no such plugin."""
+    script = _script_of(name) if name.isidentifier() else None
+    if script is None:
+        raise KeyError(f"no shipped plugin named {name!r} (shipped: {', '.join(available())})")
+    return os.path.abspath(script)
+
+
+def plugin_path_main(argv: List[str]) -> int:
+    """``comin plugin-path NAME``: print the path of a shipped plugin's script (exit 0),
+    or one line naming the problem (exit 2)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="comin plugin-path",
+        description="Print the path of a plugin shipped with comin, for hosts that load "
+                    "plugins by path (ICON's &comin_nml: plugin_library = "
+                    "\"libpython_adapter.so\", options = \"<path> <options>\").")
+    parser.add_argument("name", metavar="NAME", help="the plugin: " + ", ".join(available()))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        print(plugin_path(args.name))
+    except KeyError as exc:
+        print(f"comin plugin-path: {exc.args[0]}", file=sys.stderr)
+        return 2
+    return 0

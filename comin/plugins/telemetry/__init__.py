@@ -1,0 +1,83 @@
+"""The telemetry plugin: live metrics of a running model for Prometheus, Grafana, a browser.
+
+* ``exporter.py``  the plugin (a ComIn Python plugin script; its docstring
+  lists the options and the metrics), :data:`PLUGIN_SCRIPT`;
+* ``reduce.py``    min, max, area-weighted mean and NaN count over prognostic points;
+* ``server.py``    the HTTP endpoint: ``/metrics``, the live page ``/``, its data;
+* ``live.html``, ``live.js``  the live page (self-contained: no external resource);
+* ``grafana/``     a Grafana dashboard (:data:`DASHBOARD`) and provisioning files.
+
+For the command line (``comin run`` / ``comin replay``): :func:`add_arguments`
+adds ``--telemetry [ADDR:]PORT`` and ``--telemetry-vars NAME,NAME`` to a
+parser, :func:`plugin_description` turns the parsed options into the plugin
+to load (or None).  Hosts that load the plugin must profile their callbacks
+for the entry-point series (``Host(profile=True)``).
+"""
+from __future__ import annotations
+
+import os
+import shlex
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+#: the plugin script a host loads (``comin plugin-path telemetry``)
+PLUGIN_SCRIPT = os.path.join(HERE, "exporter.py")
+#: the Grafana dashboard (JSON, for a file provider or the import dialog)
+DASHBOARD = os.path.join(HERE, "grafana", "comin-telemetry.json")
+#: name of the plugin when the command line loads it
+PLUGIN_NAME = "telemetry"
+
+
+class OptionError(ValueError):
+    """Bad ``--telemetry*`` options (the message is one line naming the option)."""
+
+
+def add_arguments(parser) -> None:
+    """Add ``--telemetry`` and ``--telemetry-vars`` to an argparse parser (or group)."""
+    parser.add_argument(
+        "--telemetry", metavar="[ADDR:]PORT", default=None,
+        help="serve live metrics of the run for Prometheus (/metrics) and a browser (/) on "
+             "PORT, on 127.0.0.1 unless ADDR is given (rank 0 only; 0: any free port). "
+             "More options: load the plugin yourself, see 'comin plugin-path telemetry'")
+    parser.add_argument(
+        "--telemetry-vars", metavar="NAME,NAME", default=None,
+        help="variables whose min, max, mean and NaN count --telemetry exports, at every "
+             "step, on every domain where they exist (default: none)")
+
+
+def plugin_description(args):
+    """The telemetry plugin the parsed options ask for, or None; :class:`OptionError` for
+    bad options (checked before anything runs)."""
+    telemetry = getattr(args, "telemetry", None)
+    names = getattr(args, "telemetry_vars", None)
+    if telemetry is None:
+        if names is not None:
+            raise OptionError("--telemetry-vars chooses what --telemetry exports: add "
+                              "--telemetry [ADDR:]PORT")
+        return None
+    import importlib.util
+    if importlib.util.find_spec("prometheus_client") is None:
+        raise OptionError("--telemetry needs the Python package prometheus_client "
+                          "(pip install prometheus_client)")
+    from comin._adapter import PluginDescription
+    from comin.plugins.telemetry import exporter
+    words = [PLUGIN_SCRIPT]
+    try:
+        exporter.parse_listen(telemetry)
+        words += ["--listen", telemetry]
+    except exporter.OptionError as exc:
+        raise OptionError(f"--telemetry {telemetry!r}: {exc}") from None
+    if names is not None:
+        try:
+            words += ["--vars", ",".join(exporter.parse_vars(names))]
+        except exporter.OptionError as exc:
+            raise OptionError(f"--telemetry-vars {names!r}: {exc}") from None
+    return PluginDescription.python(" ".join(shlex.quote(w) for w in words), name=PLUGIN_NAME)
+
+
+def wants_profile(args) -> bool:
+    """True when the options load the telemetry plugin (the host must then profile)."""
+    return getattr(args, "telemetry", None) is not None
+
+
+__all__ = ["PLUGIN_SCRIPT", "DASHBOARD", "PLUGIN_NAME", "OptionError", "add_arguments",
+           "plugin_description", "wants_profile"]
