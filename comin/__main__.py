@@ -76,7 +76,8 @@ exit status:
   2  bad input: unknown option, missing or invalid plugin script, invalid
      namelist, impossible grid, nproma, level count or dates, a --record
      directory that cannot be written, an unknown --record-eps entry point or
-     --record-vars variable
+     --record-vars variable, a --telemetry address that cannot be listened on or
+     an unknown --telemetry-vars variable
 """
 
 _REPLAY_DESCRIPTION = """\
@@ -658,8 +659,9 @@ def _run(args) -> int:
             grid = emu.domains[jg].grid
             _say(f"wrote the grid of domain {jg} ({grid.ncells:,} cells) to {path}")
     if status:
-        if failure.routine == recorder.ROUTINE:
-            return 2            # bad --record options: the recorder's one line is above
+        from comin.plugins import telemetry
+        if failure.routine in (recorder.ROUTINE, telemetry.ROUTINE):
+            return 2            # bad --record/--telemetry input: the plugin's one line is above
         _say(f"the run was finished with an error by {failure.routine} (its message is above)")
         return status
     if not args.no_summary and rank0:
@@ -706,8 +708,9 @@ def _replay(args) -> int:
         rp.run(progress=progress)
     except comin.ComInFinish as exc:
         progress.close()
-        if exc.routine == ROUTINE:
-            return 2            # the recording is damaged: the one line is above
+        from comin.plugins import telemetry
+        if exc.routine in (ROUTINE, telemetry.ROUTINE):
+            return 2            # the recording is damaged, bad --telemetry input: line above
         say(f"the run was finished with an error by {exc.routine} (its message is above)")
         return 1
     except KeyboardInterrupt:

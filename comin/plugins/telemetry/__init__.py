@@ -1,6 +1,6 @@
 """The telemetry plugin: live metrics of a running model for Prometheus, Grafana, a browser.
 
-* ``exporter.py``  the plugin (a ComIn Python plugin script; its docstring
+* ``telemetry.py`` the plugin (a ComIn Python plugin script; its docstring
   lists the options and the metrics), :data:`PLUGIN_SCRIPT`;
 * ``reduce.py``    min, max, area-weighted mean and NaN count over prognostic points;
 * ``server.py``    the HTTP endpoint: ``/metrics``, the live page ``/``, its data;
@@ -20,11 +20,13 @@ import shlex
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: the plugin script a host loads (``comin plugin-path telemetry``)
-PLUGIN_SCRIPT = os.path.join(HERE, "exporter.py")
+PLUGIN_SCRIPT = os.path.join(HERE, "telemetry.py")
 #: the Grafana dashboard (JSON, for a file provider or the import dialog)
 DASHBOARD = os.path.join(HERE, "grafana", "comin-telemetry.json")
 #: name of the plugin when the command line loads it
 PLUGIN_NAME = "telemetry"
+#: the ``finish`` routine of the plugin's bad options (as ``telemetry.ROUTINE``)
+ROUTINE = "comin_telemetry"
 
 
 class OptionError(ValueError):
@@ -59,25 +61,31 @@ def plugin_description(args):
         raise OptionError("--telemetry needs the Python package prometheus_client "
                           "(pip install prometheus_client)")
     from comin._adapter import PluginDescription
-    from comin.plugins.telemetry import exporter
+    from comin.plugins.telemetry import telemetry as plugin
+    from comin.parallel import world_rank
+    from comin.plugins.telemetry import server
     words = [PLUGIN_SCRIPT]
     try:
-        exporter.parse_listen(telemetry)
+        host, port = plugin.parse_listen(telemetry)
         words += ["--listen", telemetry]
-    except exporter.OptionError as exc:
+    except plugin.OptionError as exc:
         raise OptionError(f"--telemetry {telemetry!r}: {exc}") from None
+    if port and world_rank() == 0:       # only rank 0 listens (and would collide with itself)
+        problem = server.address_problem(host, port)
+        if problem is not None:
+            raise OptionError(f"--telemetry {telemetry}: cannot listen there: {problem}")
     if names is not None:
         try:
-            words += ["--vars", ",".join(exporter.parse_vars(names))]
-        except exporter.OptionError as exc:
+            words += ["--vars", ",".join(plugin.parse_vars(names))]
+        except plugin.OptionError as exc:
             raise OptionError(f"--telemetry-vars {names!r}: {exc}") from None
-    return PluginDescription.python(" ".join(shlex.quote(w) for w in words), name=PLUGIN_NAME)
+    options = " ".join(shlex.quote(w) for w in words)
+    if len(options) > 256:
+        raise OptionError(f"the telemetry plugin's options are longer than ComIn's 256 "
+                          f"characters ({options!r}): name fewer --telemetry-vars, or load the "
+                          "plugin yourself with --config FILE (see 'comin plugin-path telemetry')")
+    return PluginDescription.python(options, name=PLUGIN_NAME)
 
 
-def wants_profile(args) -> bool:
-    """True when the options load the telemetry plugin (the host must then profile)."""
-    return getattr(args, "telemetry", None) is not None
-
-
-__all__ = ["PLUGIN_SCRIPT", "DASHBOARD", "PLUGIN_NAME", "OptionError", "add_arguments",
-           "plugin_description", "wants_profile"]
+__all__ = ["PLUGIN_SCRIPT", "DASHBOARD", "PLUGIN_NAME", "ROUTINE", "OptionError",
+           "add_arguments", "plugin_description"]

@@ -33,6 +33,28 @@ function bytes(v) {
   return v.toFixed(1) + " " + units[i];
 }
 
+// About n round tick values (steps of 1, 2 or 5 times a power of ten) covering [lo, hi].
+function niceTicks(lo, hi, n) {
+  const raw = (hi - lo) / n;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const r = raw / mag;
+  const step = (r >= 7.5 ? 10 : r >= 3.5 ? 5 : r >= 1.5 ? 2 : 1) * mag;
+  const ticks = [];
+  for (let v = Math.floor(lo / step) * step; v <= hi + step * 0.5; v += step) ticks.push(v);
+  if (ticks[ticks.length - 1] < hi) ticks.push(ticks[ticks.length - 1] + step);
+  return { ticks: ticks, step: step };
+}
+
+// A tick label: as many decimals as the step needs, k/M/G for large values.
+function tickLabel(v, step) {
+  const a = Math.abs(v);
+  for (const [f, s] of [[1e9, "G"], [1e6, "M"], [1e4, "k"]]) {
+    if (a >= f) return (v / f).toFixed(Math.max(0, -Math.floor(Math.log10(step / f)))) + s;
+  }
+  if (a !== 0 && a < 1e-3) return v.toExponential(1);
+  return v.toFixed(Math.max(0, Math.min(6, -Math.floor(Math.log10(step)))));
+}
+
 function clock(t) {
   return new Date(t * 1000).toTimeString().slice(0, 8);
 }
@@ -56,15 +78,16 @@ function lineChart(title, unit, series, yfmt) {
   }
   if (x1 === x0) { x0 -= 1; x1 += 1; }
   if (y1 === y0) { const d = Math.abs(y0) * 0.01 || 1; y0 -= d; y1 += d; }
-  const pad = (y1 - y0) * 0.06; y0 -= pad; y1 += pad;
+  const nice = niceTicks(y0, y1, 4);
+  y0 = nice.ticks[0]; y1 = nice.ticks[nice.ticks.length - 1];
   const X = t => L + (t - x0) / (x1 - x0) * (W - L - R);
   const Y = y => T + (y1 - y) / (y1 - y0) * (H - T - B);
   svg.appendChild(el("svg:line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "axis" }));
   svg.appendChild(el("svg:line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis" }));
-  for (let i = 0; i <= 3; i++) {
-    const y = y0 + (y1 - y0) * i / 3;
+  for (const y of nice.ticks) {
     svg.appendChild(el("svg:line", { x1: L, y1: Y(y), x2: W - R, y2: Y(y), class: "axis", "stroke-dasharray": "2 3" }));
-    svg.appendChild(el("svg:text", { x: L - 4, y: Y(y) + 3, class: "tick", "text-anchor": "end" }, (yfmt || fmt)(y)));
+    svg.appendChild(el("svg:text", { x: L - 4, y: Y(y) + 3, class: "tick", "text-anchor": "end" },
+      yfmt ? yfmt(y) : tickLabel(y, nice.step)));
   }
   for (const [t, anchor] of [[x0, "start"], [x1, "end"]]) {
     svg.appendChild(el("svg:text", { x: X(t), y: H - 6, class: "tick", "text-anchor": anchor }, clock(t)));
@@ -100,8 +123,8 @@ function pick(get) {
   return out;
 }
 
-function kpi(label, value) {
-  const k = el("div", { class: "kpi" });
+function kpi(label, metric, value) {
+  const k = el("div", { class: "kpi", title: metric });
   k.appendChild(el("div", { class: "v" }, value));
   k.appendChild(el("div", { class: "k" }, label));
   return k;
@@ -117,13 +140,14 @@ function render() {
     `${info.exp_start || ""} → ${info.run_stop || ""} · ${data.ranks} rank${data.ranks === 1 ? "" : "s"}`;
   const s = samples.length ? samples[samples.length - 1] : {};
   const kpis = document.getElementById("kpis");
+  const progress = s.sim !== null && s.sim !== undefined && data.end ? ` (${(100 * s.sim / data.end).toFixed(0)} %)` : "";
   kpis.replaceChildren(
-    kpi("comin_steps_total", fmt(s.step, 0)),
-    kpi("simulated date and time", s.datetime ? s.datetime.replace("T", " ") : "–"),
-    kpi("comin_model_speed_ratio", fmt(s.speed, 1)),
-    kpi("comin_last_step_duration_seconds", fmt(s.step_seconds, 4)),
-    kpi("resident memory, all ranks", bytes((s.rss || []).reduce((a, b) => a + (b || 0), 0))),
-    kpi("comin_exporter_seconds_total", fmt((s.cost || []).reduce((a, b) => a + (b || 0), 0), 4)));
+    kpi("steps done" + progress, "comin_steps_total", fmt(s.step, 0)),
+    kpi("simulated date and time", "comin_simulation_time_seconds", s.datetime ? s.datetime.replace("T", " ") : "–"),
+    kpi("simulated s per wall s", "comin_model_speed_ratio", fmt(s.speed, 1)),
+    kpi("wall s, last step", "comin_last_step_duration_seconds", fmt(s.step_seconds, 4)),
+    kpi("resident memory, all ranks", "comin_rank_resident_memory_bytes", bytes((s.rss || []).reduce((a, b) => a + (b || 0), 0))),
+    kpi("exporter s, all ranks", "comin_exporter_seconds_total", fmt((s.cost || []).reduce((a, b) => a + (b || 0), 0), 4)));
 
   const charts = [
     lineChart("comin_model_speed_ratio", "simulated seconds per wall-clock second",

@@ -214,16 +214,19 @@ def field_view(array: np.ndarray, dim_semantics: Sequence[int]) -> np.ndarray:
     return v[:, None, :] if flat else v
 
 
-def combine(partials) -> Tuple[float, float, float, int]:
+def combine(partials) -> Tuple[float, float, float, float]:
     """Merge ranks' partials ``(nranks, PARTIAL)`` -> (min, max, mean, NaN count).
 
-    min/max are NaN when no rank has a value, the mean when the weight is 0.
+    min/max are NaN when no rank has a value, the mean when the weight is 0;
+    everything is NaN when a rank could not reduce (its partial is NaN).
     """
     rows = np.asarray(partials, dtype=np.float64).reshape(-1, PARTIAL).tolist()
+    nan = float("nan")
+    if any(r[3] != r[3] for r in rows):
+        return nan, nan, nan, nan
     lo = min(r[0] for r in rows)
     hi = max(r[1] for r in rows)
     wsum = sum(r[2] for r in rows)
     weight = sum(r[3] for r in rows)
-    nan = float("nan")
     return (lo if lo != np.inf else nan, hi if hi != -np.inf else nan,
-            wsum / weight if weight > 0 else nan, int(sum(r[4] for r in rows)))
+            wsum / weight if weight > 0 else nan, float(sum(r[4] for r in rows)))

@@ -48,7 +48,18 @@ class ServerError(Exception):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log on the model's stderr."""
+    """One request, in its own thread: the TLS handshake here (not in the accepting thread,
+    where a client that stalls would block every other request and the shutdown at the
+    end of the run), a time limit on a stalling client, no access log on the model's
+    stderr."""
+
+    timeout = 30
+
+    def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(self.timeout)
+            self.request.do_handshake()
+        super().setup()
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
@@ -56,6 +67,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A client that went away, stalled or spoke no TLS: nothing for the model's log."""
 
 
 def read_basic_auth(path: str) -> Tuple[str, str]:
@@ -175,15 +189,10 @@ class Endpoint:
         try:
             httpd = make_server(infos[0][4][0], port, self.app, Server, _QuietHandler)
         except OSError as exc:
-            import errno
-            why = {errno.EADDRINUSE: "the port is already in use (another exporter? choose "
-                                     "another port, or 0 for any free one)",
-                   errno.EACCES: "permission denied (ports below 1024 need root)",
-                   errno.EADDRNOTAVAIL: "this machine has no such address"}.get(
-                exc.errno, exc.strerror or str(exc))
-            raise ServerError(f"{where}: cannot listen there: {why}") from None
+            raise ServerError(f"{where}: cannot listen there: {_why(exc)}") from None
         if self._tls is not None:
-            httpd.socket = self._tls.wrap_socket(httpd.socket, server_side=True)
+            httpd.socket = self._tls.wrap_socket(httpd.socket, server_side=True,
+                                                 do_handshake_on_connect=False)
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, args=(POLL_INTERVAL,),
                                         name="comin-telemetry", daemon=True)
@@ -206,6 +215,34 @@ class Endpoint:
         httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=2.0)
+
+
+def _why(exc: OSError) -> str:
+    import errno
+    return {errno.EADDRINUSE: "the port is already in use (another exporter? choose another "
+                              "port, or 0 for any free one)",
+            errno.EACCES: "permission denied (ports below 1024 need root)",
+            errno.EADDRNOTAVAIL: "this machine has no such address"}.get(
+        exc.errno, exc.strerror or str(exc))
+
+
+def address_problem(host: str, port: int) -> Optional[str]:
+    """Why ``host:port`` cannot be listened on now (None: it can), found by binding it
+    briefly as the endpoint would (a check before a run; the endpoint binds for real)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"unknown address ({exc.strerror})"
+    family, _, _, _, sockaddr = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as the server does
+        sock.bind(sockaddr)
+    except OSError as exc:
+        return _why(exc)
+    finally:
+        sock.close()
+    return None
 
 
 def _join(host: str, port: int) -> str:

@@ -19,7 +19,8 @@ EP_ATM_TIMELOOP_END), ``--every N`` (every N-th call of it, default 1),
 ``--tls-cert FILE --tls-key FILE`` (HTTPS), ``--basic-auth-file FILE`` (one
 line ``user:password``), ``--linger SECONDS`` (keep serving after the run
 ended, so a last scrape sees the final values), ``--history N`` (samples the
-live page keeps, default 10000).
+live page keeps, default 10000), ``--config FILE`` (more options, read from
+FILE: ComIn allows a plugin 256 characters of options).
 
 Metrics (Prometheus names; values of the whole run, reduced over ranks):
 
@@ -168,8 +169,43 @@ def parse_ep(text: str) -> str:
     return name
 
 
+def _expand_config(args: Sequence[str]) -> List[str]:
+    """``--config FILE`` replaced by the options in FILE (shell words, ``#`` comments): ComIn
+    limits a plugin's options to 256 characters, which certificate paths soon exceed."""
+    out: List[str] = []
+    words = list(args)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--config" or word.startswith("--config="):
+            if word == "--config":
+                if i + 1 >= len(words):
+                    raise OptionError("--config: expected a file of options")
+                path, i = words[i + 1], i + 2
+            else:
+                path, i = word.split("=", 1)[1], i + 1
+            try:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+            except OSError as exc:
+                raise OptionError(f"--config {path}: cannot read it: {exc.strerror}") from None
+            try:
+                inner = shlex.split(text, comments=True)
+            except ValueError as exc:
+                raise OptionError(f"--config {path}: {exc}") from None
+            if any(w == "--config" or w.startswith("--config=") for w in inner):
+                raise OptionError(f"--config {path}: a config file cannot name another")
+            out += inner
+            continue
+        out.append(word)
+        i += 1
+    return out
+
+
 def parse_options(args: Sequence[str]) -> argparse.Namespace:
-    """The plugin's options; :class:`OptionError` names the bad one."""
+    """The plugin's options (``--config FILE`` expanded); :class:`OptionError` names the
+    bad one."""
+    args = _expand_config(args)
     p = _Parser(prog="telemetry", add_help=False)
     p.add_argument("--listen", default=DEFAULT_LISTEN)
     p.add_argument("--vars", default=None)
@@ -776,13 +812,13 @@ class Exporter:
                 "seq": s["seq"], "t": s["t"], "step": s["step"], "sim": _opt(t["sim"]),
                 "datetime": t["datetime"], "speed": _opt(t["speed"]),
                 "step_seconds": _opt(t["step_seconds"]),
-                "vars": {k: [_num(v[2]), _num(v[0]), _num(v[1]), v[3]]
+                "vars": {k: [_num(v[2]), _num(v[0]), _num(v[1]), _num(v[3])]
                          for k, v in s["stats"].items()},
                 "rss": [_num(x) for x in s["rss"]], "cost": [_num(x) for x in s["cost"]]})
         timings = None
         if self.timings is not None and not self.note and self.state == "running":
             timings = [[p, ep, n, _num(sec)] for p, ep, n, sec in self.timings()]
-        return {"state": self.state, "seq": self.seq, "ranks": self.size,
+        return {"state": self.state, "seq": self.seq, "ranks": self.size, "end": self.sim_end,
                 "variables": [{"key": v.key, "name": v.name, "domain": v.jg, "units": v.units,
                                "long_name": v.long_name} for v in self.variables],
                 "info": dict(self.info), "note": self.note, "errors": self.errors,
@@ -827,15 +863,15 @@ def plugin_main(args: Sequence[str]) -> Exporter:
 
 
 # A Python adapter runs this file as a script (no module spec; upstream's gives it not even
-# __file__ or __name__); importing it as comin.plugins.telemetry.exporter runs nothing.
+# __file__ or __name__); importing it as comin.plugins.telemetry.telemetry runs nothing.
 if globals().get("__spec__") is None:
     try:
         _args = comin.current_get_plugin_info().args
     except Exception:  # noqa: BLE001 - no ComIn session: not loaded by a host
-        sys.exit("comin/plugins/telemetry/exporter.py is a ComIn plugin: load it into a host, "
+        sys.exit("comin/plugins/telemetry/telemetry.py is a ComIn plugin: load it into a host, "
                  "e.g. comin run --telemetry 9180 my_plugin.py")
     try:           # comin: one copy of the code, whoever loads the script
-        from comin.plugins.telemetry import exporter as _module
+        from comin.plugins.telemetry import telemetry as _module
         _main = _module.plugin_main
     except ImportError:          # upstream ComIn: this file's own definitions
         _main = plugin_main
