@@ -313,6 +313,24 @@ def test_run_in_process(tmp_path):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2)
 
 
+def test_reduction_entry_point_and_interval(tmp_path):
+    """``--ep`` called per domain (the nest takes two steps per step) and ``--every``:
+    each domain is reduced at every second call of the entry point for it."""
+    from comin.emulator import Config, Emulator
+    port = free_port()
+    out = tmp_path / "scrape.json"
+    Emulator([plugin("--listen", f"127.0.0.1:{port}", "--vars", "temp", "--ep",
+                     "atm_integrate_end", "--every", "2"),
+              f"{PROBE} http://127.0.0.1:{port}/ {out}"],
+             Config(grid="R2B1", nest=True, nest_radius=35.0, nproma=8, nlev=3, steps=4)).run()
+    m = metrics(json.loads(out.read_text())["metrics"])
+    # domain 1: calls 1 and 3 of 4; domain 2: calls 1, 3, 5, 7 of 8
+    assert series(m, "comin_exporter_reductions_total") == {(): 6}
+    assert set(series(m, "comin_variable_mean")) == {(("domain", "1"), ("variable", "temp")),
+                                                     (("domain", "2"), ("variable", "temp"))}
+    assert series(m, "comin_steps_total") == {(): 4}
+
+
 def test_endpoint_paths_tls_and_basic_auth(tmp_path):
     """HTTPS with a certificate and key, basic auth on every path, the page and its data,
     404 elsewhere; prometheus_client's exposition for Prometheus's and OpenMetrics' accept."""
@@ -802,7 +820,7 @@ def test_page_and_dashboard_need_nothing_from_outside():
               "comin_variable_mean", "comin_variable_min", "comin_variable_max",
               "comin_variable_nan_count", "comin_rank_resident_memory_bytes",
               "comin_exporter_seconds_total", "comin_exporter_scrape_seconds_total",
-              "comin_exporter_errors_total", "comin_host_ranks"}
+              "comin_exporter_errors_total", "comin_exporter_reductions_total", "comin_host_ranks"}
     used = set()
     for p in dash["panels"]:
         if p["type"] == "row":

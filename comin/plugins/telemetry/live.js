@@ -48,8 +48,8 @@ function niceTicks(lo, hi, n) {
 // A tick label: as many decimals as the step needs, k/M/G for large values.
 function tickLabel(v, step) {
   const a = Math.abs(v);
-  for (const [f, s] of [[1e9, "G"], [1e6, "M"], [1e4, "k"]]) {
-    if (a >= f) return (v / f).toFixed(Math.max(0, -Math.floor(Math.log10(step / f)))) + s;
+  for (const [from, f, s] of [[1e9, 1e9, "G"], [1e6, 1e6, "M"], [1e4, 1e3, "k"]]) {
+    if (a >= from) return (v / f).toFixed(Math.max(0, -Math.floor(Math.log10(step / f)))) + s;
   }
   if (a !== 0 && a < 1e-3) return v.toExponential(1);
   return v.toFixed(Math.max(0, Math.min(6, -Math.floor(Math.log10(step)))));

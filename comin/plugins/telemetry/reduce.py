@@ -129,7 +129,7 @@ class Points:
             return [(values[:, :, None], self.index_weights)]
         return [(field[i, :, b], w) for (i, b), w in zip(self.pieces, self.piece_weights)]
 
-    def partial(self, field: np.ndarray, kernel: Optional[Callable] = KERNEL) -> np.ndarray:
+    def partial(self, field: np.ndarray, kernel: Optional[Callable] = KERNEL) -> tuple:
         """This rank's partial result for ``field`` (an ``(nproma, nlev, nblks)`` view):
         min, max, weighted sum over points and levels, total weight, NaN count.
         ``kernel``: the one-pass kernel (None: NumPy only)."""
@@ -158,9 +158,7 @@ class Points:
                 weight += float(np.einsum("ikb,ib->", good.astype(np.float64), w))
         if lo != lo or lo == np.inf:  # no value at all (fmin of only NaNs is NaN)
             lo, hi = np.inf, -np.inf
-        out = np.empty(PARTIAL)
-        out[:] = (lo, hi, wsum, weight, nans)
-        return out
+        return (lo, hi, wsum, weight, float(nans))
 
 
 def _pieces(start: int, stop: int, nproma: int) -> List[Tuple[slice, slice]]:
@@ -220,7 +218,10 @@ def combine(partials) -> Tuple[float, float, float, float]:
     min/max are NaN when no rank has a value, the mean when the weight is 0;
     everything is NaN when a rank could not reduce (its partial is NaN).
     """
-    rows = np.asarray(partials, dtype=np.float64).reshape(-1, PARTIAL).tolist()
+    if isinstance(partials, tuple):
+        rows = [partials]                                # one rank's, as partial() gives it
+    else:
+        rows = np.asarray(partials, dtype=np.float64).reshape(-1, PARTIAL).tolist()
     nan = float("nan")
     if any(r[3] != r[3] for r in rows):
         return nan, nan, nan, nan

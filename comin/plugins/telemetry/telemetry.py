@@ -43,8 +43,9 @@ Metrics (Prometheus names; values of the whole run, reduced over ranks):
   ``comin_variable_info{variable,domain,units,long_name}``;
 * ``comin_rank_resident_memory_bytes{rank}``, ``comin_exporter_seconds_total{rank}``
   (time in this plugin's callbacks), ``comin_exporter_scrape_seconds_total``,
-  ``comin_exporter_errors_total``, ``comin_host_ranks``, ``comin_run_info``,
-  and prometheus_client's ``process_*`` of rank 0.
+  ``comin_exporter_reductions_total``, ``comin_exporter_errors_total``,
+  ``comin_host_ranks``, ``comin_run_info``, and prometheus_client's
+  ``process_*`` of rank 0.
 
 Per-rank values and the variables' partial results travel to rank 0 in one
 ``Gather`` at each reduction (collective: choose an entry point that every
@@ -84,6 +85,8 @@ _HGRID = {HGRID_CELL: ("cells", "ncells", "cell"), HGRID_EDGE: ("edges", "nedges
           HGRID_VERTEX: ("verts", "nverts", "vertex")}
 #: entry points that cannot carry the reductions
 _NO_REDUCE = ("EP_FINISH", "EP_SECONDARY_CONSTRUCTOR")
+#: the exporters of this process that serve now (rank 0's), see :func:`serving`
+_SERVING: list = []
 #: what ComIn's ``finish`` raises in comin (upstream's does not return)
 _FINISH = tuple(getattr(comin, n) for n in ("ComInFinish",) if hasattr(comin, n))
 
@@ -382,6 +385,7 @@ class Exporter:
         self._local = self._gathered = None
         self._vectors()
         self.endpoint = None
+        self.url = ""
         self.registry = CollectorRegistry()
         if self.rank == 0:
             auth = (server.read_basic_auth(opts.basic_auth_file)
@@ -391,10 +395,12 @@ class Exporter:
             self.endpoint = server.Endpoint(self.registry, self.history_data, self._failed,
                                             auth=auth, tls=tls)
             self.endpoint.start(opts.host, opts.port, "--listen")
+            self.url = self.endpoint.url(opts.host)
+            _SERVING.append(self)
             self.registry.register(self)
             ProcessCollector(registry=self.registry)
             local = opts.host in ("127.0.0.1", "::1", "localhost")
-            _say(f"serving {self.endpoint.url(opts.host)} (Prometheus scrapes /metrics)"
+            _say(f"serving {self.url} (Prometheus scrapes /metrics)"
                  + ("" if local or auth else "; warning: listening beyond this machine "
                     "without --basic-auth-file"))
 
@@ -596,40 +602,48 @@ class Exporter:
         self._calls[jg] = n + 1
         if n % self.opts.every:
             return
-        local = self._local
         width = self._reduce.PARTIAL
+        nan_part = (float("nan"),) * width
+        parts: List[Optional[tuple]] = [None] * len(self.variables)
         try:
             if now - self._rss_at >= RSS_SECONDS:
                 self._rss_at = now
                 self._rss_value = self._rss()
-            local[0] = self._rss_value
-            local[1] = self.cost
             for k, var in enumerate(self.variables):
                 if jg != -1 and var.jg != jg:
                     continue
                 try:
-                    local[2 + k * width: 2 + (k + 1) * width] = var.points.partial(var.field())
+                    parts[k] = var.points.partial(var.field())
                 except Exception as exc:  # noqa: BLE001
-                    local[2 + k * width: 2 + (k + 1) * width] = np.nan
+                    parts[k] = nan_part
                     self._failed(f"reducing {var.name} on domain {var.jg}", exc)
         except Exception as exc:  # noqa: BLE001
             self._failed("the reductions", exc)
         try:
+            combine = self._reduce.combine
+            stats = dict(self.stats) if self.rank == 0 else {}
             if self.comm is not None:
+                local = self._local
+                local[0], local[1] = self._rss_value, self.cost
+                for k, part in enumerate(parts):
+                    if part is not None:
+                        local[2 + k * width: 2 + (k + 1) * width] = part
                 self.comm.Gather(local, self._gathered, root=0)
+                if self.rank != 0:
+                    return
                 gathered = self._gathered
+                for k, var in enumerate(self.variables):
+                    if parts[k] is not None:
+                        stats[var.key] = combine(gathered[:, 2 + k * width: 2 + (k + 1) * width])
+                self.rss = gathered[:, 0].tolist()
+                self.costs = gathered[:, 1].tolist()
             else:
-                gathered = local[None, :]
-            if self.rank != 0:
-                return
-            stats = dict(self.stats)
-            for k, var in enumerate(self.variables):
-                if jg == -1 or var.jg == jg:
-                    stats[var.key] = self._reduce.combine(
-                        gathered[:, 2 + k * width: 2 + (k + 1) * width])
+                for k, var in enumerate(self.variables):
+                    if parts[k] is not None:
+                        stats[var.key] = combine(parts[k])
+                self.rss = [self._rss_value]
+                self.costs = [self.cost]
             self.stats = stats                       # one assignment: scrapes see whole sets
-            self.rss = gathered[:, 0].tolist()
-            self.costs = gathered[:, 1].tolist()
             self.reductions += 1
         except _FINISH:
             raise
@@ -700,6 +714,8 @@ class Exporter:
         """Stop serving (idempotent)."""
         self._rss.close()
         endpoint, self.endpoint = self.endpoint, None
+        if self in _SERVING:
+            _SERVING.remove(self)
         if endpoint is not None:
             try:
                 endpoint.stop()
@@ -793,6 +809,9 @@ class Exporter:
                 out.append(CounterMetricFamily("comin_exporter_scrape_seconds", "Time spent "
                                                "answering scrapes (rank 0's serving thread).",
                                                value=self.endpoint.scrape_seconds))
+            out.append(CounterMetricFamily("comin_exporter_reductions", "Reductions done (every "
+                                           "--every-th call of the --ep entry point, per domain).",
+                                           value=self.reductions))
             out.append(CounterMetricFamily("comin_exporter_errors", "Exporter failures during "
                                            "the run (each place logged once).", value=self.errors))
             out.append(GaugeMetricFamily("comin_host_ranks", "Host ranks.", value=self.size))
@@ -823,6 +842,12 @@ class Exporter:
                                "long_name": v.long_name} for v in self.variables],
                 "info": dict(self.info), "note": self.note, "errors": self.errors,
                 "samples": samples, "timings": timings}
+
+
+def serving() -> List[str]:
+    """The URLs of the endpoints this process serves now (``--listen ...:0`` picks a free
+    port: this says which), for other plugins and notebooks in the same process."""
+    return [e.url for e in list(_SERVING)]
 
 
 def _metadata(descr, key: str, default):
