@@ -289,14 +289,19 @@ def test_run_in_process(tmp_path):
     assert 200 < series(m, "comin_variable_mean")[(("domain", "1"), ("variable", "temp"))] < 320
     units = {dict(k)["variable"]: dict(k)["units"] for k in series(m, "comin_variable_info")}
     assert units == {"temp": "K", "pres_sfc": "Pa"}
-    # entry points: the same numbers as profile_get_timings(), read at the same moment
+    # entry points: the same numbers as profile_get_timings(), read later in the same
+    # EP_ATM_TIMELOOP_AFTER call (the telemetry plugin sent them to its endpoint in its own
+    # callback of that call, so only that entry point's numbers moved since)
     calls = series(m, "comin_entry_point_calls_total")
     secs = series(m, "comin_entry_point_seconds_total")
     assert got["timings"], "the host profiles"
-    for p, ep, n, s in got["timings"]:
+    before = [t for t in got["timings"] if t[1] != "EP_ATM_TIMELOOP_AFTER"]
+    for p, ep, n, s in before:
         key = (("entry_point", ep), ("plugin", p))
         assert calls[key] == n and secs[key] == pytest.approx(s, rel=1e-9, abs=1e-12)
-    assert len(calls) == len(got["timings"])
+    assert {k for k in calls if dict(k)["entry_point"] != "EP_ATM_TIMELOOP_AFTER"} == \
+        {(("entry_point", ep), ("plugin", p)) for p, ep, _, _ in before}
+    assert len(before) >= 4
     assert calls[(("entry_point", "EP_ATM_TIMELOOP_END"), ("plugin", "telemetry"))] == steps
     # ... which is what the summary table prints at the end
     final = {(p, ep): n for p, ep, n, _ in emu.host.timings()}
@@ -304,6 +309,7 @@ def test_run_in_process(tmp_path):
     # the live page's data
     h = got["history"]
     assert h["state"] == "running" and h["ranks"] == 1 and h["samples"]
+    assert h["samples"][-1]["step"] == steps
     last = h["samples"][-1]
     assert last["step"] <= steps and set(last["vars"]) <= {"temp|1", "temp|2", "pres_sfc|1",
                                                            "pres_sfc|2"}
@@ -377,7 +383,7 @@ def test_endpoint_paths_tls_and_basic_auth(tmp_path):
                 seen["plain"] = "answered"
             except (OSError, urllib.error.URLError) as exc:
                 seen["plain"] = type(exc).__name__
-        comin.callback_register(comin.EP_ATM_TIMELOOP_END, end)
+        comin.callback_register(comin.EP_ATM_TIMELOOP_AFTER, end)
 
     from comin.emulator import Config, Emulator
     from comin.host import PluginDescription
@@ -390,7 +396,7 @@ def test_endpoint_paths_tls_and_basic_auth(tmp_path):
              Config(grid="R2B0", nproma=8, nlev=3, steps=2)).run()
     assert seen["noauth"][0] == 401 and seen["wrong"][0] == 401
     status, ctype, body = seen["metrics"]
-    assert status == 200 and ctype.startswith("text/plain") and b"comin_steps_total 1.0" in body
+    assert status == 200 and ctype.startswith("text/plain") and b"comin_steps_total 2.0" in body
     assert seen["openmetrics"][0] == 200 and seen["openmetrics"][1].startswith("application/openmetrics-text")
     assert seen["openmetrics"][2].rstrip().endswith(b"# EOF")
     assert seen["page"][0] == 200 and b"<title>comin telemetry</title>" in seen["page"][2]
@@ -441,6 +447,53 @@ def test_failures_during_the_run_never_stop_the_model(capsys):
     assert series(seen["m"], "comin_steps_total") == {(): 5}
 
 
+def test_endpoint_answers_while_the_host_holds_the_gil(tmp_path):
+    """A C or Fortran host (ICON) keeps Python's GIL on its thread between callbacks: here a
+    plugin holds it for 0.5 s of every step (a call through ctypes.PyDLL keeps it).  The
+    endpoint, a process of its own, answers within a fraction of that all the while, and
+    the numbers move on step by step (an HTTP thread in the model's process took seconds)."""
+    (tmp_path / "hold.py").write_text(textwrap.dedent("""\
+        import ctypes
+        import comin
+
+        libc = ctypes.PyDLL(None)
+
+        @comin.EP_ATM_TIMELOOP_START
+        def compute():
+            libc.usleep(500000)
+        """))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    run = subprocess.Popen([sys.executable, "-m", "comin", "run", "--grid", "R2B0", "--nproma", "8",
+                            "--nlev", "3", "--steps", "6", "--no-progress", str(tmp_path / "hold.py"),
+                            "--telemetry", f"127.0.0.1:{port}"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV,
+                           cwd=str(tmp_path))
+    try:
+        def steps():
+            with urllib.request.urlopen(url + "metrics", timeout=5) as r:
+                return series(metrics(r.read().decode()), "comin_steps_total").get((), 0)
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            try:
+                if steps() >= 1:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        latencies, seen = [], []
+        for _ in range(8):
+            t0 = time.monotonic()
+            seen.append(steps())
+            latencies.append(time.monotonic() - t0)
+            time.sleep(0.1)
+        assert max(latencies) < 0.25, latencies
+        assert seen[-1] > seen[0] >= 1, seen
+    finally:
+        _, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err
+
+
 # -- the command line ---------------------------------------------------------------------------
 
 def test_plugin_path_command(capsys):
@@ -460,7 +513,7 @@ def test_comin_run_telemetry_loads_it(tmp_path, capsys):
     port = free_port()
     out = tmp_path / "scrape.json"
     rc = main(["run", *MODEL, "--steps", "3", "--no-progress", "--no-summary",
-               f"{PROBE} http://127.0.0.1:{port}/ {out}",
+               f"{PROBE} http://127.0.0.1:{port}/ {out} --at EP_DESTRUCTOR",
                "--telemetry", f"127.0.0.1:{port}", "--telemetry-vars", "temp"])
     err = capsys.readouterr().err
     assert rc == 0, err
@@ -518,7 +571,8 @@ def test_replay_loads_it(tmp_path, capsys):
     port = free_port()
     out = tmp_path / "scrape.json"
     capsys.readouterr()
-    rc = main(["replay", str(rec), f"{PROBE} http://127.0.0.1:{port}/ {out}", "--no-progress",
+    rc = main(["replay", str(rec), f"{PROBE} http://127.0.0.1:{port}/ {out} --at EP_DESTRUCTOR",
+               "--no-progress",
                "--telemetry", f"127.0.0.1:{port}", "--telemetry-vars", "temp"])
     assert rc == 0, capsys.readouterr().err
     m = metrics(json.loads(out.read_text())["metrics"])
@@ -597,7 +651,7 @@ def test_runs_with_upstream_comin_only(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     seen = json.loads(proc.stdout.split("RESULT ", 1)[1])
     assert not seen["package"] and seen["kernel"]
-    assert {"comin_telemetry_reduce", "comin_telemetry_server"} <= set(seen["modules"])
+    assert {"comin_telemetry_reduce", "comin_telemetry_channel"} <= set(seen["modules"])
     m = metrics(seen["metrics"])
     assert series(m, "comin_steps_total") == {(): 3}
     assert not series(m, "comin_entry_point_calls_total")
@@ -846,7 +900,7 @@ def test_two_ranks_serve_the_serial_values(tmp_path):
         port = free_port()
         out = tmp_path / f"scrape{nranks}.json"
         args = ["run", *MODEL, "--steps", "2", "--no-progress", "--no-summary",
-                f"{PROBE} http://127.0.0.1:{port}/ {out}",
+                f"{PROBE} http://127.0.0.1:{port}/ {out} --at EP_DESTRUCTOR",
                 plugin("--listen", f"127.0.0.1:{port}", "--vars", "temp,pres_sfc")]
         proc = run_comin(args, timeout=180, mpi=nranks if nranks > 1 else 0)
         assert proc.returncode == 0, proc.stdout + proc.stderr

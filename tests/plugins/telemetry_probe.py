@@ -1,10 +1,13 @@
 """Scrapes the telemetry plugin's endpoint from inside a run (tests/test_telemetry.py).
 
-Arguments: the endpoint's URL (``http://127.0.0.1:PORT/``) and an output path.
-At EP_ATM_TIMELOOP_AFTER, when every step's reductions are done, host rank 0
-writes ``{"metrics": <the text of /metrics>, "timings": <profile_get_timings()>,
-"history": <the /api/history JSON>}`` to the path.  Both reads happen while
-this callback runs, so nothing in the model moves between them.
+Arguments: the endpoint's URL (``http://127.0.0.1:PORT/``), an output path,
+``--at EP_NAME`` (default EP_ATM_TIMELOOP_AFTER).  At that entry point host
+rank 0 writes ``{"metrics": <the text of /metrics>, "timings":
+<profile_get_timings()>, "history": <the /api/history JSON>}`` to the path.
+The telemetry plugin hands its endpoint the whole time loop in its own
+EP_ATM_TIMELOOP_AFTER callback: a probe loaded after it scrapes there, one
+loaded before it (``comin run --telemetry`` loads the telemetry plugin
+last) at EP_DESTRUCTOR.
 """
 import argparse
 import json
@@ -16,10 +19,11 @@ import comin
 parser = argparse.ArgumentParser()
 parser.add_argument("url")
 parser.add_argument("out")
+parser.add_argument("--at", default="EP_ATM_TIMELOOP_AFTER")
 args = parser.parse_args(comin.current_get_plugin_info().args)
 
 
-@comin.EP_ATM_TIMELOOP_AFTER
+@comin.register_callback(getattr(comin, args.at))
 def scrape():
     if os.environ.get("PMI_RANK", "0") != "0":
         return

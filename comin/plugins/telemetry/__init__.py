@@ -2,8 +2,11 @@
 
 * ``telemetry.py`` the plugin (a ComIn Python plugin script; its docstring
   lists the options and the metrics), :data:`PLUGIN_SCRIPT`;
-* ``reduce.py``    min, max, area-weighted mean and NaN count over prognostic points;
-* ``server.py``    the HTTP endpoint: ``/metrics``, the live page ``/``, its data;
+* ``reduce.py``    min, max, area-weighted mean and NaN count over prognostic points
+  (``_fused.pyx``: the one-pass kernel they use when it is built);
+* ``channel.py``   the plugin's side of its endpoint process (start, feed, stop);
+* ``server.py``    the endpoint process: ``/metrics``, the live page ``/``, its data;
+* ``snapshot.py``  the live page in headless Chromium (the docs' picture, the tests);
 * ``live.html``, ``live.js``  the live page (self-contained: no external resource);
 * ``grafana/``     a Grafana dashboard (:data:`DASHBOARD`) and provisioning files.
 

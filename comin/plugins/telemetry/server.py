@@ -1,10 +1,13 @@
-"""The telemetry plugin's HTTP endpoint: Prometheus metrics, a live page, its data.
+"""The telemetry plugin's endpoint process: Prometheus metrics, a live page, its data.
 
-One port, served from a daemon thread by the standard library's WSGI server
-(threaded) with prometheus_client's WSGI application for the metrics:
+Started by the plugin on host rank 0 (:mod:`channel` says why a process of
+its own) as ``python server.py``; it reads the configuration and then
+snapshots of the run's numbers from its stdin, and serves the latest, on
+one port, from the standard library's threaded WSGI server with
+prometheus_client's WSGI application and metric families:
 
-* ``/metrics``       the Prometheus exposition (prometheus_client renders the
-                     registry; text or OpenMetrics as the scraper asks);
+* ``/metrics``       the Prometheus exposition (prometheus_client renders it;
+                     text or OpenMetrics as the scraper asks);
 * ``/``              the live page (``live.html`` + ``live.js`` of this
                      directory: plots drawn as SVG by the page itself, no
                      resource from anywhere else);
@@ -16,6 +19,10 @@ Optional TLS (a certificate and key file: the socket is wrapped in an
 it) and HTTP basic auth (one ``user:password`` line in a file) guard every
 path.  prometheus_client's ``start_http_server`` cannot serve a second path,
 so the server is assembled here from the same standard-library parts.
+
+It answers ``READY <url>`` or ``ERROR <one line naming the option>`` on its
+stdout, and exits when its stdin ends (the plugin stopped or died).  Only
+the standard library and prometheus_client: no comin, no NumPy.
 """
 from __future__ import annotations
 
@@ -25,14 +32,14 @@ import json
 import os
 import socket
 import ssl
+import sys
 import threading
 import time
+from collections import deque
 from socketserver import ThreadingMixIn
 from typing import Callable, Optional, Tuple
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-from prometheus_client import make_wsgi_app
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: the live page's files (path -> (file, content type))
@@ -100,7 +107,7 @@ def tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
 
 
 class Endpoint:
-    """The exporter's HTTP endpoint (see the module's docstring).
+    """The HTTP endpoint (see the module's docstring).
 
     ``registry``: the prometheus_client registry to expose; ``history(since)``
     returns the JSON-able data of the live page; ``on_error(where, exc)`` is told
@@ -110,6 +117,7 @@ class Endpoint:
     def __init__(self, registry, history: Callable[[int], dict],
                  on_error: Callable[[str, BaseException], None],
                  auth: Optional[Tuple[str, str]] = None, tls: Optional[ssl.SSLContext] = None):
+        from prometheus_client import make_wsgi_app
         self._metrics = make_wsgi_app(registry)
         self._history = history
         self._on_error = on_error
@@ -124,7 +132,7 @@ class Endpoint:
                 self._static[path] = (f.read(), ctype)
         self._httpd = None
         self._thread = None
-        #: seconds spent answering /metrics (the scrapes' cost on this rank)
+        #: seconds spent answering /metrics
         self.scrape_seconds = 0.0
         self.scrapes = 0
 
@@ -247,3 +255,200 @@ def address_problem(host: str, port: int) -> Optional[str]:
 
 def _join(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+# -- the run's numbers, as the plugin sends them ----------------------------------------------
+
+class Run:
+    """The latest snapshot of the run and the history the live page plots.
+
+    A snapshot (one JSON object from the plugin): ``seq``, ``t`` (Unix time),
+    ``state``, ``steps``, ``sim``, ``datetime``, ``speed``, ``step_seconds``,
+    ``durations`` ([count, sum]), ``sim_end``, ``timings`` ([[plugin, entry
+    point, calls, seconds], ...] or None), ``variables`` ([{key, name, domain,
+    units, long_name}]), ``stats`` ({key: [mean, min, max, NaN count]}),
+    ``rss``, ``cost`` (per rank), ``reductions``, ``errors``, ``ranks``,
+    ``info``, ``note``.  Replaced whole: a scrape never sees half of one.
+    """
+
+    def __init__(self, history: int):
+        self.latest: dict = {}
+        self.history: deque = deque(maxlen=history)
+        self.errors = 0
+        self._logged: set = set()
+        self.endpoint: Optional[Endpoint] = None
+
+    def update(self, snapshot: dict) -> None:
+        self.latest = snapshot
+        if self.history and self.history[-1]["seq"] == snapshot.get("seq"):
+            return
+        sample = {k: snapshot.get(k) for k in ("seq", "t", "sim", "datetime", "speed",
+                                               "step_seconds", "rss", "cost")}
+        sample.update(step=snapshot.get("steps"), vars=snapshot.get("stats", {}))
+        self.history.append(sample)
+
+    def failed(self, where: str, exc: BaseException) -> None:
+        """A failure while serving: counted, its first occurrence per place logged."""
+        self.errors += 1
+        if where not in self._logged:
+            self._logged.add(where)
+            print(f"comin_telemetry (endpoint): {where} failed: {type(exc).__name__}: {exc}; "
+                  "the model goes on (logged once)", file=sys.stderr, flush=True)
+
+    # -- prometheus_client's Collector protocol ----------------------------------------------
+    def collect(self):
+        """The metric families of a scrape, from the latest snapshot."""
+        from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
+                                            InfoMetricFamily, SummaryMetricFamily)
+        s = self.latest
+        out = []
+        if not s:
+            return out
+        try:
+            def gauge(name, doc, value):
+                if value is not None:
+                    out.append(GaugeMetricFamily(name, doc, value=value))
+
+            def counter(name, doc, value):
+                if value is not None:
+                    out.append(CounterMetricFamily(name, doc, value=value))
+
+            gauge("comin_simulation_time_seconds",
+                  "Simulated time since the experiment start (exp_start) after the last step.",
+                  s.get("sim"))
+            gauge("comin_simulation_end_time_seconds",
+                  "Simulated time at which the run stops (run_stop), since exp_start.",
+                  s.get("sim_end"))
+            counter("comin_steps", "Time steps done (EP_ATM_TIMELOOP_END calls).", s.get("steps"))
+            gauge("comin_model_speed_ratio",
+                  "Simulated seconds per wall-clock second over the last step.", s.get("speed"))
+            gauge("comin_last_step_duration_seconds", "Wall-clock time of the last step.",
+                  s.get("step_seconds"))
+            n, total = s.get("durations", (0, 0.0))
+            out.append(SummaryMetricFamily("comin_step_duration_seconds",
+                                           "Wall-clock time per time step.",
+                                           count_value=n, sum_value=total))
+            if s.get("timings") is not None:
+                calls = CounterMetricFamily("comin_entry_point_calls", "Callback calls per plugin "
+                                            "and entry point (comin run's summary table).",
+                                            labels=["plugin", "entry_point"])
+                secs = CounterMetricFamily("comin_entry_point_seconds", "Wall-clock time in "
+                                           "callbacks per plugin and entry point (comin run's "
+                                           "summary table).", labels=["plugin", "entry_point"])
+                for plugin, ep, count, seconds in s["timings"]:
+                    calls.add_metric([plugin, ep], count)
+                    secs.add_metric([plugin, ep], seconds if seconds is not None else float("nan"))
+                out += [calls, secs]
+            fams = {kind: GaugeMetricFamily(f"comin_variable_{kind}", doc,
+                                            labels=["variable", "domain"])
+                    for kind, doc in (("mean", "Mean over the prognostic points of the domain "
+                                               "(area-weighted for cells) and its levels."),
+                                      ("min", "Minimum over the prognostic points."),
+                                      ("max", "Maximum over the prognostic points."),
+                                      ("nan_count", "NaN values at the prognostic points."))}
+            info = InfoMetricFamily("comin_variable", "The reduced variables.",
+                                    labels=["variable", "domain"])
+            stats = s.get("stats", {})
+            for var in s.get("variables", []):
+                labels = [var["name"], str(var["domain"])]
+                info.add_metric(labels, {"units": var["units"], "long_name": var["long_name"]})
+                values = stats.get(var["key"])
+                if values is None:
+                    continue
+                for kind, value in zip(("mean", "min", "max", "nan_count"), values):
+                    fams[kind].add_metric(labels, float("nan") if value is None else value)
+            out += list(fams.values()) + [info]
+            rss = GaugeMetricFamily("comin_rank_resident_memory_bytes",
+                                    "Resident memory of each host rank (read at most once a "
+                                    "second, at a reduction).", labels=["rank"])
+            cost = CounterMetricFamily("comin_exporter_seconds", "Wall-clock time in the "
+                                       "exporter's callbacks on each rank.", labels=["rank"])
+            for r, (m, c) in enumerate(zip(s.get("rss", []), s.get("cost", []))):
+                if m is not None:
+                    rss.add_metric([str(r)], m)
+                if c is not None:
+                    cost.add_metric([str(r)], c)
+            out += [rss, cost]
+            if self.endpoint is not None:
+                counter("comin_exporter_scrape_seconds", "Time spent answering scrapes (the "
+                        "endpoint process).", self.endpoint.scrape_seconds)
+            counter("comin_exporter_reductions", "Reductions done (every --every-th call of "
+                    "the --ep entry point, per domain).", s.get("reductions"))
+            counter("comin_exporter_errors", "Exporter failures during the run (each place "
+                    "logged once).", (s.get("errors") or 0) + self.errors)
+            gauge("comin_host_ranks", "Host ranks.", s.get("ranks"))
+            out.append(InfoMetricFamily("comin_run", "The run.", value=dict(s.get("info", {}))))
+        except Exception as exc:  # noqa: BLE001 - a scrape gets what could be collected
+            self.failed("collecting the metrics", exc)
+        return out
+
+    def history_data(self, since: int) -> dict:
+        """The live page's data: run information and the samples after ``since``."""
+        s = self.latest
+        samples = [h for h in list(self.history) if h["seq"] > since]
+        return {"state": s.get("state", "starting"), "seq": s.get("seq", 0),
+                "ranks": s.get("ranks", 1), "end": s.get("sim_end"),
+                "variables": s.get("variables", []), "info": s.get("info", {}),
+                "note": s.get("note", ""), "errors": (s.get("errors") or 0) + self.errors,
+                "samples": samples,
+                "timings": s.get("timings") if s.get("state") == "running" else None}
+
+
+def main() -> int:
+    """``python server.py``: the endpoint process (see the module's docstring)."""
+    sys.path.insert(0, HERE)
+    from channel import read_frame
+
+    stdin = os.fdopen(0, "rb")
+    config = read_frame(stdin)
+    if config is None:
+        return 2
+    run = Run(int(config.get("history", 10000)))
+
+    def answer(line: str) -> None:
+        sys.stdout.write(line.replace("\n", " ") + "\n")
+        sys.stdout.flush()
+
+    try:
+        from prometheus_client import CollectorRegistry, ProcessCollector
+    except ImportError as exc:
+        answer(f"ERROR the telemetry plugin needs the Python package prometheus_client "
+               f"(pip install prometheus_client): {exc}")
+        return 2
+    try:
+        auth = (read_basic_auth(config["basic_auth_file"])
+                if config.get("basic_auth_file") else None)
+        tls = (tls_context(config["tls_cert"], config["tls_key"])
+               if config.get("tls_cert") else None)
+        registry = CollectorRegistry()
+        registry.register(run)
+        parent = int(config.get("parent_pid", os.getppid()))
+        ProcessCollector(pid=lambda: parent, registry=registry)
+        endpoint = Endpoint(registry, run.history_data, run.failed, auth=auth, tls=tls)
+        endpoint.start(config["host"], int(config["port"]), config.get("option", "--listen"))
+    except ServerError as exc:
+        answer(f"ERROR {exc}")
+        return 2
+    run.endpoint = endpoint
+    answer(f"READY {endpoint.url(config['host'])}")
+    try:
+        while True:
+            try:
+                snapshot = read_frame(stdin)
+            except (OSError, ValueError) as exc:
+                run.failed("reading the plugin's snapshots", exc)
+                break
+            if snapshot is None:
+                break
+            run.update(snapshot)
+            if snapshot.get("ack"):
+                os.write(0, b"\n")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        endpoint.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

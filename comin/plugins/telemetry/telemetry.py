@@ -8,9 +8,13 @@ telemetry`` prints it)::
     plugin_list(2)%options        = "<path> --listen 127.0.0.1:9180 --vars temp,pres_sfc"
 
 and ``comin run --telemetry [ADDR:]PORT [--telemetry-vars temp,pres_sfc]``
-(``comin replay`` too) loads it for you.  On rank 0 it serves, on one port:
-``/metrics`` for Prometheus, ``/`` a live page plotting the run, and
-``/api/history`` the page's data.  Other ranks open no port.
+(``comin replay`` too) loads it for you.  On rank 0 it starts the endpoint,
+a small process of its own (``server.py``: a C or Fortran host keeps Python's
+GIL between callbacks, an HTTP thread would hardly ever run), which serves on
+one port ``/metrics`` for Prometheus, ``/`` a live page plotting the run,
+and ``/api/history`` the page's data; the plugin hands it its numbers after
+each step (at most five times a second) and at the end of the time loop.
+Other ranks open no port.
 
 Options: ``--listen [ADDR:]PORT`` (default 127.0.0.1:9180; port 0: any free
 one, printed), ``--vars NAME,NAME`` (variables to reduce, on every domain
@@ -65,7 +69,6 @@ import os
 import shlex
 import sys
 import time
-from collections import deque
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -333,8 +336,8 @@ class _Variable:
 
 # -- the exporter --------------------------------------------------------------------------
 
-#: the live page's history takes at most one sample per this many wall seconds
-SAMPLE_SECONDS = 0.2
+#: the endpoint gets the numbers at most once per this many wall seconds (and at the end)
+PUBLISH_SECONDS = 0.2
 #: resident memory is read at most once per this many wall seconds (at a reduction)
 RSS_SECONDS = 1.0
 
@@ -349,15 +352,12 @@ class Exporter:
     """
 
     def __init__(self, opts: argparse.Namespace):
-        from prometheus_client import CollectorRegistry, ProcessCollector
         self._reduce = _sibling("reduce")
-        server = _sibling("server")
         self.opts = opts
         self.comm, self.rank, self._no_mpi4py = _host_comm()
         self.size = self.comm.Get_size() if self.comm is not None else 1
         self.timings = getattr(comin, "profile_get_timings", None)
         self.variables: List[_Variable] = []
-        # written by the model thread, read by the serving thread
         self.steps = 0
         self.durations = (0, 0.0)                 # steps timed, their wall seconds
         self.marks: Tuple[Optional[tuple], Optional[tuple]] = (None, None)  # (wall, datetime)
@@ -365,15 +365,13 @@ class Exporter:
         self.cost = 0.0
         self.reductions = 0
         self.errors = 0
-        self.stats: Dict[str, Tuple[float, float, float, int]] = {}
+        self.stats: Dict[str, Tuple[float, float, float, float]] = {}
         self.rss = [float("nan")] * self.size
         self.costs = [float("nan")] * self.size
-        self.history: deque = deque(maxlen=opts.history)
         self.seq = 0
         self.state = "starting"
         self.info: Dict[str, str] = {}
         self.note = ""
-        # the model thread's own
         self._logged: set = set()
         self._t_ref: Optional[_dt.datetime] = None
         self._parsed: Dict[str, Optional[float]] = {}
@@ -381,28 +379,24 @@ class Exporter:
         self._rss = ResidentMemory()
         self._rss_at = -RSS_SECONDS
         self._rss_value = float("nan")
-        self._sampled_at = -SAMPLE_SECONDS
+        self._published_at = -PUBLISH_SECONDS
         self._local = self._gathered = None
         self._vectors()
-        self.endpoint = None
+        self.sidecar = None
         self.url = ""
-        self.registry = CollectorRegistry()
         if self.rank == 0:
-            auth = (server.read_basic_auth(opts.basic_auth_file)
-                    if opts.basic_auth_file is not None else None)
-            tls = (server.tls_context(opts.tls_cert, opts.tls_key)
-                   if opts.tls_cert is not None else None)
-            self.endpoint = server.Endpoint(self.registry, self.history_data, self._failed,
-                                            auth=auth, tls=tls)
-            self.endpoint.start(opts.host, opts.port, "--listen")
-            self.url = self.endpoint.url(opts.host)
+            channel = _sibling("channel")
+            self.sidecar = channel.Sidecar({
+                "host": opts.host, "port": opts.port, "option": "--listen",
+                "tls_cert": opts.tls_cert, "tls_key": opts.tls_key,
+                "basic_auth_file": opts.basic_auth_file, "history": opts.history,
+                "parent_pid": os.getpid()})
+            self.url = self.sidecar.url
             _SERVING.append(self)
-            self.registry.register(self)
-            ProcessCollector(registry=self.registry)
             local = opts.host in ("127.0.0.1", "::1", "localhost")
             _say(f"serving {self.url} (Prometheus scrapes /metrics)"
-                 + ("" if local or auth else "; warning: listening beyond this machine "
-                    "without --basic-auth-file"))
+                 + ("" if local or opts.basic_auth_file else "; warning: listening beyond this "
+                    "machine without --basic-auth-file"))
 
     # -- registration ------------------------------------------------------------------------
     def register(self) -> None:
@@ -412,6 +406,7 @@ class Exporter:
         comin.EP_ATM_TIMELOOP_END(self._timeloop_end_reduce if reduce_here else self._timeloop_end)
         if not reduce_here:
             getattr(comin, self.opts.ep)(self._reduce_cb)
+        comin.EP_ATM_TIMELOOP_AFTER(self._timeloop_after)
         comin.EP_DESTRUCTOR(self._destructor)
         comin.EP_FINISH(self._finish)
 
@@ -436,6 +431,7 @@ class Exporter:
             self.variables = []
         self._vectors()
         self.state = "running"
+        self._publish(t0, force=True)
         self.cost += time.perf_counter() - t0
 
     def _vectors(self) -> None:
@@ -561,12 +557,11 @@ class Exporter:
         t0 = time.perf_counter()
         try:
             self._step(t0)
-            if self.rank == 0:
-                self._sample(t0)
         except _FINISH:
             raise
         except Exception as exc:  # noqa: BLE001 - logged once, the model goes on
             self._failed("EP_ATM_TIMELOOP_END", exc)
+        self._publish(t0)
         self.cost += time.perf_counter() - t0
 
     def _timeloop_end_reduce(self) -> None:
@@ -578,11 +573,7 @@ class Exporter:
         except Exception as exc:  # noqa: BLE001
             self._failed("EP_ATM_TIMELOOP_END", exc)
         self._reduce_at(-1, t0)
-        if self.rank == 0:
-            try:
-                self._sample(t0)
-            except Exception as exc:  # noqa: BLE001
-                self._failed("EP_ATM_TIMELOOP_END (history)", exc)
+        self._publish(t0)
         self.cost += time.perf_counter() - t0
 
     def _reduce_cb(self) -> None:
@@ -684,41 +675,68 @@ class Exporter:
                 out["speed"] = (sim - before) / wall
         return out
 
-    def _sample(self, now: float, force: bool = False) -> None:
-        """One point of the live page's history (rank 0; at most one per SAMPLE_SECONDS)."""
-        if not force and now - self._sampled_at < SAMPLE_SECONDS:
-            return
-        self._sampled_at = now
+    def _snapshot(self) -> dict:
+        """Everything the endpoint serves, as one JSON-able object (see server.Run)."""
+        t = self.timing()
+        timings = None
+        if self.timings is not None and not self.note:
+            timings = [[p, ep, n, _num(sec)] for p, ep, n, sec in self.timings()]
         self.seq += 1
-        self.history.append({
-            "seq": self.seq, "t": time.time(), "step": self.steps, "marks": self.marks,
-            "stats": self.stats, "rss": self.rss, "cost": self.costs})
+        return {
+            "seq": self.seq, "t": time.time(), "state": self.state, "steps": self.steps,
+            "sim": _opt(t["sim"]), "datetime": t["datetime"], "speed": _opt(t["speed"]),
+            "step_seconds": _opt(t["step_seconds"]),
+            "durations": [self.durations[0], self.durations[1]], "sim_end": _opt(self.sim_end),
+            "timings": timings,
+            "variables": [{"key": v.key, "name": v.name, "domain": v.jg, "units": v.units,
+                           "long_name": v.long_name} for v in self.variables],
+            "stats": {k: [_num(v[2]), _num(v[0]), _num(v[1]), _num(v[3])]
+                      for k, v in self.stats.items()},
+            "rss": [_num(x) for x in self.rss], "cost": [_num(x) for x in self.costs],
+            "reductions": self.reductions, "errors": self.errors, "ranks": self.size,
+            "info": dict(self.info), "note": self.note}
+
+    def _publish(self, now: float, force: bool = False) -> None:
+        """Hand the numbers to the endpoint (rank 0; at most once per PUBLISH_SECONDS unless
+        ``force``, which also waits until the endpoint has them)."""
+        if self.sidecar is None or (not force and now - self._published_at < PUBLISH_SECONDS):
+            return
+        self._published_at = now
+        try:
+            self.sidecar.send(self._snapshot(), ack=force)
+            if self.sidecar.broken:
+                raise OSError("the endpoint process is gone")
+        except Exception as exc:  # noqa: BLE001 - the model goes on
+            self._failed("publishing to the endpoint", exc)
 
     # -- the end -----------------------------------------------------------------------------
+    def _timeloop_after(self) -> None:
+        t0 = time.perf_counter()
+        self._publish(t0, force=True)            # the endpoint serves the whole loop now
+        self.cost += time.perf_counter() - t0
+
     def _destructor(self) -> None:
         self.state = "finished"
-        if self.rank == 0 and self.endpoint is not None:
-            try:
-                self._sample(time.perf_counter(), force=True)
-            except Exception as exc:  # noqa: BLE001
-                self._failed("EP_DESTRUCTOR", exc)
+        if self.sidecar is not None:
+            self._publish(time.perf_counter(), force=True)
             if self.opts.linger > 0:
                 time.sleep(self.opts.linger)
         self.stop()
 
     def _finish(self) -> None:
         self.state = "failed"
+        self._publish(time.perf_counter(), force=True)
         self.stop()
 
     def stop(self) -> None:
         """Stop serving (idempotent)."""
         self._rss.close()
-        endpoint, self.endpoint = self.endpoint, None
+        sidecar, self.sidecar = self.sidecar, None
         if self in _SERVING:
             _SERVING.remove(self)
-        if endpoint is not None:
+        if sidecar is not None:
             try:
-                endpoint.stop()
+                sidecar.close()
             except Exception as exc:  # noqa: BLE001
                 self._failed("stopping the endpoint", exc)
 
@@ -731,117 +749,6 @@ class Exporter:
         rank = f" (rank {self.rank})" if self.size > 1 else ""
         _say(f"{where} failed{rank}: {type(exc).__name__}: {exc}; the model goes on, the "
              "exporter without it (logged once)")
-
-    # -- what the endpoint serves (the serving thread) ------------------------------------
-    def collect(self):
-        """The metric families of a scrape (prometheus_client's Collector protocol)."""
-        from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
-                                            InfoMetricFamily, SummaryMetricFamily)
-        out = []
-        try:
-            def gauge(name, doc, value):
-                if value is not None:
-                    out.append(GaugeMetricFamily(name, doc, value=value))
-
-            t = self.timing()
-            gauge("comin_simulation_time_seconds",
-                  "Simulated time since the experiment start (exp_start) after the last step.",
-                  t["sim"])
-            gauge("comin_simulation_end_time_seconds",
-                  "Simulated time at which the run stops (run_stop), since exp_start.",
-                  self.sim_end)
-            out.append(CounterMetricFamily("comin_steps", "Time steps done (EP_ATM_TIMELOOP_END "
-                                           "calls).", value=self.steps))
-            gauge("comin_model_speed_ratio",
-                  "Simulated seconds per wall-clock second over the last step.", t["speed"])
-            gauge("comin_last_step_duration_seconds", "Wall-clock time of the last step.",
-                  t["step_seconds"])
-            n, total = self.durations
-            out.append(SummaryMetricFamily("comin_step_duration_seconds",
-                                           "Wall-clock time per time step.",
-                                           count_value=n, sum_value=total))
-            timings = self.timings() if self.timings is not None and not self.note else None
-            if timings is not None:
-                calls = CounterMetricFamily("comin_entry_point_calls", "Callback calls per plugin "
-                                            "and entry point (comin run's summary table).",
-                                            labels=["plugin", "entry_point"])
-                secs = CounterMetricFamily("comin_entry_point_seconds", "Wall-clock time in "
-                                           "callbacks per plugin and entry point (comin run's "
-                                           "summary table).", labels=["plugin", "entry_point"])
-                for plugin, ep, count, seconds in timings:
-                    calls.add_metric([plugin, ep], count)
-                    secs.add_metric([plugin, ep], seconds)
-                out += [calls, secs]
-            fams = {kind: GaugeMetricFamily(f"comin_variable_{kind}", doc,
-                                            labels=["variable", "domain"])
-                    for kind, doc in (("mean", "Mean over the prognostic points of the domain "
-                                               "(area-weighted for cells) and its levels."),
-                                      ("min", "Minimum over the prognostic points."),
-                                      ("max", "Maximum over the prognostic points."),
-                                      ("nan_count", "NaN values at the prognostic points."))}
-            info = InfoMetricFamily("comin_variable", "The reduced variables.",
-                                    labels=["variable", "domain"])
-            stats = self.stats
-            for var in self.variables:
-                labels = [var.name, str(var.jg)]
-                info.add_metric(labels, {"units": var.units, "long_name": var.long_name})
-                s = stats.get(var.key)
-                if s is None:
-                    continue
-                lo, hi, mean, nans = s
-                fams["mean"].add_metric(labels, mean)
-                fams["min"].add_metric(labels, lo)
-                fams["max"].add_metric(labels, hi)
-                fams["nan_count"].add_metric(labels, nans)
-            out += list(fams.values()) + [info]
-            rss = GaugeMetricFamily("comin_rank_resident_memory_bytes",
-                                    "Resident memory of each host rank (read at most once a "
-                                    "second, at a reduction).", labels=["rank"])
-            cost = CounterMetricFamily("comin_exporter_seconds", "Wall-clock time in the "
-                                       "exporter's callbacks on each rank.", labels=["rank"])
-            for r, (m, c) in enumerate(zip(self.rss, self.costs)):
-                if m == m:
-                    rss.add_metric([str(r)], m)
-                if c == c:
-                    cost.add_metric([str(r)], c)
-            out += [rss, cost]
-            if self.endpoint is not None:
-                out.append(CounterMetricFamily("comin_exporter_scrape_seconds", "Time spent "
-                                               "answering scrapes (rank 0's serving thread).",
-                                               value=self.endpoint.scrape_seconds))
-            out.append(CounterMetricFamily("comin_exporter_reductions", "Reductions done (every "
-                                           "--every-th call of the --ep entry point, per domain).",
-                                           value=self.reductions))
-            out.append(CounterMetricFamily("comin_exporter_errors", "Exporter failures during "
-                                           "the run (each place logged once).", value=self.errors))
-            out.append(GaugeMetricFamily("comin_host_ranks", "Host ranks.", value=self.size))
-            out.append(InfoMetricFamily("comin_run", "The run.", value=dict(self.info)))
-        except Exception as exc:  # noqa: BLE001 - a scrape gets what could be collected
-            self._failed("collecting the metrics", exc)
-        return out
-
-    def history_data(self, since: int) -> dict:
-        """The live page's data: run information and the samples after ``since``."""
-        samples = []
-        for s in list(self.history):
-            if s["seq"] <= since:
-                continue
-            t = self.timing(s["marks"], s["step"])
-            samples.append({
-                "seq": s["seq"], "t": s["t"], "step": s["step"], "sim": _opt(t["sim"]),
-                "datetime": t["datetime"], "speed": _opt(t["speed"]),
-                "step_seconds": _opt(t["step_seconds"]),
-                "vars": {k: [_num(v[2]), _num(v[0]), _num(v[1]), _num(v[3])]
-                         for k, v in s["stats"].items()},
-                "rss": [_num(x) for x in s["rss"]], "cost": [_num(x) for x in s["cost"]]})
-        timings = None
-        if self.timings is not None and not self.note and self.state == "running":
-            timings = [[p, ep, n, _num(sec)] for p, ep, n, sec in self.timings()]
-        return {"state": self.state, "seq": self.seq, "ranks": self.size, "end": self.sim_end,
-                "variables": [{"key": v.key, "name": v.name, "domain": v.jg, "units": v.units,
-                               "long_name": v.long_name} for v in self.variables],
-                "info": dict(self.info), "note": self.note, "errors": self.errors,
-                "samples": samples, "timings": timings}
 
 
 def serving() -> List[str]:
@@ -871,14 +778,14 @@ def _say(text: str) -> None:
 
 def plugin_main(args: Sequence[str]) -> Exporter:
     """The primary constructor: parse ``args``, start the endpoint (rank 0), register."""
-    server = _sibling("server")
+    channel = _sibling("channel")
     try:
         opts = parse_options(args)
     except OptionError as exc:
         comin.finish(ROUTINE, f"bad options {' '.join(args)!r}: {exc}")
     try:
         exporter = Exporter(opts)
-    except (OptionError, server.ServerError) as exc:
+    except (OptionError, channel.ChannelError) as exc:
         comin.finish(ROUTINE, str(exc))
     except ImportError as exc:
         comin.finish(ROUTINE, f"the telemetry plugin needs prometheus_client "
