@@ -262,7 +262,9 @@ def _join(host: str, port: int) -> str:
 class Run:
     """The latest snapshot of the run and the history the live page plots.
 
-    A snapshot (one JSON object from the plugin): ``seq``, ``t`` (Unix time),
+    A snapshot (one JSON object from the plugin): ``samples`` (the history's
+    points since the last snapshot: ``t``, ``step``, ``sim``, ``datetime``,
+    ``speed``, ``step_seconds``, ``vars``, ``rss``, ``cost``), ``seq``, ``t`` (Unix time),
     ``state``, ``steps``, ``sim``, ``datetime``, ``speed``, ``step_seconds``,
     ``durations`` ([count, sum]), ``sim_end``, ``timings`` ([[plugin, entry
     point, calls, seconds], ...] or None), ``variables`` ([{key, name, domain,
@@ -274,18 +276,17 @@ class Run:
     def __init__(self, history: int):
         self.latest: dict = {}
         self.history: deque = deque(maxlen=history)
+        self.seq = 0
         self.errors = 0
         self._logged: set = set()
         self.endpoint: Optional[Endpoint] = None
 
     def update(self, snapshot: dict) -> None:
+        for sample in snapshot.pop("samples", None) or ():
+            self.seq += 1
+            sample["seq"] = self.seq
+            self.history.append(sample)
         self.latest = snapshot
-        if self.history and self.history[-1]["seq"] == snapshot.get("seq"):
-            return
-        sample = {k: snapshot.get(k) for k in ("seq", "t", "sim", "datetime", "speed",
-                                               "step_seconds", "rss", "cost")}
-        sample.update(step=snapshot.get("steps"), vars=snapshot.get("stats", {}))
-        self.history.append(sample)
 
     def failed(self, where: str, exc: BaseException) -> None:
         """A failure while serving: counted, its first occurrence per place logged."""
@@ -386,7 +387,7 @@ class Run:
         """The live page's data: run information and the samples after ``since``."""
         s = self.latest
         samples = [h for h in list(self.history) if h["seq"] > since]
-        return {"state": s.get("state", "starting"), "seq": s.get("seq", 0),
+        return {"state": s.get("state", "starting"), "seq": self.seq,
                 "ranks": s.get("ranks", 1), "end": s.get("sim_end"),
                 "variables": s.get("variables", []), "info": s.get("info", {}),
                 "note": s.get("note", ""), "errors": (s.get("errors") or 0) + self.errors,

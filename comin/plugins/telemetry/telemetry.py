@@ -13,7 +13,7 @@ a small process of its own (``server.py``: a C or Fortran host keeps Python's
 GIL between callbacks, an HTTP thread would hardly ever run), which serves on
 one port ``/metrics`` for Prometheus, ``/`` a live page plotting the run,
 and ``/api/history`` the page's data; the plugin hands it its numbers after
-each step (at most five times a second) and at the end of the time loop.
+each step (at most once a second) and at the end of the time loop.
 Other ranks open no port.
 
 Options: ``--listen [ADDR:]PORT`` (default 127.0.0.1:9180; port 0: any free
@@ -336,8 +336,13 @@ class _Variable:
 
 # -- the exporter --------------------------------------------------------------------------
 
-#: the endpoint gets the numbers at most once per this many wall seconds (and at the end)
-PUBLISH_SECONDS = 0.2
+#: the endpoint gets the numbers at most once per this many wall seconds (and at the end):
+#: waking another process costs the model's rank 0 a context switch
+PUBLISH_SECONDS = 1.0
+#: the live page's history gets a sample at most once per this many wall seconds
+SAMPLE_SECONDS = 0.2
+#: samples kept for the endpoint while it cannot take them
+MAX_PENDING_SAMPLES = 1000
 #: resident memory is read at most once per this many wall seconds (at a reduction)
 RSS_SECONDS = 1.0
 
@@ -380,6 +385,8 @@ class Exporter:
         self._rss_at = -RSS_SECONDS
         self._rss_value = float("nan")
         self._published_at = -PUBLISH_SECONDS
+        self._sampled_at = -SAMPLE_SECONDS
+        self._samples: List[dict] = []
         self._local = self._gathered = None
         self._vectors()
         self.sidecar = None
@@ -675,35 +682,52 @@ class Exporter:
                 out["speed"] = (sim - before) / wall
         return out
 
-    def _snapshot(self) -> dict:
-        """Everything the endpoint serves, as one JSON-able object (see server.Run)."""
+    def _sample(self) -> dict:
+        """One point of the live page's history: the numbers now."""
         t = self.timing()
+        return {"t": time.time(), "step": self.steps, "sim": _opt(t["sim"]),
+                "datetime": t["datetime"], "speed": _opt(t["speed"]),
+                "step_seconds": _opt(t["step_seconds"]),
+                "vars": {k: [_num(v[2]), _num(v[0]), _num(v[1]), _num(v[3])]
+                         for k, v in self.stats.items()},
+                "rss": [_num(x) for x in self.rss], "cost": [_num(x) for x in self.costs]}
+
+    def _snapshot(self) -> dict:
+        """Everything the endpoint serves, as one JSON-able object (see server.Run): the
+        latest sample, the samples since the last snapshot, the rest of the numbers."""
         timings = None
         if self.timings is not None and not self.note:
             timings = [[p, ep, n, _num(sec)] for p, ep, n, sec in self.timings()]
         self.seq += 1
+        latest = self._samples[-1] if self._samples else self._sample()
         return {
-            "seq": self.seq, "t": time.time(), "state": self.state, "steps": self.steps,
-            "sim": _opt(t["sim"]), "datetime": t["datetime"], "speed": _opt(t["speed"]),
-            "step_seconds": _opt(t["step_seconds"]),
+            "seq": self.seq, "t": latest["t"], "state": self.state, "steps": latest["step"],
+            "sim": latest["sim"], "datetime": latest["datetime"], "speed": latest["speed"],
+            "step_seconds": latest["step_seconds"],
             "durations": [self.durations[0], self.durations[1]], "sim_end": _opt(self.sim_end),
             "timings": timings,
             "variables": [{"key": v.key, "name": v.name, "domain": v.jg, "units": v.units,
                            "long_name": v.long_name} for v in self.variables],
-            "stats": {k: [_num(v[2]), _num(v[0]), _num(v[1]), _num(v[3])]
-                      for k, v in self.stats.items()},
-            "rss": [_num(x) for x in self.rss], "cost": [_num(x) for x in self.costs],
+            "stats": latest["vars"], "rss": latest["rss"], "cost": latest["cost"],
             "reductions": self.reductions, "errors": self.errors, "ranks": self.size,
-            "info": dict(self.info), "note": self.note}
+            "info": dict(self.info), "note": self.note, "samples": self._samples}
 
     def _publish(self, now: float, force: bool = False) -> None:
-        """Hand the numbers to the endpoint (rank 0; at most once per PUBLISH_SECONDS unless
-        ``force``, which also waits until the endpoint has them)."""
-        if self.sidecar is None or (not force and now - self._published_at < PUBLISH_SECONDS):
+        """Rank 0: a history sample at most every SAMPLE_SECONDS, the numbers to the endpoint
+        at most every PUBLISH_SECONDS; ``force``: both now, and wait until the endpoint
+        has them."""
+        if self.sidecar is None:
             return
-        self._published_at = now
         try:
-            self.sidecar.send(self._snapshot(), ack=force)
+            if force or now - self._sampled_at >= SAMPLE_SECONDS:
+                self._sampled_at = now
+                self._samples.append(self._sample())
+                del self._samples[:-MAX_PENDING_SAMPLES]
+            if not force and now - self._published_at < PUBLISH_SECONDS:
+                return
+            self._published_at = now
+            if self.sidecar.send(self._snapshot(), ack=force):
+                self._samples = []
             if self.sidecar.broken:
                 raise OSError("the endpoint process is gone")
         except Exception as exc:  # noqa: BLE001 - the model goes on
