@@ -350,10 +350,11 @@ RSS_SECONDS = 1.0
 class Exporter:
     """One telemetry plugin instance (see the module's docstring).
 
-    The model thread does as little as it can per step (the step count, two clock
-    readings, the reductions when due); the serving thread derives the rest when a
-    scrape or the live page asks.  What both touch is replaced whole (one
-    assignment), never changed in place.
+    The model's thread does as little as it can per step: the step count, two
+    clock readings (parsed only when a snapshot is made), the reductions when due;
+    on rank 0 a history sample at most every SAMPLE_SECONDS and a snapshot for the
+    endpoint process at most every PUBLISH_SECONDS (channel.Sidecar, which never
+    blocks).
     """
 
     def __init__(self, opts: argparse.Namespace):
@@ -812,8 +813,7 @@ def plugin_main(args: Sequence[str]) -> Exporter:
     except (OptionError, channel.ChannelError) as exc:
         comin.finish(ROUTINE, str(exc))
     except ImportError as exc:
-        comin.finish(ROUTINE, f"the telemetry plugin needs prometheus_client "
-                              f"(pip install prometheus_client): {exc}")
+        comin.finish(ROUTINE, f"cannot start: {exc}")
     exporter.register()
     return exporter
 
