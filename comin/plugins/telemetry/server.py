@@ -392,7 +392,7 @@ class Run:
                 "variables": s.get("variables", []), "info": s.get("info", {}),
                 "note": s.get("note", ""), "errors": (s.get("errors") or 0) + self.errors,
                 "samples": samples,
-                "timings": s.get("timings") if s.get("state") == "running" else None}
+                "timings": s.get("timings")}
 
 
 def main() -> int:
