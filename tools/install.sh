@@ -2,9 +2,10 @@
 # Install what comin needs on a fresh Debian machine, then comin itself (editable).
 #
 #   system: MPICH (C and Fortran, one libmpich for every language), gfortran,
-#           and for the tests CMake, pkg-config and valgrind
+#           and for the tests CMake, pkg-config, valgrind, Prometheus and Chromium
 #   Python: mpi4py built from source against that MPICH (pip caches the wheel),
-#           Cython/numpy for the build, pytest/hypothesis/pytest-mpi/pytest-timeout for the tests
+#           Cython/numpy for the build, pytest/hypothesis/pytest-mpi/pytest-timeout for the tests,
+#           prometheus_client for the telemetry plugin
 #
 # Safe to run again: every step is skipped when it is already done.
 set -euo pipefail
@@ -20,15 +21,27 @@ command -v gfortran >/dev/null 2>&1 || need_apt+=(gfortran)
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
-if [ ${#need_apt[@]} -gt 0 ]; then
+# the telemetry plugin's tests scrape it with a real Prometheus server and open its live
+# page in headless Chromium (without their recommends: no node exporter daemon, no extras)
+need_apt_lean=()
+command -v prometheus >/dev/null 2>&1 || need_apt_lean+=(prometheus)
+command -v chromium >/dev/null 2>&1 || need_apt_lean+=(chromium)
+command -v openssl >/dev/null 2>&1 || need_apt_lean+=(openssl)      # its TLS test's certificate
+if [ $((${#need_apt[@]} + ${#need_apt_lean[@]})) -gt 0 ]; then
     SUDO=""
     if [ "$(id -u)" -ne 0 ]; then
         command -v sudo >/dev/null 2>&1 || { say "need root (or sudo) to apt-get install ${need_apt[*]}"; exit 1; }
         SUDO=sudo
     fi
-    say "apt-get install ${need_apt[*]}"
+    say "apt-get install ${need_apt[*]} ${need_apt_lean[*]}"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    if [ ${#need_apt[@]} -gt 0 ]; then
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    fi
+    if [ ${#need_apt_lean[@]} -gt 0 ]; then
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+            "${need_apt_lean[@]}" >/dev/null
+    fi
 fi
 
 PY=${PYTHON:-python3}
@@ -38,7 +51,7 @@ if ! $PY -c "from mpi4py import MPI; assert 'MPICH' in MPI.Get_library_version()
 fi
 
 say "installing build and test requirements"
-$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7"
+$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7" "prometheus_client>=0.17"
 
 say "building comin (pip install -e .)"
 $PY -m pip install -q --no-build-isolation --no-deps -e .

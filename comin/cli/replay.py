@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     from comin.hosts.replay import Replay, ReplayError
     try:
         rp = Replay(args.directory, plugins, verbosity=args.verbosity,
-                    profile=not args.no_summary)
+                    profile=not args.no_summary
+                    or any(o.needs_profile(args) for o in extras))
     except ReplayError as exc:
         say(NAME, str(exc))
         return 2
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         rp.run(progress=progress)
     except comin.ComInFinish as exc:
         progress.close()
-        if rp.refused_recording or any(o.refused_input() for o in extras):
+        if rp.refused_recording or any(o.refused_input(exc) for o in extras):
             return 2            # the recording is damaged: the one line is above
         say(NAME, f"the run was finished with an error by {exc.routine} (its message is above)")
         return 1

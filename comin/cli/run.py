@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
         say(NAME, str(exc))
         return 2
 
-    job = host.start(args, config, plugins, profile=not args.no_summary)
+    profile = not args.no_summary or any(o.needs_profile(args) for o in extras)
+    job = host.start(args, config, plugins, profile=profile)
     show_progress = not args.no_progress and world_rank() == 0 and on_terminal(sys.stderr)
     t0 = time.perf_counter()
     saved_streams = (sys.stdout, sys.stderr)
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - t0
     job.after(args, lambda text: say(NAME, text))
     if failure is not None:
-        if any(o.refused_input() for o in extras):
+        if any(o.refused_input(failure) for o in extras):
             return 2            # bad input to a shipped plugin: its one line is above
         say(NAME, f"the run was finished with an error by {failure.routine} (its message is above)")
         return 1
