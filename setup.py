@@ -114,6 +114,9 @@ extensions = [
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
+    # the telemetry plugin's one-pass reductions (optional for the plugin: it falls back
+    # to NumPy where this is not built)
+    Extension("comin.plugins.telemetry._fused", ["comin/plugins/telemetry/_fused.pyx"]),
 ]
 
 setup(

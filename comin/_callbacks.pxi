@@ -150,6 +150,19 @@ cdef int _timed_call(_State st, _Callback cb, int ep, int domain_id) except -1:
     return 0
 
 
+cdef list _timings(_State st):
+    """What the profiling counted so far: ``(plugin name, entry point name, calls, seconds)``
+    per (plugin, entry point) that ran, in plugin order, then entry-point order.
+
+    The one source of ``Host.timings()`` (``comin run``'s summary table) and of
+    ``comin.profile_get_timings()`` (what the telemetry plugin exports).
+    """
+    out = []
+    for (pid, ep), (calls, ns) in sorted(st.timings.items()):
+        out.append(((<_Plugin>st.plugins[pid - 1]).name, _EP_NAMES[ep], calls, ns * 1e-9))
+    return out
+
+
 cdef int _failed(_State st, _Callback cb) except -1:
     """The callback raised (the exception is set): finish, or let ComInFinish through."""
     try:

@@ -29,7 +29,6 @@ needed:
 
 import operator
 import sys
-import time
 
 import numpy as np
 

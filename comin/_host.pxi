@@ -282,11 +282,7 @@ cdef class Host:
         A list of ``(plugin name, entry point name, calls, seconds)`` in
         plugin order, then entry-point order.
         """
-        st = self.st
-        out = []
-        for (pid, ep), (calls, ns) in sorted(st.timings.items()):
-            out.append(((<_Plugin>st.plugins[pid - 1]).name, _EP_NAMES[ep], calls, ns * 1e-9))
-        return out
+        return _timings(self.st)
 
     # -- time loop -------------------------------------------------------------------
     def set_datetime(self, str datetime):

@@ -226,6 +226,25 @@ def parallel_get_plugin_mpi_comm():
     return comm.py2f()
 
 
+def profile_get_timings():
+    """comin extension (not in ComIn): the host's time per plugin and entry point so far.
+
+    ``[(plugin name, entry point name, calls, seconds), ...]`` in plugin order,
+    then entry-point order: the numbers of ``comin run``'s summary table (one
+    source, :meth:`comin.host.Host.timings`), counted by the core around every
+    callback while the host profiles (``Host(profile=True)``; ``comin run`` and
+    ``comin replay`` do unless ``--no-summary``, and always with
+    ``--telemetry``).  None when the host does not profile.  Safe to call from
+    another thread (the telemetry plugin's HTTP server does); the list is a
+    consistent snapshot.  Upstream ComIn has no such function: a plugin that
+    runs on both asks ``getattr(comin, "profile_get_timings", None)`` first.
+    """
+    cdef _State st = _active()
+    if not st.profile:
+        return None
+    return _timings(st)
+
+
 def finish(routine, text):
     """End the run with ``routine: text`` (ComIn's ``comin_plugin_finish``)."""
     _active().finish(str(routine), str(text))

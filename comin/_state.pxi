@@ -120,13 +120,8 @@ cdef class _State:
         sys.stderr.write(f"{routine}: {text}\n")
         sys.stderr.flush()
         self.context_finish()
-        mpi = sys.modules.get("mpi4py.MPI")
-        if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
-            if mpi.COMM_WORLD.Get_size() > 1:
-                # the launcher stops forwarding output once a rank aborts: give it a moment
-                sys.stdout.flush()
-                time.sleep(0.5)
-                mpi.COMM_WORLD.Abort(1)
+        from comin.parallel import abort_world
+        abort_world()             # several ranks: end the job (one rank: the caller stops)
 
     def context_finish(self):
         """Call the ``EP_FINISH`` callbacks (the host's error path)."""

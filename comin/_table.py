@@ -135,6 +135,14 @@ C_ENUM_TYPES = {
     "metadata_typeid": "t_comin_metadata_typeid",
 }
 
+#: NumPy's name of the element type of each datatype (C double, float, int):
+#: the core, the host API and the hosts map between datatypes and dtypes with it.
+DATATYPE_NUMPY = {
+    "COMIN_VAR_DATATYPE_DOUBLE": "float64",
+    "COMIN_VAR_DATATYPE_FLOAT": "float32",
+    "COMIN_VAR_DATATYPE_INT": "intc",
+}
+
 #: Error codes in ComIn 0.3 order (code = position).  Each row:
 #: (name, message, code in ComIn 0.2 or None when the code is new in 0.3).
 #: Messages keep upstream's wording, with its typos fixed ("Filed",

@@ -2,12 +2,9 @@
 
 from cpython.buffer cimport PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
 
-cdef dict _DTYPE_TO_DATATYPE = {
-    np.dtype(np.float64): COMIN_VAR_DATATYPE_DOUBLE,
-    np.dtype(np.float32): COMIN_VAR_DATATYPE_FLOAT,
-    np.dtype(np.intc): COMIN_VAR_DATATYPE_INT,
-}
-cdef tuple _DATATYPE_DTYPE = (None, np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.intc))
+cdef dict _DTYPE_TO_DATATYPE = {np.dtype(t): _C_CONSTANTS[name]
+                                 for name, t in _table.DATATYPE_NUMPY.items()}
+cdef tuple _DATATYPE_DTYPE = (None,) + tuple(sorted(_DTYPE_TO_DATATYPE, key=_DTYPE_TO_DATATYPE.get))
 cdef const char* _FORMATS[4]
 _FORMATS[0] = b""
 _FORMATS[1] = b"d"

@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 #: Version of the handshake protocol (the one ComIn/YAC use).
@@ -61,27 +62,67 @@ def launcher_size() -> int:
     return _from_launcher(_LAUNCHER_SIZE, 1)
 
 
-def world_rank() -> int:
-    """This process's rank in MPI_COMM_WORLD without initialising MPI: mpi4py's when MPI
-    is initialised, else the launcher's, else 0."""
+def _world_or_launcher(query: str, launcher) -> int:
+    """``COMM_WORLD.<query>()`` when MPI is initialised, else ``launcher()``."""
     world = initialised_world()
     if world is not None:
         try:
-            return world.Get_rank()
+            return getattr(world, query)()
         except Exception:  # noqa: BLE001 - see initialised_world
             pass
-    return _from_launcher(_LAUNCHER_RANK, 0)
+    return launcher()
+
+
+def world_rank() -> int:
+    """This process's rank in MPI_COMM_WORLD without initialising MPI: mpi4py's when MPI
+    is initialised, else the launcher's, else 0."""
+    return _world_or_launcher("Get_rank", lambda: _from_launcher(_LAUNCHER_RANK, 0))
 
 
 def world_size() -> int:
     """Number of processes in MPI_COMM_WORLD without initialising MPI (as world_rank)."""
+    return _world_or_launcher("Get_size", launcher_size)
+
+
+def world():
+    """MPI_COMM_WORLD (mpi4py) for a process of a parallel run, None for a single process.
+
+    A process is part of a parallel run when MPI is initialised or when a
+    launcher started several processes; in the second case this initialises
+    MPI.  Hosts and plugins that must know their rank before anything else
+    (the replay host picks its rank's file, the recorder names its file) ask
+    this; a single process never initialises MPI.
+    """
+    found = initialised_world()
+    if found is not None:
+        return found
+    if launcher_size() <= 1:
+        return None
+    return _mpi().COMM_WORLD
+
+
+#: seconds a rank waits before it aborts the job: the launcher stops forwarding output
+#: once a rank aborts, and the rank's last words should reach the user
+ABORT_GRACE = 0.5
+
+
+def abort_world(message: str = "") -> None:
+    """End every process of a parallel run (MPI_Abort on MPI_COMM_WORLD, status 1).
+
+    Writes ``message`` (one line, if any) to stderr after flushing stdout, and
+    waits :data:`ABORT_GRACE` seconds so the launcher forwards it.  Returns
+    without doing anything when MPI is not initialised or runs one process
+    (the caller then ends in its own way).
+    """
     world = initialised_world()
-    if world is not None:
-        try:
-            return world.Get_size()
-        except Exception:  # noqa: BLE001 - see initialised_world
-            pass
-    return launcher_size()
+    if world is None or world.Get_size() < 2:
+        return
+    sys.stdout.flush()
+    if message:
+        sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+    time.sleep(ABORT_GRACE)
+    world.Abort(1)
 
 
 # -- starting MPI programs -----------------------------------------------------------------

@@ -20,6 +20,7 @@ import sys
 import pytest
 
 import comin
+from comin import _build
 from comin.parallel import launcher_environ, mpiexec_command
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,7 +56,7 @@ def c_build(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def f_build(tmp_path_factory):
-    if shutil.which("gfortran") is None:
+    if shutil.which(_build.compiler("fortran")[0]) is None:
         pytest.skip("gfortran is not installed")
     return cmake_build(os.path.join(HOSTS, "fortran_host"), str(tmp_path_factory.mktemp("fortran_host")))
 
@@ -159,9 +160,7 @@ def test_a_host_inside_a_python_process_uses_that_interpreter(tmp_path):
     src = tmp_path / "libhost.c"
     src.write_text(_LIBRARY_HOST)
     lib = tmp_path / "libhost.so"
-    libdir = comin.get_library_dir()
-    subprocess.run(["gcc", "-shared", "-fPIC", "-I", comin.get_include(), str(src), "-L", libdir, "-lcomin",
-                    f"-Wl,-rpath,{libdir}", "-o", str(lib)], check=True)
+    _build.build([src], lib)
     plugin = tmp_path / "plugin.py"
     plugin.write_text("import sys, comin\nMARK = sys.modules['__main__'].MARK\n"
                       "@comin.EP_ATM_TIMELOOP_START\ndef cb():\n    print('plugin sees', MARK, flush=True)\n")
@@ -379,7 +378,7 @@ def test_doctor_lists_what_a_host_uses_and_finds_no_problem(c_build):
 
 
 def _doctor_input(**mpi):
-    from comin import doctor as doc
+    from comin.cli import doctor as doc
     py = dict(doc.python_info(), virtual_env="")
     cm = doc.comin_info()
     base = {"mpi4py": "4", "path": "/x", "library_version": "Open MPI v4.1.4, package: Debian",
@@ -388,7 +387,7 @@ def _doctor_input(**mpi):
 
 
 def test_doctor_names_mixed_mpi_libraries_and_what_to_do():
-    from comin import doctor as doc
+    from comin.cli import doctor as doc
     py, cm, mpi = _doctor_input(mpif90="/usr/bin/mpif90", mpif90_libmpi="/usr/lib/libmpich.so.12",
                                 mpif90_version="MPICH Version: 4.0.2", mpif90_of="Open MPI",
                                 mpicc="/usr/bin/mpicc", mpicc_libmpi="/usr/lib/libmpich.so.12",
@@ -435,8 +434,8 @@ def test_doctor_names_a_host_linked_to_another_libcomin(tmp_path):
     src = tmp_path / "h.c"
     src.write_text('#include "comin_host.h"\nint main(void) { comin_setup_init(true); return 0; }\n')
     exe = tmp_path / "h"
-    subprocess.run(["gcc", "-I", comin.get_include(), str(src), "-L", str(other), "-lcomin",
-                    f"-Wl,-rpath,{other}", "-o", str(exe)], check=True)
+    _build.build([src], exe, kind="executable", comin=False, flags=[f"-I{comin.get_include()}"],
+                 libs=["-L", str(other), "-lcomin", f"-Wl,-rpath,{other}"])
     proc = doctor("--host", str(exe))
     assert proc.returncode == 1
     assert f"{exe} links {other / 'libcomin.so'}, this comin is" in proc.stdout

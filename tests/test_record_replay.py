@@ -567,6 +567,17 @@ def test_bad_recordings_are_one_clear_error(recorded, tmp_path, case, message):
     Host([]).finalize()                   # nothing was left active: a new Host can start
 
 
+def test_the_recorder_side_checks_the_format_version_too(recorded, tmp_path):
+    """The one format module: the recorder's summary refuses a file of another version with
+    the replay's line."""
+    from comin.record_format import FormatError
+    d = _copy(recorded, tmp_path, lambda ds: ds.setncattr("comin_format_version", np.int32(99)))
+    with pytest.raises(FormatError) as exc:
+        recmod.summary(os.path.join(d, "0.nc"))
+    assert str(exc.value) == f"{d}/0.nc: a recording of format version 99; this comin reads version 1"
+    assert "entry point calls" in recmod.summary(os.path.join(recorded["rec"], "0.nc"))
+
+
 def test_damaged_data_is_an_error_naming_file_and_variable(recorded, tmp_path, capsys):
     """Data carry checksums: a flipped byte in temp's values is found, never replayed."""
     d = _copy(recorded, tmp_path)

@@ -3,11 +3,12 @@
 #
 #   system: Open MPI (C, C++ and Fortran wrappers, one libmpi.so.40 for every language and
 #           for YAC), selected as the machine's MPI when MPICH is installed too; gfortran;
-#           for the tests CMake, pkg-config and valgrind
+#           for the tests CMake, pkg-config, valgrind, Prometheus and Chromium
 #   Python: mpi4py built from source against that Open MPI (rebuilt when it was built for
 #           another MPI; never a cached wheel), YAC (the coupler ICON's plugins use; its wheel
 #           needs Open MPI's libmpi.so.40), Cython/numpy for the build,
-#           pytest/hypothesis/pytest-mpi/pytest-timeout for the tests
+#           pytest/hypothesis/pytest-mpi/pytest-timeout for the tests,
+#           prometheus_client for the telemetry plugin
 #
 # Safe to run again: every step is skipped when it is already done.
 #   PYTHON=...                       the Python to install into (default python3)
@@ -39,11 +40,23 @@ command -v gfortran >/dev/null 2>&1 || need_apt+=(gfortran)
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
-if [ ${#need_apt[@]} -gt 0 ]; then
-    need_root "apt-get install ${need_apt[*]}"
-    say "apt-get install ${need_apt[*]}"
+# the telemetry plugin's tests scrape it with a real Prometheus server and open its live
+# page in headless Chromium (without their recommends: no node exporter daemon, no extras)
+need_apt_lean=()
+command -v prometheus >/dev/null 2>&1 || need_apt_lean+=(prometheus)
+command -v chromium >/dev/null 2>&1 || need_apt_lean+=(chromium)
+command -v openssl >/dev/null 2>&1 || need_apt_lean+=(openssl)      # its TLS test's certificate
+if [ $((${#need_apt[@]} + ${#need_apt_lean[@]})) -gt 0 ]; then
+    need_root "apt-get install ${need_apt[*]} ${need_apt_lean[*]}"
+    say "apt-get install ${need_apt[*]} ${need_apt_lean[*]}"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    if [ ${#need_apt[@]} -gt 0 ]; then
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    fi
+    if [ ${#need_apt_lean[@]} -gt 0 ]; then
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+            "${need_apt_lean[@]}" >/dev/null
+    fi
 fi
 
 # One MPI for the whole machine: with MPICH installed too, Debian's alternatives may point
@@ -73,7 +86,7 @@ from mpi4py import MPI; assert MPI.Get_library_version().startswith('Open MPI')"
 fi
 
 say "installing build and test requirements, and YAC"
-$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7" "yac==3.21.0"
+$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7" "prometheus_client>=0.17" "yac==3.21.0"
 
 say "building comin (pip install -e .)"
 $PY -m pip install -q --no-build-isolation --no-deps -e .

@@ -70,6 +70,16 @@ class YacUnavailable(ValueError):
     """A run that needs YAC where it cannot be used; the message is one line."""
 
 
+def add_option(group) -> None:
+    """``--yac``/``--no-yac`` of ``comin run`` and ``comin replay`` (an argparse group)."""
+    import argparse
+    group.add_argument("--yac", action=argparse.BooleanOptionalAction, default=None,
+                       help="be a YAC host as ICON configured for coupling: a YAC instance "
+                            "(descriptive data yac_instance_id), the host's component and grid "
+                            "icon_atmos_grid at the EP_ATM_YAC_* entry points (default: when a "
+                            "plugin imports yac; --no-yac: never)")
+
+
 # -- which plugins use YAC ----------------------------------------------------------------
 
 def _imports_yac(source: str, filename: str) -> bool:

@@ -259,35 +259,12 @@ def _python_op(comin, name: str, args: tuple):
 #: The driver's source: conformance/c_driver/driver.c next to the package's repository.
 C_DRIVER_SOURCE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                "conformance", "c_driver", "driver.c")
-_c_driver_cache: Dict[str, str] = {}
 
 
 def build_c_driver(source: str = C_DRIVER_SOURCE) -> str:
-    """gcc the C driver once; the library is cached by source hash in the temp dir."""
-    import hashlib
-    import subprocess
-    import tempfile
-
-    import comin
-
-    with open(source, "rb") as f:
-        text = f.read()
-    libdir = comin.get_library_dir()
-    digest = hashlib.sha256(text + comin.get_include().encode() + libdir.encode()).hexdigest()[:16]
-    lib = _c_driver_cache.get(digest)
-    if lib and os.path.exists(lib):
-        return lib
-    out_dir = os.path.join(tempfile.gettempdir(), f"comin_c_driver_{digest}")
-    lib = os.path.join(out_dir, "libcomin_conformance_driver.so")
-    if not os.path.exists(lib):
-        os.makedirs(out_dir, exist_ok=True)
-        tmp = f"{lib}.{os.getpid()}.tmp"
-        subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-Wall", "-Wextra", "-Werror",
-                        "-Wno-unused-parameter", "-I", comin.get_include(), source, "-L", libdir,
-                        "-lcomin", f"-Wl,-rpath,{libdir}", "-o", tmp], check=True)
-        os.replace(tmp, lib)                  # atomic: concurrent sessions share the cache
-    _c_driver_cache[digest] = lib
-    return lib
+    """The C driver built once per content, with comin's build recipe (:mod:`comin._build`)."""
+    from comin._build import build_cached
+    return build_cached(source, "libcomin_conformance_driver.so", flags=["-O1"], strict=True)
 
 
 def _c_op_line(phase: str, name: str, args: tuple) -> str:
@@ -351,48 +328,12 @@ F_DRIVER_SOURCE = os.path.join(os.path.dirname(os.path.dirname(C_DRIVER_SOURCE))
 
 
 def build_fortran_driver(source: str = F_DRIVER_SOURCE) -> str:
-    """gfortran the Fortran driver once against the package's Fortran modules and
-    libcomin_fortran (or, for a package built without them, against the shipped
-    sources); the library is cached by source hash in the temp dir."""
-    import hashlib
-    import subprocess
-    import tempfile
-
-    import comin
-    from comin._config import fortran_sources
-
-    with open(source, "rb") as f:
-        text = f.read()
-    libdir = comin.get_library_dir()
-    moddir = os.path.join(comin.get_include(), "fortran")
-    built = os.path.exists(os.path.join(libdir, "libcomin_fortran.so"))
-    key = text + moddir.encode() + libdir.encode() + str(built).encode()
-    if built:
-        key += str(os.path.getmtime(os.path.join(libdir, "libcomin_fortran.so"))).encode()
-    digest = hashlib.sha256(key).hexdigest()[:16]
-    lib = _c_driver_cache.get(digest)
-    if lib and os.path.exists(lib):
-        return lib
-    out_dir = os.path.join(tempfile.gettempdir(), f"comin_f_driver_{digest}")
-    lib = os.path.join(out_dir, "libcomin_conformance_f_driver.so")
-    if not os.path.exists(lib):
-        tmpdir = tempfile.mkdtemp(prefix="build_", dir=_makedirs(out_dir))
-        tmp = os.path.join(tmpdir, "lib.so")
-        if built:
-            cmd = ["gfortran", "-shared", "-fPIC", "-O1", "-Wall", "-Werror", f"-I{moddir}", source,
-                   "-L", libdir, "-lcomin_fortran", "-lcomin", f"-Wl,-rpath,{libdir}", "-o", tmp]
-        else:
-            cmd = ["gfortran", "-shared", "-fPIC", "-O1", "-J", tmpdir, *fortran_sources(), source,
-                   "-L", libdir, "-lcomin", f"-Wl,-rpath,{libdir}", "-o", tmp]
-        subprocess.run(cmd, check=True, cwd=tmpdir)
-        os.replace(tmp, lib)                  # atomic: concurrent sessions share the cache
-    _c_driver_cache[digest] = lib
-    return lib
-
-
-def _makedirs(path: str) -> str:
-    os.makedirs(path, exist_ok=True)
-    return path
+    """The Fortran driver built once per content, with comin's build recipe: against the
+    package's Fortran modules and libcomin_fortran, or (a package built without them) the
+    shipped API sources, compiled without -Werror."""
+    from comin._build import build_cached, fortran_built
+    flags = ["-O1", "-Wall", "-Werror"] if fortran_built() else ["-O1"]
+    return build_cached(source, "libcomin_conformance_f_driver.so", flags=flags)
 
 
 def run_fortran(scn: Scenario, workdir: str):

@@ -166,26 +166,19 @@ class CominRun(SphinxDirective):
 
 
     def _compile(self, source: str, rundir: str, shown: str):
-        """Build a C or Fortran plugin as a user would, with comin-config; -> (library, shown name, log)."""
+        """Build a C or Fortran plugin as a user would, with comin-config's flags (comin's build
+        recipe, :mod:`comin._build`); -> (library, shown name, log)."""
+        from comin import _build
         name = os.path.splitext(os.path.basename(source))[0]
-        lib = os.path.join(rundir, f"lib{name}.so")
-        config = [sys.executable, "-m", "comin._config"]
-        if source.endswith(".c"):
-            flags = subprocess.run(config + ["--cflags"], capture_output=True, text=True, check=True).stdout.split()
-            libs = subprocess.run(config + ["--libs"], capture_output=True, text=True, check=True).stdout.split()
-            cmd = ["cc", "-shared", "-fPIC", *flags, source, "-o", lib, *libs]
-            shown_cmd = f"cc -shared -fPIC $(comin-config --cflags) {shown} -o lib{name}.so $(comin-config --libs)"
-        else:
-            flags = subprocess.run(config + ["--fflags"], capture_output=True, text=True, check=True).stdout.split()
-            libs = subprocess.run(config + ["--flibs"], capture_output=True, text=True,
-                                  check=True).stdout.split()
-            cmd = ["gfortran", "-shared", "-fPIC", *flags, source, "-o", lib, *libs]
-            shown_cmd = (f"gfortran -shared -fPIC $(comin-config --fflags) {shown} -o lib{name}.so "
-                         f"$(comin-config --flibs)")
-        proc = subprocess.run(cmd, cwd=rundir, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise ExtensionError(f"{self.env.docname}: building {shown} failed: {' '.join(cmd)}\n"
-                                 f"{proc.stdout}{proc.stderr}")
+        language = _build.language_of(source)
+        flags, libs = ("--fflags", "--flibs") if language == "fortran" else ("--cflags", "--libs")
+        shown_cmd = (f"{' '.join(_build.compiler(language))} -shared -fPIC $(comin-config {flags}) "
+                     f"{shown} -o lib{name}.so $(comin-config {libs})")
+        try:
+            lib = _build.build([source], os.path.join(rundir, f"lib{name}.so"), workdir=rundir,
+                               fortran_api="modules")
+        except _build.BuildError as exc:
+            raise ExtensionError(f"{self.env.docname}: building {shown} failed: {exc}") from None
         return lib, f"./lib{name}.so", f"$ {shown_cmd}\n"
 
 

@@ -441,16 +441,33 @@ def report(host_exe: Optional[str] = None) -> Tuple[str, List[str]]:
     return "\n".join(lines) + "\n", found
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="comin doctor",
-        description="What a C or Fortran host embedding comin uses (Python, NumPy, mpi4py, MPI, "
-                    "libcomin, headers, Fortran modules) and whether it matches.")
+NAME = "doctor"
+HELP = "what a C or Fortran host embedding comin uses and whether it matches (comin doctor --help)"
+_DESCRIPTION = ("What a C or Fortran host embedding comin uses (Python, NumPy, mpi4py, MPI, "
+                "libcomin, headers, Fortran modules) and whether it matches.")
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--host", metavar="EXE", help="also check the libraries this host executable links")
-    args = parser.parse_args(argv)
+    parser.set_defaults(execute=run)
+    return parser
+
+
+def add_parser(sub, argv=()) -> argparse.ArgumentParser:
+    return _add_arguments(sub.add_parser(NAME, help=HELP, description=_DESCRIPTION))
+
+
+def run(args: argparse.Namespace) -> int:
+    """``comin doctor``: the report on stdout; exit status 1 when it found problems."""
     text, found = report(args.host)
     sys.stdout.write(text)
     return 1 if found else 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``python -m comin.cli.doctor`` (as ``comin doctor``)."""
+    parser = _add_arguments(argparse.ArgumentParser(prog="comin doctor", description=_DESCRIPTION))
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

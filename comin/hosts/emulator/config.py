@@ -5,7 +5,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from comin.grid import MAX_CELLS, parse_grid_name
+from comin.hosts.emulator.grids import MAX_CELLS, parse_grid_name
 
 
 @dataclass
