@@ -20,8 +20,9 @@
 # (order, messages, syncs, profiling).  Only comin_callback_context_call from
 # C has a fast path inside libcomin (comin/src/comin_guard.c): for an entry
 # point whose single callback is a C callback that the core marked runnable
-# without the core (_FastCallback.cfunc), libcomin sets the current plugin,
-# EP and domain in the session's C state and calls it through the guard.
+# without the core (comin_fast_t.cfunc), libcomin sets the current plugin,
+# EP and domain in the session's dispatch state (comin/src/comin_internal.h,
+# shared with the core) and calls it.
 
 import ctypes as _ctypes
 import os as _os
@@ -130,7 +131,7 @@ cdef void _c_fail(object exc) noexcept:
             _c_pending = exc
             _c_unwind[0] = 1
             return
-        if st is not None and st.cur_pid:
+        if st is not None and st.d.cur_pid:
             p = st._current()
         routine = p.name if p is not None else "comin"
         if isinstance(exc, ComInError):
@@ -287,7 +288,7 @@ include "_capi_descrdata.pxi"
 
 cdef int _c_comin_current_get_ep() noexcept with gil:
     try:
-        return _active().cur_ep
+        return _active().d.cur_ep
     except BaseException as exc:
         _c_fail(exc)
         return 0
@@ -295,7 +296,7 @@ cdef int _c_comin_current_get_ep() noexcept with gil:
 
 cdef int _c_comin_current_get_domain_id() noexcept with gil:
     try:
-        d = _active().cur_domain
+        d = _active().d.cur_domain
         return d if d >= -1 else COMIN_DOMAIN_OUTSIDE_LOOP
     except BaseException as exc:
         _c_fail(exc)
@@ -440,7 +441,7 @@ cdef void _c_comin_error_check(int errcode, const char* scope) noexcept with gil
 cdef void _c_comin_error_set_errors_return(c_bool errors_return) noexcept with gil:
     global _c_host_errors_return
     try:
-        if _c_host is not None and _active().cur_pid == 0:
+        if _c_host is not None and _active().d.cur_pid == 0:
             _c_host_errors_return = errors_return     # a C host's own calls (comin_host.h)
             return
         _active()._need_plugin("comin_error_set_errors_return").errors_return = errors_return
@@ -662,10 +663,10 @@ cdef void _c_comin_callback_register(int ep, _c_callback fct) noexcept with gil:
             raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "callback function pointer is NULL")
         f = _CFunc.__new__(_CFunc)
         f.fn = fct
-        if st.in_primary and st.cur_pid and 0 < ep <= NUM_ENTRY_POINTS:
+        if st.in_primary and st.d.cur_pid and 0 < ep <= NUM_ENTRY_POINTS:
             # ComIn keeps one C callback per (entry point, plugin): overwrite
             for cb in st.pending:
-                if cb.ep == ep and cb.pid == st.cur_pid and type(cb.func) is _CFunc:
+                if cb.ep == ep and cb.pid == st.d.cur_pid and type(cb.func) is _CFunc:
                     st.message(f"    WARNING:: Overwrite callback for plugin '{cb.plugin.name}' "
                                f"at entry point '{_EP_NAMES[ep]}' (ep: {ep})", 0)
                     cb.func = f
@@ -703,45 +704,22 @@ cdef void _c_comin_callback_context_call(int ep, int domain_id, c_bool lacc) noe
         _c_host_fail(exc)       # a host's bad domain id is COMIN_ERROR_STATUS, not a traceback
 
 
-cdef struct _c_fastpath_t:
-    _FastCallback* fast
-    int n_ep
-    int* n_dom
-    int* cur
-    const int* ncb
-    const int* primary_done
-    const int* closed
-    const int* lstdout
-    const int* verbosity
-
-ctypedef int (*_set_fastpath_fn)(_c_fastpath_t*, int) noexcept
-cdef _set_fastpath_fn _c_set_fastpath = NULL
+ctypedef int (*_set_dispatch_fn)(comin_dispatch_t*, int) noexcept
+cdef _set_dispatch_fn _c_set_dispatch = NULL
 cdef object _c_fast_owner = None     # the session libcomin's fast path points into (kept alive)
 
 
 cdef int _c_fastpath_update() except -1:
-    """Point libcomin's context-call fast path at the active session's C state."""
+    """Point libcomin's context call at the active session's dispatch state."""
     global _c_fast_owner
     cdef _State st = _state
-    cdef _c_fastpath_t fp
-    if _c_set_fastpath == NULL or st is _c_fast_owner:
+    if _c_set_dispatch == NULL or st is _c_fast_owner:
         return 0
     if st is None:
-        _c_set_fastpath(NULL, sizeof(_FastCallback))
+        _c_set_dispatch(NULL, sizeof(comin_dispatch_t))
         _c_fast_owner = None
         return 0
-    if &st.cur_ep != &st.cur_pid + 1 or &st.cur_domain != &st.cur_pid + 2:
-        return 0          # not laid out consecutively: every call goes through the core
-    fp.fast = &st.fast[0]
-    fp.n_ep = NUM_ENTRY_POINTS
-    fp.n_dom = &st.n_dom
-    fp.cur = &st.cur_pid
-    fp.ncb = &st.ncb[0]
-    fp.primary_done = <const int*>&st.primary_done
-    fp.closed = <const int*>&st.closed
-    fp.lstdout = <const int*>&st.lstdout
-    fp.verbosity = &st.verbosity
-    if _c_set_fastpath(&fp, sizeof(_FastCallback)) == 0:
+    if _c_set_dispatch(&st.d, sizeof(comin_dispatch_t)) == 0:
         _c_fast_owner = st
     return 0
 
@@ -758,7 +736,7 @@ cdef int _c_comin_metadata_get_typeid(_c_descr var_descriptor, const char* key) 
 
 cdef int _c_metadata_set(_c_descr d, const char* key, object value) except -1:
     cdef _State st = _active()
-    if _c_host is not None and st.cur_pid == 0:
+    if _c_host is not None and st.d.cur_pid == 0:
         # no plugin current: a C host's metadata_set on an exposed variable (ComIn's host variant)
         name, jg = _c_descriptor(d)
         _c_host.set_metadata(name, jg, **{_c_string(key): value})
@@ -1047,9 +1025,9 @@ def _load_libcomin():
     cdef size_t guard = _ctypes.cast(lib.comin_internal_call_guarded, _ctypes.c_void_p).value
     cdef size_t flag = _ctypes.addressof(_ctypes.c_int.in_dll(lib, "comin_internal_unwind"))
     _c_guard = <_guard_fn_t>guard
-    cdef size_t setfp = _ctypes.cast(lib.comin_internal_set_fastpath, _ctypes.c_void_p).value
-    global _c_set_fastpath
-    _c_set_fastpath = <_set_fastpath_fn>setfp
+    cdef size_t setd = _ctypes.cast(lib.comin_internal_set_dispatch, _ctypes.c_void_p).value
+    global _c_set_dispatch
+    _c_set_dispatch = <_set_dispatch_fn>setd
     _c_unwind = <int*>flag
     _c_libcomin = lib
 

@@ -151,7 +151,7 @@ cdef void _c_comin_setup_set_verbosity_level(int iverbosity) noexcept with gil:
 
 cdef int _c_comin_setup_get_verbosity_level() noexcept with gil:
     try:
-        return (<Host>_c_need_host()).st.verbosity
+        return (<Host>_c_need_host()).st.d.verbosity
     except BaseException as exc:
         _c_host_fail(exc)
         return 0
@@ -292,7 +292,7 @@ cdef void _c_comin_descrdata_set_simulation_interval(const char* exp_start, cons
 cdef void _c_comin_descrdata_set_timesteplength(int jg, double dt) noexcept with gil:
     try:
         host = _c_need_host()
-        n_dom = (<Host>host).st.n_dom
+        n_dom = (<Host>host).st.d.n_dom
         if n_dom < 1:
             raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED,
                        "descriptive data 'n_dom' must be set before comin_descrdata_set_timesteplength")
@@ -336,7 +336,7 @@ cdef void _c_comin_parallel_mpi_handshake(int comm, int n_group_names, const cha
     cdef int i
     try:
         host = _c_need_host()
-        if host.st.in_primary or host.st.primary_done:
+        if host.st.in_primary or host.st.d.primary_done:
             raise _err(COMIN_ERROR_STATUS,
                        "comin_parallel_mpi_handshake must come before comin_plugin_primaryconstructor")
         from comin.parallel import _mpi
@@ -364,7 +364,7 @@ cdef void _c_comin_plugin_primaryconstructor(const _c_plugin_description* plugin
     cdef int i
     try:
         host = _c_need_host()
-        if host.st.in_primary or host.st.primary_done:
+        if host.st.in_primary or host.st.d.primary_done:
             raise _err(COMIN_ERROR_STATUS, "the primary constructors have already run")
         if num_plugins < 0 or (num_plugins > 0 and plugin_list == NULL):
             raise ValueError(f"comin_plugin_primaryconstructor: bad plugin list ({num_plugins} entries)")
