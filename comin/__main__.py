@@ -332,8 +332,7 @@ def collect_plugins(args, command: str = "run", allow_none: bool = False) -> lis
         if words[0].endswith(".so"):     # "libfoo.so options": a C/Fortran plugin
             _check_library(words[0])
             options = spec.strip().split(None, 1)[1] if len(spec.split()) > 1 else ""
-            name = f"{os.path.basename(words[0])}(comin_main)"[:32]
-            plugins.append(PluginDescription(name=name, plugin_library=words[0], options=options))
+            plugins.append(PluginDescription.library(words[0], options))
             continue
         if not words[0].endswith(".py"):
             raise BadInput(_not_python(words[0]))

@@ -54,6 +54,21 @@ cdef int _register(_State st, int ep, object fun) except -1:
     return 0
 
 
+cdef int _register_c(_State st, int ep, _CFunc f) except -1:
+    """``comin_callback_register`` from C or Fortran: ComIn keeps one C callback per
+    (entry point, plugin), so a second registration replaces the first (with ComIn's
+    warning); otherwise as :func:`_register`."""
+    cdef _Callback cb
+    if st.in_primary and st.d.cur_pid and 0 < ep <= NUM_ENTRY_POINTS:
+        for cb in st.pending:
+            if cb.ep == ep and cb.pid == st.d.cur_pid and type(cb.func) is _CFunc:
+                st.message(f"    WARNING:: Overwrite callback for plugin '{cb.plugin.name}' "
+                           f"at entry point '{_EP_NAMES[ep]}' (ep: {ep})", 0)
+                cb.func = f
+                return 0
+    return _register(st, ep, f)
+
+
 cdef int _complete_callbacks(_State st) except -1:
     """Freeze registrations into one tuple per entry point.
 

@@ -655,7 +655,6 @@ cdef void _c_comin_var_descr_list_iterator_delete(void** it) noexcept with gil:
 
 cdef void _c_comin_callback_register(int ep, _c_callback fct) noexcept with gil:
     cdef _State st
-    cdef _Callback cb
     cdef _CFunc f
     try:
         st = _active()
@@ -663,15 +662,7 @@ cdef void _c_comin_callback_register(int ep, _c_callback fct) noexcept with gil:
             raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "callback function pointer is NULL")
         f = _CFunc.__new__(_CFunc)
         f.fn = fct
-        if st.in_primary and st.d.cur_pid and 0 < ep <= NUM_ENTRY_POINTS:
-            # ComIn keeps one C callback per (entry point, plugin): overwrite
-            for cb in st.pending:
-                if cb.ep == ep and cb.pid == st.d.cur_pid and type(cb.func) is _CFunc:
-                    st.message(f"    WARNING:: Overwrite callback for plugin '{cb.plugin.name}' "
-                               f"at entry point '{_EP_NAMES[ep]}' (ep: {ep})", 0)
-                    cb.func = f
-                    return
-        _register(st, ep, f)
+        _register_c(st, ep, f)
     except BaseException as exc:
         _c_fail(exc)
 

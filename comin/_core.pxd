@@ -1,5 +1,5 @@
 # The contract of the core: the C-level state that every binding (Python
-# plugin API, Python host API, and later the C ABI) works on.  Other Cython
+# plugin API, Python host API, the C ABI) works on.  Other Cython
 # modules cimport these declarations; attributes are C-level and typed so
 # hot paths never go through Python attribute lookup.
 
