@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,8 +33,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def _load_by_path(filename: str):
     """Import a data module of the package by path (works before the package is built)."""
     name = "_comin_" + filename[1:-3]
+    if name in sys.modules:
+        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, filename))
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod          # (dataclasses look their module up while it loads)
     spec.loader.exec_module(mod)
     return mod
 
@@ -215,13 +219,8 @@ def libcomin_c_text(functions) -> str:
            "#define COMIN_AFTER() do { if (__builtin_expect(comin_internal_unwind, 0)) \\",
            "    comin_internal_do_unwind(); } while (0)", ""]
     for f in functions:
-        if f.name == "comin_callback_context_call":
-            # the public function (with its C fast path) is in comin_guard.c
-            out.append("void comin_internal_context_call_slow(int ep, int domain_id, _Bool lacc) {")
-            out += ["  COMIN_NEED_CORE();", f"  T->{f.name}(ep, domain_id, lacc);", "  COMIN_AFTER();",
-                    "}", ""]
-            continue
-        out.append(f"{f.ret} {f.name}({f.c_params}) {{")
+        name = f.trampoline or f.name      # a public symbol written in comin/src: its trampoline
+        out.append(f"{f.ret} {name}({f.c_params}) {{")
         out.append("  COMIN_NEED_CORE();")
         if f.ret == "void":
             out += [f"  T->{f.name}({f.c_args});", "  COMIN_AFTER();"]
@@ -246,49 +245,71 @@ _CY_TYPES = {
     "const t_comin_plugin_description*": "const _c_plugin_description*",
     "t_comin_host_errhandler": "_c_errhandler", "t_comin_glb2loc_fct": "_c_glb2loc",
     "t_comin_sync_device_fct": "_c_sync_device", "t_comin_sync_halo_fct": "_c_sync_halo",
+    # element types of array parameters (the Cython parameter is a pointer to them)
+    "char": "char", "const int": "const int", "const double": "const double",
+    "const signed char": "const signed char",
+    "const t_comin_plugin_description": "const _c_plugin_description",
 }
+
+
+def _cy_param(p) -> str:
+    """A C parameter as Cython declares it (an array parameter is a pointer)."""
+    return f"{_CY_TYPES[p.ctype]}{'*' if p.array is not None else ''} {p.name}"
 
 
 def cython_signature(f) -> str:
     """The core's implementation of ``f`` as a Cython declaration (``_c_<name>``)."""
-    params = ", ".join(f"{_CY_TYPES[p.ctype]} {p.name}" for p in f.params)
+    params = ", ".join(_cy_param(p) for p in f.params)
     return f"cdef {_CY_TYPES[f.ret]} _c_{f.name}({params}) noexcept with gil"
 
 
-def capi_table_pxi_text(functions) -> str:
-    """Cython: fill the table in C API order with the core's implementations."""
-    out = [f"# {_GENERATED}", "",
-           f"cdef void* _capi_table[{len(functions)}]", f"cdef int _capi_table_size = {len(functions)}",
-           "", "cdef void _capi_fill_table():"]
+def _cy_neutral(f) -> str:
+    """What ``f`` returns after an error (errors_return on): the row's, else 0/0.0/False/NULL."""
+    if f.neutral is not None:
+        return f.neutral
+    ret = _CY_TYPES[f.ret]
+    return "NULL" if ret.endswith("*") else {"int": "0", "double": "0.0", "c_bool": "False"}[ret]
+
+
+_CY_FAIL = {"plugin": "_c_fail", "host": "_c_host_fail"}
+
+
+def cython_wrapper(f) -> list:
+    """``_c_<name>``: the row's body (or ``_impl_<name>``) under the row's error policy.
+
+    An exception stored as ComIn's error code, or ending the run, is the business of
+    ``_c_fail`` (plugins) / ``_c_host_fail`` (hosts); the wrapper then returns the row's
+    neutral value.  ``error="none"``: the body cannot fail and is returned as it is."""
+    call = f.body if f.body is not None else f"_impl_{f.name}({f.c_args})"
+    void = _CY_TYPES[f.ret] == "void"
+    stmt = call if void else f"return {call}"
+    out = [cython_signature(f) + ":"]
+    if f.error == "none":
+        return out + [f"    {stmt}", "", ""]
+    out += ["    try:", f"        {stmt}", "    except BaseException as exc:", f"        {_CY_FAIL[f.error]}(exc)"]
+    if not void:
+        out.append(f"        return {_cy_neutral(f)}")
+    return out + ["", ""]
+
+
+def array_size_name(f, p) -> str:
+    """The Cython constant of an array parameter's extent (``char category[11]``)."""
+    return f"_SIZE_{f.name}_{p.name}"
+
+
+def capi_wrappers_pxi_text(functions) -> str:
+    """Cython: the extents of the API's array parameters, one wrapper per function
+    (:func:`cython_wrapper`) and the table of function pointers libcomin forwards through."""
+    out = [f"# {_GENERATED.replace('_table.py', '_capi.py')}", "",
+           "# extents of the array parameters of the C API (char category[11] ...)", "cdef enum:"]
+    out += [f"    {array_size_name(f, p)} = {p.array}" for f in functions for p in f.params if p.array]
+    out += ["", ""]
+    for f in functions:
+        out += cython_wrapper(f)
+    out += [f"cdef void* _capi_table[{len(functions)}]", f"cdef int _capi_table_size = {len(functions)}",
+            "", "", "cdef void _capi_fill_table():"]
     out += [f"    _capi_table[{i}] = <void*>_c_{f.name}" for i, f in enumerate(functions)]
     out.append("")
-    return "\n".join(out)
-
-
-def capi_descrdata_pxi_text(table, capi) -> str:
-    """Cython: the generated descriptive-data getters of the C API."""
-    out = [f"# {_GENERATED}", ""]
-    rows = {f.name: f for f in capi._descrdata_functions(table.DESCRDATA)}
-    for group, fields in table.DESCRDATA.items():
-        prefix = "comin_descrdata_get_global_" if group == "global" else (
-            "comin_descrdata_get_domain_" if group == "domain" else f"comin_descrdata_get_domain_{group}_")
-        jg = "0" if group == "global" else "jg"
-        for field, kind, ndim in fields:
-            f = rows[prefix + field]
-            out.append(cython_signature(f) + ":")
-            out.append("    try:")
-            call = f'_cdd_value("{group}", {jg}, "{field}")'
-            if kind == "str":
-                out.append(f'        _cdd_string("{group}", {jg}, "{field}", val, len)')
-                out += ["    except BaseException as exc:", "        _c_fail(exc)", ""]
-            elif ndim == 0:
-                out.append(f"        return {call}")
-                out += ["    except BaseException as exc:", "        _c_fail(exc)",
-                        "        return 0", ""]
-            else:
-                ctype = _CY_TYPES[f.params[-2].ctype][:-1]
-                out.append(f'        ptr[0] = <{ctype}>_cdd_array("{group}", {jg}, "{field}", arr_size)')
-                out += ["    except BaseException as exc:", "        _c_fail(exc)", ""]
     return "\n".join(out)
 
 
@@ -576,8 +597,7 @@ def write_all() -> None:
     _write_if_changed(os.path.join(HERE, "include", "comin_api_table.h"), api_table_h_text(functions))
     os.makedirs(os.path.join(HERE, "src"), exist_ok=True)
     _write_if_changed(os.path.join(HERE, "src", "libcomin.c"), libcomin_c_text(functions))
-    _write_if_changed(os.path.join(HERE, "_capi_table.pxi"), capi_table_pxi_text(functions))
-    _write_if_changed(os.path.join(HERE, "_capi_descrdata.pxi"), capi_descrdata_pxi_text(table, capi))
+    _write_if_changed(os.path.join(HERE, "_capi_wrappers.pxi"), capi_wrappers_pxi_text(functions))
     os.makedirs(os.path.join(HERE, "lib", "pkgconfig"), exist_ok=True)
     _write_if_changed(os.path.join(HERE, "lib", "pkgconfig", "comin.pc"), pkgconfig_text(table))
     cmake = os.path.join(HERE, "lib", "cmake", "comin")

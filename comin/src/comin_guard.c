@@ -94,7 +94,7 @@ void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lac
     }
     if (comin_nothing_to_call(d, (int)ep, domain_id, lacc)) return;
   }
-  comin_internal_context_call_slow((int)ep, domain_id, lacc);
+  comin_internal_context_call_slow(ep, domain_id, lacc);
 }
 
 #define COMIN_PRINT_F(NAME, TARGET)                 \

@@ -80,7 +80,7 @@ static inline int comin_nothing_to_call(const comin_dispatch_t* d, int ep, int d
 int comin_internal_set_dispatch(comin_dispatch_t* d, int sizeof_dispatch);
 
 /* The core's context call (generated trampoline without the fast path). */
-void comin_internal_context_call_slow(int ep, int domain_id, _Bool lacc);
+void comin_internal_context_call_slow(t_comin_entry_point ep, int domain_id, _Bool lacc);
 
 /* Embedding (comin_embed.c): start Python / import the core when a host calls
  * libcomin first; fn names the API function for messages.  Exits on failure. */
