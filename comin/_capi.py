@@ -397,7 +397,7 @@ def _plugin_api() -> List[Function]:
         api("void comin_var_descr_list_iterator_delete(t_comin_var_descr_list_iterator** it)",
             python=_NO_GC, fortran=Bind()),
         api("void comin_callback_register(t_comin_entry_point ep, t_comin_callback_function fct)",
-            python="comin.callback_register  /  @comin.EP_...",
+            python="comin.callback_register  /  @comin.EP_ATM_TIMELOOP_START (any entry point)",
             fortran=Wrap((_arg("ep", "integer"), _arg("fct", "callback")),
                          doc="Register fct (a BIND(C) subroutine without arguments) for entry "
                              "point ep.")),
@@ -812,5 +812,22 @@ def all_functions(table=None) -> List[Function]:
     return functions(table) + host_functions()
 
 
-#: one-line comments of the host functions in comin_host.h (from the rows)
-HOST_DOCS: Dict[str, str] = {f.name: f.doc for f in HOST_API if f.doc}
+def python_names(form) -> List[str]:
+    """The names a Python form names, to be checked: ``comin.<...>`` and ``Host.<...>``
+    (of ``comin.host``); none for a :class:`NotIn` marker."""
+    if not isinstance(form, str):
+        return []
+    names = re.findall(r"\bcomin(?:\.\w+)+", form)
+    names += ["comin.host." + n for n in re.findall(r"(?<![.\w])Host(?:\.\w+)+", form)]
+    return list(dict.fromkeys(names))
+
+
+def fortran_form(f: Function) -> Tuple[List[str], Tuple[str, ...]]:
+    """(names, modules) of a row's Fortran form; ([], ()) when it is not in Fortran."""
+    form = f.fortran
+    if isinstance(form, (Bind, Wrap)):
+        return [f.f_public], form.modules
+    if isinstance(form, Ref):
+        return [n.strip() for n in form.name.split("/")], form.modules
+    return [], ()
+

@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
+import textwrap
+from typing import NamedTuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -145,7 +148,7 @@ def comin_h_text(functions) -> str:
     return "\n".join(out)
 
 
-def comin_host_h_text(functions, docs=None) -> str:
+def comin_host_h_text(functions) -> str:
     """``comin_host.h``: the host side (ComIn's host interface with C types)."""
     out = [f"/* {_GENERATED.replace('_table.py', '_capi.py')} */",
            "/* The host side of comin: ComIn's host interface (comin_host_interface) for C and",
@@ -184,8 +187,8 @@ def comin_host_h_text(functions, docs=None) -> str:
            "/* mode: COMIN_ZAXIS_2D or COMIN_ZAXIS_3D */",
            "typedef void (*t_comin_sync_halo_fct)(t_comin_var_handle* handle, int mode);", ""]
     for f in functions:
-        if docs and f.name in docs:
-            out.append(f"/* {docs[f.name]} */")
+        if f.doc:
+            out.append(f"/* {f.doc} */")
         out.append(f"{f.ret} {f.name}({f.c_params});")
     out += ["", "#ifdef __cplusplus", "}", "#endif", "", "#endif /* COMIN_HOST_H */", ""]
     return "\n".join(out)
@@ -592,7 +595,7 @@ def write_all() -> None:
     functions = capi.functions(table)
     _write_if_changed(os.path.join(HERE, "include", "comin.h"), comin_h_text(functions))
     host = capi.host_functions()
-    _write_if_changed(os.path.join(HERE, "include", "comin_host.h"), comin_host_h_text(host, capi.HOST_DOCS))
+    _write_if_changed(os.path.join(HERE, "include", "comin_host.h"), comin_host_h_text(host))
     functions = functions + host
     _write_if_changed(os.path.join(HERE, "include", "comin_api_table.h"), api_table_h_text(functions))
     os.makedirs(os.path.join(HERE, "src"), exist_ok=True)
@@ -607,11 +610,469 @@ def write_all() -> None:
     write_fortran(table, functions)
 
 
+# -- Fortran: the C API's BIND(C) interfaces and generated procedures (from comin/_capi.py) --------
+#
+# Every row of comin/_capi.py with a Fortran form gets its BIND(C) interface in the modules it
+# names (``homes``); a Bind row's interface is the public procedure itself, a Wrap row gets a
+# whole generated procedure (dummies from its FArgs, statements from the argument kinds or its
+# body template).  They go into include files of the hand-written modules:
+#   comin_plugin_interface_spec.inc / _procs.inc / _handle.inc,
+#   comin_host_interface_use.inc / _spec.inc / _procs.inc
+# (PUBLIC lines, generic interfaces and the INTERFACE block; the procedures after CONTAINS;
+# t_comin_var_handle's typed bindings; the host's re-exports of the plugin module).
+
+#: C scalar types -> (Fortran type, its ISO_C_BINDING name to IMPORT)
+_F_C_SCALARS = {
+    "int": ("INTEGER(c_int)", "c_int"), "t_comin_entry_point": ("INTEGER(c_int)", "c_int"),
+    "t_comin_error_code": ("INTEGER(c_int)", "c_int"), "t_comin_metadata_typeid": ("INTEGER(c_int)", "c_int"),
+    "bool": ("LOGICAL(c_bool)", "c_bool"), "double": ("REAL(c_double)", "c_double"),
+    "float": ("REAL(c_float)", "c_float"), "char": ("CHARACTER(KIND=c_char)", "c_char"),
+    "signed char": ("INTEGER(c_signed_char)", "c_signed_char"),
+    "t_comin_var_descriptor": ("TYPE(t_comin_var_descriptor_c)", "t_comin_var_descriptor_c"),
+    "t_comin_plugin_description": ("TYPE(t_plugin_description_c)", "t_plugin_description_c"),
+}
+_F_FUNPTRS = {"t_comin_callback_function", "t_comin_host_errhandler", "t_comin_glb2loc_fct",
+              "t_comin_sync_device_fct", "t_comin_sync_halo_fct"}
+
+
+def _c_base(ctype: str):
+    """(type without const, whether const) of a C type: "char const**" -> ("char**", True)."""
+    words = ctype.replace("*", " * ").split()
+    const = "const" in words
+    base = " ".join(w for w in words if w != "const")
+    return base.replace(" *", "*"), const
+
+
+def _f_c_dummy(p, fname: str):
+    """(declaration, imports) of C parameter ``p`` as the dummy ``fname`` of a BIND(C) interface."""
+    base, const = _c_base(p.ctype)
+    if p.array is not None:
+        dims = p.array or "*"
+        if base.endswith("*"):                               # an array of pointers (strings)
+            return f"TYPE(c_ptr), INTENT(IN) :: {fname}({dims})", {"c_ptr"}
+        ftype, imp = _F_C_SCALARS[base]
+        consts = set(re.findall(r"[A-Za-z_]\w*", p.array))     # constants of the extent
+        return f"{ftype}, INTENT({'IN' if const else 'INOUT'}) :: {fname}({dims})", {imp} | consts
+    if base in _F_FUNPTRS:
+        return f"TYPE(c_funptr), VALUE :: {fname}", {"c_funptr"}
+    if base.endswith("**"):
+        return f"TYPE(c_ptr), INTENT(INOUT) :: {fname}", {"c_ptr"}
+    if base == "char*" and const:
+        return f"CHARACTER(KIND=c_char), INTENT(IN) :: {fname}(*)", {"c_char"}
+    if base.endswith("*"):
+        elem = base[:-1]
+        if elem in _F_C_SCALARS:
+            ftype, imp = _F_C_SCALARS[elem]
+            return f"{ftype}, INTENT({'IN' if const else 'INOUT'}) :: {fname}", {imp}
+        return f"TYPE(c_ptr), VALUE :: {fname}", {"c_ptr"}     # an opaque pointer (handle, iterator)
+    ftype, imp = _F_C_SCALARS[base]
+    return f"{ftype}, VALUE :: {fname}", {imp}
+
+
+def _f_c_result(ret: str):
+    """(Fortran type, import) of a C result; None for void."""
+    base, _const = _c_base(ret)
+    if base == "void":
+        return None
+    if base.endswith("*"):
+        return "TYPE(c_ptr)", "c_ptr"
+    return _F_C_SCALARS[base]
+
+
+def _f_wrap(text: str, indent: str, width: int = 100) -> list:
+    """A Fortran statement as lines of at most ``width`` characters (continued with &)."""
+    lines, lead = [], indent
+    while len(lead) + len(text) > width:
+        cut = text.rfind(", ", 0, width - len(lead) - 2)
+        if cut <= 0:
+            break
+        lines.append(lead + text[:cut + 1] + " &")
+        text, lead = text[cut + 2:], indent + "  &  "
+    lines.append(lead + text)
+    return lines
+
+
+def _f_doc(text: str, indent: str = "  ") -> list:
+    """A ``!>`` comment block of ``text``."""
+    if not text:
+        return []
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(indent) + 4 + len(line) + 1 + len(w) > 100:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return [f"{indent}!> {lines[0]}"] + [f"{indent}!! {rest}" for rest in lines[1:]]
+
+
+def fortran_interface(f, iface: str = "", names=None) -> list:
+    """The ``BIND(C)`` interface body of row ``f`` (inside an INTERFACE block).
+
+    Dummy names are the C names, or ``names[c name]`` (a Bind row's Fortran names)."""
+    iface = iface or f.f_iface
+    names = names if names is not None else (getattr(f.fortran, "names", None) or {})
+    dummies = [names.get(p.name, p.name) for p in f.params]
+    decls, imports = [], set()
+    for p, d in zip(f.params, dummies):
+        decl, imp = _f_c_dummy(p, d)
+        decls.append(decl)
+        imports |= imp
+    res = _f_c_result(f.ret)
+    kind = "SUBROUTINE" if res is None else "FUNCTION"
+    if res is not None:
+        decls.append(f"{res[0]} :: {iface}")
+        imports.add(res[1])
+    head = f"{kind} {iface}({', '.join(dummies)})"
+    bind = f'BIND(C, name="{f.name}")'
+    out = [f"    {head} {bind}"] if len(head) + len(bind) < 94 else \
+        _f_wrap(head, "    ")[:-1] + [_f_wrap(head, "    ")[-1] + " &", f"      &  {bind}"]
+    if imports:
+        out += _f_wrap("IMPORT :: " + ", ".join(sorted(imports)), "      ")
+    out += [f"      {d}" for d in decls]
+    out.append(f"    END {kind} {iface}")
+    return out
+
+
+class _FKind(NamedTuple):
+    """How a kind of dummy argument is declared and handed to C (see ``comin/_capi.FArg``)."""
+    decl: str                 # type and attributes of the dummy
+    to_c: str = ""            # inputs: the C argument made from the dummy {x}
+    local: str = ""           # the C-side local (outputs, OPTIONAL arguments)
+    init: str = ""            # outputs: the local's value before the call
+    from_c: str = ""          # outputs and results: the dummy's value from the C value {v}
+
+
+_F_KINDS = {
+    "integer": _FKind("INTEGER, INTENT(IN)", "INT({x}, c_int)", "INTEGER(c_int)"),
+    "logical": _FKind("LOGICAL, INTENT(IN)", "LOGICAL({x}, c_bool)", "LOGICAL(c_bool)"),
+    "real": _FKind("REAL(wp), INTENT(IN)", "REAL({x}, c_double)", "REAL(c_double)"),
+    "string": _FKind("CHARACTER(LEN=*), INTENT(IN)", "cstr({x})"),
+    "string_kept": _FKind("CHARACTER(LEN=*), INTENT(IN)", "{x}_c",
+                          "CHARACTER(KIND=c_char, LEN=LEN_TRIM({x}) + 1), TARGET", "cstr({x})"),
+    "descriptor": _FKind("TYPE(t_comin_var_descriptor), INTENT(IN)", "descr_to_c({x})"),
+    "c_ptr": _FKind("TYPE(c_ptr), INTENT(IN)", "{x}", "TYPE(c_ptr)"),
+    "handle": _FKind("TYPE(t_comin_var_handle), INTENT(IN)", "{x}%ptr"),
+    "integer_array": _FKind("INTEGER, INTENT(IN)", "INT({x}, c_int)"),
+    "callback": _FKind("", "c_funloc({x})"),
+    "integer_out": _FKind("INTEGER, INTENT(OUT)", "", "INTEGER(c_int)", "0", "INT({v})"),
+    "logical_out": _FKind("LOGICAL, INTENT(OUT)", "", "LOGICAL(c_bool)", ".FALSE.", "LOGICAL({v})"),
+    "real_out": _FKind("REAL(wp), INTENT(OUT)", "", "REAL(c_double)", "0.0_c_double", "REAL({v}, wp)"),
+    "handle_out": _FKind("TYPE(t_comin_var_handle), INTENT(OUT)", from_c="{v}"),
+    "string_out": _FKind("CHARACTER(LEN=:), ALLOCATABLE, INTENT(OUT)"),
+    "chars_out": _FKind("CHARACTER(LEN=*), INTENT(OUT)"),
+    "descriptor_out": _FKind("TYPE(t_comin_var_descriptor), INTENT(OUT)"),
+    "descriptor_inout": _FKind("TYPE(t_comin_var_descriptor), INTENT(INOUT)"),
+}
+#: Fortran function results of generated procedures: the result from the C value {v}
+_F_RESULTS = {"INTEGER": "INT({v})", "LOGICAL": "LOGICAL({v})", "REAL(wp)": "REAL({v}, wp)"}
+
+
+def _f_dummy_lines(a, param) -> list:
+    """Declaration of the dummy ``a`` (``param``: the C parameter it feeds, for extents)."""
+    x = a.fname
+    if a.decl:
+        return [f"    {a.decl.format(x=x)}"]
+    if a.kind == "callback":
+        return ["    INTERFACE", f"      SUBROUTINE {x}() BIND(C)", f"      END SUBROUTINE {x}",
+                "    END INTERFACE"]
+    kind = _F_KINDS[a.kind]
+    dims = f"({param.array})" if a.kind == "integer_array" and param is not None and param.array else ""
+    return [f"    {kind.decl}{', OPTIONAL' if a.optional else ''} :: {x}{dims}"]
+
+
+def fortran_procedure(f) -> list:
+    """The generated Fortran procedure of a Wrap row (see ``comin/_capi.Wrap``)."""
+    w = f.fortran
+    name = w.name or f.name
+    keys = {a.key: a.fname for a in w.args}
+    keys["iface"] = f.f_iface
+    params = {p.name: p for p in f.params}
+    by_key = {a.key: a for a in w.args}
+    decls, locals_, pre, post, cargs = [], [], [], [], []
+    for a in w.args:
+        decls += _f_dummy_lines(a, params.get(a.key))
+    if w.body:
+        stmts = [line.format(**keys) for line in textwrap.dedent(w.body).strip("\n").splitlines()]
+    else:
+        consumed = set()
+        plist = list(f.params)
+        for i, p in enumerate(plist):
+            if p.name in consumed:
+                continue
+            if p.name in w.cargs:
+                cargs.append(w.cargs[p.name].format(**keys))
+                continue
+            if p.name not in by_key:
+                raise ValueError(f"{f.name}: C parameter {p.name} has no Fortran argument (FArg key) "
+                                 "and no cargs expression")
+            a = by_key[p.name]
+            x, kind = a.fname, _F_KINDS[a.kind]
+            if a.kind in ("string_out", "chars_out") and p.array is not None:
+                locals_.append(f"    CHARACTER(KIND=c_char) :: {x}_c({p.array})")
+                pre.append(f"    {x}_c(:) = c_null_char")
+                cargs.append(f"{x}_c")
+                post.append(f"    {x} = from_c_chars({x}_c)")
+            elif a.kind == "string_out":
+                if i + 1 >= len(plist) or _c_base(p.ctype)[0] != "char**":
+                    raise ValueError(f"{f.name}: string_out {p.name} is not a (char const**, int*) pair")
+                consumed.add(plist[i + 1].name)
+                locals_ += [f"    TYPE(c_ptr) :: {x}_p", f"    INTEGER(c_int) :: {x}_n"]
+                pre += [f"    {x}_p = c_null_ptr", f"    {x}_n = 0"]
+                cargs += [f"{x}_p", f"{x}_n"]
+                post.append(f"    CALL c_string_copy({x}_p, {x}_n, {x})")
+            elif a.kind in ("descriptor_out", "descriptor_inout"):
+                locals_.append(f"    TYPE(t_comin_var_descriptor_c) :: {x}_c")
+                if a.kind == "descriptor_out":
+                    pre += [f"    {x}_c%name(:) = c_null_char", f"    {x}_c%id = -1"]
+                else:
+                    pre.append(f"    {x}_c = descr_to_c({x})")
+                cargs.append(f"{x}_c")
+                post.append(f"    {x} = descr_from_c({x}_c)")
+            elif a.kind == "string_kept":
+                locals_.append(f"    {kind.local.format(x=x)} :: {x}_c")
+                pre.append(f"    {x}_c = {kind.init.format(x=x)}")
+                cargs.append(f"{x}_c")
+            elif kind.from_c:                                 # integer_out, real_out, ... by pointer
+                locals_.append(f"    {kind.local} :: {x}_c")
+                pre.append(f"    {x}_c = {kind.init}")
+                cargs.append(f"{x}_c")
+                post.append(f"    {x} = {kind.from_c.format(v=x + '_c')}")
+            elif a.optional:
+                if not kind.local:
+                    raise ValueError(f"{f.name}: {a.kind} arguments cannot be OPTIONAL")
+                locals_.append(f"    {kind.local} :: {x}_c")
+                pre += [f"    {x}_c = {a.default}", f"    IF (PRESENT({x})) {x}_c = {kind.to_c.format(x=x)}"]
+                cargs.append(f"{x}_c")
+            else:
+                cargs.append(kind.to_c.format(x=x))
+        call = f"{f.f_iface}({', '.join(cargs)})"
+        if _f_c_result(f.ret) is None:
+            stmt = f"CALL {call}"
+        elif w.result_arg:
+            a = by_key[w.result_arg]
+            target = f"{a.fname}%ptr" if a.kind == "handle_out" else a.fname
+            stmt = f"{target} = {_F_KINDS[a.kind].from_c.format(v=call)}"
+        elif w.result:
+            stmt = f"{name} = {_F_RESULTS[w.result].format(v=call)}"
+        else:
+            raise ValueError(f"{f.name}: the C result goes nowhere (set result or result_arg)")
+        stmts = [line[4:] for line in pre] + [stmt] + [line[4:] for line in post]
+    kind = "SUBROUTINE" if not w.result else "FUNCTION"
+    head = f"{w.result + ' ' if w.result else ''}{kind} {name}({', '.join(a.fname for a in w.args)})"
+    out = _f_doc(w.doc) + _f_wrap(head, "  ") + decls + locals_
+    if stmts:
+        out.append("")
+        for line in stmts:
+            out += _f_wrap(line, "    ") if "&" not in line else ["    " + line]
+    out += [f"  END {kind} {name}", ""]
+    return out
+
+
+def _f_public(names, indent: str = "  ") -> list:
+    """``PUBLIC ::`` statements for ``names`` (in order, once each; one line each, as the
+    checks of the public names read them)."""
+    out, line = [], []
+    for name in dict.fromkeys(names):
+        if line and len(f"{indent}PUBLIC :: " + ", ".join(line + [name])) > 100:
+            out.append(f"{indent}PUBLIC :: " + ", ".join(line))
+            line = []
+        line.append(name)
+    return out + ([f"{indent}PUBLIC :: " + ", ".join(line)] if line else [])
+
+
+def _f_generics(rows, module: str, extra=()) -> list:
+    """The generic interfaces of ``module`` made of generated specifics."""
+    members = {}
+    for f in rows:
+        w = f.fortran
+        if isinstance(w, _capi_mod().Wrap) and w.generic and w.modules[0] == module:
+            members.setdefault(w.generic, []).append(w.name or f.name)
+    for generic, name in extra:
+        members.setdefault(generic, []).append(name)
+    out = []
+    for generic, names in members.items():
+        out.append(f"  INTERFACE {generic}")
+        out += _f_wrap("MODULE PROCEDURE " + ", ".join(names), "    ")
+        out.append(f"  END INTERFACE {generic}")
+    return out
+
+
+def _capi_mod():
+    return load_capi()
+
+
+# Fortran-only procedures, one per type (FTorch-style templates over the type tables of
+# comin/_capi.py): t_comin_var_handle's get_ptr and to_3d per datatype, the host's
+# comin_metadata_get_or(item%metadata, ...) per metadata type.
+
+_F_GET_PTR = """
+  !> Host memory of a {ftype} variable; NULL (and error 37) on a type mismatch.
+  SUBROUTINE comin_var_handle_get_ptr_{fsuffix}(this, ptr)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    {ftype}, POINTER, INTENT(OUT) :: ptr(:,:,:,:,:)
+    TYPE(c_ptr) :: p
+
+    NULLIFY(ptr)
+    p = c_var_get_ptr_{csuffix}(this%ptr)
+    IF (c_associated(p)) CALL c_f_pointer(p, ptr, this%array_shape())
+  END SUBROUTINE comin_var_handle_get_ptr_{fsuffix}
+"""
+
+_F_TO_3D = """
+  !> The variable as a 3-D {ftype} array (ComIn 0.3's handle%to_3d): the 5-D array with
+  !! its container dimension (among the first three, if any) and else the 4th, and the 5th
+  !! fixed at 1.  NULL if the variable holds another type.
+  SUBROUTINE comin_var_handle_to_3d_{fsuffix}(this, slice)
+    CLASS(t_comin_var_handle), INTENT(IN) :: this
+    {ftype}, POINTER, INTENT(OUT) :: slice(:,:,:)
+    {ftype}, POINTER :: p(:,:,:,:,:)
+
+    NULLIFY(slice)
+    IF (to_3d_refused(this)) RETURN
+    CALL this%get_ptr(p)
+    IF (.NOT. ASSOCIATED(p)) RETURN
+    SELECT CASE (container_dim(this))
+    CASE (1)
+      slice => p(1, :, :, :, 1)
+    CASE (2)
+      slice => p(:, 1, :, :, 1)
+    CASE (3)
+      slice => p(:, :, 1, :, 1)
+    CASE DEFAULT
+      slice => p(:, :, :, 1, 1)
+    END SELECT
+  END SUBROUTINE comin_var_handle_to_3d_{fsuffix}
+"""
+
+_F_STORE_GET_OR = """
+  !> comin_metadata_get_or(item%metadata, key, val, default) for {tname} values: the
+  !! request's value of key, default when the key is absent, ComIn's code 36 when it has
+  !! another type.
+  SUBROUTINE store_get_or_{tname}(store, key, val, default)
+    TYPE(t_comin_request_metadata), INTENT(IN) :: store
+    CHARACTER(LEN=*), INTENT(IN) :: key
+    {decl_out} :: val
+    {decl_in} :: default
+    CALL comin_metadata_get_or_{tname}(store%request, key, val, default)
+  END SUBROUTINE store_get_or_{tname}
+"""
+
+
+def _f_datatype_fields(capi):
+    return [dict(csuffix=c, fsuffix=fs, ftype=ft) for c, _ct, _dt, fs, ft in capi.DATATYPES]
+
+
+def _f_metadata_fields(capi):
+    return [dict(tname=t, decl_in=_F_KINDS[fin].decl, decl_out=_F_KINDS[fout].decl)
+            for t, _c, _py, fin, fout, _id in capi.METADATA_TYPES]
+
+
+def fortran_handle_inc_text(capi) -> str:
+    """``comin_plugin_interface_handle.inc``: t_comin_var_handle's typed bindings."""
+    fields = _f_datatype_fields(capi)
+    out = [f"! {_GENERATED_CAPI}"]
+    for family in ("get_ptr", "to_3d"):
+        out += [f"    PROCEDURE :: {family}_{t['fsuffix']} => comin_var_handle_{family}_{t['fsuffix']}"
+                for t in fields]
+        out += _f_wrap(f"GENERIC :: {family} => " + ", ".join(f"{family}_{t['fsuffix']}" for t in fields),
+                       "    ")
+    return "\n".join(out) + "\n"
+
+
+def _f_rows(functions, module):
+    """Rows with a BIND(C) interface in ``module``, rows defined there, rows exported there."""
+    capi = _capi_mod()
+    homes = [f for f in functions if module in f.f_homes]
+    defined = [f for f in functions if isinstance(f.fortran, capi.Wrap) and f.fortran.modules[0] == module]
+    exported = [f for f in functions if isinstance(f.fortran, (capi.Bind, capi.Wrap))
+                and module in f.fortran.modules]
+    return homes, defined, exported
+
+
+def fortran_spec_inc_text(functions, module: str) -> str:
+    """``<module>_spec.inc``: PUBLIC lines, generic interfaces and the BIND(C) interfaces."""
+    capi = _capi_mod()
+    homes, _defined, exported = _f_rows(functions, module)
+    extra = ([("comin_metadata_get_or", f"store_get_or_{t}") for t, *_rest in capi.METADATA_TYPES]
+             if module == "host" else [])
+    out = [f"! {_GENERATED_CAPI}", "  ! the C API's procedures (comin/_capi.py)"]
+    out += _f_public(f.f_public for f in exported)
+    out += _f_generics(functions, module, extra)
+    out += ["", "  ! the C functions (BIND(C) interfaces)", "  INTERFACE"]
+    for f in homes:
+        out += fortran_interface(f)
+    out += ["  END INTERFACE"]
+    return "\n".join(out) + "\n"
+
+
+def fortran_procs_inc_text(functions, module: str) -> str:
+    """``<module>_procs.inc``: the generated procedures (after CONTAINS)."""
+    capi = _capi_mod()
+    _homes, defined, _exported = _f_rows(functions, module)
+    out = [f"! {_GENERATED_CAPI}", ""]
+    for f in defined:
+        out += fortran_procedure(f)
+    if module == "plugin":
+        for template in (_F_GET_PTR, _F_TO_3D):
+            for t in _f_datatype_fields(capi):
+                out += template.format(**t).strip("\n").splitlines() + [""]
+    if module == "host":
+        for t in _f_metadata_fields(capi):
+            out += _F_STORE_GET_OR.format(**t).strip("\n").splitlines() + [""]
+    return "\n".join(out)
+
+
+def fortran_use_inc_text(functions, module: str) -> str:
+    """``<module>_use.inc``: what ``module`` re-exports from the plugin module."""
+    capi = _capi_mod()
+    names = [f.f_public for f in functions if isinstance(f.fortran, (capi.Bind, capi.Wrap))
+             and module in f.fortran.modules and f.fortran.modules[0] != module]
+    names = list(dict.fromkeys(names))
+    out = [f"! {_GENERATED_CAPI}"]
+    if names:
+        out += _f_wrap(f"USE {capi.MODULES['plugin']}, ONLY: " + ", ".join(names), "  ")
+    return "\n".join(out) + "\n"
+
+
+_GENERATED_CAPI = _GENERATED.replace("_table.py", "_capi.py")
+
+
+def fortran_source_text(path: str) -> str:
+    """A Fortran source with its ``#include "..."`` files (next to it) expanded: what the
+    compiler sees of a module of fortran_api/ (for the checks of its public names)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    folder = os.path.dirname(path)
+
+    def expand(m):
+        return fortran_source_text(os.path.join(folder, m.group(1)))
+    return re.sub(r'^#include "([^"]+)"$', expand, text, flags=re.M)
+
+
+def write_fortran_capi(functions) -> None:
+    """The include files of comin_plugin_interface.F90 and comin_host_interface.F90."""
+    fortran = os.path.join(os.path.dirname(HERE), "fortran_api")
+    capi = _capi_mod()
+    for module in ("plugin", "host"):
+        base = os.path.join(fortran, capi.MODULES[module])
+        _write_if_changed(base + "_spec.inc", fortran_spec_inc_text(functions, module))
+        _write_if_changed(base + "_procs.inc", fortran_procs_inc_text(functions, module))
+    _write_if_changed(os.path.join(fortran, "comin_host_interface_use.inc"),
+                      fortran_use_inc_text(functions, "host"))
+    _write_if_changed(os.path.join(fortran, "comin_plugin_interface_handle.inc"),
+                      fortran_handle_inc_text(capi))
+
+
 # -- Fortran hosts: setting descriptive data from the derived types --------------------------
 
-_F_HOST_SETTERS = {"int": ("c_set_int", "INT({x}, c_int)"), "float": ("c_set_real", "REAL({x}, c_double)"),
-                   "bool": ("c_set_logical", "LOGICAL({x}, c_bool)")}
-_F_HOST_ARRAYS = {"int32": "c_set_array_int", "float64": "c_set_array_double", "int8": "c_set_array_int8"}
+#: the setters of comin_host.h (rows of comin/_capi.py) that hand over each kind of field
+_F_HOST_SETTERS = {"int": ("c_descrdata_set_int", "INT({x}, c_int)"),
+                   "float": ("c_descrdata_set_real", "REAL({x}, c_double)"),
+                   "bool": ("c_descrdata_set_logical", "LOGICAL({x}, c_bool)")}
+_F_HOST_ARRAYS = {"int32": "c_descrdata_set_array_int", "float64": "c_descrdata_set_array_double",
+                  "int8": "c_descrdata_set_array_int8"}
 
 
 def _f_host_set_lines(group: str, fields, source: str, jg: str) -> list:
@@ -621,7 +1082,7 @@ def _f_host_set_lines(group: str, fields, source: str, jg: str) -> list:
     for field, kind, ndim in fields:
         comp, name = f"{source}%{field}", f'"{prefix}{field}" // c_null_char'
         if kind == "str":
-            out += [f"    IF (ALLOCATED({comp})) CALL c_set_character({jg}, {name}, &",
+            out += [f"    IF (ALLOCATED({comp})) CALL c_descrdata_set_character({jg}, {name}, &",
                     f"      &  TRIM({comp}) // c_null_char)"]
         elif ndim == 0:
             setter, conv = _F_HOST_SETTERS[kind]
@@ -632,12 +1093,13 @@ def _f_host_set_lines(group: str, fields, source: str, jg: str) -> list:
     return out
 
 
-def fortran_host_descrdata_text(table) -> str:
+def fortran_host_descrdata_text(table, functions) -> str:
     """``comin_host_descrdata.F90``: ComIn's comin_descrdata_set_global/_domain for Fortran hosts.
 
     The host fills the derived types of ``comin_descrdata_types`` (as ICON does) and hands
     them over; every scalar, every allocated string and every associated array is copied
-    into the core through comin_host.h's field setters (comin_descrdata_set_int, ...).
+    into the core through comin_host.h's field setters (comin_descrdata_set_int, ...,
+    whose interfaces come from their rows in comin/_capi.py).
     """
     dd = table.DESCRDATA
     subgroups = [g for g in dd if g not in ("global", "domain")]
@@ -649,23 +1111,9 @@ def fortran_host_descrdata_text(table) -> str:
            "  USE comin_descrdata_types, ONLY: t_comin_descrdata_global, t_comin_descrdata_domain",
            "  IMPLICIT NONE", "  PRIVATE", "",
            "  PUBLIC :: comin_descrdata_set_global, comin_descrdata_set_domain", "", "  INTERFACE"]
-    scalar = {"c_set_int": ("comin_descrdata_set_int", "INTEGER(c_int), VALUE :: val"),
-              "c_set_real": ("comin_descrdata_set_real", "REAL(c_double), VALUE :: val"),
-              "c_set_logical": ("comin_descrdata_set_logical", "LOGICAL(c_bool), VALUE :: val"),
-              "c_set_character": ("comin_descrdata_set_character", "CHARACTER(KIND=c_char) :: val(*)")}
-    for name, (cname, decl) in scalar.items():
-        out += [f'    SUBROUTINE {name}(jg, field, val) BIND(C, name="{cname}")',
-                "      IMPORT :: c_int, c_double, c_bool, c_char", "      INTEGER(c_int), VALUE :: jg",
-                "      CHARACTER(KIND=c_char) :: field(*)", f"      {decl}", f"    END SUBROUTINE {name}"]
-    arrays = {"c_set_array_int": ("comin_descrdata_set_array_int", "INTEGER(c_int)"),
-              "c_set_array_double": ("comin_descrdata_set_array_double", "REAL(c_double)"),
-              "c_set_array_int8": ("comin_descrdata_set_array_int8", "INTEGER(c_signed_char)")}
-    for name, (cname, ftype) in arrays.items():
-        out += [f'    SUBROUTINE {name}(jg, field, data, ndim, shape) BIND(C, name="{cname}")',
-                "      IMPORT :: c_int, c_double, c_signed_char, c_char", "      INTEGER(c_int), VALUE :: jg",
-                "      CHARACTER(KIND=c_char) :: field(*)", f"      {ftype}, INTENT(IN) :: data(*)",
-                "      INTEGER(c_int), VALUE :: ndim", "      INTEGER(c_int), INTENT(IN) :: shape(*)",
-                f"    END SUBROUTINE {name}"]
+    for f in functions:
+        if "host_descrdata" in f.f_homes:
+            out += fortran_interface(f)
     out += ["  END INTERFACE", "", "CONTAINS", "",
             "  !> ComIn's comin_descrdata_set_global: copy the global descriptive data into comin.",
             "  SUBROUTINE comin_descrdata_set_global(g)",
@@ -691,7 +1139,9 @@ def write_fortran(table, functions) -> None:
     fortran = os.path.join(os.path.dirname(HERE), "fortran_api")
     _write_if_changed(os.path.join(fortran, "comin_descrdata_types.F90"),
                       fortran_descrdata_types_text(table, functions))
-    _write_if_changed(os.path.join(fortran, "comin_host_descrdata.F90"), fortran_host_descrdata_text(table))
+    _write_if_changed(os.path.join(fortran, "comin_host_descrdata.F90"),
+                      fortran_host_descrdata_text(table, functions))
+    write_fortran_capi(functions)
     _write_if_changed(os.path.join(HERE, "lib", "pkgconfig", "comin_fortran.pc"),
                       pkgconfig_fortran_text(table))
     _write_if_changed(os.path.join(HERE, "lib", "cmake", "comin", "cominFortranTargets.cmake"),
