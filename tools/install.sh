@@ -5,6 +5,7 @@
 #           and for the tests CMake, pkg-config and valgrind
 #   Python: mpi4py built from source against that MPICH (pip caches the wheel),
 #           Cython/numpy for the build, pytest/hypothesis/pytest-mpi/pytest-timeout for the tests
+#           (mypy: the test that type checkers see the constants of the generated stub)
 #
 # Safe to run again: every step is skipped when it is already done.
 set -euo pipefail
@@ -38,7 +39,7 @@ if ! $PY -c "from mpi4py import MPI; assert 'MPICH' in MPI.Get_library_version()
 fi
 
 say "installing build and test requirements"
-$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7"
+$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7" mypy
 
 say "building comin (pip install -e .)"
 $PY -m pip install -q --no-build-isolation --no-deps -e .
