@@ -40,35 +40,46 @@ cdef struct _c_plugin_description:
 cdef object _c_host = None            # the C host's Host (None: comin_setup_init not called)
 
 
-cdef class _CHostHandler:
+cdef class _CHostFunction:
+    """A C host's function as a Python callable of the Host API (subclasses call it with
+    its C signature); made by :func:`_c_host_function`."""
+    cdef void* fn
+
+
+cdef object _c_host_function(type cls, void* fn, int code=0, str what=""):
+    """``cls`` over the host's C function ``fn``; NULL: None, or error ``code`` naming ``what``."""
+    cdef _CHostFunction f
+    if fn == NULL:
+        if code:
+            raise _err(code, f"{what} is NULL")
+        return None
+    f = cls.__new__(cls)
+    f.fn = fn
+    return f
+
+
+cdef class _CHostHandler(_CHostFunction):
     """The C host's error handler ``void fct(const char* routine, const char* text)``."""
-    cdef _c_errhandler fn
 
     def __call__(self, routine, text):
         sys.stdout.flush()
         sys.stderr.flush()
-        self.fn(str(routine).encode(), str(text).encode())
+        (<_c_errhandler>self.fn)(str(routine).encode(), str(text).encode())
 
 
-cdef class _CGlb2Loc:
-    cdef _c_glb2loc fn
-
+cdef class _CGlb2Loc(_CHostFunction):
     def __call__(self, int jg, int global_idx):
-        return self.fn(jg, global_idx)
+        return (<_c_glb2loc>self.fn)(jg, global_idx)
 
 
-cdef class _CSyncDevice:
-    cdef _c_sync_device fn
-
+cdef class _CSyncDevice(_CHostFunction):
     def __call__(self, handle, direction):
-        self.fn(<void*>handle, bool(direction))
+        (<_c_sync_device>self.fn)(<void*>handle, bool(direction))
 
 
-cdef class _CSyncHalo:
-    cdef _c_sync_halo fn
-
+cdef class _CSyncHalo(_CHostFunction):
     def __call__(self, handle, int mode):
-        self.fn(<void*>handle, mode)
+        (<_c_sync_halo>self.fn)(<void*>handle, mode)
 
 
 def _c_default_host_handler(routine, text):
@@ -124,16 +135,6 @@ cdef void _impl_comin_setup_init(c_bool lstdout):
     (<Host>host).st.error_handler = _c_default_host_handler
     _c_host = host
     _c_set_errcode(COMIN_SUCCESS)
-
-
-cdef void _impl_comin_setup_errhandler(_c_errhandler fct):
-    cdef _CHostHandler h
-    host = _c_need_host()
-    if fct == NULL:
-        raise _err(COMIN_ERROR_SETUP_ERRHANDLER_NOT_ASSOCIATED, "the error handler is NULL")
-    h = _CHostHandler.__new__(_CHostHandler)
-    h.fn = fct
-    host.set_error_handler(h)
 
 
 cdef void _impl_comin_setup_check(const char* name, int wp):
@@ -215,14 +216,6 @@ cdef void _impl_comin_descrdata_set_timesteplength(int jg, double dt):
     if jg < 1 or jg > n_dom:
         raise ValueError(f"comin_descrdata_set_timesteplength: domain id {jg} outside 1..{n_dom}")
     host.set_timesteplength(jg, dt)
-
-
-cdef void _impl_comin_descrdata_set_fct_glb2loc_cell(_c_glb2loc fct):
-    cdef _CGlb2Loc f = None
-    if fct != NULL:
-        f = _CGlb2Loc.__new__(_CGlb2Loc)
-        f.fn = fct
-    _c_need_host().set_glb2loc_cell(f)
 
 
 # -- parallel ---------------------------------------------------------------------------------
@@ -375,19 +368,3 @@ cdef void _impl_comin_var_set_cptr(void* handle, void* cptr, void* device_ptr):
         arr = _c_wrap(cptr, _DATATYPE_DTYPE[v.datatype], v.shape_tuple(), True)
         pair = wrappers[key] = (arr, _c_device_view(device_ptr, arr))
     host.set_array(v.name, v.domain_id, pair[0], device=pair[1])
-
-
-cdef void _impl_comin_var_set_sync_device_mem(_c_sync_device fct):
-    cdef _CSyncDevice f = None
-    if fct != NULL:
-        f = _CSyncDevice.__new__(_CSyncDevice)
-        f.fn = fct
-    _c_need_host().set_sync_device_mem(f)
-
-
-cdef void _impl_comin_var_set_sync_halo(_c_sync_halo fct):
-    cdef _CSyncHalo f = None
-    if fct != NULL:
-        f = _CSyncHalo.__new__(_CSyncHalo)
-        f.fn = fct
-    _c_need_host().set_sync_halo(f)

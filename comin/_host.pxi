@@ -288,23 +288,9 @@ cdef class Host:
         current plugin; a no-op before the primary constructors.  ``lacc``:
         the host runs this entry point on the device.
         """
-        # _call_ep_fast written out: as a call it costs ~1.3 ns of the ~31 ns of an entry
-        # point with one Python callback (tools/bench.py ep_python_callback)
         cdef _State st = self.st
-        cdef comin_fast_t* f = comin_fast_slot(&st.d, ep, domain_id, lacc)
-        cdef PyObject* r
-        if f != NULL:
-            st.d.cur_pid = f.pid
-            st.d.cur_ep = ep
-            st.d.cur_domain = domain_id
-            r = PyObject_CallNoArgs(f.func)
-            st.d.cur_pid = 0
-            if r != NULL:
-                Py_DECREF(<object>r)
-                return
-            _failed(st, <_Callback>(<tuple>st.ep_callbacks[ep])[0])
-            return
-        _call_ep(st, ep, domain_id, lacc)
+        if not _call_ep_fast(st, ep, domain_id, lacc):
+            _call_ep(st, ep, domain_id, lacc)
 
     def finish(self, str routine, str text):
         """End the run from the host side (ComIn's finish, e.g. from the model's abort)."""
@@ -344,8 +330,8 @@ cdef class Host:
 
 
 cdef inline int _call_ep_fast(_State st, int ep, int domain_id, bint lacc) except -1:
-    """The fast path of a context call (C/Fortran hosts' calls that reach the core): 1 when
-    it ran.  Its condition is comin_fast_slot (comin/src/comin_internal.h), the one
+    """The fast path of a context call (Host.call_ep, and C/Fortran hosts' calls that reach
+    the core): 1 when it ran (inlined: as cheap as writing it out in call_ep).  Its condition is comin_fast_slot (comin/src/comin_internal.h), the one
     definition libcomin's context call uses too; everything else returns 0 and goes to
     :func:`_call_ep`.
     """
