@@ -331,13 +331,13 @@ cdef class Host:
 
 cdef inline int _call_ep_fast(_State st, int ep, int domain_id, bint lacc) except -1:
     """The fast path of a context call (Host.call_ep, and C/Fortran hosts' calls that reach
-    the core): 1 when it ran (inlined: as cheap as writing it out in call_ep).  Its condition is comin_fast_slot (comin/src/comin_internal.h), the one
-    definition libcomin's context call uses too; everything else returns 0 and goes to
-    :func:`_call_ep`.
+    the core): 1 when it ran (inlined: as cheap as writing it out in call_ep).  Its condition
+    is comin_fast_slot (comin/src/comin_internal.h), which libcomin's context call uses too,
+    and a slot that _update_fast filled; everything else returns 0 and goes to :func:`_call_ep`.
     """
     cdef comin_fast_t* f = comin_fast_slot(&st.d, ep, domain_id, lacc)
     cdef PyObject* r
-    if f == NULL:
+    if f == NULL or f.func == NULL:
         return 0
     st.d.cur_pid = f.pid
     st.d.cur_ep = ep

@@ -66,6 +66,20 @@ static __attribute__((noinline)) int call_guarded(void (*fn)(void)) {
 
 int comin_internal_call_guarded(void (*fn)(void)) { return call_guarded(fn); }
 
+/* The fast path's call, with the callback's plugin, entry point and domain current.  Only
+ * `cur` lives across the call (the empty asm hides that it is `d`), so the compiler saves a
+ * register in this block alone and not on every way into the function: 2.7 -> 2.2 ns per
+ * call (tools/bench.py ep_c_callback; as is the fall-through for domain -1). */
+static inline void fast_call(comin_dispatch_t* d, const comin_fast_t* f, int ep, int domain_id) {
+  int* cur = &d->cur_pid;
+  __asm__("" : "+r"(cur));
+  cur[0] = f->pid;
+  d->cur_ep = ep;
+  d->cur_domain = domain_id;
+  f->cfunc();
+  cur[0] = 0;
+}
+
 int comin_internal_set_dispatch(comin_dispatch_t* d, int sizeof_dispatch) {
   if (d != NULL && sizeof_dispatch != (int)sizeof(comin_dispatch_t)) { dispatch = NULL; return -1; }
   dispatch = d;
@@ -81,15 +95,11 @@ int comin_internal_set_dispatch(comin_dispatch_t* d, int sizeof_dispatch) {
  * state) goes to the core. */
 void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lacc) {
   comin_dispatch_t* d = dispatch;
+  const comin_fast_t* f;
   if (__builtin_expect(d != NULL, 1)) {
-    const comin_fast_t* f = comin_fast_slot(d, (int)ep, domain_id, lacc);
-    if (__builtin_expect(f != NULL && f->cfunc != NULL, 1)) {
-      void (*cfunc)(void) = f->cfunc;
-      d->cur_pid = f->pid;
-      d->cur_ep = (int)ep;
-      d->cur_domain = domain_id;
-      cfunc();
-      d->cur_pid = 0;
+    if (__builtin_expect((f = comin_fast_slot(d, (int)ep, domain_id, lacc)) != NULL &&
+                         f->cfunc != NULL, 1)) {
+      fast_call(d, f, (int)ep, domain_id);
       return;
     }
     if (comin_nothing_to_call(d, (int)ep, domain_id, lacc)) return;
