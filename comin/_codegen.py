@@ -983,15 +983,15 @@ _F_TO_3D = """
 """
 
 _F_STORE_GET_OR = """
-  !> comin_metadata_get_or(item%metadata, key, val, default) for {tname} values: the
-  !! request's value of key, default when the key is absent, ComIn's code 36 when it has
-  !! another type.
-  SUBROUTINE store_get_or_{tname}(store, key, val, default)
+  !> comin_metadata_get_or(item%metadata, {key}, {val}, {default}) for {tname} values: the
+  !! request's value of {key}, {default} when the key is absent, ComIn's code 36 when it has
+  !! another type (the dummy names are those of comin_metadata_get_or_{tname}).
+  SUBROUTINE store_get_or_{tname}(store, {key}, {val}, {default})
     TYPE(t_comin_request_metadata), INTENT(IN) :: store
-    CHARACTER(LEN=*), INTENT(IN) :: key
-    {decl_out} :: val
-    {decl_in} :: default
-    CALL comin_metadata_get_or_{tname}(store%request, key, val, default)
+    CHARACTER(LEN=*), INTENT(IN) :: {key}
+    {decl_out} :: {val}
+    {decl_in} :: {default}
+    CALL comin_metadata_get_or_{tname}(store%request, {key}, {val}, {default})
   END SUBROUTINE store_get_or_{tname}
 """
 
@@ -1000,9 +1000,20 @@ def _f_datatype_fields(capi):
     return [dict(csuffix=c, fsuffix=fs, ftype=ft) for c, _ct, _dt, fs, ft in capi.DATATYPES]
 
 
-def _f_metadata_fields(capi):
-    return [dict(tname=t, decl_in=_F_KINDS[fin].decl, decl_out=_F_KINDS[fout].decl)
-            for t, _c, _py, fin, fout, _id in capi.METADATA_TYPES]
+def _f_metadata_fields(functions):
+    """The fields of the store_get_or template, per metadata type, from the rows of
+    comin_request_metadata_get_or_<type> (their dummy names and kinds)."""
+    out = []
+    for f in functions:
+        prefix = "comin_request_metadata_get_or_"
+        if not f.name.startswith(prefix):
+            continue
+        args = {a.key: a for a in f.fortran.args}
+        decl_in = _F_KINDS[args["default_val"].kind].decl
+        out.append(dict(tname=f.name[len(prefix):], key=args["key"].fname, val=args["val"].fname,
+                        default=args["default_val"].fname, decl_out=_F_KINDS[args["val"].kind].decl,
+                        decl_in=decl_in))
+    return out
 
 
 def fortran_handle_inc_text(capi) -> str:
@@ -1028,9 +1039,8 @@ def _f_rows(functions, module):
 
 def fortran_spec_inc_text(functions, module: str) -> str:
     """``<module>_spec.inc``: PUBLIC lines, generic interfaces and the BIND(C) interfaces."""
-    capi = _capi_mod()
     homes, _defined, exported = _f_rows(functions, module)
-    extra = ([("comin_metadata_get_or", f"store_get_or_{t}") for t, *_rest in capi.METADATA_TYPES]
+    extra = ([("comin_metadata_get_or", f"store_get_or_{t['tname']}") for t in _f_metadata_fields(functions)]
              if module == "host" else [])
     out = [f"! {_GENERATED_CAPI}", "  ! the C API's procedures (comin/_capi.py)"]
     out += _f_public(f.f_public for f in exported)
@@ -1054,7 +1064,7 @@ def fortran_procs_inc_text(functions, module: str) -> str:
             for t in _f_datatype_fields(capi):
                 out += template.format(**t).strip("\n").splitlines() + [""]
     if module == "host":
-        for t in _f_metadata_fields(capi):
+        for t in _f_metadata_fields(functions):
             out += _F_STORE_GET_OR.format(**t).strip("\n").splitlines() + [""]
     return "\n".join(out)
 
