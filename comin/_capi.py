@@ -2,8 +2,8 @@
 
 Each row of :data:`PLUGIN_API`, :data:`HOST_API` and :data:`EXTENSIONS` is one C
 function with everything the bindings are generated from (``comin/_codegen.py``,
-at build time; the format is described in ``/work/notes/capi_table_format.md`` and
-below):
+at build time; the fields are described in :class:`Function`, :class:`Bind`,
+:class:`Wrap`, :class:`Ref`, :class:`FArg` and :class:`NotIn`):
 
 * the C prototype (``comin.h`` / ``comin_host.h``, the table of function pointers
   ``comin_api_table.h`` and one trampoline per function in ``libcomin.c``);
@@ -24,7 +24,11 @@ Typed families (``comin_metadata_set_<type>``, ``comin_var_get_ptr_<type>``,
 ``comin_request_metadata_get_or_<type>``) are rows made from one template per type
 (:data:`METADATA_TYPES`, :data:`DATATYPES`), as the descriptive-data getters are
 made from ``_table.DESCRDATA``.  Adding a function is one row (plus its
-``_impl_`` body when one expression does not do).
+``_impl_`` body when one expression does not do); renaming a Fortran dummy
+argument is the ``name`` of its :class:`FArg` (or ``Bind.names``); exporting a
+procedure from both Fortran modules is ``modules=BOTH``; a const qualifier is the
+prototype's text.  ``tests/test_capi_table.py`` checks every row in the three
+languages.
 
 Nothing here imports from the package: ``setup.py`` loads this file by path.
 """
