@@ -427,18 +427,11 @@ def _plugin_api() -> List[Function]:
             fortran=Wrap((_DESCR, _KEY, _arg("val", fin)), modules=BOTH,
                          generic="comin_metadata_set")))
     for tname, ctype, _pyconv, _fin, fout, typeid in METADATA_TYPES:
-        if tname == "character":
-            rows.append(api(
-                "void comin_metadata_get_character(t_comin_var_descriptor var_descriptor, "
-                "const char* key, char const** val, int* len)",
-                python="comin.metadata_get",
-                fortran=Wrap((_DESCR, _KEY, _arg("val", fout)), modules=BOTH,
-                             generic="comin_metadata_get")))
-            continue
+        string = tname == "character"        # a string comes out as a pointer and a length
         rows.append(api(
             f"void comin_metadata_get_{tname}(t_comin_var_descriptor var_descriptor, "
-            f"const char* key, {ctype}* val)",
-            body=f"val[0] = _c_metadata_get(var_descriptor, key, {typeid})",
+            f"const char* key, {'char const** val, int* len' if string else ctype + '* val'})",
+            body=None if string else f"val[0] = _c_metadata_get(var_descriptor, key, {typeid})",
             python="comin.metadata_get",
             fortran=Wrap((_DESCR, _KEY, _arg("val", fout)), modules=BOTH,
                          generic="comin_metadata_get")))
@@ -670,24 +663,18 @@ def _host_api() -> List[Function]:
                  "number"),
     ]
     for tname, ctype, pyconv, fin, fout, typeid in METADATA_TYPES:
-        wrap = Wrap((_arg("i", "integer"), _KEY, _arg("val", fout),
-                     _arg("default_val", "string_kept" if tname == "character" else fin, "default")),
-                    modules=HOST, name=f"comin_metadata_get_or_{tname}",
-                    result_arg="" if tname == "character" else "val", generic="comin_metadata_get_or")
-        doc = ("request i's metadata value, default_val when absent (error 36 if of another type)"
-               if tname == "integer" else "")
-        if tname == "character":
-            rows.append(host(
-                "void comin_request_metadata_get_or_character(int i, const char* key, "
-                "const char* default_val, char const** val, int* len)",
-                python="comin.host.Host.requests[i].metadata", fortran=wrap))
-            continue
+        string = tname == "character"        # a string comes out as a pointer and a length
         rows.append(host(
-            f"{ctype} comin_request_metadata_get_or_{tname}(int i, const char* key, "
-            f"{ctype} default_val)",
-            body=f"_c_request_meta(i, key, {pyconv.format(x='default_val')}, {typeid})",
-            neutral="default_val", python="comin.host.Host.requests[i].metadata", fortran=wrap,
-            doc=doc))
+            f"{'void' if string else ctype} comin_request_metadata_get_or_{tname}(int i, "
+            f"const char* key, {ctype} default_val{', char const** val, int* len' if string else ''})",
+            body=None if string else f"_c_request_meta(i, key, {pyconv.format(x='default_val')}, {typeid})",
+            neutral=None if string else "default_val", python="comin.host.Host.requests[i].metadata",
+            fortran=Wrap((_arg("i", "integer"), _KEY, _arg("val", fout),
+                          _arg("default_val", "string_kept" if string else fin, "default")),
+                         modules=HOST, name=f"comin_metadata_get_or_{tname}",
+                         result_arg="" if string else "val", generic="comin_metadata_get_or"),
+            doc="request i's metadata value, default_val when absent (error 36 if of another type)"
+                if tname == "integer" else ""))
     rows += [
         host("t_comin_var_handle* comin_var_list_append(t_comin_var_descriptor descriptor, "
              "void* cptr, void* device_ptr, const int array_shape[5], int type_id, "
@@ -829,6 +816,23 @@ def python_names(form) -> List[str]:
     names = re.findall(r"\bcomin(?:\.\w+)+", form)
     names += ["comin.host." + n for n in re.findall(r"(?<![.\w])Host(?:\.\w+)+", form)]
     return list(dict.fromkeys(names))
+
+
+def resolve_python(dotted: str) -> bool:
+    """Whether the Python name ``comin.x.y`` exists (modules, then attributes)."""
+    import importlib
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
 
 
 def fortran_form(f: Function) -> Tuple[List[str], Tuple[str, ...]]:

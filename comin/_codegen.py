@@ -1084,6 +1084,23 @@ def fortran_use_inc_text(functions, module: str) -> str:
 _GENERATED_CAPI = _GENERATED.replace("_table.py", "_capi.py")
 
 
+def fortran_public_names(text: str) -> set:
+    """The names of the ``PUBLIC ::`` statements of a Fortran source (lower case)."""
+    names = set()
+    for m in re.finditer(r"^\s*PUBLIC\s*::\s*(.*?)$", text, re.M | re.I):
+        names.update(n.strip().rstrip("&").strip().lower() for n in m.group(1).split(","))
+    return names - {""}
+
+
+def fortran_type_bindings(text: str) -> set:
+    """The type-bound procedures of a Fortran source as ``type%binding`` (lower case)."""
+    out = set()
+    for m in re.finditer(r"^\s*TYPE\s*(?:,[^:]*)?::\s*(\w+)(.*?)^\s*END\s+TYPE", text, re.M | re.I | re.S):
+        for b in re.finditer(r"^\s*(?:PROCEDURE|GENERIC)\s*::\s*(\w+)", m.group(2), re.M | re.I):
+            out.add(f"{m.group(1).lower()}%{b.group(1).lower()}")
+    return out
+
+
 def fortran_source_text(path: str) -> str:
     """A Fortran source with its ``#include "..."`` files (next to it) expanded: what the
     compiler sees of a module of fortran_api/ (for the checks of its public names)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import ctypes
-import importlib
 import os
 import re
 import subprocess
@@ -33,19 +32,11 @@ def _fortran_module_source(short: str) -> str:
     return _codegen.fortran_source_text(os.path.join(FORTRAN_API, _capi.MODULES[short] + ".F90"))
 
 
-def _resolve(dotted: str) -> bool:
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            if not hasattr(obj, attr):
-                return False
-            obj = getattr(obj, attr)
-        return True
-    return False
+def _not_in(row, form, problems) -> bool:
+    """Whether ``form`` is an explicit NotIn marker (which must give its reason)."""
+    if isinstance(form, _capi.NotIn) and not form.reason:
+        problems.append(f"{row.name}: NotIn without a reason")
+    return isinstance(form, _capi.NotIn)
 
 
 # -- C ------------------------------------------------------------------------------------------
@@ -79,9 +70,7 @@ def test_every_row_has_its_fortran_interface():
     texts = {m: _fortran_module_source(m) for m in _capi.MODULES}
     problems = []
     for row in ROWS:
-        if isinstance(row.fortran, _capi.NotIn):
-            if not row.fortran.reason:
-                problems.append(f"{row.name}: NotIn without a reason")
+        if _not_in(row, row.fortran, problems):
             continue
         if not row.f_homes:
             problems.append(f"{row.name}: no module holds its BIND(C) interface")
@@ -89,21 +78,6 @@ def test_every_row_has_its_fortran_interface():
             if f'BIND(C, name="{row.name}")' not in texts[home]:
                 problems.append(f"{row.name}: no interface in {_capi.MODULES[home]}")
     assert not problems, problems
-
-
-def _public_names(text: str) -> set:
-    names = set()
-    for m in re.finditer(r"^\s*PUBLIC\s*::\s*(.*?)$", text, re.M | re.I):
-        names.update(n.strip().lower() for n in m.group(1).split(",") if n.strip())
-    return names
-
-
-def _type_bindings(text: str) -> set:
-    out = set()
-    for m in re.finditer(r"^\s*TYPE\s*(?:,[^:]*)?::\s*(\w+)(.*?)^\s*END\s+TYPE", text, re.M | re.I | re.S):
-        for b in re.finditer(r"^\s*(?:PROCEDURE|GENERIC)\s*::\s*(\w+)", m.group(2), re.M | re.I):
-            out.add(f"{m.group(1).lower()}%{b.group(1).lower()}")
-    return out
 
 
 def _fortran_forms():
@@ -120,9 +94,10 @@ def _fortran_forms():
 @pytest.mark.parametrize("module", ["plugin", "host"])
 def test_fortran_forms_are_public_in_their_modules(module):
     text = _fortran_module_source(module)
-    public = _public_names(text)
+    public = _codegen.fortran_public_names(text)
     # (a type-bound procedure: its type may be defined in the other module and imported)
-    bindings = _type_bindings(_fortran_module_source("plugin") + _fortran_module_source("host"))
+    bindings = _codegen.fortran_type_bindings(_fortran_module_source("plugin") +
+                                              _fortran_module_source("host"))
     wanted = _fortran_forms()[module]
     assert wanted and wanted <= public, sorted(wanted - public)
     for row in ROWS:
@@ -174,21 +149,19 @@ def test_every_python_form_exists():
     import comin.host  # noqa: F401  (forms name comin.host.Host)
     problems = []
     for row in ROWS:
-        if isinstance(row.python, _capi.NotIn):
-            if not row.python.reason:
-                problems.append(f"{row.name}: NotIn without a reason")
+        if _not_in(row, row.python, problems):
             continue
         names = _capi.python_names(row.python)
         if not names:
             problems.append(f"{row.name}: the Python form {row.python!r} names nothing to check")
-        problems += [f"{row.name}: {n} does not exist" for n in names if not _resolve(n)]
+        problems += [f"{row.name}: {n} does not exist" for n in names if not _capi.resolve_python(n)]
     assert not problems, problems
 
 
 def test_python_names_are_found():
     assert _capi.python_names("comin.host.Host(..., comm=...) / Host.mpi_handshake") == [
         "comin.host.Host", "comin.host.Host.mpi_handshake"]
-    assert not _resolve("comin.no_such_function")
+    assert not _capi.resolve_python("comin.no_such_function")
 
 
 # -- the rows themselves ------------------------------------------------------------------------

@@ -240,33 +240,9 @@ def _fortran_public_names() -> Dict[str, set]:
         text = _codegen.fortran_source_text(path)
         module = re.search(r"^\s*MODULE\s+(\w+)", text, re.M | re.I)
         module = module.group(1) if module else os.path.basename(path)
-        found = set()
-        for m in re.finditer(r"^\s*PUBLIC\s*::\s*(.*?)$", text, re.M | re.I):
-            found.update(n.strip().rstrip("&").strip().lower() for n in m.group(1).split(","))
-        for m in re.finditer(r"^\s*TYPE\s*(?:,[^:]*)?::\s*(\w+)(.*?)^\s*END\s+TYPE", text,
-                             re.M | re.I | re.S):
-            for b in re.finditer(r"^\s*(?:PROCEDURE|GENERIC)\s*::\s*(\w+)", m.group(2), re.M | re.I):
-                found.add(f"{m.group(1).lower()}%{b.group(1).lower()}")
-        for name in found - {""}:
+        for name in _codegen.fortran_public_names(text) | _codegen.fortran_type_bindings(text):
             names.setdefault(name, set()).add(module)
     return names
-
-
-def _resolve(dotted: str) -> bool:
-    """Whether ``comin.x.y`` exists (module attributes, class attributes)."""
-    import importlib
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            if not hasattr(obj, attr):
-                return False
-            obj = getattr(obj, attr)
-        return True
-    return False
 
 
 def _python_cell(_capi, fn) -> str:
@@ -276,7 +252,7 @@ def _python_cell(_capi, fn) -> str:
     if not fn.python:
         raise ExtensionError(f"comin-api: {fn.name} has no Python form in comin/_capi.py")
     for name in _capi.python_names(fn.python):
-        if not _resolve(name):
+        if not _capi.resolve_python(name):
             raise ExtensionError(f"comin-api: the Python form of {fn.name} names {name}, "
                                  "which does not exist")
     return f"``{fn.python}``"
