@@ -268,6 +268,13 @@ DATATYPES = (
 _NO_GC = NotIn("not needed: garbage collection frees it")
 
 
+def _bridged(abstract: str, pointer: str, bridge: str, name: str = "", doc: str = "") -> Wrap:
+    """A host's Fortran procedure handed to C: the host module keeps it in ``pointer``
+    (of the abstract interface ``abstract``) and gives C its ``BIND(C)`` ``bridge``."""
+    return Wrap((_arg("fct", decl=f"PROCEDURE({abstract}) :: {{x}}", name=name),), modules=HOST,
+                body=f"{pointer} => {{fct}}\nCALL {{iface}}(c_funloc({bridge}))", doc=doc)
+
+
 def _plugin_api() -> List[Function]:
     """ComIn 0.3's plugin-side C API (upstream include/comin.h), in comin.h's order.
     ``comin_setup_get_version`` is a static inline in the header, not a row."""
@@ -520,7 +527,8 @@ def _host_api() -> List[Function]:
              body="_c_need_host().set_error_handler(_c_host_function(_CHostHandler, <void*>fct, "
                   'COMIN_ERROR_SETUP_ERRHANDLER_NOT_ASSOCIATED, "the error handler"))',
              python="comin.host.Host(..., error_handler=fn) / Host.set_error_handler",
-             fortran=Ref("comin_setup_errhandler", modules=HOST, homes=HOST),
+             fortran=_bridged("comin_host_errhandler_fct", "host_errhandler", "errhandler_bridge",
+                              name="error_handler", doc="The host's finish routine (routine, text)."),
              doc="the host's finish routine (error 17 if NULL)"),
         host("void comin_setup_set_verbosity_level(int iverbosity)",
              body="_c_need_host().set_verbosity_level(iverbosity)",
@@ -574,7 +582,8 @@ def _host_api() -> List[Function]:
         host("void comin_descrdata_set_fct_glb2loc_cell(t_comin_glb2loc_fct fct)",
              body="_c_need_host().set_glb2loc_cell(_c_host_function(_CGlb2Loc, <void*>fct))",
              python="comin.host.Host.set_glb2loc_cell",
-             fortran=Ref("comin_descrdata_set_fct_glb2loc_cell", modules=HOST, homes=HOST),
+             fortran=_bridged("comin_glb2loc_index_lookup_fct", "host_glb2loc", "glb2loc_bridge",
+                              doc="The host's global -> local cell index function."),
              doc="global -> local cell index function of the host"),
         host("void comin_descrdata_finalize(void)", body="_c_need_host()",
              python=NotIn("nothing to do in a Python host"), fortran=Bind(HOST)),
@@ -703,12 +712,14 @@ def _host_api() -> List[Function]:
         host("void comin_var_set_sync_device_mem(t_comin_sync_device_fct fct)",
              body="_c_need_host().set_sync_device_mem(_c_host_function(_CSyncDevice, <void*>fct))",
              python="comin.host.Host.set_sync_device_mem",
-             fortran=Ref("comin_var_set_sync_device_mem", modules=HOST, homes=HOST),
+             fortran=_bridged("comin_var_sync_device_mem_fct", "host_sync_device", "sync_device_bridge",
+                              doc="The host's host/device copy."),
              doc="the host's host/device copy, called around callbacks with lacc"),
         host("void comin_var_set_sync_halo(t_comin_sync_halo_fct fct)",
              body="_c_need_host().set_sync_halo(_c_host_function(_CSyncHalo, <void*>fct))",
              python="comin.host.Host.set_sync_halo",
-             fortran=Ref("comin_var_set_sync_halo", modules=HOST, homes=HOST),
+             fortran=_bridged("comin_var_sync_halo_fct", "host_sync_halo", "sync_halo_bridge",
+                              doc="The host's halo exchange."),
              doc="the host's halo exchange for COMIN_FLAG_SYNC_HALO"),
         host("void comin_var_list_finalize(void)", body="_c_need_host()",
              python="comin.host.Host.finalize", fortran=Bind(HOST),

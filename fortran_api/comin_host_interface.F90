@@ -49,14 +49,12 @@ MODULE comin_host_interface
   ! types and the procedures written here (the generated ones: comin_host_interface_spec.inc)
   PUBLIC :: wp, t_comin_var_descriptor, t_comin_var_handle, t_comin_plugin_description
   PUBLIC :: t_comin_setup_version_info, t_comin_descrdata_global, t_comin_descrdata_domain
-  PUBLIC :: t_comin_descrdata_simulation_interval, comin_setup_errhandler, comin_setup_get_version
+  PUBLIC :: t_comin_descrdata_simulation_interval, comin_setup_get_version
   PUBLIC :: comin_descrdata_set_global, comin_descrdata_set_domain
-  PUBLIC :: comin_descrdata_set_fct_glb2loc_cell
   PUBLIC :: t_comin_request_item, t_comin_request_metadata, comin_request_get_list
   PUBLIC :: comin_ftnlist_iterator_begin, comin_ftnlist_is_end, comin_ftnlist_iterator_value
   PUBLIC :: comin_ftnlist_iterator_next, comin_ftnlist_iterator_delete
   PUBLIC :: t_comin_var_metadata_iterator, comin_metadata_get_iterator
-  PUBLIC :: comin_var_set_sync_device_mem, comin_var_set_sync_halo
   PUBLIC :: comin_host_errhandler_fct, comin_glb2loc_index_lookup_fct
   PUBLIC :: comin_var_sync_device_mem_fct, comin_var_sync_halo_fct
   ! every constant of comin_constants (EP_*, COMIN_*)
@@ -152,37 +150,18 @@ CONTAINS
   ! -- the generated procedures (comin/_capi.py): one C function each -----------------------
 #include "comin_host_interface_procs.inc"
 
-  ! -- the host's procedures, called from C ------------------------------------------------------
-
-  !> The host's finish routine (routine, text).
-  SUBROUTINE comin_setup_errhandler(error_handler)
-    PROCEDURE(comin_host_errhandler_fct) :: error_handler
-    host_errhandler => error_handler
-    CALL c_setup_errhandler(c_funloc(errhandler_bridge))
-  END SUBROUTINE comin_setup_errhandler
+  ! -- the bridges libcomin calls the host's procedures through ------------------------------------
 
   SUBROUTINE errhandler_bridge(routine, text) BIND(C)
     TYPE(c_ptr), VALUE :: routine, text
     IF (ASSOCIATED(host_errhandler)) CALL host_errhandler(fstr(routine), fstr(text))
   END SUBROUTINE errhandler_bridge
 
-  SUBROUTINE comin_descrdata_set_fct_glb2loc_cell(fct)
-    PROCEDURE(comin_glb2loc_index_lookup_fct) :: fct
-    host_glb2loc => fct
-    CALL c_descrdata_set_fct_glb2loc_cell(c_funloc(glb2loc_bridge))
-  END SUBROUTINE comin_descrdata_set_fct_glb2loc_cell
-
   FUNCTION glb2loc_bridge(jg, global_idx) RESULT(loc) BIND(C)
     INTEGER(c_int), VALUE :: jg, global_idx
     INTEGER(c_int) :: loc
     loc = INT(host_glb2loc(INT(jg), INT(global_idx)), c_int)
   END FUNCTION glb2loc_bridge
-
-  SUBROUTINE comin_var_set_sync_device_mem(fct)
-    PROCEDURE(comin_var_sync_device_mem_fct) :: fct
-    host_sync_device => fct
-    CALL c_var_set_sync_device_mem(c_funloc(sync_device_bridge))
-  END SUBROUTINE comin_var_set_sync_device_mem
 
   SUBROUTINE sync_device_bridge(handle, direction) BIND(C)
     TYPE(c_ptr), VALUE :: handle
@@ -191,12 +170,6 @@ CONTAINS
     h%ptr = handle
     CALL host_sync_device(h, LOGICAL(direction))
   END SUBROUTINE sync_device_bridge
-
-  SUBROUTINE comin_var_set_sync_halo(fct)
-    PROCEDURE(comin_var_sync_halo_fct) :: fct
-    host_sync_halo => fct
-    CALL c_var_set_sync_halo(c_funloc(sync_halo_bridge))
-  END SUBROUTINE comin_var_set_sync_halo
 
   SUBROUTINE sync_halo_bridge(handle, mode) BIND(C)
     TYPE(c_ptr), VALUE :: handle
