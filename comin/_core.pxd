@@ -34,7 +34,7 @@ cdef extern from "comin_internal.h":
         int ncb[COMIN_EP_SLOTS]
         comin_fast_t fast[COMIN_EP_SLOTS]   # func NULL: take the general path
     comin_fast_t* comin_fast_slot(comin_dispatch_t* d, int ep, int domain_id, bint lacc) noexcept
-    bint comin_nothing_to_call(const comin_dispatch_t* d, int ep, int domain_id, bint lacc) noexcept
+    bint comin_nothing_at(const comin_dispatch_t* d, int ep) noexcept
 
 cdef class _Plugin:
     cdef readonly int id

@@ -331,14 +331,18 @@ cdef class Host:
 
 cdef inline int _call_ep_fast(_State st, int ep, int domain_id, bint lacc) except -1:
     """The fast path of a context call (Host.call_ep, and C/Fortran hosts' calls that reach
-    the core): 1 when it ran (inlined: as cheap as writing it out in call_ep).  Its condition
-    is comin_fast_slot (comin/src/comin_internal.h), which libcomin's context call uses too,
-    and a slot that _update_fast filled; everything else returns 0 and goes to :func:`_call_ep`.
+    the core): 1 when it ran the entry point's one callback, or found nothing to do (no
+    callback, nothing to print); inlined, as cheap as writing it out in call_ep.  Its
+    conditions are comin_fast_slot and comin_nothing_at (comin/src/comin_internal.h), which
+    libcomin's context call uses too, and a slot that _update_fast filled; everything else
+    returns 0 and goes to :func:`_call_ep`.
     """
     cdef comin_fast_t* f = comin_fast_slot(&st.d, ep, domain_id, lacc)
     cdef PyObject* r
-    if f == NULL or f.func == NULL:
+    if f == NULL:
         return 0
+    if f.func == NULL:
+        return comin_nothing_at(&st.d, ep)      # 1: no callback, nothing to print: done
     st.d.cur_pid = f.pid
     st.d.cur_ep = ep
     st.d.cur_domain = domain_id
@@ -353,8 +357,6 @@ cdef inline int _call_ep_fast(_State st, int ep, int domain_id, bint lacc) excep
 
 cdef int _call_ep(_State st, int ep, int domain_id, bint lacc) except -1:
     """The general path of :meth:`Host.call_ep`: checks, messages, syncs."""
-    if comin_nothing_to_call(&st.d, ep, domain_id, lacc):
-        return 0        # (what the checks below conclude, as libcomin's context call has it)
     if ep < 1 or ep > NUM_ENTRY_POINTS:
         raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
     if st.d.closed:

@@ -96,13 +96,13 @@ int comin_internal_set_dispatch(comin_dispatch_t* d, int sizeof_dispatch) {
 void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lacc) {
   comin_dispatch_t* d = dispatch;
   const comin_fast_t* f;
-  if (__builtin_expect(d != NULL, 1)) {
-    if (__builtin_expect((f = comin_fast_slot(d, (int)ep, domain_id, lacc)) != NULL &&
-                         f->cfunc != NULL, 1)) {
+  if (__builtin_expect(d != NULL, 1) &&
+      __builtin_expect((f = comin_fast_slot(d, (int)ep, domain_id, lacc)) != NULL, 1)) {
+    if (__builtin_expect(f->cfunc != NULL, 1)) {
       fast_call(d, f, (int)ep, domain_id);
       return;
     }
-    if (comin_nothing_to_call(d, (int)ep, domain_id, lacc)) return;
+    if (comin_nothing_at(d, (int)ep)) return;
   }
   comin_internal_context_call_slow(ep, domain_id, lacc);
 }

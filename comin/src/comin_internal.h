@@ -70,11 +70,10 @@ static inline comin_fast_t* comin_fast_slot(comin_dispatch_t* d, int ep, int dom
   return &d->fast[ep];
 }
 
-/* A context call that has nothing to do: no callback at the entry point and nothing to
- * print (the general path would return at once); lacc off, as for the fast path. */
-static inline int comin_nothing_to_call(const comin_dispatch_t* d, int ep, int domain_id, int lacc) {
-  return !lacc && (unsigned)ep - 1u < (unsigned)EP_DESTRUCTOR && d->ncb[ep] == 0 && !d->closed &&
-         d->primary_done && !(d->lstdout && d->verbosity > 12) && comin_domain_valid(d, domain_id);
+/* Nothing to do at entry point ep of a call that passed comin_fast_slot: no callback and
+ * nothing to print (the general path would return at once). */
+static inline int comin_nothing_at(const comin_dispatch_t* d, int ep) {
+  return d->ncb[ep] == 0 && !d->closed && d->primary_done && !(d->lstdout && d->verbosity > 12);
 }
 
 /* The core's dispatch state for libcomin's context call (NULL: always ask the core).
