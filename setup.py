@@ -111,7 +111,8 @@ extensions = [
     Extension(
         "comin._core",
         ["comin/_core.pyx"],
-        include_dirs=[numpy.get_include()],
+        # comin_internal.h (the dispatch state shared with libcomin) and the generated headers
+        include_dirs=[numpy.get_include(), "comin/src", "comin/include"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
     # the telemetry plugin's one-pass reductions (optional for the plugin: it falls back

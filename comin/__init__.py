@@ -7,6 +7,7 @@ current state, MPI communicators, printing and ``finish``.  Host models use
 :mod:`comin.host`.
 """
 from collections.abc import Mapping as _Mapping
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from comin import _table
 from comin._core import (
@@ -57,7 +58,10 @@ def get_pkgconfig_dir() -> str:
 _variable = VarHandle
 _EntryPoint = EntryPoint
 
-# Constants from the one table; entry points as EntryPoint objects.
+# Constants from the one table; entry points as EntryPoint objects.  Type checkers
+# cannot follow this: they read the generated stub comin/_constants.pyi instead.
+if _TYPE_CHECKING:
+    from comin._constants import *  # noqa: F401,F403
 globals().update({k: v for k, v in _table.all_constants().items()
                   if not k.startswith("EP_")})
 for _i, _name in enumerate(_table.ENTRY_POINTS, start=1):

@@ -44,7 +44,7 @@ def metadata_set(var_descriptor, **kwargs):
 cdef _Var _metadata_var(_State st, object var_descriptor):
     """The exposed variable whose metadata a plugin reads (not in the primary constructor)."""
     name, domain_id = _parse_descriptor(var_descriptor)
-    if st.in_primary or not st.primary_done:
+    if st.in_primary or not st.d.primary_done:
         raise _err(COMIN_ERROR_METADATA_GET_INSIDE_PRIMARYCONSTRUCTOR, f"var_descr: {name}, {domain_id}")
     return _find_var(st, name, domain_id, COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED)
 
@@ -106,7 +106,7 @@ def current_get_datetime():
 def current_get_domain_id():
     """Domain id of the current entry point call; RuntimeError outside a domain loop."""
     cdef _State st = _active()
-    cdef int jg = st.cur_domain
+    cdef int jg = st.d.cur_domain
     if jg < 0:
         raise RuntimeError(f"comin_current_get_domain_id failed. (jg={max(jg, -1)})")
     return jg
@@ -114,7 +114,7 @@ def current_get_domain_id():
 
 def current_get_ep():
     """Entry point of the current (or most recent) call (C/Fortran API; 0 before any)."""
-    return _active().cur_ep
+    return _active().d.cur_ep
 
 
 def descrdata_get_global():
@@ -252,8 +252,8 @@ def finish(routine, text):
 
 cdef _print(str kind, msg, bint enabled):
     cdef _State st = _active()
-    if st.lstdout and enabled:
-        name = st._current().name if st.cur_pid else "comin"
+    if st.d.lstdout and enabled:
+        name = st._current().name if st.d.cur_pid else "comin"
         sys.stderr.write(f" {kind}({name}): {msg}\n")
 
 

@@ -8,7 +8,8 @@
 #           another MPI; never a cached wheel), YAC (the coupler ICON's plugins use; its wheel
 #           needs Open MPI's libmpi.so.40), Cython/numpy for the build,
 #           pytest/hypothesis/pytest-mpi/pytest-timeout for the tests,
-#           prometheus_client for the telemetry plugin
+#           prometheus_client for the telemetry plugin,
+#           mypy (the test that type checkers see the constants of the generated stub)
 #
 # Safe to run again: every step is skipped when it is already done.
 #   PYTHON=...                       the Python to install into (default python3)
@@ -86,7 +87,7 @@ from mpi4py import MPI; assert MPI.Get_library_version().startswith('Open MPI')"
 fi
 
 say "installing build and test requirements, and YAC"
-$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7" "prometheus_client>=0.17" "yac==3.21.0"
+$PY -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "pytest>=7" "hypothesis>=6" pytest-mpi pytest-timeout "icon-grid-generator==0.9.0" scipy netCDF4 tqdm f90nml matplotlib "sphinx>=7" "prometheus_client>=0.17" "yac==3.21.0" mypy
 
 say "building comin (pip install -e .)"
 $PY -m pip install -q --no-build-isolation --no-deps -e .
