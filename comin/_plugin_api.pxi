@@ -240,7 +240,7 @@ def profile_get_timings():
     runs on both asks ``getattr(comin, "profile_get_timings", None)`` first.
     """
     cdef _State st = _active()
-    if not st.profile:
+    if not st.d.profile:
         return None
     return _timings(st)
 

@@ -129,7 +129,7 @@ def test_handshake_meets_yac_s_own():
     script = os.path.join(HERE, "mpi", "yac_handshake.py")
     r = _mpiexec(2, [sys.executable, script, "host"], (1, [sys.executable, script, "yac"]), timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
-    got = sorted((json.loads(m) for m in re.findall(r"YAC_HANDSHAKE (\{.*\})", r.stdout)),
+    got = sorted((json.loads(m) for m in re.findall(r"YAC_HANDSHAKE (\{[^{}]*\})", r.stdout)),
                  key=lambda d: d["rank"])
     assert [(d["role"], d["host_size"], d["yac_size"]) for d in got] == [
         ("host", 2, 3), ("host", 2, 3), ("yac", 0, 3)]

@@ -22,6 +22,9 @@ instance.def_datetime("2026-01-01T00:00:00", "2026-01-01T01:00:00")
 instance.def_comps([f"{role}{world.Get_rank()}"])
 instance.sync_def()
 instance.enddef()
-print("YAC_HANDSHAKE " + json.dumps({"rank": world.Get_rank(), "role": role, "host_size": host_size,
-                                     "yac_size": instance.size,
-                                     "components": sorted(instance.component_names)}), flush=True)
+# one write per line: the ranks share the launcher's stdout pipe
+sys.stdout.write("YAC_HANDSHAKE " + json.dumps({"rank": world.Get_rank(), "role": role,
+                                                "host_size": host_size, "yac_size": instance.size,
+                                                "components": sorted(instance.component_names)})
+                 + "\n")
+sys.stdout.flush()
