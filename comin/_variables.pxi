@@ -418,7 +418,7 @@ cdef VarHandle _var_get(_State st, object context, object descr, int flag):
     name, domain_id = _parse_descriptor(descr)
     if flag & ~_ALL_FLAGS:
         raise ValueError(f"unknown bits in access flag {flag} for variable ({name}, {domain_id})")
-    if not st.primary_done or st.cur_ep != EP_SECONDARY_CONSTRUCTOR or st.cur_pid == 0:
+    if not st.d.primary_done or st.d.cur_ep != EP_SECONDARY_CONSTRUCTOR or st.d.cur_pid == 0:
         raise _err(COMIN_ERROR_VAR_GET_OUTSIDE_SECONDARY_CONSTRUCTOR, f"var_descr: {name}, {domain_id}")
     if (flag & COMIN_FLAG_DEVICE) and not _has_device(st):
         raise _err(COMIN_ERROR_VAR_GET_NO_DEVICE, f"var_descr: {name}, {domain_id}")

@@ -327,8 +327,10 @@ SPEC_TYPES = {"t_comin_var_descriptor": [], "t_comin_plugin_info": [],
 
 
 def _module_text():
-    with open(os.path.join(FORTRAN_API, "comin_plugin_interface.F90")) as f:
-        return f.read()
+    """comin_plugin_interface as the compiler sees it (with its include files, which hold
+    the procedures and PUBLIC lines generated from comin/_capi.py)."""
+    from comin import _codegen
+    return _codegen.fortran_source_text(os.path.join(FORTRAN_API, "comin_plugin_interface.F90"))
 
 
 def _public_names(text):

@@ -28,6 +28,7 @@ from comin import recorder as recmod
 from comin.__main__ import main
 from comin.emulator import Emulator
 from comin.host import Host
+from comin.parallel import launcher_environ, mpiexec_command
 from comin.replay import ROUTINE, Recording, Replay, ReplayError
 from _support import emulator_config
 
@@ -806,16 +807,16 @@ def test_multi_rank_recording_replays_under_mpirun(tmp_path):
     rec = tmp_path / "rec"
     host = write(tmp_path / "host.py", MPI_HOST.format(tests=TESTS, spec=recorder_spec(rec)))
     plugin = write(tmp_path / "plugin.py", MPI_PLUGIN)
-    run = subprocess.run(["mpiexec", "-n", "2", sys.executable, host], capture_output=True,
-                         text=True, timeout=60)
+    run = subprocess.run(mpiexec_command(2, [sys.executable, host]), capture_output=True,
+                         text=True, timeout=60, env=launcher_environ())
     assert run.returncode == 0, run.stderr
     assert sorted(os.listdir(rec)) == ["0.nc", "1.nc"]
     for rank in (0, 1):
         with netCDF4.Dataset(rec / f"{rank}.nc") as ds:
             assert (ds.host_comm_rank, ds.host_comm_size) == (rank, 2)
-    r = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "comin", "replay",
-                        "--no-summary", str(rec), plugin], capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(mpiexec_command(2, [sys.executable, "-m", "comin", "replay",
+                                           "--no-summary", str(rec), plugin]),
+                       capture_output=True, text=True, timeout=60, env=launcher_environ())
     assert r.returncode == 0, r.stderr
     # field3d(1) holds 0..35 over (4, 3, 3); the real cells are all but the last block's 2
     full = np.arange(36.0).reshape((4, 3, 3))
@@ -885,13 +886,15 @@ def test_multi_rank_replay_exchanges_halos(tmp_path):
     """COMIN_FLAG_SYNC_HALO in a replay of a 2-rank emulator run: every halo cell gets its
     owner rank's value (the recorded decomposition: glb_index, decomp_domain)."""
     rec = tmp_path / "rec"
-    run = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "comin", "run", "--grid", "R2B0",
-                          "--steps", "1", "--no-summary", "--record", str(rec), "--record-vars", "temp"],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(mpiexec_command(2, [sys.executable, "-m", "comin", "run", "--grid", "R2B0",
+                                             "--steps", "1", "--no-summary", "--record", str(rec),
+                                             "--record-vars", "temp"]),
+                         capture_output=True, text=True, timeout=120, env=launcher_environ())
     assert run.returncode == 0, run.stdout + run.stderr
     plugin = write(tmp_path / "halo.py", HALO_PLUGIN)
-    r = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "comin", "replay", "--no-summary",
-                        str(rec), plugin], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(mpiexec_command(2, [sys.executable, "-m", "comin", "replay", "--no-summary",
+                                           str(rec), plugin]),
+                       capture_output=True, text=True, timeout=120, env=launcher_environ())
     assert r.returncode == 0, r.stdout + r.stderr
     lines = sorted(re.findall(r"RANK \d halo cells \d+ all equal to their owners' (?:True|False)", r.stdout))
     assert len(lines) == 2, r.stdout

@@ -6,6 +6,7 @@ sub-command) and ``run(args)`` (its exit status):
 * :mod:`comin.cli.run`     ``comin run``: plugins in a host (the emulator by default)
 * :mod:`comin.cli.doctor`  ``comin doctor``: what a C/Fortran host embedding comin uses
 * :mod:`comin.cli.replay`  ``comin replay``: a recording played back to plugins
+* :mod:`comin.cli.plugin_path`  ``comin plugin-path``: where a shipped plugin's script is
 * :mod:`comin.cli.config`  ``comin-config``: flags to build C/Fortran plugins
 
 and what they share: :mod:`.base` (parser, bad input, messages), :mod:`.plugins`
@@ -22,7 +23,7 @@ import comin
 from comin.cli.base import CommandParser
 
 #: the commands, in the order ``comin --help`` lists them (modules of this package)
-COMMANDS = ("run", "doctor", "replay")
+COMMANDS = ("run", "doctor", "replay", "plugin_path")
 
 
 def build_parser(argv: Sequence[str] = ()) -> CommandParser:

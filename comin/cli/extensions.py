@@ -32,6 +32,7 @@ DEFAULT_HOST = "emulator"
 #: modules whose ``OPTIONS`` is a PluginOptions subclass (made afresh for every command
 #: line), in the order their plugins run (after the user's)
 PLUGIN_OPTIONS: Tuple[str, ...] = (
+    "comin.plugins.telemetry.cli",
     "comin.plugins.recorder.cli",
 )
 
@@ -114,9 +115,14 @@ class PluginOptions:
         """Directories its options name (checked, then created, before the run)."""
         return ()
 
-    def refused_input(self) -> bool:
+    def needs_profile(self, args: argparse.Namespace) -> bool:
+        """Whether the plugin reads the host's timings (the host profiles even with
+        ``--no-summary``)."""
+        return False
+
+    def refused_input(self, failure) -> bool:
         """Whether the run ended because the plugin refused its input (exit status 2; the
-        plugin printed the line)."""
+        plugin printed the line); ``failure`` is the run's :class:`comin.ComInFinish`."""
         return False
 
     def report(self, args: argparse.Namespace) -> List[str]:

@@ -10,11 +10,9 @@ import os
 import shlex
 from typing import List
 
-from comin import _table
 from comin._adapter import PluginDescription, syntax_error_line
 from comin.cli.base import BadInput
 
-_MAX_LEN_PLUGIN_NAME = _table.all_constants()["COMIN_MAX_LEN_PLUGIN_NAME"]
 
 
 def add_plugin_args(p: argparse.ArgumentParser) -> None:
@@ -97,8 +95,7 @@ def collect_plugins(args, command: str = "run", allow_none: bool = False) -> Lis
         if words[0].endswith(".so"):     # "libfoo.so options": a C/Fortran plugin
             check_library(words[0])
             options = spec.strip().split(None, 1)[1] if len(spec.split()) > 1 else ""
-            name = f"{os.path.basename(words[0])}(comin_main)"[:_MAX_LEN_PLUGIN_NAME]
-            plugins.append(PluginDescription(name=name, plugin_library=words[0], options=options))
+            plugins.append(PluginDescription.library(words[0], options))
             continue
         if not words[0].endswith(".py"):
             raise BadInput(_not_python(words[0]))

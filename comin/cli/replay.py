@@ -11,6 +11,7 @@ from comin.cli import extensions
 from comin.cli.base import BadInput, count, on_terminal, say
 from comin.cli.output import Progress, add_output_args, summary_table
 from comin.cli.plugins import add_plugin_args, collect_plugins
+from comin.hosts.yac import YacUnavailable, add_option as add_yac_option
 
 NAME = "replay"
 HELP = "replay a recording (comin run --record) to plugins"
@@ -53,6 +54,7 @@ def add_parser(sub, argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("directory", metavar="DIR",
                    help="the recording: a directory with one file <rank>.nc per host rank")
     add_plugin_args(p)
+    add_yac_option(p.add_argument_group("coupling"))
     add_output_args(p.add_argument_group("output"))
     options = extensions.plugin_options(NAME)
     for o in options:
@@ -74,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
     from comin.hosts.replay import Replay, ReplayError
     try:
         rp = Replay(args.directory, plugins, verbosity=args.verbosity,
-                    profile=not args.no_summary)
-    except ReplayError as exc:
+                    profile=not args.no_summary
+                    or any(o.needs_profile(args) for o in extras), yac=args.yac)
+    except (ReplayError, YacUnavailable) as exc:
         say(NAME, str(exc))
         return 2
     rank0 = rp.rank == 0
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         rp.run(progress=progress)
     except comin.ComInFinish as exc:
         progress.close()
-        if rp.refused_recording or any(o.refused_input() for o in extras):
+        if rp.refused_recording or any(o.refused_input(exc) for o in extras):
             return 2            # the recording is damaged: the one line is above
         say(NAME, f"the run was finished with an error by {exc.routine} (its message is above)")
         return 1

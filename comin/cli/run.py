@@ -27,6 +27,7 @@ from comin.cli import extensions
 from comin.cli.base import BadInput, on_terminal, say
 from comin.cli.output import Progress, RankLines, add_output_args, summary_table
 from comin.cli.plugins import add_plugin_args, collect_plugins
+from comin.hosts.yac import YacUnavailable, add_option as add_yac_option
 from comin.parallel import abort_world, initialised_world, launcher_size, world_rank
 
 NAME = "run"
@@ -53,6 +54,7 @@ def add_parser(sub, argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                         + "; ".join(f"{name}: {extensions.host_command(name).help}"
                                     for name in sorted(extensions.HOSTS)))
     host.add_arguments(p)
+    add_yac_option(p.add_argument_group("coupling"))
     out = p.add_argument_group("output")
     add_output_args(out)
     host.add_output_arguments(out)
@@ -112,7 +114,12 @@ def run(args: argparse.Namespace) -> int:
         say(NAME, str(exc))
         return 2
 
-    job = host.start(args, config, plugins, profile=not args.no_summary)
+    profile = not args.no_summary or any(o.needs_profile(args) for o in extras)
+    try:
+        job = host.start(args, config, plugins, profile=profile)
+    except YacUnavailable as exc:
+        say(NAME, str(exc))
+        return 2
     show_progress = not args.no_progress and world_rank() == 0 and on_terminal(sys.stderr)
     t0 = time.perf_counter()
     saved_streams = (sys.stdout, sys.stderr)
@@ -140,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - t0
     job.after(args, lambda text: say(NAME, text))
     if failure is not None:
-        if any(o.refused_input() for o in extras):
+        if any(o.refused_input(failure) for o in extras):
             return 2            # bad input to a shipped plugin: its one line is above
         say(NAME, f"the run was finished with an error by {failure.routine} (its message is above)")
         return 1

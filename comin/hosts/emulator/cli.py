@@ -74,7 +74,7 @@ exit status:
   2  bad input: unknown option, missing or invalid plugin script, invalid
      namelist, impossible grid, nproma, level count or dates, a --record
      directory that cannot be written, an unknown --record-eps entry point or
-     --record-vars variable
+     --record-vars variable, a plugin that imports yac where YAC cannot be used
 """
 
 
@@ -220,7 +220,7 @@ class EmulatorCommand(HostCommand):
                      nest_radius=args.nest_radius if args.nest_radius is not None else d["nest_radius"],
                      nproma=args.nproma, nlev=args.nlev, steps=args.steps, end=args.end,
                      dt=args.dt, start=args.start, seed=args.seed, verbosity=args.verbosity,
-                     cache_dir=args.cache_dir)
+                     cache_dir=args.cache_dir, yac=args.yac)
         problems = cfg.problems()
         if problems:
             raise BadInput("; ".join(problems))

@@ -45,6 +45,7 @@ from comin.hosts.emulator.config import Config
 from comin.hosts.emulator.grids.domains import Domains, build_domains, grid_file_name
 from comin.hosts.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
+from comin.hosts.yac import Coupling
 from comin.icon.blocking import nblks
 from comin.icon.halo import HaloSync, local_index_table, sync_label
 from comin.icon.points import BY_HGRID
@@ -307,6 +308,7 @@ class Emulator:
         if decomp.under_mpi():
             self._host_kwargs.setdefault("lstdout", world_rank() == 0)
         self._comm = False        # not decided yet (see communicator())
+        self.yac = Coupling(plugins, cfg.yac)      # YAC as ICON uses it (comin.hosts.yac)
         self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
         #: ComIn's halo exchange of a variable (COMIN_FLAG_SYNC_HALO), given to the Host
         self._sync_halo = HaloSync(self.host, self._halo_of)
@@ -342,7 +344,7 @@ class Emulator:
         if self._comm is False:
             self._comm = None
             if decomp.under_mpi() or self._host_kwargs.get("comm") is not None:
-                self._comm = self.host.mpi_handshake()
+                self._comm = self.host.mpi_handshake(groups=self.yac.groups)
         return self._comm
 
     def setup(self) -> None:
@@ -361,6 +363,10 @@ class Emulator:
         if comm is not None and comm.Get_size() > 1:
             patches = decomp.decompose(grids, comm, parents=parents)
         z_ifc = np.linspace(TOP_HEIGHT, 0.0, cfg.nlev + 1)
+        start = cfg.start_time()
+        self.times = [start + _dt.timedelta(seconds=cfg.dt * i) for i in range(self.nsteps + 1)]
+        stop = self.times[-1]
+        self.yac.start(None if comm is None else host.group_comm("yac"), start, stop, host.component)
         host.set_global(
             n_dom=n_dom, max_dom=n_dom, nproma=cfg.nproma, wp=8,
             min_rlcell_int=gridmod.MIN_RLCELL_INT, min_rlcell=gridmod.MIN_RLCELL,
@@ -369,12 +375,9 @@ class Emulator:
             min_rlvert_int=gridmod.MIN_RLVERT_INT, min_rlvert=gridmod.MIN_RLVERT,
             max_rlvert=gridmod.MAX_RLVERT, grf_bdywidth_c=gridmod.GRF_BDYWIDTH_C,
             grf_bdywidth_e=gridmod.GRF_BDYWIDTH_E, lrestartrun=False, vct_a=z_ifc,
-            yac_instance_id=-1, host_git_remote_url="", host_git_branch="", host_git_tag="",
+            yac_instance_id=self.yac.instance_id, host_git_remote_url="", host_git_branch="", host_git_tag="",
             host_revision=f"comin-emulator {comin.__version__}", has_device=False,
             device_name="", device_vendor="", device_driver="")
-        start = cfg.start_time()
-        self.times = [start + _dt.timedelta(seconds=cfg.dt * i) for i in range(self.nsteps + 1)]
-        stop = self.times[-1]
         host.set_simulation_interval(start.isoformat(), stop.isoformat(), start.isoformat(),
                                      stop.isoformat())
         # ICON's number_of_grid_used of every domain (the grid files' GRIB2 keys)
@@ -589,6 +592,7 @@ class Emulator:
             self.call("ATM_INIT_FINALIZE")
             for stage in ("DEFCOMP", "SYNCDEF", "ENDDEF"):
                 self.call(f"ATM_YAC_{stage}_BEFORE")
+                self.yac.stage(stage)
                 self.call(f"ATM_YAC_{stage}_AFTER")
             for dom in self.domains.values():
                 self._physics(dom)
@@ -610,6 +614,7 @@ class Emulator:
             self.call("ATM_TIMELOOP_AFTER")
             self.call("DESTRUCTOR")
         finally:
+            self.yac.finish()
             if not host.finalized:
                 host.finalize()
 

@@ -9,6 +9,7 @@ import comin
 from comin import _table
 from comin.host import Host, default_metadata, requested_array
 from comin.hosts.replay.recording import RecordedVariable, Recording, ReplayError
+from comin.hosts.yac import STAGE_AFTER, Coupling
 from comin.icon.halo import Channel, Halo, HaloSync, halo_from_indices
 from comin.parallel import world
 
@@ -24,16 +25,19 @@ class Replay:
 
     ``plugins`` as :class:`comin.host.Host` takes them; ``verbosity``,
     ``profile`` and ``error_handler`` go to the Host.  ``rank``/``size``
-    default to MPI_COMM_WORLD's (0 and 1 without MPI).  Raises
+    default to MPI_COMM_WORLD's (0 and 1 without MPI).  ``yac``: a YAC host
+    as ICON (and upstream's replay tool) on MPI_COMM_WORLD, see
+    :mod:`comin.hosts.yac` (None: when a plugin imports yac).  Raises
     :class:`ReplayError` when the recording cannot be replayed.
     """
 
     def __init__(self, directory: str, plugins: Sequence = (), *, verbosity: int = 0,
                  profile: bool = False, error_handler=None, rank: Optional[int] = None,
-                 size: Optional[int] = None):
+                 size: Optional[int] = None, yac: Optional[bool] = None):
         if rank is None or size is None:
             w = world()
             rank, size = (0, 1) if w is None else (w.Get_rank(), w.Get_size())
+        self.yac = Coupling(plugins, yac)
         self.recording = Recording(directory, rank, size)
         self.rank, self.size = rank, size
         self.calls = 0                   # entry-point calls replayed
@@ -59,7 +63,9 @@ class Replay:
     def setup(self) -> None:
         """Descriptive data, time steps and the host functions from the recording."""
         rec, host = self.recording, self.host
-        host.set_global(**rec.global_data)
+        interval = rec.interval or (None,) * 4
+        self.yac.start(None, interval[2], interval[3], host.component)
+        host.set_global(**dict(rec.global_data, yac_instance_id=self.yac.instance_id))
         for jg, dom in sorted(rec.domains.items()):
             fields = dict(dom)
             groups = {g: fields.pop(g) for g in ("cells", "edges", "verts") if g in fields}
@@ -219,6 +225,7 @@ class Replay:
             self.expose()
             eps, doms, dts, events = rec.eps, rec.doms, rec.datetimes, rec.events
             call_ep, set_datetime = host.call_ep, host.set_datetime
+            yac_stage = STAGE_AFTER if self.yac.active else {}
             every = max(1, len(eps) // 200)
             for i in range(len(eps)):
                 set_datetime(dts[i])
@@ -226,6 +233,8 @@ class Replay:
                 if ev is not None:
                     self._load(ev)
                 call_ep(eps[i], doms[i])
+                if eps[i] in yac_stage:
+                    self.yac.stage(yac_stage[eps[i]])
                 self.calls = i + 1
                 if eps[i] == _EP_FINISH:
                     self.ended_by_finish = True
@@ -235,6 +244,7 @@ class Replay:
             if progress is not None:
                 progress(self.calls)
         finally:
+            self.yac.finish()
             if not host.finalized:
                 host.finalize()
             rec.close()

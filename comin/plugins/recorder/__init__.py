@@ -41,6 +41,8 @@ from comin.record_format import FORMAT_NAME, FORMAT_VERSION, rank_file
 
 #: the recorder's plugin script: a host loads it by this path with the options as arguments
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "recorder.py")
+#: what ``comin plugin-path recorder`` prints (:mod:`comin.plugins`)
+PLUGIN_SCRIPT = SCRIPT
 
 __all__ = ["DEFAULT_EPS", "FORMAT_NAME", "FORMAT_VERSION", "ROUTINE", "ROUTINE_IO", "SCRIPT",
            "OptionError", "RecordOptions", "Recorder", "parse_eps", "parse_options", "parse_vars",

@@ -90,7 +90,7 @@ class RecorderOptions(PluginOptions):
     def directories(self, args: argparse.Namespace):
         return [("--record", args.record)]
 
-    def refused_input(self) -> bool:
+    def refused_input(self, failure) -> bool:
         """Whether a recorder of this run (``--record``, or loaded as a PLUGIN) refused its
         input."""
         from comin.plugins.recorder import Recorder
