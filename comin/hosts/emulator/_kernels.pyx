@@ -20,6 +20,16 @@ from libc.stdlib cimport free, malloc
 
 cdef extern from *:
     """
+    #if defined(__GNUC__)
+    #define comin_prefetch(p) __builtin_prefetch((p), 0, 3)
+    #else
+    #define comin_prefetch(p) ((void)0)
+    #endif
+    """
+    void comin_prefetch(const void* p) nogil
+
+cdef extern from *:
+    """
     /* Rows of fields written once per step and not read back soon: with SSE2, streaming
        stores (no read of the old cache lines, ~half the memory traffic of plain stores). */
     #include <stdint.h>
@@ -200,7 +210,13 @@ def upwind_substep(double[:, :, ::1] rho, double[:, :, :, ::1] q, const double[:
                         nsrc = nsrc + 1
                 out[j] = o * inv_area[c]
             own = ring0 + slot * ring_slot
+            sv = b + ahead + 1                  # the block saved next: fetch it meanwhile
             for k in range(nlev):
+                if sv < nblks:
+                    for j in range(0, nproma, 8):
+                        comin_prefetch(&rho[sv, k, j])
+                        for t in range(ntr):
+                            comin_prefetch(&q[t, sv, k, j])
                 f = level_factor[k]
                 for j in range(jmax):
                     stay[j] = 1.0 - f * out[j]
