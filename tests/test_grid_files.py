@@ -210,6 +210,29 @@ def test_nests_by_uuid_and_construction_parent_with_icon_parent_levels(files):
         assert np.all((kids == np.arange(1, child.ncells + 1)[:, None]).any(axis=1))
 
 
+def test_file_links_are_used_where_they_fit_and_derived_where_absent(tmp_path, monkeypatch):
+    """A nest file's parent_cell_index/parent_edge_index (with its parent file's
+    child_cell_index/child_edge_index) are taken as they are; without them the links are
+    derived from the geometry, and come out the same."""
+    from comin.hosts.emulator.grids import nesting
+    emu = Emulator([], Config(grid="R2B2", nest=True, nest_radius=30.0, steps=0, nproma=16, nlev=4))
+    emu.run()
+    top, nest = emu.write_grids(str(tmp_path / "made"))
+    derived = []
+    real = nesting.link_nest
+    monkeypatch.setattr(nesting, "link_nest", lambda p, c: derived.append(c.ncells) or real(p, c))
+    ref = build_domains(top, nest_files=(nest,))
+    assert derived == []                                  # the files' own links
+    bare = copy_without(nest, str(tmp_path / "bare.nc"),
+                        drop=("parent_cell_index", "parent_edge_index"))
+    doms = build_domains(top, nest_files=(bare,))
+    assert derived == [ref.grids[1].ncells]               # derived, as for a grid made here
+    for j, names in ((0, ("child_cells", "child_edges", "refin_c_ctrl")),
+                     (1, ("parent_cell", "parent_edge", "refin_c_ctrl"))):
+        for name in names:
+            assert np.array_equal(getattr(doms.grids[j], name), getattr(ref.grids[j], name)), name
+
+
 def test_several_nests_run_one_way_with_the_parents_state(files):
     seen = {}
 
@@ -220,6 +243,8 @@ def test_several_nests_run_one_way_with_the_parents_state(files):
             seen["dt"] = [comin.descrdata_get_timesteplength(jg) for jg in (1, 2, 3, 4)]
             seen["used"] = np.asarray(comin.descrdata_get_domain(1).number_of_grid_used).tolist()
             seen["child_id"] = np.unique(np.asarray(comin.descrdata_get_domain(1).cells.child_id))
+            seen["uuid"] = [bytes(np.asarray(comin.descrdata_get_domain(jg).grid_uuid).view(np.uint8))
+                            for jg in (1, 2, 3, 4)]
 
     emu = run_emulator([plugin], grid=files["global"], nest_files=(files["lam"], files["lam2"],
                                                                     files["inner"]), steps=2)
@@ -227,6 +252,9 @@ def test_several_nests_run_one_way_with_the_parents_state(files):
     assert seen["dt"] == [600.0, 300.0, 300.0, 150.0]
     assert seen["used"] == [0, 1, 1, 1]
     assert seen["child_id"].tolist() == [0, 2, 3]
+    for jg, key in enumerate(("global", "lam", "lam2", "inner"), start=1):
+        with netCDF4.Dataset(files[key]) as ds:
+            assert seen["uuid"][jg - 1] == uuid.UUID(ds.uuidOfHGrid).bytes, jg
     for jg in (2, 3, 4):
         child = emu.domains[jg]
         parent = child.parent

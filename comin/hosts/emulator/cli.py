@@ -41,9 +41,10 @@ plugins:
     /
 
   plugin_library = "libpython_adapter.so" means a Python plugin whose script
-  (and its arguments) is the options string, as in ICON.  Shared-library
-  plugins (C, Fortran) come with a later comin version.  Plugins run in the
-  order given; each sees itself as the current plugin.
+  (and its arguments) is the options string, as in ICON; any other
+  plugin_library is a C or Fortran plugin's shared library, started by its
+  primary_constructor (default: comin_main).  Plugins run in the order
+  given; each sees itself as the current plugin.
 
 grids:
   --grid RnBk makes ICON's global grid here (cached); --grid FILE.nc reads an
@@ -72,7 +73,8 @@ exit status:
   0  the run and every plugin succeeded
   1  a plugin (or the model) finished the run with an error
   2  bad input: unknown option, missing or invalid plugin script, invalid
-     namelist, impossible grid, nproma, level count or dates, a --record
+     namelist, impossible grid, nproma, level count or dates, a grid file
+     that cannot be used (one line naming the file and the variable), a --record
      directory that cannot be written, an unknown --record-eps entry point or
      --record-vars variable, a plugin that imports yac where YAC cannot be used
 """
