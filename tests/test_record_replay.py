@@ -961,3 +961,37 @@ def test_recording_waits_for_the_writer_and_keeps_every_event(tmp_path, monkeypa
         n = temp.shape[-1]
         flat = np.moveaxis(blocked, 2, 1).reshape(blocked.shape[0] * blocked.shape[2], -1, order="F")
         np.testing.assert_array_equal(temp[e], flat[:n].T)
+
+
+def test_events_reach_the_file_while_the_model_runs(tmp_path):
+    """The writer puts each event into the file (checksummed) while the model goes on: at a
+    later step the bytes of the earlier events are there, not held in HDF5's chunk cache
+    until the file is closed (which would leave every write to the end of the run)."""
+    import time as _time
+    rec = tmp_path / "rec"
+    path = rec / "0.nc"
+    ncells, nlev = 1280, 100
+    event = ncells * nlev * 8                       # temp of one event: 1 MB
+    sizes = []
+
+    def probe():
+        @comin.EP_ATM_TIMELOOP_END
+        def end():
+            # events submitted so far: the initial output and one per step
+            want = len(sizes) * event
+            deadline = _time.monotonic() + 30.0
+            size = 0
+            while _time.monotonic() < deadline:
+                size = os.path.getsize(path) if path.exists() else 0
+                if size >= want:
+                    break
+                _time.sleep(0.02)
+            sizes.append(size)
+
+    Emulator([probe, recorder_spec(rec, "--vars", "temp")],
+             emulator_config(ncells=ncells, nlev=nlev, steps=4)).run()
+    assert len(sizes) == 4
+    for k, size in enumerate(sizes):
+        assert size >= k * event, (k, size, sizes)
+    with netCDF4.Dataset(path) as ds:
+        assert ds["domain_1"]["temp"].shape == (5, nlev, ncells)

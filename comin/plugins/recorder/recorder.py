@@ -419,6 +419,14 @@ class Recorder:
                 self._define(var)
         self._synced = float("-inf")
         self._sync_now_and_then()
+        # Each chunk of an event is written once, whole: no chunk cache, so it goes to the
+        # file (checksummed) while the model runs on, not all at the close.  Only now: in
+        # define mode netCDF-C sizes each variable's cache to hold a chunk when the file
+        # leaves it, whatever was set before.
+        for variables in self.variables.values():
+            for var in variables:
+                if var.nc is not None and var.layout != "container":
+                    var.nc.set_var_chunk_cache(size=0)
 
     def _choose(self, exposed: List[Tuple[str, int]], n_dom: int) -> None:
         context = [ep for ep in self.var_eps if ep != _EP_SECONDARY]
@@ -677,7 +685,6 @@ class Recorder:
             nc = g.createVariable(ncname, dtype, tuple(dims),
                                   chunksizes=tuple(max(1, c) for c in chunk),
                                   fill_value=False, fletcher32=True)
-            nc.set_var_chunk_cache(size=0)        # each chunk is written once, whole
             if var.layout == "unblocked":
                 nc.coordinates = ("time " if "time" in g.variables else "") + kind.coordinates
                 nc.CDI_grid_type = "unstructured"
