@@ -44,8 +44,25 @@ ratio is <= the target, or >= it for a figure that declares a lower bound):
     itself needs).  Target >= 0.7: serving the data costs at most ~40 % on
     top of reading it.
 ``record_overhead``
-    an R2B4 emulator run of 3 steps with the recorder (default selection)
-    / the same run without it.  Reported, no target.
+    an R2B4 emulator run of 3 steps with the recorder (default selection:
+    every cell field at every output step) / the same run without it.
+    Target <= 1.5: the recorder writes in a thread of its own while the
+    model runs on.
+``emulator_step_r2b6``
+    one emulator step on R2B6 (327,680 cells), 90 levels, no plugin /
+    ``np.copyto`` of every field of the domain (the memory-traffic floor).
+    Target <= 3 (production size: the step writes every field and moves the
+    density and the tracers).
+``memory_r2b6``
+    peak resident memory of ``comin run --grid R2B6 --nlev 90`` with a plugin
+    that requests a field and a tracer and reads and writes fields every
+    step / the bytes of every field the host exposes (tracers counted once,
+    in their container).  Target <= 1.3.
+``startup``
+    ``comin run`` from its start to the first entry point of a trivial
+    plugin (R2B4 from the grid cache) / ``python -c "import numpy"``.  Both
+    run with bytecode caching on (a temporary pycache prefix), as an
+    installed package runs.  Target <= 2.
 ``telemetry_overhead``
     emulator time steps on R2B4 (20 levels) with the telemetry plugin (the
     exporter of ``comin run --telemetry``: ``temp`` and ``pres_sfc`` reduced
@@ -464,7 +481,7 @@ def first():
 """
 
 
-@figure("startup", target=None,
+@figure("startup", target=2.0,
         help="`comin run` start to the first entry point, trivial plugin, R2B4 cached / "
              "`python -c 'import numpy'`")
 def startup(m: Measure) -> Result:
@@ -475,18 +492,127 @@ def startup(m: Measure) -> Result:
         plugin = os.path.join(tmp, "trivial.py")
         with open(plugin, "w", encoding="utf-8") as f:
             f.write(_TRIVIAL_PLUGIN)
+        # bytecode cached, as for an installed package (the first runs fill the cache)
+        env = dict(os.environ, PYTHONPYCACHEPREFIX=os.path.join(tmp, "pycache"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         cmd = [sys.executable, "-m", "comin", "run", plugin, "--grid", "R2B4", "--steps", "0"]
-        subprocess.run(cmd, check=True, capture_output=True)          # fills the grid cache
+        base_cmd = [sys.executable, "-c", "import numpy"]
+        subprocess.run(cmd, check=True, capture_output=True, env=env)   # fills the grid cache
+        subprocess.run(base_cmd, check=True, env=env)
         values, bases = [], []
         for _ in range(repeat):
             t0 = time.time()
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stderr
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stderr
             first = float(out.split("FIRST_EP ", 1)[1].split()[0])
             values.append((first - t0) * 1e9)
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", "import numpy"], check=True)
+            subprocess.run(base_cmd, check=True, env=env)
             bases.append((time.perf_counter() - t0) * 1e9)
-    return Result(min(values), min(bases), values, bases)
+    agg = min if m.stat == "min" else statistics.median
+    return Result(agg(values), agg(bases), values, bases)
+
+
+@figure("emulator_step_r2b6", target=3.0,
+        help="one emulator time step on R2B6, 90 levels, no plugin / np.copyto of all its fields")
+def emulator_step_r2b6(m: Measure) -> Result:
+    """As ``emulator_step`` at production size: 327,680 cells, 90 levels (3.5 GB of fields;
+    the copy targets take as much again).  The grid comes from the cache (made once)."""
+    from comin.hosts.emulator import Config, Emulator
+    emu = Emulator([], Config(grid="R2B6", nlev=90, steps=0))
+    try:
+        emu.setup()
+        emu.host.run_primary_constructors()
+        emu._expose()
+        dom = emu.domains[1]
+        pairs = [(a, np.empty_like(a)) for a in dom.fields.values()]
+
+        def copy_all():
+            for src, dst in pairs:
+                np.copyto(dst, src)
+
+        copy_all()                    # the targets' pages exist before anything is timed
+        return m.compare("step(dom)", "copy_all()", _unroll=1, _repeat=max(3, min(m.repeat, 7)),
+                         step=emu._integrate, dom=dom, copy_all=copy_all)
+    finally:
+        if not emu.host.finalized:
+            emu.host.finalize()
+
+
+_MEMORY_PLUGIN = """
+import sys
+import numpy as np
+import comin
+
+comin.var_request_add(("plugin_field", -1), False)
+comin.var_request_add(("plugin_tracer", -1), False)
+comin.metadata_set(("plugin_tracer", -1), tracer=True)
+handles = {}
+
+
+@comin.EP_SECONDARY_CONSTRUCTOR
+def sizes():
+    total = 0
+    for name, jg in comin.var_descr_list():
+        v = comin.var_get([], (name, jg), comin.COMIN_FLAG_READ)
+        if v.ncontained >= 0 and not v.lcontainer:
+            continue                         # a tracer: a view into its container
+        total += np.asarray(v).nbytes
+    sys.stderr.write(f"EXPOSED_BYTES {total}\\n")
+    ctx = [comin.EP_ATM_WRITE_OUTPUT_BEFORE]
+    handles["temp"] = comin.var_get(ctx, ("temp", 1), comin.COMIN_FLAG_READ)
+    handles["out"] = comin.var_get(ctx, ("plugin_field", 1), comin.COMIN_FLAG_WRITE)
+    handles["tr"] = comin.var_get(ctx, ("plugin_tracer", 1),
+                                  comin.COMIN_FLAG_READ | comin.COMIN_FLAG_WRITE)
+
+
+@comin.EP_ATM_WRITE_OUTPUT_BEFORE
+def read_and_write():
+    np.multiply(handles["temp"].to_3d, 1.0 / 300.0, out=handles["out"].to_3d)
+    handles["tr"].to_3d[...] += 1e-6
+
+
+@comin.EP_DESTRUCTOR
+def peak():
+    # the high-water mark of this process's memory (its own since exec, unlike ru_maxrss,
+    # which starts from the forking parent's)
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    sys.stderr.write(f"PEAK_RSS {int(line.split()[1]) * 1024}\\n")
+    except OSError:
+        pass
+"""
+
+
+@figure("memory_r2b6", target=1.3,
+        help="peak RSS of `comin run` on R2B6, 90 levels, with a plugin reading and writing "
+             "fields / bytes of the exposed fields")
+def memory_r2b6(m: Measure) -> Result:
+    """Value: the peak resident set of the whole ``comin run`` process (bytes); baseline:
+    the bytes of every exposed field (requested ones included), as the plugin counts them."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        plugin = os.path.join(tmp, "memory.py")
+        with open(plugin, "w", encoding="utf-8") as f:
+            f.write(_MEMORY_PLUGIN)
+        cmd = [sys.executable, "-m", "comin", "run", "--grid", "R2B6", "--nlev", "90",
+               "--steps", "2", "--no-progress", "--no-summary", plugin]
+        peaks, exposed = [], []
+        for _ in range(2 if m.repeat > 1 else 1):
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            err = proc.stderr.read()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode != 0 or "EXPOSED_BYTES " not in err:
+                raise RuntimeError(f"comin run failed ({proc.returncode}): {err[-2000:]}")
+            if "PEAK_RSS " in err:
+                peaks.append(float(err.split("PEAK_RSS ", 1)[1].split()[0]))
+            else:                              # no /proc: the child's rusage (may be more)
+                peaks.append(usage.ru_maxrss * 1024.0)
+            exposed.append(float(err.split("EXPOSED_BYTES ", 1)[1].split()[0]))
+    return Result(max(peaks), min(exposed), peaks, exposed)
 
 
 # -- C plugins (libcomin) ------------------------------------------------------------
@@ -857,7 +983,7 @@ def replay_read(m: Measure) -> Result:
         return _interleaved(direct, replay, max(3, min(m.repeat, 7)), m.stat)
 
 
-@figure("record_overhead", target=None,
+@figure("record_overhead", target=1.5,
         help="emulator run with the recorder / without (R2B4, 3 steps, default selection)")
 def record_overhead(m: Measure) -> Result:
     import tempfile
@@ -1092,7 +1218,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     names = args.only or list(FIGURES)
     m = Measure(args.repeat, args.stat)
-    print(f"comin {comin.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}")
+    print(f"comin {comin.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"ns per operation: {args.stat} of {args.repeat} interleaved samples per side, "
           f"statement unrolled x{UNROLL}, gc off; ratio = value / baseline "
           f"(baseline measured in the same run)")
@@ -1122,6 +1249,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"{name:<27} {_fmt_ns(res.value)} {_fmt_ns(res.baseline)} {res.ratio:7.2f} "
               f"{target:>8}  {verdict}", flush=True)
     print("-" * len(header))
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if missed:
         print(f"targets missed ({len(missed)}/{len(names)}): {', '.join(missed)}")
     elif results:

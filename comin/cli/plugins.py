@@ -18,7 +18,8 @@ from comin.cli.base import BadInput
 def add_plugin_args(p: argparse.ArgumentParser) -> None:
     """The PLUGIN arguments and ``--namelist`` of ``comin run`` and ``comin replay``."""
     p.add_argument("plugins", nargs="*", metavar="PLUGIN",
-                   help='a Python plugin: "script.py [args...]" in one quoted string')
+                   help='a plugin with its options in one quoted string: "script.py [args...]" '
+                        '(Python) or "libplugin.so [options]" (C, Fortran)')
     p.add_argument("--namelist", metavar="FILE",
                    help="read the plugins from ICON's &comin_nml namelist in FILE "
                         "(plugin_list(i)%%name, %%plugin_library, %%primary_constructor, "

@@ -41,7 +41,14 @@ def idx_blk(j, nproma: int) -> Tuple[np.ndarray, np.ndarray]:
     for j >= 1 and a missing entry (0) becomes ``(0, 1)``.
     """
     _check(nproma)
-    j = np.asarray(j, dtype=np.int64)
+    j = np.asarray(j)
+    if j.size == 0 or j.min() >= 0:
+        # the usual case, no negative (ICON's "reversed") indices: one divmod
+        jb, jc = np.divmod(j.astype(np.intc) - 1, np.intc(nproma))
+        missing = j == 0                       # -> (0, 1)
+        return (np.where(missing, 0, jc + 1).astype(np.intc, copy=False),
+                np.where(missing, 1, jb + 1).astype(np.intc, copy=False))
+    j = j.astype(np.int64)
     a = np.abs(j)
     jc = np.where(j == 0, 0, np.sign(j) * ((a - 1) % nproma + 1))
     jb = np.maximum((a - 1) // nproma + 1, 1)
@@ -125,3 +132,21 @@ def points_writer(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.nd
         if last is not None:
             last[...] = data[..., nfull * nproma:]
     return write
+
+
+def points_reader(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.ndarray], None]:
+    """A function that copies the first ``n`` points of the blocked field ``array`` into a
+    ``([level,] n)`` buffer (:func:`to_points` without a temporary: one copy)."""
+    view = array[axes[0]].transpose(axes[1])         # ([nlev,] nblks, nproma)
+    nproma = view.shape[-1]
+    nfull, rem = divmod(n, nproma)
+    lead = view.shape[:-2]
+    full = view[..., :nfull, :]
+    last = view[..., nfull, :rem] if rem else None
+
+    def read(out: np.ndarray) -> None:
+        if nfull:
+            np.copyto(out[..., :nfull * nproma].reshape(lead + (nfull, nproma)), full)
+        if last is not None:
+            np.copyto(out[..., nfull * nproma:], last)
+    return read
