@@ -172,6 +172,9 @@ def _build_parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser,
         description=_RUN_DESCRIPTION, epilog=_RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_plugin_args(run)
+    run.add_argument("--host", choices=("emulator", "icon4py"), default="emulator",
+                     help="the host model: the built-in emulator (default), or icon4py's "
+                          "dynamical core ('comin run --host icon4py --help' for its options)")
 
     model = run.add_argument_group("model")
     model.add_argument("--grid", metavar="RnBk", default=d["grid"],
@@ -718,8 +721,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser, run, replay = _build_parsers()
     try:
         if argv and argv[0] == "run":
+            from comin.hosts.icon4py import run_command, strip_host
+            host, rest = strip_host(argv[1:])
+            if host == "icon4py":
+                return run_command(rest)
+            if host != "emulator":
+                run.error(f"--host {host}: unknown host (choose emulator or icon4py)")
             # intermixed: options may come after plugins (comin run p.py --steps 3)
-            return _run(run.parse_intermixed_args(argv[1:]))
+            return _run(run.parse_intermixed_args(rest))
         if argv and argv[0] == "doctor":
             from comin.doctor import main as doctor
             return doctor(argv[1:])
