@@ -14,7 +14,8 @@ gt4py's programs are cached (the first one compiles them, ~20 minutes).
 * a run with a plugin that writes: a written prognostic field is what
   icon4py's next step reads, a requested tracer is advected by icon4py and
   keeps its mass, a requested 2-D variable is an icon4py field;
-* ``comin run --host icon4py`` with the project's example plugins.
+* ``comin run --host icon4py`` with the project's example plugins (the run the docs
+  show), and a failing plugin's exit status.
 """
 from __future__ import annotations
 
@@ -379,20 +380,25 @@ def test_a_requested_variable_is_an_icon4py_field(writing):
 
 # -- the command line with the project's examples ---------------------------------------------
 
-def test_comin_run_host_icon4py_runs_the_examples(tmp_path):
-    plots = tmp_path / "plots"
-    cmd = [sys.executable, "-m", "comin.hosts.icon4py", "run", "--steps", "2",
-           str(ROOT / "examples" / "point_source.py"),
-           f"{ROOT / 'examples' / 'column_water.py'} --tracers qv",
-           f"{ROOT / 'examples' / 'plot_field.py'} --var qv --outdir {plots}"]
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=3000)
-    out = p.stdout + p.stderr
-    assert p.returncode == 0, out[-4000:]
-    assert "INFO(point_source): domain 1: source 11.000E 48.000N in cell" in out
-    assert "tqw_plugin (qv) mean" in out
-    assert len(list(plots.glob("qv_L35_DOM01_*.png"))) == 3       # initial state + 2 steps
-    assert "2 steps of 300 s on R2B2 with 35 levels in icon4py 0.4.1" in p.stderr
-    assert "EP_ATM_WRITE_OUTPUT_BEFORE" in p.stderr                   # the summary table
+def test_the_examples_run_in_icon4py_and_the_docs_example_is_current():
+    """``comin run --host icon4py`` with the project's three example plugins, unchanged: the
+    run docs/host/icon4py.rst shows (tools/icon4py_docs.py), compared with the committed text."""
+    import runpy
+    docs = runpy.run_path(str(ROOT / "tools" / "icon4py_docs.py"))
+    lines, picture, work = docs["run"]()
+    try:
+        text = "\n".join(lines)
+        assert "INFO(point_source): domain 1: source 11.000E 48.000N in cell" in text
+        assert "tqw_plugin (qv) mean" in text
+        assert "INFO(plot_field): 7 pictures of temp in maps" in text
+        assert "6 steps of 300 s on R2B2 with 35 levels in icon4py 0.4.1 (gtfn_cpu), 3 plugins" in text
+        assert Path(picture).stat().st_size > 10_000
+        committed = Path(docs["TEXT"]).read_text().splitlines()[1:]
+        assert docs["masked"](committed) == docs["masked"](lines), (
+            "docs/host/icon4py_run.txt is out of date: run tools/icon4py_docs.py --write\n" + text)
+    finally:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def test_a_failing_plugin_ends_the_run_with_status_1(tmp_path):

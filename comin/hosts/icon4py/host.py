@@ -542,10 +542,10 @@ class Icon4pyHost:
     def setup(self) -> None:
         """Everything before the time loop: icon4py, descriptive data, primary constructors,
         states, variables, EP_SECONDARY_CONSTRUCTOR and EP_ATM_INIT_FINALIZE."""
-        from comin.hosts.icon4py import driver as hooks
-        environment.configure_gt4py()
-        self._quiet()
         t0 = time.perf_counter()
+        environment.configure_gt4py()
+        from comin.hosts.icon4py import driver as hooks        # imports icon4py and gt4py
+        self._quiet()
         config, backend, allocator, grid_file, grid_manager, drv, vgrid = self._icon4py()
         self.driver = drv
         self._descriptive_data(grid_file, grid_manager, drv, vgrid)
