@@ -19,7 +19,6 @@ gt4py's programs are cached (the first one compiles them, ~20 minutes).
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -289,6 +288,8 @@ class Writer:
     def __call__(self):
         comin.var_request_add(("probe", -1), False)        # a tracer: on every domain
         comin.metadata_set(("probe", -1), tracer=True, units="kg kg-1")
+        comin.var_request_add(("qc", -1), False)           # one icon4py knows but does not carry
+        comin.metadata_set(("qc", -1), tracer=True)
         comin.var_request_add(("probe_2d", 1), False)
         comin.metadata_set(("probe_2d", 1), zaxis_id=comin.COMIN_ZAXIS_2D, units="1")
         comin.callback_register(comin.EP_SECONDARY_CONSTRUCTOR, self.setup)
@@ -359,7 +360,9 @@ def test_a_written_field_is_what_icon4pys_next_step_uses(writing):
 def test_a_requested_tracer_is_advected_by_icon4py(writing):
     writer, model = writing
     assert writer.metadata["tracer"] is True and writer.metadata["tracer_hadv"] == 2
-    assert "probe" in {t.name for t in model.states.tracers.current.active_fields()}
+    active = {t.name for t in model.states.tracers.current.active_fields()}
+    assert {"qv", "qc", "probe"} <= active                       # qc in icon4py's own slot
+    assert model.states.tracers.current.qc is not None and "qc" in model.exposed
     assert writer.spread[0] > 1 and writer.spread[-1] >= writer.spread[0]   # it spreads
     assert not writer.negative
     # icon4py's transport keeps the tracer's mass (rho * q * volume summed)

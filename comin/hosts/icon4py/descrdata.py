@@ -95,8 +95,12 @@ def _zone_ranges(grid) -> Dict[str, tuple]:
     return out
 
 
-def _array(field) -> np.ndarray:
+def host_array(field) -> np.ndarray:
+    """The NumPy array of an icon4py (gt4py) field, or the array itself."""
     return np.asarray(field.ndarray if hasattr(field, "ndarray") else field)
+
+
+_array = host_array
 
 
 def global_data(*, ncells: int, vct_a: np.ndarray, revision: str) -> Dict[str, Any]:

@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import os
+import pathlib
 import shutil
 import tempfile
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -391,7 +391,7 @@ class Icon4pyHost:
         hooks.check_icon4py()
         exp = self.experiment
         self._workdir = tempfile.mkdtemp(prefix="comin-icon4py-")
-        config = exp.icon4py_config(output_path=__import__("pathlib").Path(self._workdir) / "output")
+        config = exp.icon4py_config(output_path=pathlib.Path(self._workdir) / "output")
         backend = model_options.customize_backend(
             program=None, backend=driver_utils.get_backend_from_name(BACKEND))
         allocator = model_backends.get_allocator(backend)
@@ -416,11 +416,9 @@ class Icon4pyHost:
         exp, host, grid = self.experiment, self.host, drv.grid
         revision = (f"icon4py {version('icon4py-driver')}, gt4py {version('gt4py')}, "
                     f"backend {BACKEND}")
-        host.set_global(**descrdata.global_data(ncells=grid.num_cells,
-                                                vct_a=np.asarray(vertical_grid.vct_a.ndarray
-                                                                 if hasattr(vertical_grid.vct_a, "ndarray")
-                                                                 else vertical_grid.vct_a),
-                                                revision=revision))
+        host.set_global(**descrdata.global_data(
+            ncells=grid.num_cells, vct_a=descrdata.host_array(vertical_grid.vct_a),
+            revision=revision))
         factories = drv.static_field_factories
         host.set_domain(1, **descrdata.domain_data(
             grid=grid, grid_manager=grid_manager, geometry=factories.geometry,
@@ -433,16 +431,18 @@ class Icon4pyHost:
                                      stop.isoformat())
         host.set_datetime(start.isoformat())
 
-    def _requested(self, grid, allocator):
-        """Split the plugins' requests for domain 1: (new tracer names, other variables)."""
+    def _requested(self, config):
+        """The plugins' requests for domain 1: (tracers icon4py does not carry yet, other
+        variables the host does not have)."""
+        active = set(config.tracer_config.active_names)
         new_tracers, others = [], []
         for r in self.host.requests:
             if r.domain_id != 1:
                 continue
             if r.tracer:
-                if r.name not in KNOWN_TRACERS and r.name not in new_tracers:
+                if r.name not in active and r.name not in new_tracers:
                     new_tracers.append(r.name)
-            elif r.name not in PROGNOSTIC and r.name not in DIAGNOSTIC:
+            elif r.name not in PROGNOSTIC and r.name not in DIAGNOSTIC and r.name not in active:
                 others.append(r)
         return new_tracers, others
 
@@ -550,7 +550,7 @@ class Icon4pyHost:
         self.driver = drv
         self._descriptive_data(grid_file, grid_manager, drv, vgrid)
         self.host.run_primary_constructors()
-        new_tracers, others = self._requested(drv.grid, allocator)
+        new_tracers, others = self._requested(config)
         ds = self.states = icon4py_states(config, backend, allocator, drv, new_tracers)
         self.diagnostics = Diagnostics(drv.grid, backend, allocator, ds.diagnostic,
                                        drv.static_field_factories)
@@ -609,10 +609,12 @@ def icon4py_states(config, backend, allocator, drv, new_tracers=None):
         tracers_now = tracer_states.initialize_tracer_state(
             grid=grid, allocator=allocator, tracer_config=config.tracer_config)
     else:
+        # icon4py's own names (qv, qc, ...) in its own slots, other names beside them
+        names = list(config.tracer_config.active_names) + list(new_tracers)
         known = {name: data_alloc.zero_field(grid, dims.CellDim, dims.KDim, allocator=allocator)
-                 for name in config.tracer_config.active_names}
+                 for name in names if name in KNOWN_TRACERS}
         extra = {name: data_alloc.zero_field(grid, dims.CellDim, dims.KDim, allocator=allocator)
-                 for name in new_tracers}
+                 for name in names if name not in KNOWN_TRACERS}
         tracers_now = CominTracerState(**known, extra=extra)
     nonhydro_diagnostic = nonhydro_states.initialize_solve_nonhydro_diagnostic_state(
         grid=grid, allocator=allocator)
@@ -645,7 +647,7 @@ def plain_driver(experiment: Experiment):
     environment.configure_gt4py()
     workdir = tempfile.mkdtemp(prefix="comin-icon4py-plain-")
     try:
-        config = experiment.icon4py_config(output_path=__import__("pathlib").Path(workdir) / "out")
+        config = experiment.icon4py_config(output_path=pathlib.Path(workdir) / "out")
         backend = model_options.customize_backend(
             program=None, backend=driver_utils.get_backend_from_name(BACKEND))
         allocator = model_backends.get_allocator(backend)
