@@ -133,6 +133,8 @@ class CompileWatcher:
         if not self.cache.is_dir():
             return out
         for meta in self.cache.glob("*/gt4py.json"):
+            if meta.parent.name.startswith("compile_commands_cache"):
+                continue                    # gt4py's CMake set-up, not a program
             try:
                 if json.loads(meta.read_text()).get("status") == "COMPILED":
                     out.add(meta.parent.name)
@@ -165,8 +167,9 @@ class CompileWatcher:
             program = name.split("_pyext_")[0]
             n = len(self.compiled)
             of = f" of ~{self.expected}" if self.expected else ""
-            elapsed = time.time() - self.t0
-            text = f"compiled {n}{of} gt4py program{'' if n == 1 else 's'} ({elapsed / 60:.0f}:{elapsed % 60:02.0f}), last {program}"
+            minutes, seconds = divmod(int(time.time() - self.t0), 60)
+            text = (f"compiled {n}{of} gt4py program{'' if n == 1 else 's'} "
+                    f"({minutes}:{seconds:02d}), last {program}")
             bar = getattr(self.progress, "bar", None)
             if bar is not None:
                 bar.set_postfix_str(text)

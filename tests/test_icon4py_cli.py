@@ -3,7 +3,8 @@
 No icon4py needed: the command checks its input here, then replaces itself by
 the icon4py virtual environment's interpreter.  A fake environment (a
 ``bin/python`` script that prints what it was given) stands in for the real
-one; the real hand-over runs in ``tools/test_icon4py.sh``.
+one; the real hand-over runs in ``tools/test_icon4py.sh``.  The report of
+gt4py's compilation is tested on a fake build cache.
 """
 import os
 import subprocess
@@ -99,3 +100,32 @@ def test_stale_environment_warns(fake_venv, monkeypatch):
     assert "rerun 'bash tools/install_icon4py.sh'" in environment.stale_warning()
     (fake_venv / environment.STAMP).write_text(environment.source_digest() + "\n")
     assert environment.stale_warning() is None
+
+
+def _compiled(cache, name):
+    d = cache / name
+    d.mkdir(parents=True)
+    (d / "gt4py.json").write_text('{"status": "COMPILED", "module": "x.so"}')
+
+
+def test_compile_progress_lines_and_counts(tmp_path, capsys):
+    from comin.hosts.icon4py.cli import CompileWatcher
+    cache = tmp_path / ".gt4py_cache"
+    _compiled(cache, "already_there_pyext_1")              # from an earlier run: not counted
+    (cache / "busy_pyext_2").mkdir()                        # still compiling: no gt4py.json
+    w = CompileWatcher(cache, "R2B2, 35 levels", None)
+    w.poll()
+    assert capsys.readouterr().err == ""                    # nothing new: nothing said
+    _compiled(cache, "compute_wgtfac_c_pyext_3")
+    _compiled(cache, "compile_commands_cache_gridtools_pyext_4")   # CMake set-up, not a program
+    w.poll()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("comin run: gt4py is compiling icon4py's programs for R2B2, 35 levels")
+    assert err[1].startswith("comin run: compiled 1 gt4py program (0:0")
+    assert err[1].endswith("last compute_wgtfac_c")
+    assert w.stop() == 1
+    w.remember()
+    w2 = CompileWatcher(cache, "R2B4, 35 levels", None)     # another configuration: same programs
+    _compiled(cache, "other_pyext_5")
+    w2.poll()
+    assert "compiled 1 of ~1 gt4py program" in capsys.readouterr().err
