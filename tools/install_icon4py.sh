@@ -27,7 +27,7 @@ PRECOMPILE=0
 for arg in "$@"; do
     case "$arg" in
         --precompile) PRECOMPILE=1 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "install_icon4py: unknown option $arg (see --help)" >&2; exit 2 ;;
     esac
 done
