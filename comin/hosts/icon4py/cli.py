@@ -121,7 +121,7 @@ class CompileWatcher:
 
     def __init__(self, cache: Path, label: str, progress: Optional[Progress], every: float = 0.5):
         self.cache, self.label, self.progress, self.every = cache, label, progress, every
-        self.t0 = time.time()
+        self.t0 = time.monotonic()
         self.before = self._finished()
         self.compiled: List[str] = []
         self._stop = threading.Event()
@@ -167,7 +167,7 @@ class CompileWatcher:
             program = name.split("_pyext_")[0]
             n = len(self.compiled)
             of = f" of ~{self.expected}" if self.expected else ""
-            minutes, seconds = divmod(int(time.time() - self.t0), 60)
+            minutes, seconds = divmod(int(time.monotonic() - self.t0), 60)
             text = (f"compiled {n}{of} gt4py program{'' if n == 1 else 's'} "
                     f"({minutes}:{seconds:02d}), last {program}")
             bar = getattr(self.progress, "bar", None)
