@@ -1,7 +1,8 @@
 """``comin run --host icon4py`` from comin's main Python, where icon4py cannot run.
 
 No icon4py needed: the command checks its input here, then replaces itself by
-the icon4py virtual environment's interpreter.  A fake environment (a
+the icon4py virtual environment's interpreter running the same command line
+(the icon4py host's :meth:`~comin.cli.extensions.HostCommand.hand_over`).  A fake environment (a
 ``bin/python`` script that prints what it was given) stands in for the real
 one; the real hand-over runs in ``tools/test_icon4py.sh``.  The report of
 gt4py's compilation is tested on a fake build cache.
@@ -13,7 +14,7 @@ import textwrap
 
 import pytest
 
-from comin.hosts.icon4py import environment, strip_host
+from comin.hosts.icon4py import environment
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "point_source.py")
@@ -41,6 +42,7 @@ def fake_venv(tmp_path):
         #!/bin/sh
         echo "ARGS $*"
         echo "PYTHONPATH=${PYTHONPATH-unset}"
+        echo "COMIN_ICON4PY_HANDED_OVER=${COMIN_ICON4PY_HANDED_OVER-unset}"
         exit 7
         """))
     python.chmod(0o755)
@@ -48,13 +50,25 @@ def fake_venv(tmp_path):
 
 
 def test_hands_over_to_the_icon4py_environment(fake_venv):
-    rc, out, err = comin_run("--host", "icon4py", "--steps", "2", EXAMPLE,
+    rc, out, err = comin_run("--host", "icon4py", "--steps", "2", EXAMPLE, "--no-summary",
                              env=environ(COMIN_ICON4PY_VENV=str(fake_venv)))
     assert rc == 7, err                              # the environment's status is the command's
-    assert f"ARGS -m comin.hosts.icon4py run --steps 2 {EXAMPLE}" in out
+    # the command line as typed, options after the plugin included
+    assert f"ARGS -m comin run --host icon4py --steps 2 {EXAMPLE} --no-summary" in out
     # the checkout's comin (built for this Python) is not put in front of the environment's
-    pythonpath = out.split("PYTHONPATH=")[1].strip()
+    pythonpath = out.split("PYTHONPATH=")[1].splitlines()[0].strip()
     assert ROOT not in pythonpath.split(os.pathsep)
+    assert f"{environment.HANDED_OVER}=1" in out
+
+
+def test_no_second_hand_over_from_a_handed_over_command(fake_venv):
+    """An environment whose interpreter cannot import icon4py would hand over to itself:
+    the handed-over command refuses in one line instead."""
+    rc, out, err = comin_run("--host", "icon4py", EXAMPLE,
+                             env=environ(COMIN_ICON4PY_VENV=str(fake_venv),
+                                         **{environment.HANDED_OVER: "1"}))
+    assert (rc, out) == (2, "")
+    assert err.count("\n") == 1 and "icon4py cannot be imported by" in err
 
 
 def test_missing_environment_is_one_line_with_the_install_command(tmp_path):
@@ -62,7 +76,8 @@ def test_missing_environment_is_one_line_with_the_install_command(tmp_path):
                              env=environ(COMIN_ICON4PY_VENV=str(tmp_path / "none")))
     assert rc == 2
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "icon4py is not installed" in err and "tools/install_icon4py.sh" in err
+    assert err.startswith("comin run: icon4py is not installed")
+    assert "tools/install_icon4py.sh" in err
     assert str(tmp_path / "none") in err
 
 
@@ -75,23 +90,28 @@ def test_bad_input_is_refused_before_the_hand_over(fake_venv, tmp_path):
     rc, out, err = comin_run("--host", "icon4py", "--dt", "0.5", EXAMPLE, env=env)
     assert rc == 2 and "whole number of seconds" in err
     rc, out, err = comin_run("--host", "icon4py", "--nproma", "8", EXAMPLE, env=env)
-    assert rc == 2 and "unrecognized arguments: --nproma" in err
+    assert rc == 2 and "unrecognized arguments: --nproma" in err       # the emulator's option
+    rc, out, err = comin_run("--host", "icon4py", "--yac", EXAMPLE, env=env)
+    assert rc == 2 and "unrecognized arguments: --yac" in err          # icon4py has no coupler
+    cache = tmp_path / "file"
+    cache.write_text("")
+    rc, out, err = comin_run("--host", "icon4py", "--cache-dir", str(cache), EXAMPLE, env=env)
+    assert (rc, out) == (2, "") and "exists and is not a directory" in err
+    rc, out, err = comin_run("--host", "icon4py", "--record", str(cache), EXAMPLE, env=env)
+    assert (rc, out) == (2, "") and "--record" in err                  # a shipped plugin's option
 
 
-def test_help_and_unknown_hosts():
+def test_help_shows_icon4pys_options():
     rc, out, err = comin_run("--host", "icon4py", "--help", env=environ())
     assert rc == 0 and "Jablonowski-Williamson" in out and "install_icon4py.sh" in out
+    assert "model (icon4py):\n  --grid RnBk" in out and "--log-level LEVEL" in out
+    assert "--nproma" not in out and "--yac" not in out        # the emulator's options
+    assert "--record DIR" in out                                # shipped plugins' options
     rc, out, err = comin_run("--help", env=environ())
-    assert rc == 0 and "--host {emulator,icon4py}" in out
+    assert rc == 0 and "icon4py: icon4py's dynamical core" in " ".join(out.split())
+    assert "--nproma N" in out
     rc, out, err = comin_run("--host", "ocean", EXAMPLE, env=environ())
-    assert rc == 2 and "--host ocean: unknown host" in err
-
-
-def test_strip_host():
-    assert strip_host(["a.py", "--steps", "2"]) == ("emulator", ["a.py", "--steps", "2"])
-    assert strip_host(["--host", "icon4py", "a.py"]) == ("icon4py", ["a.py"])
-    assert strip_host(["a.py", "--host=emulator", "--nest"]) == ("emulator", ["a.py", "--nest"])
-    assert strip_host(["a.py --host x"]) == ("emulator", ["a.py --host x"])   # a plugin's option
+    assert rc == 2 and "argument --host: invalid choice: 'ocean'" in err
 
 
 def test_stale_environment_warns(fake_venv, monkeypatch):

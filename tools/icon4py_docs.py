@@ -48,8 +48,9 @@ def run() -> tuple:
     """Run the example in a scratch directory: (output lines to show, path of the last map)."""
     work = tempfile.mkdtemp(prefix="comin-icon4py-docs-")
     os.symlink(os.path.join(ROOT, "examples"), os.path.join(work, "examples"))
-    p = subprocess.run([sys.executable, "-m", "comin.hosts.icon4py", "run", *ARGS], cwd=work,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=3000)
+    p = subprocess.run([sys.executable, "-m", "comin", "run", "--host", "icon4py", *ARGS],
+                       cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=3000)
     if p.returncode != 0:
         raise SystemExit(f"the example failed (exit {p.returncode}):\n{p.stdout}")
     lines = []

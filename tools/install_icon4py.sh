@@ -105,6 +105,6 @@ fi
 
 if [ "$PRECOMPILE" = 1 ]; then
     say "compiling icon4py's programs for R2B2 with 35 levels (~20 min on two cores the first time)"
-    (cd / && "$VPY" -m comin.hosts.icon4py run --steps 1 --no-summary "$REPO/examples/minimal_plugin.py")
+    (cd / && "$VPY" -m comin run --host icon4py --steps 1 --no-summary "$REPO/examples/minimal_plugin.py")
 fi
 say "done in $(elapsed): comin run --host icon4py PLUGIN... now runs in $VENV"

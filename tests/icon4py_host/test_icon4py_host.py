@@ -408,7 +408,7 @@ def test_a_failing_plugin_ends_the_run_with_status_1(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import comin\n\n@comin.EP_ATM_TIMELOOP_START\ndef fail():\n"
                    "    comin.finish('bad', 'this plugin gives up')\n")
-    p = subprocess.run([sys.executable, "-m", "comin.hosts.icon4py", "run", "--steps", "1",
+    p = subprocess.run([sys.executable, "-m", "comin", "run", "--host", "icon4py", "--steps", "1",
                         str(bad)], capture_output=True, text=True, cwd=tmp_path, timeout=3000)
     assert p.returncode == 1, p.stderr[-3000:]
     assert "this plugin gives up" in p.stdout + p.stderr

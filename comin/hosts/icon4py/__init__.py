@@ -18,37 +18,9 @@ hands over to it.  Modules:
 * :mod:`comin.hosts.icon4py.descrdata`    descriptive data from icon4py's grid
 * :mod:`comin.hosts.icon4py.driver`       the hooks in icon4py's driver
 * :mod:`comin.hosts.icon4py.host`         the host: variables, time levels, entry points
-* :mod:`comin.hosts.icon4py.cli`          ``comin run --host icon4py``
+* :mod:`comin.hosts.icon4py.cli`          ``comin run --host icon4py`` (its
+  :class:`~comin.cli.extensions.HostCommand`)
 """
-from typing import Sequence
-
-
-def run_command(argv: Sequence[str]) -> int:
-    """``comin run --host icon4py ARGV`` (the arguments after ``run``, without ``--host``)."""
-    from comin.hosts.icon4py.cli import main
-    return main(argv)
-
-
-def strip_host(argv: Sequence[str]) -> tuple:
-    """``(host, argv without --host)`` from ``comin run`` arguments (default host: emulator).
-
-    ``--host NAME`` and ``--host=NAME`` are understood anywhere among the
-    arguments; a plugin's own options are inside its quoted string, so they
-    never collide.
-    """
-    out, host, i = [], "emulator", 0
-    argv = list(argv)
-    while i < len(argv):
-        a = argv[i]
-        if a == "--host" and i + 1 < len(argv):
-            host, i = argv[i + 1], i + 2
-            continue
-        if a.startswith("--host="):
-            host, i = a.split("=", 1)[1], i + 1
-            continue
-        out.append(a)
-        i += 1
-    return host, out
 
 
 def __getattr__(name: str):
@@ -62,4 +34,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'comin.hosts.icon4py' has no attribute {name!r}")
 
 
-__all__ = ["Icon4pyHost", "Experiment", "run_command", "strip_host"]
+__all__ = ["Icon4pyHost", "Experiment"]

@@ -1,35 +1,35 @@
-"""``comin run --host icon4py [options] PLUGIN...``: plugins inside icon4py's dynamical core.
+"""icon4py as ``comin run``'s host: ``comin run --host icon4py [options] PLUGIN...``.
 
-The options, the checks before anything is built, the progress bar, the
-summary table and the exit statuses are those of ``comin run`` with the
-emulator (exit 0: success; 1: a plugin or the model finished the run with
-an error; 2: bad input, or icon4py not installed).  From a Python without
-icon4py (comin's main Python is 3.11; icon4py needs >= 3.12) the command
-checks its input, then hands over to the interpreter of the icon4py virtual
-environment (:mod:`comin.hosts.icon4py.environment`).
+Plugins inside icon4py's dynamical core, with ``comin run``'s plugin list,
+checks, progress bar, summary table and exit statuses (0: success; 1: a
+plugin or the model finished the run with an error; 2: bad input, or icon4py
+not installed).  Its options are the experiment's (``--grid``, ``--nlev``,
+``--steps``, ``--dt``, ``--start``; :mod:`comin.hosts.icon4py.experiment`)
+and ``--log-level``/``--cache-dir``.
+
+icon4py needs Python >= 3.12 and comin's main Python may be older: there the
+command checks its input, then hands over to the interpreter of the icon4py
+virtual environment (:meth:`Icon4pyCommand.hand_over`,
+:mod:`comin.hosts.icon4py.environment`), which runs the same command line.
 
 While gt4py compiles icon4py's programs (the first run of a grid and level
 count) a line per finished program goes to stderr — or, on a terminal, the
-count shows next to the step bar.
+count shows next to the step bar (:class:`CompileWatcher`).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Tuple
 
-import comin
+from comin.cli.base import BadInput, count, say
+from comin.cli.extensions import HostCommand, HostRun
+from comin.cli.output import Progress
 from comin.hosts.icon4py import environment
 from comin.hosts.icon4py.experiment import BACKEND, DEFAULT_GRID, DEFAULT_NLEV, Experiment
-
-# the emulator's command line provides the shared parts (plugin list, progress bar, table)
-from comin.__main__ import (BadInput, Progress, _add_plugin_args, _count, _Parser,  # noqa: I001
-                            collect_plugins, summary_table)
 
 _DESCRIPTION = """\
 Run ComIn plugins inside icon4py, the Python rewrite of ICON's atmosphere
@@ -41,11 +41,13 @@ what icon4py's next step uses."""
 
 _EPILOG = f"""\
 plugins:
-  as for 'comin run' (see 'comin run --help'): "script.py args" or --namelist FILE.
+  as for the emulator ('comin run --help'): a Python plugin script with its
+  arguments in one quoted string ("script.py --x=1"), a shared library with
+  its options ("./libmy_plugin.so opts"), or ICON's &comin_nml (--namelist FILE).
 
 first run:
-  gt4py compiles icon4py's programs for each grid and level count (about 60
-  programs, ~20 minutes on two cores); they are kept in {environment.gt4py_cache_dir()}
+  gt4py compiles icon4py's programs for each grid and level count (about 110
+  programs, ~20 minutes on two idle cores); they are kept in {environment.gt4py_cache_dir()}
   (${environment.CACHE_VARIABLE}), and later runs start in about a minute.
   The default {DEFAULT_GRID} with {DEFAULT_NLEV} levels is compiled by the install's tests.
 
@@ -68,51 +70,8 @@ exit status:
 _COUNTS = "comin-program-counts.json"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    d = Experiment()
-    p = _Parser(prog="comin run --host icon4py", description=_DESCRIPTION, epilog=_EPILOG,
-                formatter_class=argparse.RawDescriptionHelpFormatter)
-    _add_plugin_args(p)
-    model = p.add_argument_group("model")
-    model.add_argument("--grid", metavar="RnBk", default=d.grid,
-                       help="global ICON grid: root division n, k bisections, 20*n*n*4**k cells "
-                            "(default: %(default)s, 1280 cells)")
-    model.add_argument("--nlev", metavar="N", type=int, default=d.nlev,
-                       help="number of full levels (default: %(default)s)")
-    model.add_argument("--steps", metavar="N", type=int, default=d.steps,
-                       help="number of time steps (default: %(default)s)")
-    model.add_argument("--dt", metavar="SECONDS", type=float, default=d.dt,
-                       help="time step, a whole number of seconds; %d dynamics substeps each "
-                            "(default: %%(default)g)" % d.ndyn_substeps)
-    model.add_argument("--start", metavar="DATETIME", default=d.start,
-                       help="start date and time, ISO 8601 (default: %(default)s)")
-    out = p.add_argument_group("output")
-    out.add_argument("-v", "--verbosity", metavar="LEVEL", type=int, default=d.verbosity,
-                     help="ComIn's verbosity (default: %(default)s)")
-    out.add_argument("--log-level", metavar="LEVEL", default=d.log_level,
-                     help="icon4py's and gt4py's logging: debug, info, warning, ... "
-                          "(default: %(default)s)")
-    out.add_argument("--no-progress", action="store_true",
-                     help="no progress bar (there is none anyway when stderr is not a terminal)")
-    out.add_argument("--no-summary", action="store_true",
-                     help="no summary table of the time per plugin and entry point at the end")
-    out.add_argument("--cache-dir", metavar="DIR", default=None,
-                     help="where generated grids are cached (as for 'comin run')")
-    return p
-
-
-def make_experiment(args) -> Experiment:
-    exp = Experiment(grid=args.grid, nlev=args.nlev, steps=args.steps, dt=args.dt,
-                     start=args.start, verbosity=args.verbosity, cache_dir=args.cache_dir,
-                     log_level=args.log_level)
-    problems = exp.problems()
-    if problems:
-        raise BadInput("; ".join(problems))
-    return exp
-
-
 def _say(text: str) -> None:
-    print(f"comin run: {text}", file=sys.stderr)
+    say("run", text)
 
 
 class CompileWatcher:
@@ -199,81 +158,108 @@ class CompileWatcher:
             pass
 
 
-def run(args) -> int:
-    """The run itself (icon4py importable here)."""
-    from comin.hosts.icon4py.host import Icon4pyHost
-    try:
-        plugins = collect_plugins(args)
-        exp = make_experiment(args)
-        if args.cache_dir is not None:
-            os.makedirs(args.cache_dir, exist_ok=True)
-    except BadInput as exc:
-        _say(str(exc))
-        return 2
-    except OSError as exc:
-        _say(f"--cache-dir {args.cache_dir}: cannot create the directory: {exc.strerror}")
-        return 2
-    cache = environment.configure_gt4py()
-    model = Icon4pyHost(plugins, exp, host_kwargs={"profile": not args.no_summary})
-    show_progress = not args.no_progress and getattr(sys.stderr, "isatty", lambda: False)()
-    t0 = time.perf_counter()
-    progress = Progress(model.nsteps, show_progress, desc="comin run (icon4py)")
-    watcher = CompileWatcher(cache, f"{exp.canonical_grid}, {exp.nlev} levels", progress).start()
-    status, failure = 0, None
-    try:
-        model.run(progress=progress)
-    except comin.ComInFinish as exc:
-        status, failure = 1, exc
-    except KeyboardInterrupt:
-        watcher.stop()
-        progress.close()
-        _say("interrupted")
-        return 130
-    finally:
-        compiled = watcher.stop()
-        progress.close()
-    seconds = time.perf_counter() - t0
-    if status:
-        _say(f"the run was finished with an error by {failure.routine} (its message is above)")
-        return status
-    watcher.remember()
-    if not args.no_summary:
+class Icon4pyRun(HostRun):
+    """One ``comin run --host icon4py``: icon4py is set up inside :meth:`run` (its first
+    run of a grid and level count compiles gt4py's programs, reported as they finish)."""
+
+    unit = "step"
+    rest = "icon4py, gt4py, comin, plugin loading"
+
+    def __init__(self, model, experiment: Experiment):
+        self.model, self.experiment = model, experiment
+        self.host = model.host
+        self.total = model.nsteps
+        self.compiled = 0
+
+    def run(self, progress) -> None:
+        exp = self.experiment
+        cache = environment.configure_gt4py()
+        watcher = CompileWatcher(cache, f"{exp.canonical_grid}, {exp.nlev} levels",
+                                 progress).start()
+        try:
+            self.model.run(progress=progress)
+        finally:
+            self.compiled = watcher.stop()
+        watcher.remember()                  # a complete run: its program count is known
+
+    def headline(self, seconds: float, nplugins: int) -> str:
         from importlib.metadata import version
-        names = [p.name for p in model.host.plugins]
-        loop = model.timings.get("time loop", 0.0)
-        head = (f"{_count(model.nsteps, 'step')} of {exp.dt:g} s on {exp.canonical_grid} with "
+        model, exp = self.model, self.experiment
+        return (f"{count(model.nsteps, 'step')} of {exp.dt:g} s on {exp.canonical_grid} with "
                 f"{exp.nlev} levels in icon4py {version('icon4py-driver')} ({BACKEND}), "
-                f"{_count(len(plugins), 'plugin')}, {_count(model.calls, 'entry point call')} "
+                f"{count(nplugins, 'plugin')}, {count(model.calls, 'entry point call')} "
                 f"in {seconds:.2f} s")
-        setup = model.timings.get("setup", 0.0)
-        lines = [f"comin run: {head}",
-                 f"comin run: icon4py set-up {setup:.1f} s"
-                 + (f" (gt4py compiled {_count(compiled, 'program')})" if compiled else "")
-                 + f", time loop {loop:.2f} s ({loop / max(model.nsteps, 1):.3f} s per step)",
-                 "time per plugin and entry point, costliest first:"]
-        lines += summary_table(model.host.timings(), seconds, names,
-                               rest="icon4py, gt4py, comin, plugin loading")
-        print("\n".join(lines), file=sys.stderr)
-    return 0
+
+    def details(self, seconds: float) -> List[str]:
+        model = self.model
+        setup, loop = model.timings.get("setup", 0.0), model.timings.get("time loop", 0.0)
+        compiled = f" (gt4py compiled {count(self.compiled, 'program')})" if self.compiled else ""
+        return [f"icon4py set-up {setup:.1f} s{compiled}, time loop {loop:.2f} s "
+                f"({loop / max(model.nsteps, 1):.3f} s per step)"]
 
 
-def main(argv: Sequence[str]) -> int:
-    """``comin run --host icon4py ARGV``: returns the exit status (hands over when needed)."""
-    argv = list(argv)
-    parser = build_parser()
-    try:
-        args = parser.parse_intermixed_args(argv)
-        if not environment.icon4py_here():
-            # check what can be checked here, then continue in the icon4py environment
-            try:
-                collect_plugins(args)
-                make_experiment(args)
-            except BadInput as exc:
-                _say(str(exc))
-                return 2
-            return environment.handover(argv)
-        return run(args)
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 2)
+class Icon4pyCommand(HostCommand):
+    """The icon4py host on the command line."""
 
+    name = "icon4py"
+    help = ("icon4py's dynamical core (the Python rewrite of ICON; Jablonowski-Williamson, "
+            "in its own Python >= 3.12 environment)")
+    description = _DESCRIPTION
+    epilog = _EPILOG
+    yac = False             # icon4py 0.4.1 has no coupler (no EP_ATM_YAC_* either)
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        d = Experiment()
+        model = parser.add_argument_group("model (icon4py)")
+        model.add_argument("--grid", metavar="RnBk", default=d.grid,
+                           help="global ICON grid: root division n, k bisections, 20*n*n*4**k "
+                                "cells (default: %(default)s, 1280 cells)")
+        model.add_argument("--nlev", metavar="N", type=int, default=d.nlev,
+                           help="number of full levels (default: %(default)s)")
+        model.add_argument("--steps", metavar="N", type=int, default=d.steps,
+                           help="number of time steps (default: %(default)s)")
+        model.add_argument("--dt", metavar="SECONDS", type=float, default=d.dt,
+                           help="time step, a whole number of seconds; %d dynamics substeps each "
+                                "(default: %%(default)g)" % d.ndyn_substeps)
+        model.add_argument("--start", metavar="DATETIME", default=d.start,
+                           help="start date and time, ISO 8601 (default: %(default)s)")
+
+    def add_output_arguments(self, output) -> None:
+        d = Experiment()
+        output.add_argument("--log-level", metavar="LEVEL", default=d.log_level,
+                            help="icon4py's and gt4py's logging: debug, info, warning, ... "
+                                 "(default: %(default)s)")
+        output.add_argument("--cache-dir", metavar="DIR", default=None,
+                            help="where generated grids are cached (default: $COMIN_CACHE_DIR, "
+                                 "else $XDG_CACHE_HOME/comin/grids or ~/.cache/comin/grids)")
+
+    def configure(self, args: argparse.Namespace) -> Experiment:
+        """The Experiment from the options; BadInput naming every problem (no icon4py
+        import: this runs before a hand-over too)."""
+        exp = Experiment(grid=args.grid, nlev=args.nlev, steps=args.steps, dt=args.dt,
+                         start=args.start, verbosity=args.verbosity, cache_dir=args.cache_dir,
+                         log_level=args.log_level)
+        problems = exp.problems()
+        if problems:
+            raise BadInput("; ".join(problems))
+        return exp
+
+    def directories(self, args: argparse.Namespace) -> List[Tuple[str, Optional[str]]]:
+        return [("--cache-dir", args.cache_dir)]
+
+    def hand_over(self, args: argparse.Namespace) -> Optional[int]:
+        """None where icon4py can run; else the same command in the icon4py virtual
+        environment (this process is replaced by its interpreter: the status is its)."""
+        if environment.icon4py_here():
+            return None
+        try:
+            return environment.handover(["run", *args.argv], warn=_say)
+        except environment.NotInstalled as exc:
+            raise BadInput(str(exc)) from None
+
+    def start(self, args, config: Experiment, plugins, profile: bool) -> Icon4pyRun:
+        from comin.hosts.icon4py.host import Icon4pyHost
+        return Icon4pyRun(Icon4pyHost(plugins, config, host_kwargs={"profile": profile}), config)
+
+
+HOST = Icon4pyCommand()

@@ -33,7 +33,7 @@ from typing import Any, Dict
 
 import numpy as np
 
-from comin import grid as gridmod
+from comin.hosts.emulator import grids as gridmod      # ICON's refin_ctrl limits, blocking
 
 _I32 = np.intc
 

@@ -4,8 +4,9 @@ icon4py 0.4.1 needs Python >= 3.12 and comin's main Python may be older, so
 the host lives in a virtual environment of its own, made by
 ``tools/install_icon4py.sh`` (icon4py, icon4py-driver, icon-grid-generator
 and comin itself, built for that Python).  ``comin run --host icon4py`` from
-any other Python hands over to that environment's interpreter
-(:func:`handover`).
+any other Python hands over to that environment's interpreter, which runs
+the same command line (:func:`handover`; the seam is
+:meth:`comin.cli.extensions.HostCommand.hand_over`).
 
 gt4py compiles icon4py's stencils to C++ on first use (about 40 programs per
 grid size and level count, ~20 minutes on two cores).  They are kept only in
@@ -20,7 +21,7 @@ import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 #: the versions the host is written against (its hooks use the 0.4.1 driver's methods)
 ICON4PY_VERSION = "0.4.1"
@@ -33,6 +34,8 @@ VENV_VARIABLE = "COMIN_ICON4PY_VENV"
 CACHE_VARIABLE = "COMIN_GT4PY_CACHE_DIR"
 #: what to run when the virtual environment is missing (relative to a comin checkout)
 INSTALL_COMMAND = "bash tools/install_icon4py.sh"
+#: set in the environment of a handed-over command (no second hand-over from there)
+HANDED_OVER = "COMIN_ICON4PY_HANDED_OVER"
 #: file in the virtual environment: digest of the comin sources installed there
 STAMP = "comin-source.sha256"
 #: generated at build time, so not part of the sources' digest
@@ -136,12 +139,17 @@ def _clean_pythonpath(value: str) -> str:
 
 
 def handover_command(argv: Sequence[str]) -> List[str]:
-    """The command that runs ``comin run --host icon4py ARGV`` in the virtual environment;
-    :class:`NotInstalled` when it is missing."""
+    """The command that runs ``comin ARGV`` in the virtual environment (``ARGV``: the
+    command line after ``comin``, e.g. ``run --host icon4py ...``); :class:`NotInstalled`
+    when the environment is missing, or when this process was itself started by a hand-over
+    (its interpreter cannot import icon4py either: no second hand-over, no loop)."""
     python = venv_python()
+    if os.environ.get(HANDED_OVER):
+        raise NotInstalled(f"icon4py cannot be imported by {sys.executable}, the interpreter "
+                           f"comin handed over to: {install_hint()} again")
     if not python.exists():
         raise NotInstalled(f"icon4py is not installed for comin: {install_hint()}")
-    return [str(python), "-m", "comin.hosts.icon4py", "run", *argv]
+    return [str(python), "-m", "comin", *argv]
 
 
 def stale_warning() -> Optional[str]:
@@ -156,21 +164,19 @@ def stale_warning() -> Optional[str]:
             f"rerun '{INSTALL_COMMAND}' to update it")
 
 
-def handover(argv: Sequence[str]) -> int:
-    """Replace this process by the virtual environment's interpreter running the host.
+def handover(argv: Sequence[str], warn: Callable[[str], None]) -> int:
+    """Replace this process by the virtual environment's interpreter running ``comin ARGV``
+    (:func:`handover_command`); ``warn(line)`` says when that comin is stale.
 
-    Returns only on failure (2, with one line on stderr) — e.g. when the
-    environment is missing.
+    Returns only when the interpreter cannot be started (2, after ``warn``);
+    :class:`NotInstalled` when the environment is missing.
     """
-    try:
-        cmd = handover_command(argv)
-    except NotInstalled as exc:
-        print(f"comin run --host icon4py: {exc}", file=sys.stderr)
-        return 2
+    cmd = handover_command(argv)
     warning = stale_warning()
     if warning:
-        print(f"comin run --host icon4py: warning: {warning}", file=sys.stderr)
+        warn(f"warning: {warning}")
     env = dict(os.environ)
+    env[HANDED_OVER] = "1"
     if "PYTHONPATH" in env:
         env["PYTHONPATH"] = _clean_pythonpath(env["PYTHONPATH"])
     sys.stdout.flush()
@@ -178,5 +184,5 @@ def handover(argv: Sequence[str]) -> int:
     try:
         os.execve(cmd[0], cmd, env)
     except OSError as exc:
-        print(f"comin run --host icon4py: cannot start {cmd[0]}: {exc.strerror}", file=sys.stderr)
+        warn(f"cannot start {cmd[0]}: {exc.strerror}")
     return 2

@@ -62,7 +62,7 @@ class Experiment:
 
     def problems(self) -> List[str]:
         """Everything wrong with these options, one sentence each (empty: fine)."""
-        from comin.grid import parse_grid_name
+        from comin.hosts.emulator.grids import parse_grid_name
         out = []
         try:
             n, k = parse_grid_name(self.grid, None)
@@ -99,7 +99,7 @@ class Experiment:
 
     @property
     def canonical_grid(self) -> str:
-        from comin.grid import parse_grid_name
+        from comin.hosts.emulator.grids import parse_grid_name
         n, k = parse_grid_name(self.grid, None)
         return f"R{n}B{k:02d}" if k >= 10 else f"R{n}B{k}"
 
@@ -107,7 +107,7 @@ class Experiment:
 
     def grid_file(self) -> Path:
         """ICON's NetCDF grid file of ``grid`` (icon4py's fields), made once and cached."""
-        from comin.grid import cache_dir
+        from comin.hosts.emulator.grids import cache_dir
         name = self.canonical_grid
         directory = cache_dir(self.cache_dir) / "icon4py"
         directory.mkdir(parents=True, exist_ok=True)
