@@ -12,7 +12,8 @@
 #            physics (muphys) hits CPython 3.12's C recursion limit while gt4py
 #            generates its code; the dry dynamical core runs on both.
 #   system:  libboost-dev and g++ (gt4py's gtfn backend compiles C++ with GridTools),
-#            MPICH (mpi4py is built against it, as for comin's main Python)
+#            Open MPI (the venv's mpi4py is built from source against it, as tools/install.sh
+#            builds comin's main Python's: rebuilt when it was built for another MPI)
 #   gt4py:   compiled programs persist in $COMIN_GT4PY_CACHE_DIR, else
 #            ${XDG_CACHE_HOME:-~/.cache}/comin/gt4py; --precompile fills it for the
 #            default configuration (R2B2, 35 levels: ~20 min on two cores).
@@ -61,7 +62,10 @@ fi
 need_apt=()
 [ -f /usr/include/boost/version.hpp ] || need_apt+=(libboost-dev)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
-command -v mpicc >/dev/null 2>&1 || need_apt+=(mpich libmpich-dev)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for pkg in libopenmpi-dev openmpi-bin; do
+    installed "$pkg" || need_apt+=("$pkg")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""
     if [ "$(id -u)" -ne 0 ]; then
@@ -82,9 +86,13 @@ fi
 VPY="$VENV/bin/python"
 vpip() { (cd / && "$VPY" -m pip "$@"); }
 
-if ! (cd / && "$VPY" -c "from mpi4py import MPI; assert 'MPICH' in MPI.Get_library_version()") >/dev/null 2>&1; then
-    say "building mpi4py against MPICH for $("$VPY" -V 2>&1) (a few minutes the first time; pip caches the wheel)"
-    vpip install -q --no-binary=mpi4py mpi4py
+# mpi4py from source against the machine's Open MPI, as tools/install.sh builds it for comin's
+# main Python (--no-cache-dir: a wheel pip cached on this machine may be built for MPICH)
+MPICC_OMPI=$(command -v mpicc.openmpi || command -v mpicc)
+if ! (cd / && "$VPY" -c "import mpi4py; mpi4py.rc.initialize = False
+from mpi4py import MPI; assert MPI.Get_library_version().startswith('Open MPI')") >/dev/null 2>&1; then
+    say "building mpi4py against Open MPI ($MPICC_OMPI) for $("$VPY" -V 2>&1) (about 3 minutes)"
+    MPICC=$MPICC_OMPI vpip install -q --no-binary=mpi4py --no-cache-dir --force-reinstall --no-deps mpi4py
 fi
 
 # comin[icon4py] (icon4py 0.4.1, icon4py-driver 0.4.1, icon-grid-generator 0.9.0) with comin
