@@ -245,6 +245,25 @@ def test_missing_libpython_names_it_and_points_at_doctor(c_build):
     assert "python -m comin doctor" in proc.stderr
 
 
+def test_embedded_python_is_the_build_interpreter_whatever_python3_path_finds_first(c_build, tmp_path):
+    """Open MPI's mpiexec puts its bin directory (often /usr/bin, with a Python without NumPy)
+    first on PATH; the embedded interpreter must still be the one comin was built with."""
+    impostor = tmp_path / "prefix"
+    (impostor / "bin").mkdir(parents=True)
+    (impostor / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}").mkdir(parents=True)
+    (impostor / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "os.py").write_text("")
+    fake = impostor / "bin" / "python3"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    env = host_env()
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("COMIN_PYTHON", None)
+    env["PATH"] = str(impostor / "bin") + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run([os.path.join(c_build, "c_host"), "--steps", "1", *plugin_specs(c_build)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def three_languages(c_build, f_build) -> list:
     return plugin_specs(c_build, [f"fprobe;{os.path.join(f_build, 'libf_probe.so')};fopt"])
 
