@@ -75,11 +75,19 @@ ratio is <= the target, or >= it for a figure that declares a lower bound):
     loops of 2 steps alternated, up to 15 samples each; per step).  Target
     <= 1.05.
 ``icon4py_handle_refresh``
-    (icon4py's virtual environment) ``np.asarray(handle)`` of ``rho``, which
-    the host re-points between icon4py's two time levels / ``np.asarray`` of
-    icon4py's own NumPy buffer of ``rho``.  Target <= 3.
+    (icon4py's virtual environment) ``handle.__array__()`` of ``rho``, which
+    the host re-points between icon4py's two time levels (the handle has
+    followed a swap and back) / ``np.asarray`` of icon4py's own NumPy buffer
+    of ``rho``.  Target <= 3.
+``icon4py_handle_asarray``
+    (icon4py's virtual environment) ``np.asarray(handle)`` of ``rho`` (NumPy's
+    buffer protocol: a new array per call) / ``np.asarray`` of icon4py's own
+    NumPy buffer of ``rho``.  Reported.
+``icon4py_handle_to_3d``
+    (icon4py's virtual environment) ``handle.to_3d`` of ``rho`` / ``np.asarray``
+    of icon4py's own NumPy buffer of ``rho``.  Reported.
 ``icon4py_handle_vs_native``
-    (icon4py's virtual environment) ``np.asarray(handle)`` of ``rho`` /
+    (icon4py's virtual environment) ``handle.__array__()`` of ``rho`` /
     ``np.asarray(ds.prognostics.current.rho.ndarray)``, icon4py's own way to
     the current buffer of rho.  Reported.
 ``icon4py_repoint``
@@ -91,7 +99,8 @@ The icon4py figures need icon4py (Python >= 3.12): run them with the
 virtual environment's interpreter, ``$(python3 -c "from
 comin.hosts.icon4py.environment import venv_python; print(venv_python())")
 tools/bench.py --only icon4py_comin_overhead icon4py_handle_refresh
-icon4py_handle_vs_native icon4py_repoint``; elsewhere they are listed as SKIP.
+icon4py_handle_asarray icon4py_handle_to_3d icon4py_handle_vs_native
+icon4py_repoint``; elsewhere they are listed as SKIP.
 
 Fairness rules, the same for every figure: the value and the baseline run
 the same loop, compiled from a statement string the way :mod:`timeit` does
@@ -1157,29 +1166,48 @@ def _icon4py_model(store):
         model.close()
 
 
-@figure("icon4py_handle_refresh", target=3.0,
-        help="np.asarray(handle) of icon4py's rho (re-pointed between its time levels) / "
-             "np.asarray of icon4py's NumPy buffer")
-def icon4py_handle_refresh(m: Measure) -> Result:
+def _icon4py_handle(m: Measure, value_stmt: str) -> Result:
+    """``value_stmt`` on the handle ``h`` of rho after it followed a swap and back /
+    ``np.asarray`` of icon4py's buffer of rho."""
     _need_icon4py()
     handles: list = []
     with _icon4py_model(handles) as model:
-        model.point("prognostic", "next")          # the handle follows a swap ...
-        model.point("prognostic", "current")       # ... and back
-        nd = model.states.prognostics.current.rho.ndarray
         h = handles[0]
-        assert np.shares_memory(np.asarray(h), nd)
-        return m.compare("asarray(h)", "asarray(nd)", asarray=np.asarray, h=h, nd=nd)
+        for level in ("next", "current"):          # the handle follows a swap and back
+            model.point("prognostic", level)
+            nd = getattr(model.states.prognostics, level).rho.ndarray
+            assert np.shares_memory(h.__array__(), nd) and np.shares_memory(h.to_3d, nd)
+        return m.compare(value_stmt, "asarray(nd)", asarray=np.asarray, h=h, nd=nd)
+
+
+@figure("icon4py_handle_refresh", target=3.0,
+        help="handle.__array__() of icon4py's rho (re-pointed between its time levels) / "
+             "np.asarray of icon4py's NumPy buffer")
+def icon4py_handle_refresh(m: Measure) -> Result:
+    return _icon4py_handle(m, "h.__array__()")
+
+
+@figure("icon4py_handle_asarray", target=None,
+        help="np.asarray(handle) of icon4py's rho (the buffer protocol: a new array per call) / "
+             "np.asarray of icon4py's NumPy buffer")
+def icon4py_handle_asarray(m: Measure) -> Result:
+    return _icon4py_handle(m, "asarray(h)")
+
+
+@figure("icon4py_handle_to_3d", target=None,
+        help="handle.to_3d of icon4py's rho / np.asarray of icon4py's NumPy buffer")
+def icon4py_handle_to_3d(m: Measure) -> Result:
+    return _icon4py_handle(m, "h.to_3d")
 
 
 @figure("icon4py_handle_vs_native", target=None,
-        help="np.asarray(handle) of rho / np.asarray(ds.prognostics.current.rho.ndarray), "
+        help="handle.__array__() of rho / np.asarray(ds.prognostics.current.rho.ndarray), "
              "icon4py's own way to its current buffer")
 def icon4py_handle_vs_native(m: Measure) -> Result:
     _need_icon4py()
     handles: list = []
     with _icon4py_model(handles) as model:
-        return m.compare("asarray(h)", "asarray(ds.prognostics.current.rho.ndarray)",
+        return m.compare("h.__array__()", "asarray(ds.prognostics.current.rho.ndarray)",
                          asarray=np.asarray, h=handles[0], ds=model.states)
 
 
