@@ -84,6 +84,40 @@ ratio is <= the target, or >= it for a figure that declares a lower bound):
     emulator step time on R2B5 (no plugin) on one rank / on two ranks
     (``mpiexec -n 1`` and ``-n 2``, alternated): the speed-up.  Reported;
     on a 2-core machine shared with other work it cannot reach 2.
+``icon4py_comin_overhead``
+    (icon4py's virtual environment) a Jablonowski-Williamson step of icon4py
+    on R2B2 with 35 levels through the icon4py host, with one plugin reading
+    ``rho`` and ``theta_v`` at every entry point / the same step of
+    icon4py's own driver without comin (both set up once, then their time
+    loops of 2 steps alternated, up to 15 samples each; per step).  Target
+    <= 1.05.
+``icon4py_handle_refresh``
+    (icon4py's virtual environment) ``handle.__array__()`` of ``rho``, which
+    the host re-points between icon4py's two time levels (the handle has
+    followed a swap and back) / ``np.asarray`` of icon4py's own NumPy buffer
+    of ``rho``.  Target <= 3.
+``icon4py_handle_asarray``
+    (icon4py's virtual environment) ``np.asarray(handle)`` of ``rho`` (NumPy's
+    buffer protocol: a new array per call) / ``np.asarray`` of icon4py's own
+    NumPy buffer of ``rho``.  Reported.
+``icon4py_handle_to_3d``
+    (icon4py's virtual environment) ``handle.to_3d`` of ``rho`` / ``np.asarray``
+    of icon4py's own NumPy buffer of ``rho``.  Reported.
+``icon4py_handle_vs_native``
+    (icon4py's virtual environment) ``handle.__array__()`` of ``rho`` /
+    ``np.asarray(ds.prognostics.current.rho.ndarray)``, icon4py's own way to
+    the current buffer of rho.  Reported.
+``icon4py_repoint``
+    (icon4py's virtual environment) the host re-pointing the five prognostic
+    variables to the other time level (ICON's icon_update_expose_variables;
+    twice per step) / one ``np.asarray(ndarray)``.  Reported.
+
+The icon4py figures need icon4py (Python >= 3.12): run them with the
+virtual environment's interpreter, ``$(python3 -c "from
+comin.hosts.icon4py.environment import venv_python; print(venv_python())")
+tools/bench.py --only icon4py_comin_overhead icon4py_handle_refresh
+icon4py_handle_asarray icon4py_handle_to_3d icon4py_handle_vs_native
+icon4py_repoint``; elsewhere they are listed as SKIP.
 
 Fairness rules, the same for every figure: the value and the baseline run
 the same loop, compiled from a statement string the way :mod:`timeit` does
@@ -100,7 +134,8 @@ samples (``--stat``), and the ratio is value-stat / baseline-stat.
 
 Benchmarks are not tests: the exit code is 0 even when targets are missed;
 the table marks them (MISS) and a summary line lists them.  Only a figure
-that crashes (ERROR) makes the exit code 1.
+that crashes (ERROR) makes the exit code 1; one that cannot run here (SKIP,
+e.g. an icon4py figure without icon4py) says why and does not.
 
 Adding a figure: write a function ``def my_figure(m):`` that sets up what it
 needs (use :func:`session` for a Host) and returns ``m.compare(value_stmt,
@@ -248,6 +283,10 @@ class Figure:
 
 
 FIGURES: Dict[str, Figure] = {}
+
+
+class SkipFigure(Exception):
+    """Raised by a figure that cannot run here; the message says why and what to do."""
 
 
 def figure(name: str, *, target: Optional[float], help: str, bound: str = "<="):
@@ -1186,6 +1225,135 @@ def scaling_2ranks(m: Measure) -> Result:
     return Result(agg(vs), agg(bs), vs, bs)
 
 
+# -- icon4py (in icon4py's virtual environment) ------------------------------------------
+
+_ICON4PY_STEPS = 2          # steps per timed sample: short samples, many of them (noise)
+
+
+def _need_icon4py() -> None:
+    from comin.hosts.icon4py import environment
+    if not environment.icon4py_here():
+        raise SkipFigure(f"needs icon4py (Python >= 3.12): run with {environment.venv_python()} "
+                         "after tools/install_icon4py.sh")
+
+
+def _icon4py_reader(names=("rho", "theta_v"), store=None):
+    """A plugin that reads ``names`` at every entry point (a value of each field)."""
+    def reader():
+        eps = [getattr(comin, n) for n in dir(comin) if n.startswith("EP_")
+               and n not in ("EP_SECONDARY_CONSTRUCTOR", "EP_FINISH")]
+        handles = [] if store is None else store
+
+        def setup():
+            handles[:] = [comin.var_get(eps, (v, 1), comin.COMIN_FLAG_READ) for v in names]
+
+        def read():
+            for h in handles:
+                np.asarray(h)[0, 0, 0, 0, 0]
+
+        comin.callback_register(comin.EP_SECONDARY_CONSTRUCTOR, setup)
+        for ep in eps:
+            comin.callback_register(ep, read)
+    return reader
+
+
+@figure("icon4py_comin_overhead", target=1.05,
+        help="icon4py JW step on R2B2 (35 levels) with a plugin reading rho, theta_v at every "
+             "entry point / the same step of icon4py's driver without comin")
+def icon4py_comin_overhead(m: Measure) -> Result:
+    _need_icon4py()
+    from comin.hosts.icon4py import Experiment, Icon4pyHost
+    from comin.hosts.icon4py.host import plain_driver
+    exp = Experiment(steps=_ICON4PY_STEPS)
+    model = Icon4pyHost([_icon4py_reader()], exp)
+    try:
+        model.setup()
+        drv, ds = plain_driver(exp)
+        ours = lambda: model.driver.time_integration(model.states)     # noqa: E731
+        theirs = lambda: drv.time_integration(ds)                      # noqa: E731
+        ours()
+        theirs()                       # the first step of a run differs (initial substep)
+        res = _interleaved(ours, theirs, max(5, min(m.repeat, 15)), m.stat)
+        n = _ICON4PY_STEPS
+        return Result(res.value / n, res.baseline / n, [v / n for v in res.value_samples],
+                      [b / n for b in res.baseline_samples])
+    finally:
+        model.close()
+
+
+@contextlib.contextmanager
+def _icon4py_model(store):
+    from comin.hosts.icon4py import Experiment, Icon4pyHost
+    model = Icon4pyHost([_icon4py_reader(("rho",), store)], Experiment(steps=1))
+    try:
+        model.setup()
+        yield model
+    finally:
+        model.close()
+
+
+def _icon4py_handle(m: Measure, value_stmt: str) -> Result:
+    """``value_stmt`` on the handle ``h`` of rho after it followed a swap and back /
+    ``np.asarray`` of icon4py's buffer of rho."""
+    _need_icon4py()
+    handles: list = []
+    with _icon4py_model(handles) as model:
+        h = handles[0]
+        for level in ("next", "current"):          # the handle follows a swap and back
+            model.point("prognostic", level)
+            nd = getattr(model.states.prognostics, level).rho.ndarray
+            assert np.shares_memory(h.__array__(), nd) and np.shares_memory(h.to_3d, nd)
+        return m.compare(value_stmt, "asarray(nd)", asarray=np.asarray, h=h, nd=nd)
+
+
+@figure("icon4py_handle_refresh", target=3.0,
+        help="handle.__array__() of icon4py's rho (re-pointed between its time levels) / "
+             "np.asarray of icon4py's NumPy buffer")
+def icon4py_handle_refresh(m: Measure) -> Result:
+    return _icon4py_handle(m, "h.__array__()")
+
+
+@figure("icon4py_handle_asarray", target=None,
+        help="np.asarray(handle) of icon4py's rho (the buffer protocol: a new array per call) / "
+             "np.asarray of icon4py's NumPy buffer")
+def icon4py_handle_asarray(m: Measure) -> Result:
+    return _icon4py_handle(m, "asarray(h)")
+
+
+@figure("icon4py_handle_to_3d", target=None,
+        help="handle.to_3d of icon4py's rho / np.asarray of icon4py's NumPy buffer")
+def icon4py_handle_to_3d(m: Measure) -> Result:
+    return _icon4py_handle(m, "h.to_3d")
+
+
+@figure("icon4py_handle_vs_native", target=None,
+        help="handle.__array__() of rho / np.asarray(ds.prognostics.current.rho.ndarray), "
+             "icon4py's own way to its current buffer")
+def icon4py_handle_vs_native(m: Measure) -> Result:
+    _need_icon4py()
+    handles: list = []
+    with _icon4py_model(handles) as model:
+        return m.compare("h.__array__()", "asarray(ds.prognostics.current.rho.ndarray)",
+                         asarray=np.asarray, h=handles[0], ds=model.states)
+
+
+@figure("icon4py_repoint", target=None,
+        help="the host re-pointing icon4py's 5 prognostic variables to the other time level / "
+             "np.asarray(ndarray)")
+def icon4py_repoint(m: Measure) -> Result:
+    _need_icon4py()
+    with _icon4py_model([]) as model:
+        nd = model.states.prognostics.current.rho.ndarray
+        pair = model.states.prognostics
+
+        def swap_and_point():
+            pair.swap()
+            model.point("prognostic", "current")
+
+        return m.compare("swap_and_point()", "asarray(nd)", _unroll=2,
+                         swap_and_point=swap_and_point, asarray=np.asarray, nd=nd)
+
+
 def _fmt_ns(x: float) -> str:
     return f"{x:10.1f}"
 
@@ -1229,10 +1397,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     results: Dict[str, Result] = {}
     missed: List[str] = []
     errors: List[str] = []
+    skipped: List[str] = []
     for name in names:
         fig = FIGURES[name]
         try:
             res = fig.func(m)
+        except SkipFigure as exc:
+            skipped.append(name)
+            print(f"{name:<27} {'SKIP':>10}  {exc}", flush=True)
+            continue
         except Exception:
             traceback.print_exc()
             errors.append(name)
@@ -1256,6 +1429,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"all targets met ({len(results)} figures)")
     if errors:
         print(f"figures that failed to run: {', '.join(errors)}")
+    if skipped:
+        print(f"figures skipped here: {', '.join(skipped)}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({n: {"value": r.value, "baseline": r.baseline, "ratio": r.ratio}
