@@ -10,6 +10,7 @@ from comin import _table
 from comin.host import Host, default_metadata, requested_array
 from comin.hosts.replay.recording import RecordedVariable, Recording, ReplayError
 from comin.hosts.yac import STAGE_AFTER, Coupling
+from comin.icon.blocking import contained_semantics
 from comin.icon.halo import Channel, Halo, HaloSync, halo_from_indices
 from comin.parallel import world
 
@@ -163,7 +164,8 @@ class Replay:
         n = cont.shape[pos]
         expect = tuple(1 if i == pos else s for i, s in enumerate(cont.shape))
         slots = sorted(m.ncontained for m in members
-                       if m.shape == expect and m.dim_semantics == cont.dim_semantics
+                       if m.shape == expect and m.dim_semantics in (
+                           cont.dim_semantics, contained_semantics(cont.dim_semantics))
                        and m.datatype == cont.datatype)
         return n > 0 and slots == list(range(1, n + 1))
 
