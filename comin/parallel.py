@@ -1,11 +1,13 @@
 """MPI helpers of comin: ComIn's communicator handshake, for hosts and externals.
 
-ComIn splits a communicator (usually ``MPI_COMM_WORLD``) into named groups
-with a collective handshake: every rank lists the group names it belongs to,
-and one communicator per distinct name is created that holds every rank
-listing that name.  The host lists each plugin's ``comm`` name and
-``"comin_host_<component>"``; an external process started beside the host
-(MPMD) lists the plugin comm name it wants to join.
+ComIn splits a communicator into named groups with a collective handshake
+(:func:`mpi_handshake`, the protocol ComIn and YAC share): every rank lists
+the group names it belongs to, and one communicator per distinct name is
+created that holds every rank listing that name.  ComIn does it in two
+stages (:func:`comin_handshake`): on ``MPI_COMM_WORLD`` every host process
+and every external process (MPMD) lists ``"comin"``; on that communicator
+the host lists each plugin's ``comm`` name and ``"comin_host_<component>"``,
+an external process (:func:`join`) the plugin comm names it wants to join.
 
 The rank and size of this process (:func:`world_rank`, :func:`world_size`)
 are known without initialising MPI; :func:`mpiexec_command` and
