@@ -251,3 +251,21 @@ def test_a_process_that_skips_the_handshake_ends_the_job_after_the_timeout(c_pee
     assert r.returncode != 0 and "Traceback" not in out, out
     assert re.search(r"\d+: ERROR\(mpi_handshake\): no answer from every process of the "
                      r"communicator within 5 s", out), out
+
+
+def test_upstream_external_beside_comin_replay(tmp_path, c_peer):
+    """`comin replay` under MPI does the handshake too (as upstream's replay tool), so an
+    external process started beside it meets the plugin's communicator."""
+    rec = tmp_path / "rec"
+    run = subprocess.run(mpiexec_command(2, [sys.executable, "-m", "comin", "run", "--grid", "R2B0",
+                                             "--steps", "1", "--no-summary", "--no-progress",
+                                             "--record", str(rec)]),
+                         capture_output=True, text=True, timeout=180, env=launcher_environ())
+    assert run.returncode == 0, run.stdout + run.stderr
+    replay = [sys.executable, "-m", "comin", "replay", "--no-summary", str(rec), "--namelist",
+              _namelist(tmp_path, ["a"])]
+    r = _mpiexec(2, replay, (1, [c_peer, "external", "a"]), timeout=180)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "plugin(a) size: 3\nthis external size: 1\nall external size: 1\n" in r.stdout
+    for rank in (0, 1):
+        assert f"sizes_a secondary host_comm: {rank}/2 plugin_comm: {rank}/3" in r.stdout + r.stderr
