@@ -213,6 +213,11 @@ def test_simulation_interval_and_timesteps(make_host):
     # simple_fortran prints get_timesteplength(2) = 0.0 on a one-domain run), no error
     assert comin.descrdata_get_timesteplength(3) == 0.0
     assert comin.descrdata_get_timesteplength(len(TIMESTEPS) + 4) == 0.0
+    # beyond upstream's table of n_dom + 4 entries (upstream reads outside it): ComIn's error
+    for outside in (0, len(TIMESTEPS) + 5):
+        with pytest.raises(comin.ComInError) as ei:
+            comin.descrdata_get_timesteplength(outside)
+        assert ei.value.code == 25
     with pytest.raises(ValueError):
         host.set_simulation_interval("x" * 33, "", "", "")
 
