@@ -226,13 +226,20 @@ HOST_GROUP_PREFIX = "comin_host_"
 HANDSHAKE_TIMEOUT = 300.0
 
 
+#: seconds between the aborts of consecutive ranks that all notice a handshake failure: the
+#: lowest rank ends the job, the others only when it cannot (Open MPI's launcher can hang when
+#: several ranks abort at once)
+ABORT_STAGGER = 1.0
+
+
 def _handshake_fail(comm, message: str) -> None:
     """End the job as upstream's handshake does (MPI_Abort on ``comm``), after one line on
     stderr that names this rank: ``  <rank>: ERROR(mpi_handshake): <message>``."""
+    rank = comm.Get_rank()
     sys.stdout.flush()
-    sys.stderr.write(f"{comm.Get_rank():3d}: ERROR(mpi_handshake): {message}\n")
+    sys.stderr.write(f"{rank:3d}: ERROR(mpi_handshake): {message}\n")
     sys.stderr.flush()
-    time.sleep(ABORT_GRACE)
+    time.sleep(ABORT_GRACE + ABORT_STAGGER * min(rank, 60))
     comm.Abort(1)
     raise SystemExit(1)                               # pragma: no cover - Abort does not return
 
