@@ -217,13 +217,17 @@ cdef class VarHandle:
 
     @property
     def __cuda_array_interface__(self):
+        """The variable's device memory for CuPy, Numba, PyTorch (``cupy.asarray(handle)``).
+
+        Without device memory (a CPU-only run) the pointer is 0 (``"data": (0, False)``), as
+        upstream's Python adapter gives: a plugin may print or test it; ``has_device_data``
+        tells whether there is device memory."""
         cdef _Var v = self.var
-        if v.device is None:
-            raise AttributeError(f"variable ({v.name}, {v.domain_id}) has no device memory")
         return {
             "shape": v.shape_tuple(),
             "typestr": _DATATYPE_DTYPE[v.datatype].str,
-            "data": (int(v.device_ptr), bool(self.readonly)),
+            "data": ((int(v.device_ptr), bool(self.readonly)) if v.device is not None
+                     else (0, False)),
             "strides": tuple(v.strides[i] for i in range(5)),
             "version": 3,
         }

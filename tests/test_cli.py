@@ -385,10 +385,11 @@ def test_end_or_steps(tmp_path, capsys):
         assert rc == 0, err
         return [line.split()[1] for line in out.splitlines() if line.startswith("at ")]
 
-    assert times("--end", "2026-03-01T01:00:00") == [
-        "2026-03-01T00:15:00", "2026-03-01T00:30:00", "2026-03-01T00:45:00", "2026-03-01T01:00:00"]
+    assert times("--end", "2026-03-01T01:00:00") == [       # as ICON writes datetimes
+        "2026-03-01T00:15:00.000", "2026-03-01T00:30:00.000", "2026-03-01T00:45:00.000",
+        "2026-03-01T01:00:00.000"]
     assert len(times("--end", "2026-03-01T01:10:00")) == 4       # whole steps only
-    assert times("--steps", "2") == ["2026-03-01T00:15:00", "2026-03-01T00:30:00"]
+    assert times("--steps", "2") == ["2026-03-01T00:15:00.000", "2026-03-01T00:30:00.000"]
     assert len(times()) == 6                                      # the default
 
 

@@ -242,6 +242,18 @@ def test_upstream_halo_roundtrip_plugin_in_parallel(nranks):
     assert (r.stdout + r.stderr).count("halo checks passed: 48") == 1
 
 
+def test_owned_cells_add_up_over_ranks():
+    """Upstream's test_parallel_plugin check on 2 ranks: the owned cells (decomp_domain == 0
+    over the whole blocked array, padding -1) of both ranks add up to ncells_global."""
+    r = _mpiexec(2, "-m", "comin", "run", "--grid", "R2B2", "--nest", "--nproma", "30",
+                 "--steps", "1", "--no-summary", "--no-progress",
+                 os.path.join(HERE, "plugins", "owned_cells.py"))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    out = r.stdout + r.stderr
+    assert "INFO(owned_cells): domain 1: 1280 owned cells of 1280" in out
+    assert "INFO(owned_cells): domain 2:" in out
+
+
 # -- faults: the whole job ends promptly with the failing rank's message -------------------
 
 def _fault(mode, rank, nranks=2, timeout_env="60"):

@@ -268,7 +268,7 @@ def test_every_descriptive_data_field_round_trips(recorded, replayed):
     assert live["global"] == replay["global"]
     assert live["domains"] == replay["domains"]
     assert live["interval"] == replay["interval"]
-    assert live["start_datetime"] == replay["start_datetime"] == "2026-01-01T00:00:00"
+    assert live["start_datetime"] == replay["start_datetime"] == "2026-01-01T00:00:00.000"
     # the table's every field was looked at, and the emulator sets them all
     for group in ("cells", "edges", "verts", "domain"):
         fields = live["domains"][2][group]
@@ -309,7 +309,7 @@ def test_call_sequence_is_identical(recorded, replayed):
     assert replay == live
     eps = [c[0] for c in live]
     assert eps[0] == comin.EP_SECONDARY_CONSTRUCTOR and eps[-1] == comin.EP_DESTRUCTOR
-    assert (comin.EP_ATM_PHYSICS_BEFORE, 2, "2026-01-01T00:10:00") in live
+    assert (comin.EP_ATM_PHYSICS_BEFORE, 2, "2026-01-01T00:10:00.000") in live
     assert recorded["probe_live"]["plugin_id"] == replayed["probe"]["plugin_id"] == 2
 
 
@@ -685,7 +685,7 @@ def test_run_ending_with_an_error_is_recorded_up_to_ep_finish(tmp_path, capsys):
     rc = main(["run", *SMALL, "--steps", "3", "--record", rec, f"{plugin} live"])
     err = capsys.readouterr().err
     assert rc == 1 and "second step fails" in err
-    assert "FINISH after ['2026-01-01T00:10:00', '2026-01-01T00:20:00']" in err
+    assert "FINISH after ['2026-01-01T00:10:00.000', '2026-01-01T00:20:00.000']" in err
     with netCDF4.Dataset(os.path.join(rec, "0.nc")) as ds:
         assert ds.recording_end == "EP_FINISH"
         assert int(ds["current_ep"][-1]) == comin.EP_FINISH
@@ -693,7 +693,7 @@ def test_run_ending_with_an_error_is_recorded_up_to_ep_finish(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 1
     # the recorder runs last: the call in which an earlier plugin failed never reached it
-    assert "FINISH after ['2026-01-01T00:10:00']\n" in err
+    assert "FINISH after ['2026-01-01T00:10:00.000']\n" in err
     assert err.splitlines()[-1].startswith("comin replay: the recorded run ended with an error "
                                            "(EP_FINISH at call ")
 

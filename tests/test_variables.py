@@ -268,9 +268,11 @@ def test_cuda_array_interface(make_host):
     assert h["w"].has_device_data
     assert h["r"].__cuda_array_interface__["data"] == (ptr, True)   # read-only handle
     assert not h["ps"].has_device_data
-    with pytest.raises(AttributeError):
-        h["ps"].__cuda_array_interface__
-    assert not hasattr(h["ps"], "__cuda_array_interface__")
+    # no device memory (a CPU-only run): a NULL pointer, as upstream's adapter (its gpu_test.py
+    # prints it on a CPU), not an error
+    assert h["ps"].__cuda_array_interface__ == {
+        "shape": (NPROMA, 3, 1, 1, 1), "typestr": "<f8", "data": (0, False), "version": 3,
+        "strides": (8, 8 * NPROMA, 8 * NPROMA * 3, 8 * NPROMA * 3, 8 * NPROMA * 3)}
 
 
 def test_device_flag_needs_device_memory(make_host):

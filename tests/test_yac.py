@@ -184,7 +184,7 @@ def test_regrid_example_maps_the_host_field_on_1_and_2_ranks(tmp_path):
         outs[nranks] = [line.split("INFO(yac_regrid): ", 1)[1] for line in
                         (proc.stdout + proc.stderr).splitlines() if "INFO(yac_regrid)" in line]
     assert len(outs[0]) == 3 and outs[0] == outs[2]
-    assert outs[0][0].startswith("2026-01-01T00:00:00: pres_sfc on 72 x 36 points, ")
+    assert outs[0][0].startswith("2026-01-01T00:00:00.000: pres_sfc on 72 x 36 points, ")
 
 
 @needs_yac

@@ -19,6 +19,7 @@ from comin import _table
 _C = _table.all_constants()
 NPROMA, BLOCK, LEVEL = (_C["COMIN_DIM_SEMANTICS_NPROMA"], _C["COMIN_DIM_SEMANTICS_BLOCK"],
                         _C["COMIN_DIM_SEMANTICS_LEVEL"])
+CONTAINER, UNUSED = _C["COMIN_DIM_SEMANTICS_CONTAINER"], _C["COMIN_DIM_SEMANTICS_UNUSED"]
 
 
 def _check(nproma: int) -> None:
@@ -62,16 +63,17 @@ def unblock_index(idx: np.ndarray, blk: np.ndarray, nproma: int) -> np.ndarray:
     return np.where(idx == 0, 0, (np.asarray(blk).astype(np.int64) - 1) * nproma + idx).astype(np.int32)
 
 
-def block(values, nproma: int) -> np.ndarray:
+def block(values, nproma: int, fill=0) -> np.ndarray:
     """Per-point values (n, ...) -> ICON's (nproma, nblks, ...) Fortran-ordered array.
 
     Point j (1-based) goes to ``[(j-1) % nproma, (j-1) // nproma]``;
-    ``nblks`` as :func:`nblks`; padding in the last block is 0.
+    ``nblks`` as :func:`nblks`; padding in the last block is ``fill`` (ICON: 0, but -1
+    in ``decomp_domain``).
     """
     values = np.asarray(values)
     n = values.shape[0]
     nb = nblks(n, nproma)
-    flat = np.zeros((nb * nproma,) + values.shape[1:], dtype=values.dtype)
+    flat = np.full((nb * nproma,) + values.shape[1:], fill, dtype=values.dtype)
     flat[:n] = values
     return np.asfortranarray(flat.reshape((nb, nproma) + values.shape[1:]).swapaxes(0, 1))
 
@@ -85,6 +87,17 @@ def unblock(arr: np.ndarray, n: int) -> np.ndarray:
 
 
 # -- fields in ComIn's five dimensions ------------------------------------------------------
+
+def contained_semantics(container_semantics: Sequence[int]) -> tuple:
+    """The dimension semantics ICON gives one field of a container: the container's, with
+    its ``CONTAINER`` axis (where the field is a slice of length 1) ``UNUSED``.
+
+    ICON exposes a tracer such as ``qv`` of the container ``(NPROMA, LEVEL, BLOCK,
+    CONTAINER, UNUSED)`` as ``(NPROMA, LEVEL, BLOCK, UNUSED, UNUSED)``; upstream's
+    plugins check exactly that (simple_fortran, calc_water_column).
+    """
+    return tuple(UNUSED if s == CONTAINER else int(s) for s in container_semantics)
+
 
 PointAxes = Tuple[tuple, tuple]
 

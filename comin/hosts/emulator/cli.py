@@ -28,7 +28,10 @@ plugins:
     comin run "examples/simple_python_plugin.py --hello=world 'argument with spaces'"
 
   A C or Fortran plugin is its shared library (a path ending in .so) followed
-  by its options: comin run "./libmy_plugin.so some options".
+  by its options: comin run "./libmy_plugin.so some options".  Its primary
+  constructor is comin_main, as ComIn's default; another one follows the
+  library in parentheses, as in ComIn's default plugin names:
+  comin run "./libmy_plugin.so(my_setup) some options".
 
   --namelist FILE reads the plugin list of ICON's &comin_nml instead (or as
   well: the namelist's plugins come first, then the PLUGIN arguments):
@@ -41,10 +44,10 @@ plugins:
     /
 
   plugin_library = "libpython_adapter.so" means a Python plugin whose script
-  (and its arguments) is the options string, as in ICON; any other
-  plugin_library is a C or Fortran plugin's shared library, started by its
-  primary_constructor (default: comin_main).  Plugins run in the order
-  given; each sees itself as the current plugin.
+  (and its arguments) is the options string, as in ICON; any other library is
+  a C or Fortran plugin, opened with dlopen, whose primary constructor is
+  plugin_list(i)%primary_constructor (default comin_main).  Plugins run in the
+  order given; each sees itself as the current plugin.
 
 grids:
   --grid RnBk makes ICON's global grid here (cached); --grid FILE.nc reads an

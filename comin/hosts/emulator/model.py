@@ -46,8 +46,9 @@ from comin.hosts.emulator.grids.domains import Domains, build_domains, grid_file
 from comin.hosts.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
 from comin.hosts.yac import Coupling
-from comin.icon.blocking import nblks
+from comin.icon.blocking import contained_semantics, nblks
 from comin.icon.halo import HaloSync, local_index_table, sync_label
+from comin.icon.mtime import datetime_string
 from comin.icon.points import BY_HGRID
 from comin.parallel import world_rank
 
@@ -56,6 +57,8 @@ PHYSICS = ("SURFACE", "TURBULENCE", "MICROPHYSICS", "CONVECTION", "RADIATION", "
 #: the tracers ICON's NWP physics carries
 HOST_TRACERS = ("qv", "qc", "qi", "qr", "qs")
 TOP_HEIGHT = 20000.0
+#: ICON's ``max_dom`` (mo_impl_constants): the descriptive data ``max_dom`` whatever ``n_dom`` is
+ICON_MAX_DOM = 10
 PBL_HEIGHT = 2500.0
 
 _S = comin
@@ -78,6 +81,10 @@ HOST_VARIABLES = {
     "omega_z": (dict(zaxis_id=_S.COMIN_ZAXIS_3D, hgrid_id=_S.COMIN_HGRID_UNSTRUCTURED_VERTEX),
                 "s-1", "relative vorticity at vertices"),
 }
+
+#: the tracer container's metadata: where it lives, no ``tracer``/``units`` keys (a plugin's
+#: ``metadata(("container", jg)).get("units")`` is None, as upstream's)
+CONTAINER_METADATA = dict(_CELL3D)
 
 
 class Domain:
@@ -368,7 +375,7 @@ class Emulator:
         stop = self.times[-1]
         self.yac.start(None if comm is None else host.group_comm("yac"), start, stop, host.component)
         host.set_global(
-            n_dom=n_dom, max_dom=n_dom, nproma=cfg.nproma, wp=8,
+            n_dom=n_dom, max_dom=ICON_MAX_DOM, nproma=cfg.nproma, wp=8,
             min_rlcell_int=gridmod.MIN_RLCELL_INT, min_rlcell=gridmod.MIN_RLCELL,
             max_rlcell=gridmod.MAX_RLCELL, min_rledge_int=gridmod.MIN_RLEDGE_INT,
             min_rledge=gridmod.MIN_RLEDGE, max_rledge=gridmod.MAX_RLEDGE,
@@ -378,8 +385,8 @@ class Emulator:
             yac_instance_id=self.yac.instance_id, host_git_remote_url="", host_git_branch="", host_git_tag="",
             host_revision=f"comin-emulator {comin.__version__}", has_device=False,
             device_name="", device_vendor="", device_driver="")
-        host.set_simulation_interval(start.isoformat(), stop.isoformat(), start.isoformat(),
-                                     stop.isoformat())
+        host.set_simulation_interval(datetime_string(start), datetime_string(stop),
+                                     datetime_string(start), datetime_string(stop))
         # ICON's number_of_grid_used of every domain (the grid files' GRIB2 keys)
         used = np.array([g.number_of_grid_used for g in grids], dtype=np.intc)
         for i, grid in enumerate(grids):
@@ -405,7 +412,7 @@ class Emulator:
             self._allocate(dom)
         host.set_glb2loc_cell(self._glb2loc)
         host.set_sync_halo(self._sync_halo)
-        host.set_datetime(start.isoformat())
+        host.set_datetime(datetime_string(start))
 
     def _glb2loc(self, jg: int, glb: int) -> int:
         """The 1-based local index of global cell ``glb`` on this rank (owned or halo), -1 if
@@ -443,8 +450,11 @@ class Emulator:
         for r in requests:
             if r.tracer and r.name not in self.tracers:
                 self.tracers.append(r.name)
+        # ICON's container (nproma, nlev, nblks, ntracer) and its tracers, each a slice of
+        # length 1 whose 4th dimension is UNUSED (not CONTAINER), as upstream's plugins check
         sem = (comin.COMIN_DIM_SEMANTICS_NPROMA, comin.COMIN_DIM_SEMANTICS_LEVEL,
                comin.COMIN_DIM_SEMANTICS_BLOCK, comin.COMIN_DIM_SEMANTICS_CONTAINER)
+        tracer_sem = contained_semantics(sem)
         for jg, dom in self.domains.items():
             f = dom.fields
             for name, (meta, units, long_name) in HOST_VARIABLES.items():
@@ -456,14 +466,15 @@ class Emulator:
             for k, (profile, pattern) in enumerate(dom.host_tracers(dom.clat)):
                 pattern = pattern * dom.valid * (noise if k == 0 else 1.0)
                 np.multiply(pattern[:, None, :], dom.level(profile), out=cont[..., k])
+            # the container has no tracer or units key (upstream's containers have neither)
             host.expose("container", jg, cont, dim_semantics=sem, lcontainer=True,
-                        ncontained=len(self.tracers), metadata=default_metadata())
+                        ncontained=len(self.tracers), metadata=CONTAINER_METADATA)
             for k, name in enumerate(self.tracers):
                 meta = dict(default_metadata(), tracer=True, units="kg kg-1")
                 for r in requests:
                     if r.name == name and r.domain_id == jg:
                         meta.update(r.metadata)
-                host.expose(name, jg, cont[:, :, :, k:k + 1], dim_semantics=sem, ncontained=k + 1,
+                host.expose(name, jg, cont[:, :, :, k:k + 1], dim_semantics=tracer_sem, ncontained=k + 1,
                             metadata=meta)
                 for process in ("turb", "conv"):        # ICON's tendencies of such tracers
                     if meta.get(f"tracer_{process}") is True:
@@ -600,7 +611,7 @@ class Emulator:
             self.call("ATM_WRITE_OUTPUT_AFTER")
             self.call("ATM_TIMELOOP_BEFORE")
             for step in range(1, self.nsteps + 1):
-                host.set_datetime(self.times[step].isoformat())
+                host.set_datetime(datetime_string(self.times[step]))
                 self.call("ATM_TIMELOOP_START")
                 self._integrate(self.domains[1])
                 self.call("ATM_WRITE_OUTPUT_BEFORE")

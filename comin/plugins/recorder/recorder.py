@@ -18,7 +18,7 @@ import comin
 from comin import _table, record_format
 from comin.host import DTYPES
 from comin.icon import gridfile
-from comin.icon.blocking import point_axes, points_reader, unblock, unblock_index
+from comin.icon.blocking import contained_semantics, point_axes, points_reader, unblock, unblock_index
 from comin.icon.points import BY_GROUP, BY_HGRID, KINDS
 from comin.parallel import world
 from comin.plugins.recorder.options import EP_IDS, EP_NAMES, OptionError, RecordOptions, parse_options
@@ -483,7 +483,8 @@ class Recorder:
                 va = np.asarray(var.handle)
                 expect = list(cont.shape)
                 expect[pos] = 1
-                if (var.shape == tuple(expect) and var.dim_semantics == sem and va.dtype == ca.dtype
+                if (var.shape == tuple(expect) and va.dtype == ca.dtype
+                        and var.dim_semantics in (sem, contained_semantics(sem))
                         and (va.__array_interface__["data"][0]
                              == base + (var.ncontained - 1) * stride)
                         and all(va.strides[i] == ca.strides[i] for i in range(5)
