@@ -489,7 +489,10 @@ def test_endpoint_answers_while_the_host_holds_the_gil(tmp_path):
             seen.append(steps())
             latencies.append(time.monotonic() - t0)
             time.sleep(0.1)
-        assert max(latencies) < 0.25, latencies
+        # a server in the model's process waits for the 0.4 s holds: most answers would take
+        # 0.1-0.4 s; one answer delayed by a loaded machine's scheduler is not that
+        slow = [t for t in latencies if t >= 0.25]
+        assert sorted(latencies)[len(latencies) // 2] < 0.1 and len(slow) <= len(latencies) // 4, latencies
         assert seen[-1] > seen[0] >= 1, seen
     finally:
         _, err = run.communicate(timeout=60)
