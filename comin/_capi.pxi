@@ -446,17 +446,8 @@ cdef void _impl_comin_var_get_dim_semantics(void* handle, int* dim_semantics):
 
 cdef void _impl_comin_var_get_pos(void* handle, int* pos_jc, int* pos_jk, int* pos_jb,
                                   int* pos_jn):
-    """ComIn 0.2's positions (0-based, -2 absent) of the first NPROMA, LEVEL, BLOCK and
-    CONTAINER entries of the variable's dim_semantics."""
-    ds = list(_c_need_handle(handle).dim_semantics)
-
-    def pos(int semantics):
-        return ds.index(semantics) if semantics in ds else -2
-
-    pos_jc[0] = pos(COMIN_DIM_SEMANTICS_NPROMA)
-    pos_jk[0] = pos(COMIN_DIM_SEMANTICS_LEVEL)
-    pos_jb[0] = pos(COMIN_DIM_SEMANTICS_BLOCK)
-    pos_jn[0] = pos(COMIN_DIM_SEMANTICS_CONTAINER)
+    """ComIn 0.2's positions (VarHandle.pos: 0-based, -2 absent)."""
+    pos_jc[0], pos_jk[0], pos_jb[0], pos_jn[0] = _c_need_handle(handle).pos
 
 
 cdef void _impl_comin_var_get_descriptor(void* handle, _c_descr* descriptor):

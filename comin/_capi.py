@@ -583,7 +583,7 @@ def _host_api() -> List[Function]:
              body="_c_dd_set(jg, field, _host_scalar(<const void*>ptr, -1))", python=by_ref,
              fortran=dd_set,
              doc="an int field read through the host's memory (ComIn's POINTER components): "
-                 "later changes of *ptr are what plugins read"),
+                 "later changes of the host's value are what plugins read"),
         host("void comin_descrdata_set_pointer_character(int jg, const char* field, "
              "const char* ptr, int len)",
              body="_c_dd_set(jg, field, _host_scalar(<const void*>ptr, len))", python=by_ref,
@@ -745,7 +745,7 @@ def _host_api() -> List[Function]:
              body="_c_request_iterator(i, False)",
              python="comin.host.Host.requests[i].metadata",
              fortran=Ref("t_comin_var_metadata%get_iterator", modules=HOST, homes=HOST),
-             doc="iterators over request i's metadata keys (comin_metadata_iterator_*)"),
+             doc="iterators over request i's metadata keys (the comin_metadata_iterator functions)"),
         host("t_comin_metadata_iterator* comin_request_metadata_get_iterator_end(int i)",
              body="_c_request_iterator(i, True)", python="comin.host.Host.requests[i].metadata",
              fortran=Ref("t_comin_var_metadata%get_iterator", modules=HOST, homes=HOST)),
@@ -788,7 +788,8 @@ def _host_api() -> List[Function]:
                            _arg("type_id", "integer"), _arg("dim_semantics", "integer_array"),
                            _arg("lcontainer", "logical"), _arg("ncontained", "integer"),
                            _arg("handle", "handle_out", "var_handle")),
-                          modules=HOST, result_arg="handle",
+                          modules=HOST, result_arg="handle", name="comin_var_list_append_handle",
+                          generic="comin_var_list_append",
                           doc="Expose a host field (ComIn 0.3's comin_var_list_append): cptr = "
                               "c_loc of the field (Fortran order), array_shape and dim_semantics "
                               "5 entries, type_id COMIN_VAR_DATATYPE_*, ncontained Fortran-style "
@@ -843,7 +844,7 @@ def _extensions() -> List[Function]:
                         homes=("descrdata",), iface="c_dd_query_field",
                         note=" (which fields are set; POINTER components onto the host's memory)"),
             doc="0: field not set (jg 0: global; \"cells.ncells\" ...), 1: set, 2: read through "
-                "the host's memory at *address (a string: *len bytes)"),
+                "the host's memory at address[0] (a string: length[0] bytes)"),
         api("int comin_descrdata_get_generation(void)", extension=True, error="none",
             body="(<_State>_state).descr_generation if _state is not None else 0",
             python=NotIn("Python reads descriptive data as attributes"),

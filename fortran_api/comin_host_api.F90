@@ -39,7 +39,7 @@ MODULE comin_host_api
     &                                    c_funloc, c_loc
   USE comin_constants
   USE comin_plugin_interface, ONLY: wp, t_comin_var_descriptor, t_comin_var_handle, &
-    &                               comin_setup_get_version, &
+    &                               comin_setup_get_version, t_comin_var_ptr, comin_plugin_finish, &
     &                               t_comin_setup_version_info, t_comin_descrdata_global, &
     &                               t_comin_descrdata_domain, t_comin_descrdata_simulation_interval, &
     &                               t_comin_var_metadata_iterator, comin_metadata_get_iterator
@@ -61,6 +61,8 @@ MODULE comin_host_api
   PUBLIC :: comin_host_errhandler_fct, comin_glb2loc_index_lookup_fct
   PUBLIC :: comin_var_sync_device_mem_fct, comin_var_sync_halo_fct
   PUBLIC :: mpi_handshake, mpi_handshake_dummy, MAX_GROUPNAME_LEN
+  ! ComIn 0.2's host forms
+  PUBLIC :: t_comin_var_ptr, comin_var_update, comin_request_get_list_head, t_var_request_list_item
 
   !> The length of a group name of the MPI handshake (ComIn's and YAC's mo_mpi_handshake).
   INTEGER, PARAMETER :: MAX_GROUPNAME_LEN = 256
@@ -162,6 +164,30 @@ MODULE comin_host_api
   !! final after the primary constructors); its length is the list handle's target.
   TYPE(t_comin_request_item), ALLOCATABLE, TARGET, SAVE :: request_items(:)
   INTEGER, TARGET, SAVE :: request_list_length = -1
+
+  !> ComIn 0.2's request list item: p => comin_request_get_list_head(); DO WHILE
+  !! (ASSOCIATED(p)); ... p%item_value ...; p => p%next(); END DO.
+  TYPE :: t_var_request_list_item
+    TYPE(t_comin_request_item), ALLOCATABLE :: item_value
+    TYPE(t_var_request_list_item), POINTER, PRIVATE :: next_item => NULL()
+  CONTAINS
+    PROCEDURE :: next => request_list_item_next
+  END TYPE t_var_request_list_item
+
+  !> A variable a ComIn 0.2 host exposed with comin_var_list_append(p): its handle, for
+  !! comin_var_update.
+  TYPE :: t_v02_var
+    TYPE(t_comin_var_descriptor) :: descriptor
+    TYPE(t_comin_var_handle) :: handle
+  END TYPE t_v02_var
+
+  TYPE(t_var_request_list_item), POINTER, SAVE :: request_head => NULL()
+  TYPE(t_v02_var), ALLOCATABLE, SAVE :: v02_vars(:)
+
+  !> ComIn 0.2's comin_var_list_append(p) beside 0.3's nine-argument form
+  INTERFACE comin_var_list_append
+    MODULE PROCEDURE comin_var_list_append_v02
+  END INTERFACE comin_var_list_append
 
   PROCEDURE(comin_host_errhandler_fct), POINTER, SAVE :: host_errhandler => NULL()
   PROCEDURE(comin_glb2loc_index_lookup_fct), POINTER, SAVE :: host_glb2loc => NULL()
@@ -292,6 +318,114 @@ CONTAINS
     DEALLOCATE(p)
     ptr = c_null_ptr
   END SUBROUTINE comin_ftnlist_iterator_delete
+
+  ! -- ComIn 0.2's host forms ------------------------------------------------------------------
+
+  !> ComIn 0.2's request list: linked items over the same requests as comin_request_get_list
+  !! (rebuilt on every call; NULL when there is none).
+  FUNCTION comin_request_get_list_head() RESULT(head)
+    TYPE(t_var_request_list_item), POINTER :: head
+    TYPE(t_var_request_list_item), POINTER :: item, last
+    TYPE(c_ptr) :: list
+    INTEGER :: i
+    item => request_head
+    DO WHILE (ASSOCIATED(item))
+      last => item%next_item
+      DEALLOCATE(item)
+      item => last
+    END DO
+    NULLIFY(request_head, last)
+    list = comin_request_get_list()
+    DO i = 1, request_list_length
+      ALLOCATE(item)
+      item%item_value = request_items(i)
+      IF (ASSOCIATED(last)) THEN
+        last%next_item => item
+      ELSE
+        request_head => item
+      END IF
+      last => item
+    END DO
+    head => request_head
+    IF (.NOT. c_associated(list)) NULLIFY(head)
+  END FUNCTION comin_request_get_list_head
+
+  FUNCTION request_list_item_next(this) RESULT(next)
+    CLASS(t_var_request_list_item), INTENT(IN) :: this
+    TYPE(t_var_request_list_item), POINTER :: next
+    next => this%next_item
+  END FUNCTION request_list_item_next
+
+  !> ComIn 0.2's comin_var_list_append(p): expose p%ptr (double precision, contiguous) with
+  !! the dimensions p%pos_jc/_jk/_jb (1-based, -1: none) and, for a container, p%pos_jn.
+  SUBROUTINE comin_var_list_append_v02(p)
+    TYPE(t_comin_var_ptr), POINTER :: p
+    INTEGER :: ds(5), shp(5)
+    TYPE(t_v02_var), ALLOCATABLE :: grown(:)
+    INTEGER :: n
+
+    IF (.NOT. ASSOCIATED(p)) THEN
+      CALL comin_plugin_finish("comin_variable::comin_var_list_append", &
+        &                      "Internal error! Unassociated pointer passed in.")
+      RETURN
+    END IF
+    IF (.NOT. ASSOCIATED(p%ptr)) THEN
+      CALL comin_plugin_finish("comin_variable::comin_var_list_append", &
+        &                      "Internal error! Unassociated pointer passed in.")
+      RETURN
+    END IF
+    IF (.NOT. IS_CONTIGUOUS(p%ptr)) THEN
+      CALL comin_plugin_finish("comin_variable::comin_var_list_append", &
+        &                      "the data of " // p%descriptor%name // " must be contiguous")
+      RETURN
+    END IF
+    ds(:) = COMIN_DIM_SEMANTICS_UNUSED
+    CALL put(p%pos_jc, COMIN_DIM_SEMANTICS_NPROMA)
+    CALL put(p%pos_jk, COMIN_DIM_SEMANTICS_LEVEL)
+    CALL put(p%pos_jb, COMIN_DIM_SEMANTICS_BLOCK)
+    IF (p%lcontainer) CALL put(p%pos_jn, COMIN_DIM_SEMANTICS_CONTAINER)
+    shp(:) = SHAPE(p%ptr)
+    IF (.NOT. ALLOCATED(v02_vars)) ALLOCATE(v02_vars(0))
+    n = SIZE(v02_vars)
+    ALLOCATE(grown(n + 1))
+    grown(1:n) = v02_vars
+    CALL MOVE_ALLOC(grown, v02_vars)
+    v02_vars(n + 1)%descriptor = p%descriptor
+    CALL comin_var_list_append_handle(p%descriptor, c_loc(p%ptr), p%device_ptr, shp, &
+      &                               COMIN_VAR_DATATYPE_DOUBLE, ds, LOGICAL(p%lcontainer), &
+      &                               p%ncontained, v02_vars(n + 1)%handle)
+  CONTAINS
+    SUBROUTINE put(pos, semantics)
+      INTEGER, INTENT(IN) :: pos, semantics
+      IF (pos >= 1 .AND. pos <= 5) ds(pos) = semantics
+    END SUBROUTINE put
+  END SUBROUTINE comin_var_list_append_v02
+
+  !> ComIn 0.2's comin_var_update: re-point a variable exposed with comin_var_list_append(p)
+  !! (a time-level swap); ComIn 0.3's form is comin_var_set_cptr(var, cptr).
+  SUBROUTINE comin_var_update(var_descriptor, data_ptr, device_ptr)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: var_descriptor
+    REAL(wp), POINTER :: data_ptr(:,:,:,:,:)
+    TYPE(c_ptr), INTENT(IN) :: device_ptr
+    INTEGER :: i
+
+    IF (.NOT. ASSOCIATED(data_ptr)) THEN
+      CALL comin_plugin_finish("comin_variable::comin_var_update", &
+        &                      "Internal error! Unassociated pointer passed in.")
+      RETURN
+    END IF
+    IF (ALLOCATED(v02_vars)) THEN
+      DO i = 1, SIZE(v02_vars)
+        IF (v02_vars(i)%descriptor%name == var_descriptor%name .AND. &
+          & v02_vars(i)%descriptor%id == var_descriptor%id) THEN
+          CALL comin_var_set_cptr(v02_vars(i)%handle, c_loc(data_ptr), device_ptr)
+          RETURN
+        END IF
+      END DO
+    END IF
+    CALL comin_plugin_finish("comin_variable::comin_var_update", &
+      &                      "Internal error! Cannot find variable to update.")
+  END SUBROUTINE comin_var_update
 
   ! -- a request's metadata (t_comin_var_metadata; query/get/set: comin_host_api_procs.inc) ----
 

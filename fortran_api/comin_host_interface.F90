@@ -56,7 +56,8 @@ MODULE comin_host_interface
     &  comin_descrdata_set_simulation_interval, comin_current_set_datetime, &
     &  comin_descrdata_set_timesteplength, mpi_handshake, mpi_handshake_dummy, &
     &  comin_ftnlist_is_end, comin_ftnlist_iterator_begin, comin_ftnlist_iterator_delete, &
-    &  comin_ftnlist_iterator_next, comin_ftnlist_iterator_value
+    &  comin_ftnlist_iterator_next, comin_ftnlist_iterator_value, &
+    &  comin_var_update, comin_request_get_list_head, t_var_request_list_item
   IMPLICIT NONE
   PRIVATE
 
@@ -133,5 +134,6 @@ MODULE comin_host_interface
   ! ComIn 0.2 only (vruggiero/ICON src/comin_host_interface.F90)
   PUBLIC :: comin_setup_get_verbosity_level
   PUBLIC :: t_comin_var_ptr, t_comin_var_descr_list_item
+  PUBLIC :: comin_var_update, comin_request_get_list_head, t_var_request_list_item
 
 END MODULE comin_host_interface

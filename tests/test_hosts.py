@@ -463,3 +463,78 @@ def test_doctor_names_a_host_linked_to_another_libcomin(tmp_path):
     assert run_proc.returncode == 1
     assert "the comin core that Python imported belongs to another libcomin" in run_proc.stderr
     assert "python -m comin doctor" in run_proc.stderr
+
+
+# -- a host written the way ICON's adapter is (issue 14) ------------------------------------------
+
+def icon_specs(f_build: str) -> list:
+    """Python, C and Fortran probes of icon_host.F90 (the Fortran one with a primary
+    constructor of its own name, the namelist's primary_constructor)."""
+    return [f"pyicon;libpython_adapter.so;{os.path.join(HOSTS, 'plugins', 'icon_probe.py')}",
+            f"cicon;{os.path.join(f_build, 'libc_icon_probe.so')};",
+            f"ficon;{os.path.join(f_build, 'libf_icon_probe.so')};;f_icon_probe_main"]
+
+
+def icon_host(f_build: str) -> str:
+    exe = os.path.join(f_build, "icon_host")
+    if not os.path.exists(exe):
+        pytest.skip("no MPI Fortran compiler found by CMake")
+    return exe
+
+
+#: what every plugin reads of domain 1 after the host changed its patch: the POINTER
+#: components follow the host (nshift 0 -> 10, area doubled, a padding cell marked -1),
+#: the ALLOCATABLE clon stays as handed over (the host zeroed its own copy)
+ICON_DOMAIN_AFTER = "nshift=10 ncells=10 area_sum=156.0 owned=11 clon_sum=21.0"
+
+
+def check_icon_lines(lines: list) -> None:
+    assert "host: ComIn 0.3" in lines
+    assert ("pyicon: domain 1 icon_grid_dom1.nc id=1 nlev=3 nshift=0 ncells=10 nblks=3 area_sum=78.0 "
+            "owned=12 clon_sum=21.0 hhl_sum=720.0 start_block=1..8") in lines
+    # the request's metadata of every type, copied key by key; the host's own "restart" wins
+    assert ("pyicon: icon_req(1) metadata datatype=1 my_count=7 my_flag=True my_scale=2.5 "
+            "my_text='from the plugin' restart=False units='m' zaxis_id=1") in lines
+    assert "host: request icon_req(2) by plugin 1 exclusive F zaxis 1 units 'm'" in lines
+    assert "host: exposed temp(1) temp(2) icon_req(1) icon_req(2)" in lines
+    for step in ("00:01", "00:02"):
+        dt = f"2026-01-01T{step}:00.000"
+        assert (f"pyicon: {dt} domain 1 icon_grid_dom1.nc id=1 nlev=3 nshift=10 ncells=10 nblks=3 "
+                "area_sum=156.0 owned=11 clon_sum=21.0 hhl_sum=720.0 start_block=1..8") in lines
+        assert f"cicon: {dt} domain 1 {ICON_DOMAIN_AFTER}" in lines
+        # the Fortran plugin's start_block keeps ICON's lower bound min_rlcell = -4
+        assert f"ficon: {dt} domain 1 {ICON_DOMAIN_AFTER} start_block(-4)=1 nlev=3 icon_grid_dom1.nc" in lines
+    # the time-level swap (comin_var_set_cptr) and the halo exchange the plugin asked for
+    assert "pyicon: physics before domain 1 temp sum 7307.0" in lines
+    assert "pyicon: physics before domain 1 temp sum 7343.0" in lines
+    assert "host: halo sync temp(1) mode 2" in lines
+    assert "host: 2026-01-01T00:02:00.000 icon_req(2) sum 32.0" in lines
+    assert lines[-2:] == ["pyicon: destructor", "host: done"]
+
+
+def test_icon_style_fortran_host_with_python_c_and_fortran_plugins(f_build):
+    """tests/hosts/fortran_host/icon_host.F90, compiled with -std=f2008 -Wall -Werror:
+    USE comin_host_interface without ONLY beside its own wp, keyword arguments with
+    ComIn's dummy names, pointer assignments into the domain type, request metadata
+    copied by iterating its keys, mpi_handshake / mpi_handshake_dummy."""
+    proc = run([icon_host(f_build), "--steps", "2", *icon_specs(f_build)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "host: handshake comin group 1 workers 1"
+    check_icon_lines(lines)
+
+
+@pytest.mark.skipif(shutil.which("mpiexec") is None, reason="mpiexec is not installed")
+def test_icon_style_fortran_host_under_mpirun(f_build, tmp_path):
+    pattern = str(tmp_path / "out.%d")
+    proc = run(mpiexec_command(2, [sys.executable, "-c", PER_RANK_STDOUT, pattern, icon_host(f_build),
+                                   "--steps", "2", *icon_specs(f_build)]))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rank0 = (tmp_path / "out.0").read_text().splitlines()
+    rank1 = (tmp_path / "out.1").read_text().splitlines()
+    # both ranks in ComIn's group; rank 1 took part in the second handshake without a group
+    assert rank0[0] == "host: handshake comin group 2 workers 1"
+    check_icon_lines(rank0)
+    assert not any(line.startswith("host: ") for line in rank1)
+    assert f"cicon: 2026-01-01T00:02:00.000 domain 1 {ICON_DOMAIN_AFTER}" in rank1
+    assert "pyicon: destructor" in rank1
