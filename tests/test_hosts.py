@@ -538,3 +538,61 @@ def test_icon_style_fortran_host_under_mpirun(f_build, tmp_path):
     assert not any(line.startswith("host: ") for line in rank1)
     assert f"cicon: 2026-01-01T00:02:00.000 domain 1 {ICON_DOMAIN_AFTER}" in rank1
     assert "pyicon: destructor" in rank1
+
+
+C_POINTER_HOST = r"""
+/* descriptive data a C host keeps in its own memory (comin_descrdata_set_pointer_*): the
+ * plugin reads what the host holds at each entry point */
+#include <stdio.h>
+#include <stdlib.h>
+#include "comin_host.h"
+static void handler(const char* routine, const char* text) { printf("%s: %s\n", routine, text); exit(7); }
+int main(int argc, char** argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  t_comin_plugin_description plugins[1] = {{"ptr", "libpython_adapter.so", NULL, argv[1], NULL,
+                                           false, true, true}};
+  int ncells = 6, shape[2] = {4, 2};
+  double area[8] = {1, 2, 3, 4, 5, 6, 7, 8}, clon[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  char grid[16] = "grid.nc    ";
+  comin_setup_init(true);
+  comin_setup_errhandler(handler);
+  comin_setup_check("c_pointer_host", sizeof(double));
+  comin_descrdata_set_int(0, "n_dom", 1);
+  comin_descrdata_set_int(0, "nproma", 4);
+  comin_descrdata_set_pointer_int(1, "cells.ncells", &ncells);
+  comin_descrdata_set_pointer_character(1, "grid_filename", grid, 11);
+  comin_descrdata_set_pointer_array_double(1, "cells.area", area, 2, shape);
+  comin_descrdata_set_array_double(1, "cells.clon", clon, 2, shape);
+  comin_plugin_primaryconstructor(plugins, 1);
+  comin_callback_context_call(EP_SECONDARY_CONSTRUCTOR, COMIN_DOMAIN_OUTSIDE_LOOP, false);
+  comin_callback_context_call(EP_ATM_TIMELOOP_START, COMIN_DOMAIN_OUTSIDE_LOOP, false);
+  ncells = 7;
+  grid[4] = 'X';
+  for (int i = 0; i < 8; i++) { area[i] *= 2; clon[i] = 0; }
+  comin_callback_context_call(EP_ATM_TIMELOOP_START, COMIN_DOMAIN_OUTSIDE_LOOP, false);
+  comin_setup_finalize();
+  return 0;
+}
+"""
+
+POINTER_PLUGIN = """
+import comin
+@comin.EP_ATM_TIMELOOP_START
+def start():
+    c = comin.descrdata_get_domain(1).cells
+    print("ptr:", comin.descrdata_get_domain(1).grid_filename, c.ncells, c.area.sum(), c.clon.sum(), flush=True)
+"""
+
+
+def test_a_c_host_keeps_pointer_components_in_its_own_memory(tmp_path):
+    """ComIn's POINTER components from C (comin_descrdata_set_pointer_*): later host changes
+    are what plugins read; comin_descrdata_set_array_* copies (ComIn's ALLOCATABLE ones)."""
+    src = tmp_path / "host.c"
+    src.write_text(C_POINTER_HOST)
+    exe = _build.build([src], tmp_path / "host", kind="executable", strict=True)
+    plugin = tmp_path / "ptr.py"
+    plugin.write_text(POINTER_PLUGIN)
+    proc = run([exe, str(plugin)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [line for line in proc.stdout.splitlines() if line.startswith("ptr:")] == [
+        "ptr: grid.nc 6 36.0 8.0", "ptr: gridXnc 7 72.0 8.0"]
