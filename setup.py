@@ -50,7 +50,8 @@ def _python_exe() -> str:
 
 
 #: Fortran modules in dependency order; further fortran_api/*.F90 files follow alphabetically
-FORTRAN_FIRST = ["comin_constants.F90", "comin_descrdata_types.F90", "comin_plugin_interface.F90"]
+FORTRAN_FIRST = ["comin_constants.F90", "comin_descrdata_types.F90", "comin_plugin_interface.F90",
+                 "comin_host_descrdata.F90", "comin_host_api.F90"]
 
 
 def fortran_sources():

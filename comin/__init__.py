@@ -21,8 +21,8 @@ from comin._core import (
     descrdata_index_lookup_glb2loc_cell, error_get_message, finish, metadata_get,
     metadata_get_typeid, metadata_set, parallel_get_host_mpi_comm,
     parallel_get_host_mpi_rank, parallel_get_plugin_mpi_comm, print_debug, print_info,
-    print_warning, profile_get_timings, register_callback, setup_get_version, var_descr_list, var_get,
-    var_request_add,
+    print_warning, profile_get_timings, register_callback, setup_get_verbosity_level,
+    setup_get_version, var_descr_list, var_get, var_request_add,
 )
 from comin._core import _metadata_keys
 from comin._types import EntryPoint, plugin_info, simulation_interval

@@ -279,6 +279,31 @@ cdef void* _cdd_array(str group, int jg, str field, int* arr_size) except? NULL:
     return <void*>addr
 
 
+cdef int _impl_comin_descrdata_query_field(int jg, const char* field, const void** address,
+                                           int* length) except? -1:
+    """Whether a field is set (0/1) or read through the host's memory (2, its address)."""
+    cdef _State st = _active()
+    cdef _HostScalar ref
+    group, _, name = _c_string(field).rpartition(".")
+    if jg == 0:
+        obj = st.global_data
+    elif 1 <= jg <= len(st.domains):
+        obj = st.domains[jg - 1]
+    else:
+        obj = None
+    if obj is not None and group:
+        obj = obj.__dict__.get(group)
+    if obj is None:
+        return 0
+    found = type(obj).__dict__.get(name)
+    if isinstance(found, _HostScalar):
+        ref = <_HostScalar>found
+        address[0] = ref.ptr
+        length[0] = ref.length
+        return 2
+    return 1 if name in obj.__dict__ else 0
+
+
 cdef int _cdd_string(str group, int jg, str field, const char** val, int* length) except -1:
     return _c_str_out(("descrdata", group, jg, field), _cdd_value(group, jg, field), val, length)
 
@@ -417,6 +442,12 @@ cdef void _impl_comin_var_get_dim_semantics(void* handle, int* dim_semantics):
     ds = _c_need_handle(handle).dim_semantics
     for i in range(_SIZE_comin_var_get_dim_semantics_dim_semantics):
         dim_semantics[i] = ds[i]
+
+
+cdef void _impl_comin_var_get_pos(void* handle, int* pos_jc, int* pos_jk, int* pos_jb,
+                                  int* pos_jn):
+    """ComIn 0.2's positions (VarHandle.pos: 0-based, -2 absent)."""
+    pos_jc[0], pos_jk[0], pos_jb[0], pos_jn[0] = _c_need_handle(handle).pos
 
 
 cdef void _impl_comin_var_get_descriptor(void* handle, _c_descr* descriptor):

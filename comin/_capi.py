@@ -144,7 +144,7 @@ class Ref:
 FortranForm = Union[Bind, Wrap, Ref, NotIn]
 
 #: Fortran modules by their short names in the rows
-MODULES = {"plugin": "comin_plugin_interface", "host": "comin_host_interface",
+MODULES = {"plugin": "comin_plugin_interface", "host": "comin_host_api",
            "descrdata": "comin_descrdata_types", "host_descrdata": "comin_host_descrdata"}
 
 
@@ -243,7 +243,7 @@ def _arg(key: str, kind: str = "", name: str = "", **kw) -> FArg:
     return FArg(key, kind, name, **kw)
 
 
-_DESCR = _arg("var_descriptor", "descriptor", "descr")
+_DESCR = _arg("var_descriptor", "descriptor")
 _KEY = _arg("key", "string")
 PLUGIN, HOST, BOTH = ("plugin",), ("host",), ("plugin", "host")
 
@@ -300,7 +300,7 @@ def _plugin_api() -> List[Function]:
         api("void comin_current_get_datetime(char const** val, int* len)",
             body='_c_str_out("datetime", current_get_datetime(), val, len)',
             python="comin.current_get_datetime",
-            fortran=Wrap((_arg("val", "string_out", "str"),),
+            fortran=Wrap((_arg("val", "string_out", "sim_time_current"),),
                          doc="The current model date and time (ISO 8601 string).")),
         api("int comin_parallel_get_plugin_mpi_comm(void)", body="parallel_get_plugin_mpi_comm()",
             neutral="-1", python="comin.parallel_get_plugin_mpi_comm", fortran=Bind()),
@@ -321,7 +321,7 @@ def _plugin_api() -> List[Function]:
         api("void comin_error_get_message(t_comin_error_code errcode, char category[11], "
             "char message[COMIN_MAX_LEN_ERR_MESSAGE])",
             python="comin.error_get_message",
-            fortran=Wrap((_arg("errcode", "integer"), _arg("category", "chars_out"),
+            fortran=Wrap((_arg("errcode", "integer", "error_code"), _arg("category", "chars_out"),
                           _arg("message", "chars_out")), modules=BOTH,
                          doc="Category (\"ERROR\", ...; at most 10 characters, as C's char[11]) "
                              "and message of an error code (blank-padded into the actual "
@@ -339,6 +339,9 @@ def _plugin_api() -> List[Function]:
                              "instead of ending the run.")),
         api("t_comin_error_code comin_error_get(void)", error="none", body="_c_error_code()",
             python="comin.ComInError  (its code attribute)", fortran=Bind(BOTH)),
+        api("int comin_setup_get_verbosity_level(void)", body="_active().d.verbosity",
+            python="comin.setup_get_verbosity_level", fortran=Bind(BOTH),
+            doc="ComIn 0.2: the host's verbosity level (comin_setup_set_verbosity_level)"),
         api("void comin_error_reset(void)", error="none", body="_c_set_errcode(COMIN_SUCCESS)",
             python=NotIn("Python raises comin.ComInError: nothing is stored"),
             fortran=Bind(BOTH)),
@@ -351,7 +354,8 @@ def _plugin_api() -> List[Function]:
             "t_comin_var_descriptor var_descriptor, int flag)",
             python="comin.var_get",
             fortran=Wrap((_arg("context", decl="INTEGER, INTENT(IN) :: {x}(:)"), _DESCR,
-                          _arg("flag", "integer"), _arg("handle", "handle_out")),
+                          _arg("flag", "integer"), _arg("handle", "handle_out", "var_ptr")),
+                         name="comin_var_get_handle", generic="comin_var_get",
                          body="""
                              INTEGER(c_int) :: ctx(MAX(SIZE({context}), 1))
                              ctx(:) = 0
@@ -391,32 +395,41 @@ def _plugin_api() -> List[Function]:
         api("void comin_var_get_ncontained(t_comin_var_handle* handle, int* ncontained)",
             body="ncontained[0] = _c_need_handle(handle).ncontained",
             python="comin.VarHandle.ncontained", fortran=Ref("t_comin_var_handle%ncontained")),
+        api("void comin_var_get_pos(t_comin_var_handle* handle, int* pos_jc, int* pos_jk, "
+            "int* pos_jb, int* pos_jn)",
+            python=NotIn("ComIn 0.2's C positions; Python reads VarHandle.dim_semantics"),
+            fortran=NotIn("ComIn 0.2's Fortran reads t_comin_var_ptr%pos_jc ... (comin_var_get)"),
+            doc="ComIn 0.2: 0-based positions of the nproma, level, block and container "
+                "dimensions (-2: none), from the variable's dim_semantics"),
         api("void comin_var_get_descriptor(t_comin_var_handle* handle, "
             "t_comin_var_descriptor* descriptor)",
             python="comin.VarHandle.descriptor", fortran=Ref("t_comin_var_handle%descriptor")),
         api("t_comin_var_descr_list_iterator* comin_var_get_descr_list_head(void)",
-            python="comin.var_descr_list()  (a Python iterable)", fortran=Bind()),
+            python="comin.var_descr_list()  (a Python iterable)",
+            fortran=Ref("comin_var_get_descr_list_head", iface="c_var_get_descr_list_head",
+                        note=" (a t_comin_var_descr_list_item pointer: ComIn 0.3 code assigns it to "
+                             "a TYPE(c_ptr), ComIn 0.2 code walks item%next())")),
         api("t_comin_var_descr_list_iterator* comin_var_get_descr_list_next("
             "t_comin_var_descr_list_iterator* it)",
             python="comin.var_descr_list()  (a Python iterable)",
-            fortran=Bind(names={"it": "current"})),
+            fortran=Bind(BOTH, names={"it": "current"})),
         api("void comin_var_get_descr_list_var_desc(t_comin_var_descr_list_iterator* it, "
             "t_comin_var_descriptor* descriptor)",
             python="comin.var_descr_list()  (a Python iterable)",
-            fortran=Wrap((_arg("it", "c_ptr"), _arg("descriptor", "descriptor_inout", "descr")),
-                         doc="The descriptor of the variable at iterator it.")),
+            fortran=Wrap((_arg("it", "c_ptr"), _arg("descriptor", "descriptor_inout", "var_desc_out")),
+                         modules=BOTH, doc="The descriptor of the variable at iterator it.")),
         api("void comin_var_descr_list_iterator_delete(t_comin_var_descr_list_iterator** it)",
-            python=_NO_GC, fortran=Bind()),
+            python=_NO_GC, fortran=Bind(BOTH)),
         api("void comin_callback_register(t_comin_entry_point ep, t_comin_callback_function fct)",
             python="comin.callback_register  /  @comin.EP_ATM_TIMELOOP_START (any entry point)",
-            fortran=Wrap((_arg("ep", "integer"), _arg("fct", "callback")),
+            fortran=Wrap((_arg("ep", "integer", "entry_point_id"), _arg("fct", "callback", "fct_ptr")),
                          doc="Register fct (a BIND(C) subroutine without arguments) for entry "
                              "point ep.")),
         api("void comin_callback_get_ep_name(t_comin_entry_point ep, "
             "char out[COMIN_MAX_LEN_EP_NAME + 1])",
             body="_c_copy_out(out, callback_get_ep_name(ep), _SIZE_comin_callback_get_ep_name_out)",
             python="comin.callback_get_ep_name",
-            fortran=Wrap((_arg("ep", "integer", "iep"), _arg("out", "string_out", "out_name")),
+            fortran=Wrap((_arg("ep", "integer", "iep"), _arg("out", "string_out", "out_ep_name")),
                          modules=BOTH, doc='Name of entry point iep (e.g. "EP_ATM_TIMELOOP_END").')),
         api("t_comin_metadata_typeid comin_metadata_get_typeid("
             "t_comin_var_descriptor var_descriptor, const char* key)",
@@ -431,7 +444,7 @@ def _plugin_api() -> List[Function]:
             f"const char* key, {ctype} val)",
             body=f"_c_metadata_set(var_descriptor, key, {pyconv.format(x='val')})",
             python="comin.metadata_set",
-            fortran=Wrap((_DESCR, _KEY, _arg("val", fin)), modules=BOTH,
+            fortran=Wrap((_DESCR, _KEY, _arg("val", fin)), modules=PLUGIN,
                          generic="comin_metadata_set")))
     for tname, ctype, _pyconv, _fin, fout, typeid in METADATA_TYPES:
         string = tname == "character"        # a string comes out as a pointer and a length
@@ -468,9 +481,9 @@ def _plugin_api() -> List[Function]:
             body="descrdata_get_timesteplength(jg)", python="comin.descrdata_get_timesteplength",
             fortran=Bind()),
         api("int comin_descrdata_get_index(int j)", body="descrdata_get_index(j)",
-            python="comin.descrdata_get_index", fortran=Bind()),
+            python="comin.descrdata_get_index", fortran=Bind(names={"j": "idx1d"})),
         api("int comin_descrdata_get_block(int j)", body="descrdata_get_block(j)",
-            python="comin.descrdata_get_block", fortran=Bind()),
+            python="comin.descrdata_get_block", fortran=Bind(names={"j": "idx1d"})),
     ]
     for grid, name in (("cells", "cell"), ("edges", "edge"), ("verts", "vert")):
         rows.append(api(
@@ -497,8 +510,8 @@ def _plugin_api() -> List[Function]:
     rows.append(api(
         "void comin_callback_context_call(t_comin_entry_point ep, int domain_id, bool lacc)",
         error="host", python="comin.host.Host.call_ep  (host side)",
-        fortran=Wrap((_arg("ep", "integer"), _arg("domain_id", "integer"), _arg("lacc", "logical")),
-                     modules=HOST, doc="Call entry point ep for domain domain_id "
+        fortran=Wrap((_arg("ep", "integer", "entry_point_id"), _arg("domain_id", "integer"),
+                      _arg("lacc", "logical")), modules=HOST, doc="Call entry point ep for domain domain_id "
                                        "(COMIN_DOMAIN_OUTSIDE_LOOP outside a domain loop)."),
         trampoline="comin_internal_context_call_slow",
         doc="the public symbol with its C fast path is in comin/src/comin_guard.c"))
@@ -535,11 +548,9 @@ def _host_api() -> List[Function]:
              python="comin.host.Host(..., verbosity=n) / Host.set_verbosity_level",
              fortran=Wrap((_arg("iverbosity", "integer"),), modules=HOST),
              doc="ComIn's messages of level l print when iverbosity > l (13: all)"),
-        host("int comin_setup_get_verbosity_level(void)",
-             body="(<Host>_c_need_host()).st.d.verbosity",
-             python=NotIn("a Python host knows the verbosity it set"), fortran=Bind(HOST)),
         host("void comin_setup_check(const char* name, int wp)", python="comin.host.Host.check",
-             fortran=Wrap((_arg("name", "string"), _arg("wp", "integer")), modules=HOST,
+             fortran=Wrap((_arg("name", "string", "plugin_str"), _arg("wp", "integer", "wp_check")),
+                          modules=HOST,
                           doc="Check the error handler and that the host's working precision wp "
                               "(a REAL kind: gfortran's kind is its byte size) is C double."),
              doc="error 18 without an error handler, 19 unless wp == sizeof(double)"),
@@ -565,11 +576,34 @@ def _host_api() -> List[Function]:
             python="comin.host.Host.set_global / Host.set_domain(jg, cells=dict(...), ...)",
             fortran=dd_set,
             doc="an array field (Fortran order, copied); shape[ndim]" if what == "int" else ""))
+    # ComIn's POINTER components: comin keeps the host's memory and reads it when asked
+    by_ref = NotIn("a Python host hands arrays over as NumPy arrays: they are kept as views")
+    rows += [
+        host("void comin_descrdata_set_pointer_int(int jg, const char* field, const int* ptr)",
+             body="_c_dd_set(jg, field, _host_scalar(<const void*>ptr, -1))", python=by_ref,
+             fortran=dd_set,
+             doc="an int field read through the host's memory (ComIn's POINTER components): "
+                 "later changes of the host's value are what plugins read"),
+        host("void comin_descrdata_set_pointer_character(int jg, const char* field, "
+             "const char* ptr, int len)",
+             body="_c_dd_set(jg, field, _host_scalar(<const void*>ptr, len))", python=by_ref,
+             fortran=dd_set, doc="a string field (len bytes, blank-padded) read through the "
+                                 "host's memory"),
+    ]
+    for what, ctype, dtype in (("int", "int", "np.intc"), ("double", "double", "np.float64"),
+                               ("int8", "signed char", "np.int8")):
+        rows.append(host(
+            f"void comin_descrdata_set_pointer_array_{what}(int jg, const char* field, "
+            f"const {ctype} data[], int ndim, const int shape[])",
+            body=f"_c_dd_set(jg, field, _c_dd_view(data, {dtype}, ndim, shape))", python=by_ref,
+            fortran=dd_set,
+            doc="an array field kept in the host's memory (contiguous, Fortran order): plugins "
+                "read the host's current values" if what == "int" else ""))
     rows += [
         host("void comin_descrdata_set_simulation_interval(const char* exp_start, "
              "const char* exp_stop, const char* run_start, const char* run_stop)",
              python="comin.host.Host.set_simulation_interval",
-             fortran=Wrap((_arg("simulation_interval",
+             fortran=Wrap((_arg("simulation_interval", name="comin_time_info",
                                 decl="TYPE(t_comin_descrdata_simulation_interval), INTENT(IN) :: {x}"),),
                           modules=HOST,
                           cargs={w: "cstr({simulation_interval}%" + w + ")"
@@ -577,7 +611,7 @@ def _host_api() -> List[Function]:
              doc="ISO 8601 dates"),
         host("void comin_descrdata_set_timesteplength(int jg, double dt)",
              python="comin.host.Host.set_timesteplength",
-             fortran=Wrap((_arg("jg", "integer"), _arg("dt", "real")), modules=HOST),
+             fortran=Wrap((_arg("jg", "integer"), _arg("dt", "real", "dt_current")), modules=HOST),
              doc="time step of domain jg in seconds (after n_dom)"),
         host("void comin_descrdata_set_fct_glb2loc_cell(t_comin_glb2loc_fct fct)",
              body="_c_need_host().set_glb2loc_cell(_c_host_function(_CGlb2Loc, <void*>fct))",
@@ -590,7 +624,7 @@ def _host_api() -> List[Function]:
         host("void comin_current_set_datetime(const char* datetime)",
              body="_c_need_host().set_datetime(_c_string(datetime).strip())",
              python="comin.host.Host.set_datetime",
-             fortran=Wrap((_arg("datetime", "string"),), modules=HOST),
+             fortran=Wrap((_arg("datetime", "string", "sim_time_current"),), modules=HOST),
              doc="the current date (ISO 8601), before the entry points of a step"),
         host("void comin_parallel_mpi_handshake(int comm, int n_group_names, "
              "const char* group_names[], const char* component_name)",
@@ -679,22 +713,83 @@ def _host_api() -> List[Function]:
             body=None if string else f"_c_request_meta(i, key, {pyconv.format(x='default_val')}, {typeid})",
             neutral=None if string else "default_val", python="comin.host.Host.requests[i].metadata",
             fortran=Wrap((_arg("i", "integer"), _KEY, _arg("val", fout),
-                          _arg("default_val", "string_kept" if string else fin, "default")),
+                          _arg("default_val", "string_kept" if string else fin, "defaultval")),
                          modules=HOST, name=f"comin_metadata_get_or_{tname}",
                          result_arg="" if string else "val", generic="comin_metadata_get_or"),
             doc="request i's metadata value, default_val when absent (error 36 if of another type)"
                 if tname == "integer" else ""))
+    for tname, ctype, pyconv, fin, _fout, _typeid in METADATA_TYPES:
+        rows.append(host(
+            f"void comin_metadata_set_host_{tname}(t_comin_var_descriptor descriptor, "
+            f"const char* key, {ctype} val)",
+            body=f"_c_need_host().set_metadata(*_c_descriptor(descriptor), "
+                 f"**{{_c_string(key): {pyconv.format(x='val')}}})",
+            python="comin.host.Host.set_metadata",
+            fortran=Wrap((_arg("descriptor", "descriptor"), _KEY, _arg("val", fin)), modules=HOST,
+                         name=f"comin_metadata_host_set_{tname}", generic="comin_metadata_set"),
+            doc="metadata of an exposed variable (ComIn's comin_metadata_set of the host "
+                "interface)" if tname == "integer" else ""))
+    # a request's metadata store (ComIn's t_comin_var_metadata of a request item)
+    this = _arg("this", decl="CLASS(t_comin_var_metadata), INTENT(INOUT) :: {x}")
+    store = {"i": "{this}%request"}
     rows += [
+        host("t_comin_metadata_typeid comin_request_metadata_get_typeid(int i, const char* key)",
+             body="_c_request_typeid(i, key)", neutral="COMIN_METADATA_TYPEID_UNDEFINED",
+             python="comin.host.Host.requests[i].metadata",
+             fortran=Wrap((this, _KEY), modules=HOST, name="comin_var_metadata_query",
+                          cargs=store, result="INTEGER",
+                          doc="COMIN_METADATA_TYPEID_* of key in a request's metadata "
+                              "(item%metadata%query(key))."),
+             doc="typeid of key in request i's metadata (COMIN_METADATA_TYPEID_UNDEFINED: absent)"),
+        host("t_comin_metadata_iterator* comin_request_metadata_get_iterator_begin(int i)",
+             body="_c_request_iterator(i, False)",
+             python="comin.host.Host.requests[i].metadata",
+             fortran=Ref("t_comin_var_metadata%get_iterator", modules=HOST, homes=HOST),
+             doc="iterators over request i's metadata keys (the comin_metadata_iterator functions)"),
+        host("t_comin_metadata_iterator* comin_request_metadata_get_iterator_end(int i)",
+             body="_c_request_iterator(i, True)", python="comin.host.Host.requests[i].metadata",
+             fortran=Ref("t_comin_var_metadata%get_iterator", modules=HOST, homes=HOST)),
+    ]
+    for tname, ctype, pyconv, fin, fout, typeid in METADATA_TYPES:
+        string = tname == "character"
+        suffix = {"integer": "int", "logical": "bool", "real": "double", "character": "char"}[tname]
+        rows.append(host(
+            f"void comin_request_metadata_set_{tname}(int i, const char* key, {ctype} val)",
+            body=f"_c_request_meta_set(i, key, {pyconv.format(x='val')})",
+            python="comin.host.Host.requests[i].metadata",
+            fortran=Wrap((this, _KEY, _arg("val", fin)), modules=HOST,
+                         name=f"comin_var_metadata_set_{suffix}", cargs=store,
+                         doc=f"item%metadata%set(key, val) for {tname} values."),
+            doc="set key in request i's metadata" if tname == "integer" else ""))
+        rows.append(host(
+            f"void comin_request_metadata_get_{tname}(int i, const char* key, "
+            f"{'char const** val, int* len' if string else ctype + '* val'})",
+            body=None if string else f"val[0] = _c_request_meta_get(i, key, {typeid})",
+            python="comin.host.Host.requests[i].metadata",
+            fortran=Wrap((this, _KEY, _arg("val", fout)), modules=HOST,
+                         name=f"comin_var_metadata_get_{suffix}", cargs=store,
+                         doc=f"item%metadata%get(key, val) for {tname} values (error 10 when "
+                             "absent, 36 when of another type)."),
+            doc="request i's metadata value (error 10 when absent, 36 when of another type)"
+                if tname == "integer" else ""))
+    rows += [
+        host("void comin_mpi_handshake(int comm, int n, const char* group_names[], "
+             "int group_comms[])",
+             python="comin.parallel.mpi_handshake",
+             fortran=Ref("mpi_handshake / mpi_handshake_dummy", modules=HOST, homes=HOST),
+             doc="the MPI handshake of ComIn and YAC (collective over comm, a Fortran handle): "
+                 "group_comms[i] = the processes of comm that listed group_names[i]"),
         host("t_comin_var_handle* comin_var_list_append(t_comin_var_descriptor descriptor, "
              "void* cptr, void* device_ptr, const int array_shape[5], int type_id, "
              "const int dim_semantics[5], bool lcontainer, int ncontained)",
              python="comin.host.Host.expose",
-             fortran=Wrap((_arg("descriptor", "descriptor", "descr"), _arg("cptr", "c_ptr"),
+             fortran=Wrap((_arg("descriptor", "descriptor", "var_descr"), _arg("cptr", "c_ptr"),
                            _arg("device_ptr", "c_ptr"), _arg("array_shape", "integer_array"),
                            _arg("type_id", "integer"), _arg("dim_semantics", "integer_array"),
                            _arg("lcontainer", "logical"), _arg("ncontained", "integer"),
                            _arg("handle", "handle_out", "var_handle")),
-                          modules=HOST, result_arg="handle",
+                          modules=HOST, result_arg="handle", name="comin_var_list_append_handle",
+                          generic="comin_var_list_append",
                           doc="Expose a host field (ComIn 0.3's comin_var_list_append): cptr = "
                               "c_loc of the field (Fortran order), array_shape and dim_semantics "
                               "5 entries, type_id COMIN_VAR_DATATYPE_*, ncontained Fortran-style "
@@ -703,7 +798,7 @@ def _host_api() -> List[Function]:
                  "COMIN_VAR_DATATYPE_*, ncontained Fortran-style"),
         host("void comin_var_set_cptr(t_comin_var_handle* handle, void* cptr, void* device_ptr)",
              python="comin.host.Host.set_array",
-             fortran=Wrap((_arg("handle", "handle", "var_handle"), _arg("cptr", "c_ptr"),
+             fortran=Wrap((_arg("handle", "handle", "var"), _arg("cptr", "c_ptr"),
                            _arg("device_ptr", "c_ptr", optional=True, default="c_null_ptr")),
                           modules=HOST,
                           doc="Re-point an exposed variable (e.g. a time-level swap); same shape "
@@ -713,12 +808,14 @@ def _host_api() -> List[Function]:
              body="_c_need_host().set_sync_device_mem(_c_host_function(_CSyncDevice, <void*>fct))",
              python="comin.host.Host.set_sync_device_mem",
              fortran=_bridged("comin_var_sync_device_mem_fct", "host_sync_device", "sync_device_bridge",
+                              name="sync_device_mem",
                               doc="The host's host/device copy."),
              doc="the host's host/device copy, called around callbacks with lacc"),
         host("void comin_var_set_sync_halo(t_comin_sync_halo_fct fct)",
              body="_c_need_host().set_sync_halo(_c_host_function(_CSyncHalo, <void*>fct))",
              python="comin.host.Host.set_sync_halo",
              fortran=_bridged("comin_var_sync_halo_fct", "host_sync_halo", "sync_halo_bridge",
+                              name="sync_halo",
                               doc="The host's halo exchange."),
              doc="the host's halo exchange for COMIN_FLAG_SYNC_HALO"),
         host("void comin_var_list_finalize(void)", body="_c_need_host()",
@@ -740,6 +837,20 @@ def _extensions() -> List[Function]:
         api("bool comin_var_get_lcontainer(t_comin_var_handle* handle)", extension=True,
             body="_c_need_handle(handle).lcontainer", python="comin.VarHandle.lcontainer",
             fortran=Ref("t_comin_var_handle%lcontainer")),
+        api("int comin_descrdata_query_field(int jg, const char* field, const void** address, "
+            "int* length)", extension=True,
+            python=NotIn("Python reads descriptive data as attributes"),
+            fortran=Ref("comin_descrdata_get_domain / comin_descrdata_get_global",
+                        homes=("descrdata",), iface="c_dd_query_field",
+                        note=" (which fields are set; POINTER components onto the host's memory)"),
+            doc="0: field not set (jg 0: global; \"cells.ncells\" ...), 1: set, 2: read through "
+                "the host's memory at address[0] (a string: length[0] bytes)"),
+        api("int comin_descrdata_get_generation(void)", extension=True, error="none",
+            body="(<_State>_state).descr_generation if _state is not None else 0",
+            python=NotIn("Python reads descriptive data as attributes"),
+            fortran=Ref("comin_descrdata_get_domain / comin_descrdata_get_global",
+                        note=" (refilled when the host set descriptive data again)"),
+            doc="changes whenever the host sets descriptive data"),
         api("void comin_current_get_plugin_flags(bool* errors_return, bool* log_debug, "
             "bool* log_info, bool* log_warning)", extension=True,
             python="comin.current_get_plugin_info()  (errors_return, log_debug/_info/_warning)",
@@ -789,8 +900,11 @@ def _descrdata_functions(descrdata) -> List[Function]:
                 out.append(Function(_C_TYPES[kind], name, jg, body=f"_cdd_value({value})", **common))
             else:
                 ctype = _ARRAY_C_TYPES[kind]
-                out.append(Function("void", name, jg + (Param(f"{ctype}**", "ptr"), Param("int*", "arr_size")),
-                                    body=f"ptr[0] = <{ctype}*>_cdd_array({value}, arr_size)",
+                # const as in ComIn 0.3 (the host's data; comin.h also takes 0.2's non-const
+                # pointers, see _codegen.comin_h_text)
+                out.append(Function("void", name, jg + (Param(f"const {ctype}**", "ptr"),
+                                                        Param("int*", "arr_size")),
+                                    body=f"ptr[0] = <const {ctype}*>_cdd_array({value}, arr_size)",
                                     **common))
     return out
 

@@ -14,7 +14,9 @@
 #   prints the message, calls EP_FINISH and exits with status 1 (ComIn stops);
 # * host variables live in the host's memory: comin_var_list_append wraps the
 #   pointer in a NumPy array (Fortran order, no copy);
-# * descriptive data is copied (ComIn copies it into its state).
+# * descriptive data: values and a Fortran host's ALLOCATABLE components are copied;
+#   its POINTER components (comin_descrdata_set_pointer_*) stay in the host's memory and
+#   are read whenever a plugin asks (ComIn keeps the host's pointers).
 
 from cpython.memoryview cimport PyMemoryView_FromMemory
 from cpython.buffer cimport PyBUF_WRITE, PyBUF_READ
@@ -195,6 +197,13 @@ cdef object _c_wrap(const void* data, object dtype, object shape, bint writable)
     return np.frombuffer(mv, dtype=dt).reshape(shape, order="F")
 
 
+cdef object _c_dd_view(const void* data, object dtype, int ndim, const int* shape):
+    """A read-only view of the host's array (no copy: ComIn's POINTER components)."""
+    if ndim < 1 or ndim > 5 or shape == NULL:
+        raise ValueError(f"descriptive-data arrays have 1 to 5 dimensions, got {ndim}")
+    return _c_wrap(data, dtype, [shape[i] for i in range(ndim)], False)
+
+
 cdef object _c_dd_array(const void* data, object dtype, int ndim, const int* shape):
     if ndim < 1 or ndim > 5 or shape == NULL:
         raise ValueError(f"descriptive-data arrays have 1 to 5 dimensions, got {ndim}")
@@ -317,6 +326,68 @@ cdef void _impl_comin_request_metadata_get_or_character(int i, const char* key, 
         len[0] = 0 if default_val == NULL else <int>strlen(default_val)
         return
     _c_str_out(("request_meta", i, _c_string(key)), value, val, len)
+
+
+cdef int _c_request_typeid(int i, const char* key) except? -2:
+    """ComIn's item%metadata%query(key): the typeid of key in request i's store, -1 absent."""
+    md = _c_request(i).metadata
+    k = _c_string(key).strip()
+    return _typeid_of(md[k]) if k in md else COMIN_METADATA_TYPEID_UNDEFINED
+
+
+cdef void* _c_request_iterator(int i, bint end) except? NULL:
+    """An iterator over request i's keys (a snapshot; comin_metadata_iterator_* walk it)."""
+    cdef _CMetaIter it
+    r = _c_request(i)
+    it = _CMetaIter.__new__(_CMetaIter)
+    it.var = r
+    it.keys = [k.encode() for k in r.metadata]
+    it.pos = len(it.keys) if end else 0
+    _c_session()["iters"][id(it)] = it
+    return <void*>it
+
+
+cdef int _c_request_meta_set(int i, const char* key, object value) except -1:
+    """ComIn's item%metadata%set(key, val): store (or replace) key in request i's store."""
+    _c_request(i).metadata[_c_string(key).strip()] = value
+    return 0
+
+
+cdef object _c_request_meta_get(int i, const char* key, int typeid):
+    """ComIn's item%metadata%get(key, val): key's value, which must have type ``typeid``."""
+    r = _c_request(i)
+    k = _c_string(key).strip()
+    if k not in r.metadata:
+        raise _err(COMIN_ERROR_METADATA_KEY_NOT_FOUND,
+                   f"request ({r.name}, {r.domain_id}) has no metadata key '{k}'")
+    value = r.metadata[k]
+    if _typeid_of(value) != typeid:
+        raise _err(COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE,
+                   f"request ({r.name}, {r.domain_id}): key '{k}' holds {type(value).__name__}")
+    return value
+
+
+cdef void _impl_comin_request_metadata_get_character(int i, const char* key, const char** val,
+                                                     int* len):
+    value = _c_request_meta_get(i, key, COMIN_METADATA_TYPEID_CHARACTER)
+    _c_str_out(("request_meta", i, _c_string(key)), value, val, len)
+
+
+# -- the MPI handshake ----------------------------------------------------------------------------
+
+cdef void _impl_comin_mpi_handshake(int comm, int n, const char** group_names, int* group_comms):
+    """ComIn's and YAC's mpi_handshake for a Fortran host (before or without comin_setup_init):
+    comin.parallel.mpi_handshake on the Fortran handle comm, the results as Fortran handles."""
+    cdef int i
+    from comin.parallel import _mpi, mpi_handshake
+    MPI = _mpi()
+    if n < 0 or (n > 0 and (group_names == NULL or group_comms == NULL)):
+        raise ValueError(f"mpi_handshake: {n} group names but no arrays of names and communicators")
+    names = [_c_string(group_names[i]) for i in range(n)]
+    comms = mpi_handshake(MPI.Comm.f2py(comm), names)
+    for i in range(n):
+        c = comms[i]
+        group_comms[i] = (MPI.COMM_NULL if c is None else c).py2f()
 
 
 # -- variables ------------------------------------------------------------------------------------

@@ -106,14 +106,14 @@ def c_header_text(table) -> str:
     out = [f"/* {_GENERATED} */", "#ifndef COMIN_CONSTANTS_H", "#define COMIN_CONSTANTS_H", "",
            f"#define COMIN_VERSION_MAJOR {major}", f"#define COMIN_VERSION_MINOR {minor}",
            f"#define COMIN_VERSION_PATCH {patch}", f'#define COMIN_VERSION "{major}.{minor}.{patch}"', "",
-           "typedef enum {"]
+           "typedef enum t_comin_entry_point {"]
     out += [f"  {name} = {i}," for i, name in enumerate(table.ENTRY_POINTS, start=1)]
     out += ["} t_comin_entry_point;", ""]
     for group, ctype in table.C_ENUM_TYPES.items():
-        out.append("typedef enum {")
+        out.append(f"typedef enum {ctype} {{")
         out += [f"  {name} = {value}," for name, value, _note in table.ENUMS[group]]
         out += [f"}} {ctype};", ""]
-    out.append("typedef enum {")
+    out.append("typedef enum t_comin_error_code {")
     out += [f"  {name} = {code}," for code, (name, _m, _v) in enumerate(table.ERROR_CODES)]
     out += ["} t_comin_error_code;", ""]
     for name, value, _note in table.ENUMS["domain"]:
@@ -154,16 +154,51 @@ def load_capi():
     return _load_by_path("_capi.py")
 
 
+def _c_const_compat(functions) -> list:
+    """ComIn 0.2's C calls that 0.3's prototypes would reject (C11 ``_Generic``): the
+    descriptive-data getters took ``int**``/``double**``/``char**`` (0.3: ``const``), and
+    ``comin_var_get``'s context was an ``int*`` (0.3: ``t_comin_entry_point*``).  A macro of
+    the function's own name converts exactly those argument types and leaves every other
+    type to the prototype's check, so 0.2 and 0.3 code compile against one header without a
+    version switch.  (Not in C++: C++ plugins are 0.3 code; not for libcomin itself, which
+    defines the functions: COMIN_NO_COMPAT_MACROS.)"""
+    out = ["#if !defined(__cplusplus) && !defined(COMIN_NO_COMPAT_MACROS) && \\",
+           "    defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L",
+           "#define COMIN_COMPAT_CONST_(p, T) _Generic((p), T**: (const T**)(p), default: (p))",
+           "#define comin_var_get(context_len, context, var_descriptor, flag) \\",
+           "  comin_var_get((context_len), _Generic((context), int*: (t_comin_entry_point*)(context), \\",
+           "                                        default: (context)), (var_descriptor), (flag))"]
+    for f in functions:
+        if f.header != "comin.h" or not f.name.startswith("comin_descrdata_get_"):
+            continue
+        consts = [p for p in f.params if p.ctype.startswith("const ") and p.ctype.endswith("**")
+                  or p.ctype == "char const**"]
+        if not consts:
+            continue
+        args = [p.name for p in f.params]
+        call = [f"COMIN_COMPAT_CONST_({p.name}, {'char' if p.ctype == 'char const**' else p.ctype[6:-2]})"
+                if p in consts else p.name for p in f.params]
+        out.append(f"#define {f.name}({', '.join(args)}) {f.name}({', '.join(call)})")
+    out.append("#endif")
+    return out
+
+
 def comin_h_text(functions) -> str:
-    """``comin.h``: the C API of ComIn 0.3 for plugins."""
+    """``comin.h``: the C API of ComIn 0.3 for plugins, which ComIn 0.2 code compiles
+    against too (0.2's names of constants, its struct tag of the descriptor, its
+    ``comin_var_get_pos``/``comin_var_to_3d`` and its non-const pointer arguments)."""
+    table = load_table()
     out = [f"/* {_GENERATED} */", "/* The C API of ComIn 0.3 (comin): link with -lcomin. */",
+           "/* ComIn 0.2 plugins compile against it too, unchanged (see the end of the file). */",
            "#ifndef COMIN_H", "#define COMIN_H", "", "#include <stdbool.h>",
            '#include "comin_constants.h"', "", "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
            "typedef struct t_comin_var_handle t_comin_var_handle;",
            "typedef struct t_comin_var_descr_list_iterator t_comin_var_descr_list_iterator;",
            "typedef struct t_comin_metadata_iterator t_comin_metadata_iterator;",
-           "", "typedef struct {", "  char name[COMIN_MAX_LEN_VAR_NAME + 1];", "  int id;",
-           "} t_comin_var_descriptor;", "", "typedef void (*t_comin_callback_function)(void);", "",
+           "", "/* the tag too: ComIn 0.2 code writes struct t_comin_var_descriptor */",
+           "typedef struct t_comin_var_descriptor {", "  char name[COMIN_MAX_LEN_VAR_NAME + 1];",
+           "  int id;", "} t_comin_var_descriptor;", "",
+           "typedef void (*t_comin_callback_function)(void);", "",
            "static inline void comin_setup_get_version(unsigned int* major, unsigned int* minor,",
            "                                           unsigned int* patch) {",
            "  *major = COMIN_VERSION_MAJOR;", "  *minor = COMIN_VERSION_MINOR;",
@@ -173,7 +208,25 @@ def comin_h_text(functions) -> str:
             "void comin_print_debug_f(const char* fmt, ...) __attribute__((format(printf, 1, 2)));",
             "void comin_print_info_f(const char* fmt, ...) __attribute__((format(printf, 1, 2)));",
             "void comin_print_warning_f(const char* fmt, ...) __attribute__((format(printf, 1, 2)));",
-            "", "#ifdef __cplusplus", "}", "#endif", "", "#endif /* COMIN_H */", ""]
+            "", "/* ---- ComIn 0.2 ---------------------------------------------------------------- */",
+            "/* its names of renamed constants */"]
+    out += [f"#ifndef {old}\n#define {old} {new}\n#endif" for old, new in table.V02_C_NAMES.items()]
+    out += ["/* its callback type */", "typedef void (*CALLBACK_PTR)(void);", "",
+            "/* its comin_var_to_3d: the data of a (nproma, nlev, nblks) variable */",
+            "static inline double* comin_var_to_3d(t_comin_var_handle* handle) {",
+            "  int jc, jk, jb, jn;", "  comin_var_get_pos(handle, &jc, &jk, &jb, &jn);",
+            "  if (jc != 0 || jk != 1 || jb != 2)",
+            '    comin_plugin_finish("comin_var_to_3d", "comin_var_to_3d needs the dimensions "',
+            '                        "(nproma, nlev, nblks) first (pos_jc, pos_jk, pos_jb = 1, 2, 3)");',
+            "  return (double*)comin_var_get_ptr(handle);", "}", ""]
+    out += _c_const_compat(functions)
+    out += ["", "#ifdef __cplusplus", "}", "",
+            "/* ComIn 0.2 code passes entry points as int */",
+            "inline void comin_callback_register(int ep, t_comin_callback_function fct) {",
+            "  comin_callback_register(static_cast<t_comin_entry_point>(ep), fct);", "}",
+            "inline void comin_callback_get_ep_name(int ep, char out[COMIN_MAX_LEN_EP_NAME + 1]) {",
+            "  comin_callback_get_ep_name(static_cast<t_comin_entry_point>(ep), out);", "}",
+            "#endif", "", "#endif /* COMIN_H */", ""]
     return "\n".join(out)
 
 
@@ -236,6 +289,8 @@ def api_table_h_text(functions) -> str:
 def libcomin_c_text(functions) -> str:
     """``libcomin.c``: every C API function forwards through the core's table."""
     out = [f"/* {_GENERATED} */", "#include <stdio.h>", "#include <stdlib.h>", "#include <string.h>",
+           "/* the functions are defined here: not comin.h's ComIn 0.2 argument macros */",
+           "#define COMIN_NO_COMPAT_MACROS",
            '#include "comin_api_table.h"', '#include "comin_internal.h"', "",
            "static comin_api_table_t table_storage;",
            "static comin_api_table_t* T = NULL;", "",
@@ -266,13 +321,15 @@ _CY_TYPES = {
     "bool": "c_bool", "bool*": "c_bool*", "char const**": "const char**", "char*": "char*",
     "const char*": "const char*", "double": "double", "double*": "double*", "double**": "double**",
     "float*": "float*", "int": "int", "int*": "int*", "int**": "int**",
-    "signed char**": "signed char**", "t_comin_callback_function": "_c_callback",
+    "signed char**": "signed char**", "const int**": "const int**",
+    "const double**": "const double**", "const signed char**": "const signed char**",
+    "t_comin_callback_function": "_c_callback",
     "t_comin_entry_point": "int", "t_comin_entry_point*": "int*", "t_comin_error_code": "int",
     "t_comin_metadata_iterator*": "void*", "t_comin_metadata_typeid": "int",
     "t_comin_var_descr_list_iterator*": "void*", "t_comin_var_descr_list_iterator**": "void**",
     "t_comin_var_descriptor": "_c_descr", "t_comin_var_descriptor*": "_c_descr*",
     "t_comin_var_handle*": "void*", "void": "void", "void*": "void*",
-    "const int*": "const int*", "const double*": "const double*",
+    "const int*": "const int*", "const double*": "const double*", "const void**": "const void**",
     "const signed char*": "const signed char*",
     "const t_comin_plugin_description*": "const _c_plugin_description*",
     "t_comin_host_errhandler": "_c_errhandler", "t_comin_glb2loc_fct": "_c_glb2loc",
@@ -458,78 +515,149 @@ def _f_getter_interface(name: str, cname: str, jg: bool, kind: str, ndim: int) -
             f"    END SUBROUTINE {name}"]
 
 
-def _f_fill_lines(group: str, fields, target: str) -> list:
-    """Statements that fill ``target`` (a variable of the group's type) through the getters."""
+def _f_field_name(group: str, field: str) -> str:
+    """The field's name for libcomin's setters and comin_descrdata_query_field."""
+    return field if group in ("global", "domain") else f"{group}.{field}"
+
+
+def _f_fill_lines(table, group: str, fields, target: str) -> list:
+    """Statements that fill ``target`` (a variable of the group's type) through the getters.
+
+    Every field is first asked for (comin_descrdata_query_field: 0 not set, 1 a value,
+    2 the host's own memory): a field the host did not set stays NULL / unallocated /
+    its default, without an error.  POINTER components point at the host's memory when
+    the host handed it over (a Fortran host's pointer components), else at the core's
+    arrays or, for scalars, at ``store`` (the module's TARGET copy of this domain);
+    ALLOCATABLE components are copies."""
     out = []
     jg = "" if group == "global" else "jg"
     for field, kind, ndim in fields:
         getter, comp = _f_getter(group, field), f"{target}%{field}"
+        storage = table.descrdata_storage(group, field)
+        name = _f_field_name(group, field)
+        query = f'    state = c_dd_query_field({jg or "0_c_int"}, "{name}" // c_null_char, ref, rlen)'
+        store = f"store%{group}_{field}"
         if kind == "str":
-            out += ["    p = c_null_ptr", "    n = 0", f"    CALL {getter}({jg + ', ' if jg else ''}p, n)",
-                    f"    CALL dd_string(p, n, {comp})"]
+            if storage == "pointer":
+                out += [query, f"    NULLIFY({comp})", "    IF (state == 2) THEN",
+                        f"      CALL dd_point_string(ref, rlen, {comp})",
+                        "    ELSE IF (state == 1) THEN", "      p = c_null_ptr", "      n = 0",
+                        f"      CALL {getter}({jg + ', ' if jg else ''}p, n)",
+                        f"      CALL dd_string(p, n, {store})", f"      {comp} => {store}", "    END IF"]
+            else:
+                out += [query, f"    IF (ALLOCATED({comp})) DEALLOCATE({comp})", "    IF (state /= 0) THEN",
+                        "      p = c_null_ptr", "      n = 0",
+                        f"      CALL {getter}({jg + ', ' if jg else ''}p, n)",
+                        f"      CALL dd_string(p, n, {comp})", "    END IF"]
         elif ndim == 0:
             call = f"{getter}({jg})"
-            out.append(f"    {comp} = LOGICAL({call})" if kind == "bool" else f"    {comp} = {call}")
+            if storage == "pointer":
+                out += [query, f"    NULLIFY({comp})", "    IF (state == 2) THEN",
+                        f"      CALL c_f_pointer(ref, {comp})", "    ELSE IF (state == 1) THEN",
+                        f"      {store} = {call}", f"      {comp} => {store}", "    END IF"]
+            else:
+                out += [query, f"    IF (state /= 0) {comp} = {call}"]
         else:
             suffix = _F_ARRAYS[kind][1]
             lb = ""
             if group in _F_REFIN_LBOUND and field in _F_REFIN_FIELDS:
                 lb = f", INT({_f_getter('global', _F_REFIN_LBOUND[group])}())"
-            out += ["    p = c_null_ptr", "    sz(:) = 0", f"    CALL {getter}({jg + ', ' if jg else ''}p, sz)",
-                    f"    CALL dd_ptr_{suffix}_{ndim}(p, sz, {comp}{lb})"]
+            fetch = ["      p = c_null_ptr", "      sz(:) = 0",
+                     f"      CALL {getter}({jg + ', ' if jg else ''}p, sz)"]
+            if storage == "pointer":
+                out += [query, f"    NULLIFY({comp})", "    IF (state /= 0) THEN", *fetch,
+                        f"      CALL dd_ptr_{suffix}_{ndim}(p, sz, {comp}{lb})", "    END IF"]
+            else:
+                out += [query, f"    IF (ALLOCATED({comp})) DEALLOCATE({comp})", "    IF (state /= 0) THEN",
+                        *fetch, f"      CALL dd_copy_{suffix}_{ndim}(p, sz, {comp})", "    END IF"]
     return out
+
+
+#: Fortran scalar types of ComIn's derived types (upstream: C kinds, REAL(wp) = c_double)
+_F_DD_SCALARS = {"int": "INTEGER(c_int)", "float": "REAL(c_double)", "bool": "LOGICAL(c_bool)"}
+_F_DD_INIT = {"int": " = 0", "float": " = 0.0_c_double", "bool": " = .FALSE."}
+#: The order of a domain's grid parts in upstream's t_comin_descrdata_domain
+_F_DD_PARTS = ("cells", "verts", "edges")
+
+
+def _f_dd_component(table, group: str, field: str, kind: str, ndim: int) -> str:
+    """The declaration of one component, POINTER / ALLOCATABLE / plain as upstream."""
+    storage = table.descrdata_storage(group, field)
+    if kind == "str":
+        return f"CHARACTER(LEN=:), {'POINTER' if storage == 'pointer' else 'ALLOCATABLE'} :: {field}" + \
+            (" => NULL()" if storage == "pointer" else "")
+    if ndim == 0:
+        if storage == "pointer":
+            return f"{_F_DD_SCALARS[kind]}, POINTER :: {field} => NULL()"
+        return f"{_F_DD_SCALARS[kind]} :: {field}{_F_DD_INIT[kind]}"
+    dims = ",".join(":" * ndim)
+    ftype = _F_ARRAYS[kind][0]
+    if storage == "allocatable":
+        return f"{ftype}, ALLOCATABLE :: {field}({dims})"
+    contiguous = "" if field in table.DESCRDATA_NOT_CONTIGUOUS else ", CONTIGUOUS"
+    return f"{ftype}, POINTER{contiguous} :: {field}({dims}) => NULL()"
 
 
 def fortran_descrdata_types_text(table, capi_functions) -> str:
     """``comin_descrdata_types.F90``: the descriptive-data derived types of ComIn's Fortran API.
 
     One derived type per group of ``_table.DESCRDATA`` (global, domain and its cells,
-    edges and verts) plus the simulation interval; scalars are plain components,
-    strings deferred-length allocatables, arrays Fortran pointers (onto the core's
-    arrays, Fortran order; refin_ctrl-indexed arrays with their lower bound min_rl*).
-    The ``comin_descrdata_fill_*`` subroutines fill them through libcomin's getters.
+    edges and verts) plus the simulation interval, each component POINTER, ALLOCATABLE
+    or plain as upstream declares it (``_table.descrdata_storage``), so that a host's
+    pointer assignments (``=>``) and allocations on assignment compile as in ICON.
+    The ``comin_descrdata_fill_*`` subroutines fill them (plugin side) through
+    libcomin's getters.
     """
     dd = table.DESCRDATA
     subgroups = [g for g in dd if g not in ("global", "domain")]
+    parts = [g for g in _F_DD_PARTS if g in subgroups] + [g for g in subgroups if g not in _F_DD_PARTS]
     sim = _f_sim_interval_fields(capi_functions)
+    query = next(f for f in capi_functions if f.name == "comin_descrdata_query_field")
     out = [f"! {_GENERATED}",
            "!> comin_descrdata_types: ComIn's descriptive data as Fortran derived types.",
            "!!",
-           "!! Generated from comin/_table.py (DESCRDATA) by comin/_codegen.py.  Scalars are",
-           "!! components, strings deferred-length allocatables, arrays Fortran POINTERs (host",
-           "!! storage, Fortran order; start_index/end_index/start_block/end_block have the lower",
-           "!! bound min_rlcell/min_rledge/min_rlvert as in ICON).  The comin_descrdata_fill_*",
-           "!! subroutines fill a variable through libcomin's generated C getters",
-           "!! (comin_descrdata_get_global_<field>, comin_descrdata_get_domain_<field>,",
-           "!! comin_descrdata_get_domain_<cells|edges|verts>_<field>, ...); plugins use",
-           "!! comin_descrdata_get_global/_domain/_simulation_interval of comin_plugin_interface.",
+           "!! Generated from comin/_table.py (DESCRDATA, DESCRDATA_FORTRAN_STORAGE) by",
+           "!! comin/_codegen.py.  Components are POINTER, ALLOCATABLE or plain as in ComIn 0.3:",
+           "!! a host pointer-assigns the POINTER ones to its own data (comin then reads through",
+           "!! them: later changes of the targets are seen by plugins of every language) and",
+           "!! assigns the ALLOCATABLE ones (copied when handed over).  start_index/end_index/",
+           "!! start_block/end_block have the lower bound min_rlcell/min_rledge/min_rlvert as in",
+           "!! ICON.  The comin_descrdata_fill_* subroutines fill a plugin's copy through libcomin's",
+           "!! generated C getters; plugins use comin_descrdata_get_global/_domain/",
+           "!! _simulation_interval of comin_plugin_interface.",
            "MODULE comin_descrdata_types",
            "  USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_bool, c_signed_char, c_char, &",
-           "    &                                    c_ptr, c_null_ptr, c_associated, c_f_pointer",
+           "    &                                    c_ptr, c_null_ptr, c_null_char, c_associated, &",
+           "    &                                    c_f_pointer",
            "  USE comin_constants, ONLY: COMIN_MAX_DATETIME_STR_LEN",
            "  IMPLICIT NONE", "  PRIVATE", ""]
-    types = [_f_type_name(g) for g in subgroups] + [_f_type_name("domain"), _f_type_name("global")]
+    types = [_f_type_name(g) for g in parts] + [_f_type_name("domain"), _f_type_name("global")]
     out += [f"  PUBLIC :: {t}" for t in types]
-    out += ["  PUBLIC :: t_comin_descrdata_simulation_interval",
+    out += ["  PUBLIC :: t_comin_descrdata_simulation_interval, t_comin_descrdata_domain_store",
             "  PUBLIC :: comin_descrdata_fill_global, comin_descrdata_fill_domain",
             "  PUBLIC :: comin_descrdata_fill_simulation_interval", ""]
 
     def type_block(group):
         lines = [f"  TYPE :: {_f_type_name(group)}"]
         for field, kind, ndim in dd[group]:
-            if ndim == 0:
-                init = {"int": " = 0", "float": " = 0.0_c_double", "bool": " = .FALSE.", "str": ""}[kind]
-                lines.append(f"    {_F_SCALARS[kind]} :: {field}{init}")
-            else:
-                dims = ",".join(":" * ndim)
-                lines.append(f"    {_F_ARRAYS[kind][0]}, POINTER :: {field}({dims}) => NULL()")
+            lines.append("    " + _f_dd_component(table, group, field, kind, ndim))
         if group == "domain":
-            lines += [f"    TYPE({_f_type_name(g)}) :: {g}" for g in subgroups]
+            lines += [f"    TYPE({_f_type_name(g)}) :: {g}" for g in parts]
         lines += [f"  END TYPE {_f_type_name(group)}", ""]
         return lines
 
-    for g in subgroups + ["domain", "global"]:
+    for g in parts + ["domain", "global"]:
         out += type_block(g)
+    # the plugin side's own copies of the scalar POINTER components a host set by value
+    out += ["  !> A plugin's copy of the scalar POINTER components of one domain that the host set",
+            "  !! by value (a Python or C host): the components point here.",
+            "  TYPE :: t_comin_descrdata_domain_store"]
+    for group in ["domain"] + parts:
+        for field, kind, ndim in dd[group]:
+            if ndim == 0 and table.descrdata_storage(group, field) == "pointer":
+                decl = "CHARACTER(LEN=:), ALLOCATABLE" if kind == "str" else _F_DD_SCALARS[kind]
+                out.append(f"    {decl} :: {group}_{field}")
+    out += ["  END TYPE t_comin_descrdata_domain_store", ""]
     out += ["  !> Start and end of the experiment and of this run (ISO 8601).",
             "  TYPE :: t_comin_descrdata_simulation_interval"]
     out += [f"    CHARACTER(LEN=COMIN_MAX_DATETIME_STR_LEN) :: {f} = ''" for f in sim]
@@ -541,8 +669,9 @@ def fortran_descrdata_types_text(table, capi_functions) -> str:
     for f in sim:
         out += _f_getter_interface(f"c_dd_si_{f}", f"comin_descrdata_get_simulation_interval_{f}",
                                    False, "str", 0)
+    out += fortran_interface(query)
     out += ["  END INTERFACE", "", "CONTAINS", ""]
-    # helpers: strings and one pointer setter per (kind, ndim) used
+    # helpers: strings and one pointer setter / copier per (kind, ndim) used
     out += ["  !> Copy len characters at the C pointer p into an allocatable string.",
             "  SUBROUTINE dd_string(p, len, str)",
             "    TYPE(c_ptr), INTENT(IN) :: p", "    INTEGER(c_int), INTENT(IN) :: len",
@@ -553,39 +682,69 @@ def fortran_descrdata_types_text(table, capi_functions) -> str:
             "      ALLOCATE(CHARACTER(LEN=0) :: str)", "      RETURN", "    END IF",
             "    CALL c_f_pointer(p, chars, [len])", "    ALLOCATE(CHARACTER(LEN=len) :: str)",
             "    DO i = 1, len", "      str(i:i) = chars(i)", "    END DO",
-            "  END SUBROUTINE dd_string", ""]
-    used = sorted({(kind, ndim) for fields in dd.values() for _f, kind, ndim in fields if ndim > 0})
-    for kind, ndim in used:
+            "  END SUBROUTINE dd_string", "",
+            "  !> Point the string pointer x at the len characters of the host's memory p.",
+            "  SUBROUTINE dd_point_string(p, len, x)",
+            "    TYPE(c_ptr), INTENT(IN) :: p", "    INTEGER(c_int), INTENT(IN) :: len",
+            "    CHARACTER(LEN=:), POINTER, INTENT(INOUT) :: x",
+            "    CHARACTER(KIND=c_char), POINTER :: chars(:)", "",
+            "    NULLIFY(x)", "    IF (.NOT. c_associated(p) .OR. len < 1) RETURN",
+            "    CALL c_f_pointer(p, chars, [len])", "    CALL dd_point_chars(chars, INT(len), x)",
+            "  END SUBROUTINE dd_point_string", "",
+            "  SUBROUTINE dd_point_chars(s, len, x)",
+            "    INTEGER, INTENT(IN) :: len",
+            "    CHARACTER(LEN=len, KIND=c_char), TARGET, INTENT(IN) :: s(1)",
+            "    CHARACTER(LEN=:), POINTER, INTENT(INOUT) :: x",
+            "    x => s(1)",
+            "  END SUBROUTINE dd_point_chars", ""]
+    used = {(table.descrdata_storage(g, f), kind, ndim) for g, fields in dd.items()
+            for f, kind, ndim in fields if ndim > 0}
+    for kind, ndim in sorted({(k, n) for _s, k, n in used}):
         ftype, suffix = _F_ARRAYS[kind]
         dims = ",".join(":" * ndim)
         name = f"dd_ptr_{suffix}_{ndim}"
-        out += [f"  !> Point x at {ndim}-D host data p of extents sz (NULL: x not associated).",
-                f"  SUBROUTINE {name}(p, sz, x, lb)",
+        if ("pointer", kind, ndim) in used:
+            out += [f"  !> Point x at {ndim}-D data p of extents sz (NULL: x not associated).",
+                    f"  SUBROUTINE {name}(p, sz, x, lb)",
+                    "    TYPE(c_ptr), INTENT(IN) :: p", "    INTEGER(c_int), INTENT(IN) :: sz(:)",
+                    f"    {ftype}, POINTER, INTENT(INOUT) :: x({dims})",
+                    "    INTEGER, INTENT(IN), OPTIONAL :: lb", f"    {ftype}, POINTER :: tmp({dims})", "",
+                    "    NULLIFY(x)", "    IF (.NOT. c_associated(p)) RETURN",
+                    f"    CALL c_f_pointer(p, tmp, sz(1:{ndim}))"]
+            if ndim == 1:
+                out += ["    IF (PRESENT(lb)) THEN", "      x(lb:) => tmp", "    ELSE", "      x => tmp",
+                        "    END IF"]
+            else:
+                out += ["    IF (PRESENT(lb)) CONTINUE", "    x => tmp"]
+            out += [f"  END SUBROUTINE {name}", ""]
+        if ("allocatable", kind, ndim) not in used:
+            continue
+        out += [f"  !> Allocate x as a copy of the {ndim}-D data p of extents sz.",
+                f"  SUBROUTINE dd_copy_{suffix}_{ndim}(p, sz, x)",
                 "    TYPE(c_ptr), INTENT(IN) :: p", "    INTEGER(c_int), INTENT(IN) :: sz(:)",
-                f"    {ftype}, POINTER, INTENT(INOUT) :: x({dims})",
-                "    INTEGER, INTENT(IN), OPTIONAL :: lb", f"    {ftype}, POINTER :: tmp({dims})", "",
-                "    NULLIFY(x)", "    IF (.NOT. c_associated(p)) RETURN",
-                f"    CALL c_f_pointer(p, tmp, sz(1:{ndim}))"]
-        if ndim == 1:
-            out += ["    IF (PRESENT(lb)) THEN", "      x(lb:) => tmp", "    ELSE", "      x => tmp",
-                    "    END IF"]
-        else:
-            out += ["    IF (PRESENT(lb)) CONTINUE", "    x => tmp"]
-        out += [f"  END SUBROUTINE {name}", ""]
+                f"    {ftype}, ALLOCATABLE, INTENT(INOUT) :: x({dims})",
+                f"    {ftype}, POINTER :: tmp({dims})", "",
+                "    IF (ALLOCATED(x)) DEALLOCATE(x)", "    IF (.NOT. c_associated(p)) RETURN",
+                f"    CALL c_f_pointer(p, tmp, sz(1:{ndim}))",
+                f"    ALLOCATE(x({', '.join(f'SIZE(tmp, {i + 1})' for i in range(ndim))}))",
+                "    x(" + ",".join(":" * ndim) + ") = tmp",
+                f"  END SUBROUTINE dd_copy_{suffix}_{ndim}", ""]
+    decls = ["    TYPE(c_ptr) :: p, ref", "    INTEGER(c_int) :: n, sz(3), state, rlen", ""]
     # fillers
-    out += ["  !> Fill g with the global descriptive data (arrays point at the core's storage).",
+    out += ["  !> Fill g with the global descriptive data.",
             "  SUBROUTINE comin_descrdata_fill_global(g)",
-            f"    TYPE({_f_type_name('global')}), INTENT(INOUT) :: g",
-            "    TYPE(c_ptr) :: p", "    INTEGER(c_int) :: n, sz(3)", ""]
-    out += _f_fill_lines("global", dd["global"], "g")
+            f"    TYPE({_f_type_name('global')}), INTENT(INOUT) :: g", *decls]
+    out += _f_fill_lines(table, "global", dd["global"], "g")
     out += ["  END SUBROUTINE comin_descrdata_fill_global", "",
-            "  !> Fill d with the descriptive data of domain jg (arrays point at the core's storage).",
-            "  SUBROUTINE comin_descrdata_fill_domain(jg, d)", "    INTEGER, INTENT(IN) :: jg",
+            "  !> Fill d with the descriptive data of domain jg; store (a TARGET of the caller, kept",
+            "  !! as long as d) holds the scalars that d's POINTER components point at when the",
+            "  !! host set them by value.",
+            "  SUBROUTINE comin_descrdata_fill_domain(jg, d, store)", "    INTEGER, INTENT(IN) :: jg",
             f"    TYPE({_f_type_name('domain')}), INTENT(INOUT) :: d",
-            "    TYPE(c_ptr) :: p", "    INTEGER(c_int) :: n, sz(3)", ""]
-    fill = _f_fill_lines("domain", dd["domain"], "d")
-    for g in subgroups:
-        fill += _f_fill_lines(g, dd[g], f"d%{g}")
+            "    TYPE(t_comin_descrdata_domain_store), TARGET, INTENT(INOUT) :: store", *decls]
+    fill = _f_fill_lines(table, "domain", dd["domain"], "d")
+    for g in parts:
+        fill += _f_fill_lines(table, g, dd[g], f"d%{g}")
     out += [line.replace("(jg", "(INT(jg, c_int)") for line in fill]
     out += ["  END SUBROUTINE comin_descrdata_fill_domain", "",
             "  !> Fill si with the simulation interval.",
@@ -986,12 +1145,12 @@ _F_STORE_GET_OR = """
   !> comin_metadata_get_or(item%metadata, {key}, {val}, {default}) for {tname} values: the
   !! request's value of {key}, {default} when the key is absent, ComIn's code 36 when it has
   !! another type (the dummy names are those of comin_metadata_get_or_{tname}).
-  SUBROUTINE store_get_or_{tname}(store, {key}, {val}, {default})
-    TYPE(t_comin_request_metadata), INTENT(IN) :: store
+  SUBROUTINE store_get_or_{tname}(metadata, {key}, {val}, {default})
+    TYPE(t_comin_var_metadata), INTENT(IN) :: metadata
     CHARACTER(LEN=*), INTENT(IN) :: {key}
     {decl_out} :: {val}
     {decl_in} :: {default}
-    CALL comin_metadata_get_or_{tname}(store%request, {key}, {val}, {default})
+    CALL comin_metadata_get_or_{tname}(metadata%request, {key}, {val}, {default})
   END SUBROUTINE store_get_or_{tname}
 """
 
@@ -1121,7 +1280,7 @@ def write_fortran_capi(functions) -> None:
         base = os.path.join(fortran, capi.MODULES[module])
         _write_if_changed(base + "_spec.inc", fortran_spec_inc_text(functions, module))
         _write_if_changed(base + "_procs.inc", fortran_procs_inc_text(functions, module))
-    _write_if_changed(os.path.join(fortran, "comin_host_interface_use.inc"),
+    _write_if_changed(os.path.join(fortran, capi.MODULES["host"] + "_use.inc"),
                       fortran_use_inc_text(functions, "host"))
     _write_if_changed(os.path.join(fortran, "comin_plugin_interface_handle.inc"),
                       fortran_handle_inc_text(capi))
@@ -1133,40 +1292,67 @@ def write_fortran_capi(functions) -> None:
 _F_HOST_SETTERS = {"int": ("c_descrdata_set_int", "INT({x}, c_int)"),
                    "float": ("c_descrdata_set_real", "REAL({x}, c_double)"),
                    "bool": ("c_descrdata_set_logical", "LOGICAL({x}, c_bool)")}
-_F_HOST_ARRAYS = {"int32": "c_descrdata_set_array_int", "float64": "c_descrdata_set_array_double",
-                  "int8": "c_descrdata_set_array_int8"}
+_F_HOST_ARRAYS = {"int32": "int", "float64": "double", "int8": "int8"}
 
 
-def _f_host_set_lines(group: str, fields, source: str, jg: str) -> list:
-    """Statements that hand every set field of ``source`` to libcomin's field setters."""
+def _f_host_set_lines(table, group: str, fields, source: str, jg: str) -> list:
+    """Statements that hand every set field of ``source`` to libcomin's field setters:
+    POINTER components by address (comin reads the host's memory: a non-contiguous
+    array is copied instead), ALLOCATABLE and plain ones by value (copied)."""
     out = []
-    prefix = "" if group in ("global", "domain") else f"{group}."
     for field, kind, ndim in fields:
-        comp, name = f"{source}%{field}", f'"{prefix}{field}" // c_null_char'
+        comp, name = f"{source}%{field}", f'"{_f_field_name(group, field)}" // c_null_char'
+        storage = table.descrdata_storage(group, field)
+        test = "ASSOCIATED" if storage == "pointer" else "ALLOCATED"
         if kind == "str":
-            out += [f"    IF (ALLOCATED({comp})) CALL c_descrdata_set_character({jg}, {name}, &",
-                    f"      &  TRIM({comp}) // c_null_char)"]
+            if storage == "pointer":
+                call = [f"      CALL c_descrdata_set_pointer_character({jg}, {name}, &",
+                        f"        &  {comp}, INT(LEN({comp}), c_int))"]
+            else:
+                call = [f"      CALL c_descrdata_set_character({jg}, {name}, &",
+                        f"        &  TRIM({comp}) // c_null_char)"]
+            out += [f"    IF ({test}({comp})) THEN", *call, "    END IF"]
         elif ndim == 0:
-            setter, conv = _F_HOST_SETTERS[kind]
-            out += [f"    CALL {setter}({jg}, {name}, &", f"      &  {conv.format(x=comp)})"]
+            if storage == "pointer":
+                out += [f"    IF (ASSOCIATED({comp})) THEN",
+                        f"      CALL c_descrdata_set_pointer_int({jg}, {name}, {comp})", "    END IF"]
+            else:
+                setter, conv = _F_HOST_SETTERS[kind]
+                out += [f"    CALL {setter}({jg}, {name}, &", f"      &  {conv.format(x=comp)})"]
         else:
-            out += [f"    IF (ASSOCIATED({comp})) CALL {_F_HOST_ARRAYS[kind]}({jg}, {name}, &",
-                    f"      &  {comp}, {ndim}_c_int, INT(SHAPE({comp}), c_int))"]
+            what = _F_HOST_ARRAYS[kind]
+            args = f"&  {comp}, {ndim}_c_int, INT(SHAPE({comp}), c_int))"
+            if storage == "pointer":
+                out += [f"    IF (ASSOCIATED({comp})) THEN",
+                        f"      IF (IS_CONTIGUOUS({comp}) .AND. SIZE({comp}) > 0) THEN",
+                        f"        CALL c_descrdata_set_pointer_array_{what}({jg}, {name}, &",
+                        f"          {args}", "      ELSE",
+                        f"        CALL c_descrdata_set_array_{what}({jg}, {name}, &", f"          {args}",
+                        "      END IF", "    END IF"]
+            else:
+                out += [f"    IF (ALLOCATED({comp})) THEN",
+                        f"      CALL c_descrdata_set_array_{what}({jg}, {name}, &", f"        {args}",
+                        "    END IF"]
     return out
 
 
 def fortran_host_descrdata_text(table, functions) -> str:
     """``comin_host_descrdata.F90``: ComIn's comin_descrdata_set_global/_domain for Fortran hosts.
 
-    The host fills the derived types of ``comin_descrdata_types`` (as ICON does) and hands
-    them over; every scalar, every allocated string and every associated array is copied
-    into the core through comin_host.h's field setters (comin_descrdata_set_int, ...,
-    whose interfaces come from their rows in comin/_capi.py).
+    The host fills the derived types of ``comin_descrdata_types`` as ICON does (pointer
+    assignments into its patch, allocations on assignment) and hands them over through
+    comin_host.h's field setters (whose interfaces come from their rows in
+    comin/_capi.py): POINTER components by address, the others by value.
     """
     dd = table.DESCRDATA
     subgroups = [g for g in dd if g not in ("global", "domain")]
     out = [f"! {_GENERATED}",
            "!> comin_host_descrdata: descriptive data from a Fortran host (used by comin_host_interface).",
+           "!!",
+           "!! As ComIn 0.3 stores them (an intrinsic assignment of the host's derived types): the",
+           "!! targets of POINTER components stay the host's (comin reads them whenever a plugin",
+           "!! asks, so later changes of the host's data are seen), ALLOCATABLE and plain",
+           "!! components are copied now.",
            "MODULE comin_host_descrdata",
            "  USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_bool, c_signed_char, c_char, &",
            "    &                                    c_null_char",
@@ -1177,20 +1363,23 @@ def fortran_host_descrdata_text(table, functions) -> str:
         if "host_descrdata" in f.f_homes:
             out += fortran_interface(f)
     out += ["  END INTERFACE", "", "CONTAINS", "",
-            "  !> ComIn's comin_descrdata_set_global: copy the global descriptive data into comin.",
-            "  SUBROUTINE comin_descrdata_set_global(g)",
-            "    TYPE(t_comin_descrdata_global), INTENT(IN) :: g", ""]
-    out += _f_host_set_lines("global", dd["global"], "g", "0_c_int")
-    out += ["  END SUBROUTINE comin_descrdata_set_global", "",
-            "  !> ComIn's comin_descrdata_set_domain: d(jg) is domain jg (after comin_descrdata_set_global).",
-            "  SUBROUTINE comin_descrdata_set_domain(d)",
-            "    TYPE(t_comin_descrdata_domain), INTENT(IN) :: d(:)", "    INTEGER(c_int) :: jg", "",
-            "    DO jg = 1, SIZE(d)"]
-    body = _f_host_set_lines("domain", dd["domain"], "d(jg)", "jg")
+            "  !> ComIn's comin_descrdata_set_global: the global descriptive data (copied).",
+            "  SUBROUTINE comin_descrdata_set_global(comin_global_info)",
+            "    TYPE(t_comin_descrdata_global), INTENT(IN) :: comin_global_info", ""]
+    out += ["    ASSOCIATE (g => comin_global_info)"]
+    out += ["  " + line for line in _f_host_set_lines(table, "global", dd["global"], "g", "0_c_int")]
+    out += ["    END ASSOCIATE", "  END SUBROUTINE comin_descrdata_set_global", "",
+            "  !> ComIn's comin_descrdata_set_domain: comin_domain_info(jg) is domain jg (after",
+            "  !! comin_descrdata_set_global).",
+            "  SUBROUTINE comin_descrdata_set_domain(comin_domain_info)",
+            "    TYPE(t_comin_descrdata_domain), INTENT(IN) :: comin_domain_info(:)",
+            "    INTEGER(c_int) :: jg", "",
+            "    DO jg = 1, SIZE(comin_domain_info)", "      ASSOCIATE (d => comin_domain_info(jg))"]
+    body = _f_host_set_lines(table, "domain", dd["domain"], "d", "jg")
     for g in subgroups:
-        body += _f_host_set_lines(g, dd[g], f"d(jg)%{g}", "jg")
-    out += ["  " + line for line in body]
-    out += ["    END DO", "  END SUBROUTINE comin_descrdata_set_domain", "",
+        body += _f_host_set_lines(table, g, dd[g], f"d%{g}", "jg")
+    out += ["    " + line for line in body]
+    out += ["      END ASSOCIATE", "    END DO", "  END SUBROUTINE comin_descrdata_set_domain", "",
             "END MODULE comin_host_descrdata", ""]
     return "\n".join(out)
 

@@ -118,6 +118,7 @@ cdef class _State:
     cdef object sync_device
     cdef object var_not_found_hint    # host text for error 32, fn(name, jg) -> str
     cdef int nproma
+    cdef int descr_generation         # counts the host's descriptive-data updates
     # parallel
     cdef object host_comm
     cdef dict plugin_comms

@@ -56,6 +56,48 @@ class _Unset:
         raise AttributeError(f"descriptive data is read-only ('{obj._where}.{self.name}')")
 
 
+cdef class _HostScalar:
+    """A scalar field read through the host's memory on every access.
+
+    ComIn keeps the host's pointers for the components its Fortran types declare
+    ``POINTER`` (``ncells``, ``nlev``, ``grid_filename``, ...): a host that changes the
+    target after ``comin_descrdata_set_domain`` changes what plugins read.  A Fortran
+    host hands such a component over by address (``comin_descrdata_set_pointer_*``);
+    this descriptor, put on the field's per-object class, reads it (a C ``int``, or
+    ``length`` bytes of a blank-padded string).
+    """
+    cdef const void* ptr
+    cdef int length               # -1: a C int; else a string of this many bytes
+    cdef object where
+
+    def __get__(self, obj, objtype):
+        if obj is None:
+            return self
+        if self.length < 0:
+            return (<const int*>self.ptr)[0]
+        if self.length == 0:
+            return ""
+        return (<const char*>self.ptr)[:self.length].decode("utf-8", "replace").rstrip()
+
+    def __set__(self, obj, value):
+        raise AttributeError(f"descriptive data is read-only ('{self.where}')")
+
+    @property
+    def address(self):
+        """The host's address of the field (what a Fortran plugin's POINTER points at)."""
+        return <size_t>self.ptr
+
+
+cdef object _host_scalar(const void* ptr, int length):
+    cdef _HostScalar h
+    if ptr == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "the host's pointer is NULL")
+    h = _HostScalar.__new__(_HostScalar)
+    h.ptr = ptr
+    h.length = length
+    return h
+
+
 cdef list _group_fields(str group):
     names = list(_DESCR_FIELDS[group])
     if group == "domain":
@@ -72,19 +114,42 @@ cdef object _new_descrdata(str group, str where):
 
 
 cdef int _descr_store(object obj, dict values) except -1:
-    """Set fields: drop their stand-ins, give the object a fresh dict."""
+    """Set fields: drop their stand-ins, give the object a fresh dict.
+
+    A :class:`_HostScalar` value goes onto the object's class (a data descriptor that
+    reads the host's memory); any other value is a plain instance attribute."""
     cls = type(obj)
-    for name in values:
-        if isinstance(cls.__dict__.get(name), _Unset):
-            delattr(cls, name)
     d = dict(obj.__dict__)
-    d.update(values)
+    for name, value in values.items():
+        if isinstance(cls.__dict__.get(name), (_Unset, _HostScalar)):
+            delattr(cls, name)
+        if isinstance(value, _HostScalar):
+            (<_HostScalar>value).where = f"{obj._where}.{name}"
+            setattr(cls, name, value)
+            d.pop(name, None)
+        else:
+            d[name] = value
     object.__setattr__(obj, "__dict__", d)
     return 0
 
 
+cdef object _descr_reference(object obj, str name):
+    """The host's address of a field read through the host's memory, else None: a scalar
+    kept by reference (:class:`_HostScalar`) or an array viewing memory it does not own."""
+    ref = type(obj).__dict__.get(name)
+    if isinstance(ref, _HostScalar):
+        return ref.address
+    return None
+
+
 cdef object _descr_value(str where, str name, str kind, int ndim, object value):
     """Convert a host value to the table's type; arrays become read-only views."""
+    if isinstance(value, _HostScalar):
+        if ndim != 0 or kind not in ("int", "str") or \
+                ((<_HostScalar>value).length < 0) != (kind == "int"):
+            raise TypeError(f"descriptive data '{where}.{name}' is a {kind} field: it cannot be "
+                            "read through a host pointer of another type")
+        return value
     if kind == "int":
         return int(operator.index(value))
     if kind == "float":

@@ -83,6 +83,7 @@ cdef class Host:
         May be called several times; later values replace earlier ones.
         """
         cdef _State st = self._live()
+        st.descr_generation = _next_descr_generation()
         if st.global_data is None:
             st.global_data = _new_descrdata("global", "global")
         _descr_update(st.global_data, "global", "global", fields)
@@ -107,6 +108,7 @@ cdef class Host:
         cdef _State st = self._live()
         if st.d.n_dom < 1:
             raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED, "set_global(n_dom=...) must come before set_domain")
+        st.descr_generation = _next_descr_generation()
         if jg < 1 or jg > st.d.n_dom:
             raise ValueError(f"domain id {jg} outside 1..n_dom={st.d.n_dom}")
         dom = st.domains[jg - 1]

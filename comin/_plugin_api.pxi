@@ -210,6 +210,11 @@ def setup_get_version():
     return (COMIN_VERSION_MAJOR, COMIN_VERSION_MINOR, COMIN_VERSION_PATCH)
 
 
+def setup_get_verbosity_level():
+    """ComIn 0.2: the host's verbosity level (``comin_setup_set_verbosity_level``)."""
+    return (<_State>_active()).d.verbosity
+
+
 def parallel_get_host_mpi_comm():
     """Host communicator as a Fortran handle (``MPI.Comm.f2py(handle)``)."""
     return _host_comm(_active()).py2f()

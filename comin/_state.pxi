@@ -46,6 +46,17 @@ cdef _Plugin _make_plugin(int pid, desc):
     return p
 
 
+cdef int _descr_generations = 0
+
+
+cdef int _next_descr_generation():
+    """A new number for the descriptive data (never repeated, across sessions too): what
+    the Fortran plugin module compares to know whether its copies are current."""
+    global _descr_generations
+    _descr_generations += 1
+    return _descr_generations
+
+
 cdef class _State:
     """Everything ComIn knows during one session (ComIn's global state)."""
 
@@ -79,6 +90,7 @@ cdef class _State:
         self.sync_device = None
         self.var_not_found_hint = None
         self.nproma = 0
+        self.descr_generation = _next_descr_generation()
         self.d.profile = False
         self.timings = {}
         self.d.n_dom = 0

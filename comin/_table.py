@@ -14,6 +14,7 @@ literal.
 Values follow ComIn 0.3.0.  Where ComIn 0.2.0 differs, the entry says so
 (``v02=`` for the old number or ``None`` when the item did not exist).
 """
+import re
 
 VERSION = (0, 3, 0)
 
@@ -125,6 +126,13 @@ ENUMS = {
         ("COMIN_MAX_DATETIME_STR_LEN", 32, "v0.2: MAX_DATETIME_STR_LEN"),
     ),
 }
+
+#: ComIn 0.2's C names of constants that 0.3 renamed (from the notes of ENUMS:
+#: ``MAX_LEN_VAR_NAME`` for ``COMIN_MAX_LEN_VAR_NAME``, ``COMIN_TYPEID_INTEGER`` for
+#: ``COMIN_METADATA_TYPEID_INTEGER``, ``FLAG_NONE``): comin.h defines both.
+V02_C_NAMES = {m.group(1): name for rows in ENUMS.values() for name, _value, note in rows
+               for m in [re.match(r"v0\.2[^:]*: (\w+)$", note)] if m}
+
 
 #: The string length limits by name (``MAX_LEN["COMIN_MAX_LEN_PLUGIN_NAME"]`` is 32).
 MAX_LEN = {name: value for name, value, _note in ENUMS["max_len"]}
@@ -309,6 +317,39 @@ DESCRDATA = {
         ("glb_index", "int32", 1), ("decomp_domain", "int32", 2),
     ),
 }
+
+#: How ComIn's Fortran derived types hold a descriptive-data field (upstream 0.3
+#: src/comin_descrdata_types.F90): "pointer" (a Fortran host pointer-assigns the
+#: component to its own data, ``dom%cells%ncells => patch%n_patch_cells``, and ComIn
+#: reads through it: later changes of the target are what plugins see), "allocatable"
+#: (``dom%cells%clon = patch%cells%center%lon`` allocates on assignment; ComIn copies it
+#: when the host sets it) or "plain" (a value, copied).  Fields not named here: global
+#: scalars plain, global arrays and strings allocatable; every field of cells, edges and
+#: verts a pointer.
+DESCRDATA_FORTRAN_STORAGE = {
+    "global": {},
+    "domain": {"grid_filename": "pointer", "grid_uuid": "pointer",
+               "number_of_grid_used": "allocatable", "id": "pointer", "n_childdom": "pointer",
+               "dom_start": "plain", "dom_end": "plain", "nlev": "pointer", "nshift": "pointer",
+               "nshift_total": "pointer"},
+    "cells": {"clon": "allocatable", "clat": "allocatable", "hhl": "allocatable"},
+    "edges": {"elon": "allocatable", "elat": "allocatable"},
+    "verts": {"vlon": "allocatable", "vlat": "allocatable"},
+}
+#: Pointer arrays upstream does not declare CONTIGUOUS (ICON's refin_ctrl may be a section).
+DESCRDATA_NOT_CONTIGUOUS = ("refin_ctrl",)
+
+
+def descrdata_storage(group: str, field: str) -> str:
+    """"pointer", "allocatable" or "plain": how ComIn's Fortran types hold ``group.field``."""
+    explicit = DESCRDATA_FORTRAN_STORAGE[group].get(field)
+    if explicit:
+        return explicit
+    kind, ndim = {f: (k, n) for f, k, n in DESCRDATA[group]}[field]
+    if group == "global":
+        return "allocatable" if ndim > 0 or kind == "str" else "plain"
+    return "pointer"
+
 
 #: Metadata keys a host sets on every requested variable, with ComIn's
 #: defaults (what the v0.3 replay tool sets before copying request metadata).

@@ -160,22 +160,22 @@ cdef class VarHandle:
 
     @property
     def pos_jc(self):
-        """0-based position of the nproma dimension (-1: none), ComIn 0.2 style."""
+        """0-based position of the nproma dimension (-2: none), ComIn 0.2 style."""
         return _position(self.var, COMIN_DIM_SEMANTICS_NPROMA)
 
     @property
     def pos_jk(self):
-        """0-based position of the level dimension (-1: none), ComIn 0.2 style."""
+        """0-based position of the level dimension (-2: none), ComIn 0.2 style."""
         return _position(self.var, COMIN_DIM_SEMANTICS_LEVEL)
 
     @property
     def pos_jb(self):
-        """0-based position of the block dimension (-1: none), ComIn 0.2 style."""
+        """0-based position of the block dimension (-2: none), ComIn 0.2 style."""
         return _position(self.var, COMIN_DIM_SEMANTICS_BLOCK)
 
     @property
     def pos_jn(self):
-        """0-based position of the container dimension (-1: none), ComIn 0.2 style."""
+        """0-based position of the container dimension (-2: none), ComIn 0.2 style."""
         return _position(self.var, COMIN_DIM_SEMANTICS_CONTAINER)
 
     @property
@@ -238,11 +238,13 @@ cdef class VarHandle:
 
 
 cdef int _position(_Var v, int semantic):
+    """ComIn 0.2's 0-based position of a dimension: its Fortran position - 1, so -2 when
+    the variable has none (Fortran's -1)."""
     cdef int i
     for i in range(5):
         if v.dim_semantics[i] == semantic:
             return i
-    return -1
+    return -2
 
 
 cdef VarHandle _new_handle(_Var var, int flag):

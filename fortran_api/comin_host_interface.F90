@@ -1,264 +1,139 @@
-!> comin_host_interface: the host-side Fortran API of ComIn 0.3 (comin).
+!> comin_host_interface: ComIn's host interface, exactly as ComIn exports it.
 !!
-!! An ISO_C_BINDING layer over libcomin's host functions (comin_host.h); names and
-!! argument order are ComIn's, so an ICON-like host needs no change beyond linking
-!! comin.  The first call starts an embedded Python interpreter (inside libcomin) and
-!! loads the comin core; Python, C and Fortran plugins then run as in the Python host.
-!! The procedures that are one C function each, their BIND(C) interfaces, PUBLIC
-!! statements and the re-exports of comin_plugin_interface are generated from the C API
-!! table (comin/_capi.py) into comin_host_interface_use.inc, _spec.inc and _procs.inc;
-!! written here are the types, the bridges to the host's Fortran procedures (error
-!! handler, glb2loc, device and halo syncs) and the request list as ComIn 0.3 walks it.
-!!
-!! Compile with comin_constants.F90, comin_descrdata_types.F90,
-!! comin_plugin_interface.F90 and comin_host_descrdata.F90 (all in fortran_api/),
-!! link with -lcomin.  Re-exported from comin_plugin_interface: the variable
-!! descriptor and handle types, comin_metadata_set/_get (with no plugin current
-!! they act on the host's exposed variables: ComIn's host variant), the
-!! descriptive-data types, comin_callback_get_ep_name, the error functions.
-!!
-!! Requests are walked as in ComIn 0.3 (and ICON): list = comin_request_get_list(),
-!! comin_ftnlist_iterator_begin/_is_end/_iterator_value/_iterator_next/_iterator_delete,
-!! C_F_POINTER of the value onto a TYPE(t_comin_request_item) (descriptor, metadata,
-!! moduleID(:), lmodexclusive), comin_metadata_get_or(item%metadata, key, val, default).
-!! (comin_ftnlist_* walk the request list, the one list a host walks.)
-!!
-!! Differences to ComIn's host interface, all additions or simplifications:
-!!   * requests can also be read by position: comin_request_get_list_size(),
-!!     comin_request_get_descriptor(i, descr), comin_request_get_lmodexclusive(i),
-!!     comin_request_get_plugin_ids(i, ids), comin_metadata_get_or(i, key, val, default);
-!!   * comin_var_set_cptr(handle, cptr [, device_ptr]);
-!!   * a host switches errors_return on for its own calls with
-!!     comin_error_set_errors_return(.TRUE.) while no plugin is current.
+!! A host written for ComIn (ICON's adapter, ComIn's replay tool and minimal example)
+!! writes `USE comin_host_interface` without ONLY: this module makes public the names
+!! of ComIn 0.3's module of that name (src/comin_host_interface.F90) and the ComIn
+!! 0.2-only names comin implements, and nothing else, so that a host's own names
+!! (its `wp`, its error codes, ...) never clash with comin's.  Everything comes from
+!! comin_host_api (comin's host module, with comin's additions) and from
+!! comin_plugin_interface; tests/test_host_interface.py holds the list it is checked
+!! against.
 MODULE comin_host_interface
-  USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_bool, c_char, c_ptr, c_funptr, &
-    &                                    c_null_char, c_null_ptr, c_associated, c_f_pointer, &
-    &                                    c_funloc, c_loc
-  USE comin_constants
-  USE comin_plugin_interface, ONLY: wp, t_comin_var_descriptor, t_comin_var_handle, &
-    &                               comin_setup_get_version, &
-    &                               t_comin_setup_version_info, t_comin_descrdata_global, &
-    &                               t_comin_descrdata_domain, t_comin_descrdata_simulation_interval, &
-    &                               t_comin_var_metadata_iterator, comin_metadata_get_iterator
-  ! the procedures of comin_plugin_interface this module exports too (comin/_capi.py)
-#include "comin_host_interface_use.inc"
-  USE comin_host_descrdata, ONLY: comin_descrdata_set_global, comin_descrdata_set_domain
+  USE comin_constants, ONLY: &
+    &  EP_SECONDARY_CONSTRUCTOR, EP_ATM_YAC_DEFCOMP_BEFORE, EP_ATM_YAC_DEFCOMP_AFTER, &
+    &  EP_ATM_YAC_SYNCDEF_BEFORE, EP_ATM_YAC_SYNCDEF_AFTER, EP_ATM_YAC_ENDDEF_BEFORE, &
+    &  EP_ATM_YAC_ENDDEF_AFTER, EP_ATM_INIT_FINALIZE, EP_ATM_TIMELOOP_BEFORE, &
+    &  EP_ATM_TIMELOOP_START, EP_ATM_TIMELOOP_END, EP_ATM_TIMELOOP_AFTER, &
+    &  EP_ATM_INTEGRATE_BEFORE, EP_ATM_INTEGRATE_START, EP_ATM_INTEGRATE_END, &
+    &  EP_ATM_INTEGRATE_AFTER, EP_ATM_WRITE_OUTPUT_BEFORE, EP_ATM_WRITE_OUTPUT_AFTER, &
+    &  EP_ATM_CHECKPOINT_BEFORE, EP_ATM_CHECKPOINT_AFTER, EP_ATM_ADVECTION_BEFORE, &
+    &  EP_ATM_ADVECTION_AFTER, EP_ATM_PHYSICS_BEFORE, EP_ATM_PHYSICS_AFTER, &
+    &  EP_ATM_NUDGING_BEFORE, EP_ATM_NUDGING_AFTER, EP_ATM_SURFACE_BEFORE, &
+    &  EP_ATM_SURFACE_AFTER, EP_ATM_TURBULENCE_BEFORE, EP_ATM_TURBULENCE_AFTER, &
+    &  EP_ATM_MICROPHYSICS_BEFORE, EP_ATM_MICROPHYSICS_AFTER, EP_ATM_CONVECTION_BEFORE, &
+    &  EP_ATM_CONVECTION_AFTER, EP_ATM_RADIATION_BEFORE, EP_ATM_RADIATION_AFTER, &
+    &  EP_ATM_RADHEAT_BEFORE, EP_ATM_RADHEAT_AFTER, EP_ATM_GWDRAG_BEFORE, &
+    &  EP_ATM_GWDRAG_AFTER, EP_FINISH, EP_DESTRUCTOR, &
+    &  COMIN_ZAXIS_NONE, COMIN_ZAXIS_2D, COMIN_ZAXIS_3D, COMIN_ZAXIS_3D_HALF, &
+    &  COMIN_ZAXIS_UNDEF, COMIN_DOMAIN_OUTSIDE_LOOP, COMIN_HGRID_UNSTRUCTURED_CELL, &
+    &  COMIN_HGRID_UNSTRUCTURED_EDGE, COMIN_HGRID_UNSTRUCTURED_VERTEX, &
+    &  COMIN_METADATA_TYPEID_UNDEFINED, COMIN_METADATA_TYPEID_INTEGER, &
+    &  COMIN_METADATA_TYPEID_REAL, COMIN_METADATA_TYPEID_CHARACTER, &
+    &  COMIN_METADATA_TYPEID_LOGICAL, COMIN_VAR_DATATYPE_DOUBLE, COMIN_VAR_DATATYPE_FLOAT, &
+    &  COMIN_VAR_DATATYPE_INT, COMIN_DIM_SEMANTICS_UNDEF, COMIN_DIM_SEMANTICS_NPROMA, &
+    &  COMIN_DIM_SEMANTICS_BLOCK, COMIN_DIM_SEMANTICS_UNBLOCK, COMIN_DIM_SEMANTICS_LEVEL, &
+    &  COMIN_DIM_SEMANTICS_CONTAINER, COMIN_DIM_SEMANTICS_OTHER, COMIN_DIM_SEMANTICS_UNUSED, &
+    &  COMIN_SUCCESS
+  USE comin_plugin_interface, ONLY: t_comin_setup_version_info, comin_setup_get_version, &
+    &  t_comin_var_handle, t_comin_var_descriptor, t_comin_var_metadata_iterator, &
+    &  t_comin_descrdata_global, t_comin_descrdata_domain, &
+    &  t_comin_descrdata_simulation_interval, comin_metadata_get_iterator, &
+    &  comin_var_get_descr_list_head, comin_var_get_descr_list_next, &
+    &  comin_var_get_descr_list_var_desc, comin_var_descr_list_iterator_delete, &
+    &  comin_callback_get_ep_name, comin_metadata_get, comin_metadata_get_typeid, &
+    &  t_comin_var_ptr, t_comin_var_descr_list_item
+  USE comin_host_api, ONLY: &
+    &  comin_setup_set_verbosity_level, comin_setup_get_verbosity_level, &
+    &  comin_descrdata_set_fct_glb2loc_cell, comin_setup_errhandler, comin_setup_init, &
+    &  comin_setup_check, comin_plugin_primaryconstructor, comin_setup_finalize, &
+    &  t_comin_plugin_description, comin_callback_context_call, &
+    &  comin_var_list_finalize, comin_var_request_list_finalize, comin_var_list_append, &
+    &  comin_request_get_list, comin_var_set_sync_device_mem, comin_var_descr_list_finalize, &
+    &  t_comin_request_item, comin_var_set_sync_halo, comin_var_set_cptr, &
+    &  comin_metadata_set, comin_metadata_get_or, &
+    &  comin_parallel_get_host_mpi_comm, comin_parallel_mpi_handshake, &
+    &  comin_descrdata_finalize, comin_descrdata_set_global, comin_descrdata_set_domain, &
+    &  comin_descrdata_set_simulation_interval, comin_current_set_datetime, &
+    &  comin_descrdata_set_timesteplength, mpi_handshake, mpi_handshake_dummy, &
+    &  comin_ftnlist_is_end, comin_ftnlist_iterator_begin, comin_ftnlist_iterator_delete, &
+    &  comin_ftnlist_iterator_next, comin_ftnlist_iterator_value, &
+    &  comin_var_update, comin_request_get_list_head, t_var_request_list_item
   IMPLICIT NONE
   PRIVATE
 
-  ! types and the procedures written here (the generated ones: comin_host_interface_spec.inc)
-  PUBLIC :: wp, t_comin_var_descriptor, t_comin_var_handle, t_comin_plugin_description
-  PUBLIC :: t_comin_setup_version_info, t_comin_descrdata_global, t_comin_descrdata_domain
-  PUBLIC :: t_comin_descrdata_simulation_interval, comin_setup_get_version
-  PUBLIC :: comin_descrdata_set_global, comin_descrdata_set_domain
-  PUBLIC :: t_comin_request_item, t_comin_request_metadata, comin_request_get_list
-  PUBLIC :: comin_ftnlist_iterator_begin, comin_ftnlist_is_end, comin_ftnlist_iterator_value
-  PUBLIC :: comin_ftnlist_iterator_next, comin_ftnlist_iterator_delete
-  PUBLIC :: t_comin_var_metadata_iterator, comin_metadata_get_iterator
-  PUBLIC :: comin_host_errhandler_fct, comin_glb2loc_index_lookup_fct
-  PUBLIC :: comin_var_sync_device_mem_fct, comin_var_sync_halo_fct
-  ! every constant of comin_constants (EP_*, COMIN_*)
-#include "comin_constants_public.inc"
+  ! ComIn 0.3 (src/comin_host_interface.F90), in its order
+  PUBLIC :: comin_setup_set_verbosity_level
+  PUBLIC :: comin_descrdata_set_fct_glb2loc_cell
+  PUBLIC :: comin_setup_errhandler
+  PUBLIC :: comin_setup_init
+  PUBLIC :: comin_setup_check, comin_plugin_primaryconstructor, comin_setup_finalize
+  PUBLIC :: t_comin_plugin_description
+  PUBLIC :: comin_callback_context_call
+  PUBLIC :: t_comin_setup_version_info, comin_setup_get_version
+  PUBLIC :: EP_SECONDARY_CONSTRUCTOR, EP_ATM_YAC_DEFCOMP_BEFORE, EP_ATM_YAC_DEFCOMP_AFTER
+  PUBLIC :: EP_ATM_YAC_SYNCDEF_BEFORE, EP_ATM_YAC_SYNCDEF_AFTER, EP_ATM_YAC_ENDDEF_BEFORE
+  PUBLIC :: EP_ATM_YAC_ENDDEF_AFTER, EP_ATM_INIT_FINALIZE, EP_ATM_TIMELOOP_BEFORE
+  PUBLIC :: EP_ATM_TIMELOOP_START, EP_ATM_TIMELOOP_END, EP_ATM_TIMELOOP_AFTER
+  PUBLIC :: EP_ATM_INTEGRATE_BEFORE, EP_ATM_INTEGRATE_START, EP_ATM_INTEGRATE_END
+  PUBLIC :: EP_ATM_INTEGRATE_AFTER, EP_ATM_WRITE_OUTPUT_BEFORE, EP_ATM_WRITE_OUTPUT_AFTER
+  PUBLIC :: EP_ATM_CHECKPOINT_BEFORE, EP_ATM_CHECKPOINT_AFTER, EP_ATM_ADVECTION_BEFORE
+  PUBLIC :: EP_ATM_ADVECTION_AFTER, EP_ATM_PHYSICS_BEFORE, EP_ATM_PHYSICS_AFTER
+  PUBLIC :: EP_ATM_NUDGING_BEFORE, EP_ATM_NUDGING_AFTER, EP_ATM_SURFACE_BEFORE
+  PUBLIC :: EP_ATM_SURFACE_AFTER, EP_ATM_TURBULENCE_BEFORE, EP_ATM_TURBULENCE_AFTER
+  PUBLIC :: EP_ATM_MICROPHYSICS_BEFORE, EP_ATM_MICROPHYSICS_AFTER, EP_ATM_CONVECTION_BEFORE
+  PUBLIC :: EP_ATM_CONVECTION_AFTER, EP_ATM_RADIATION_BEFORE, EP_ATM_RADIATION_AFTER
+  PUBLIC :: EP_ATM_RADHEAT_BEFORE, EP_ATM_RADHEAT_AFTER, EP_ATM_GWDRAG_BEFORE
+  PUBLIC :: EP_ATM_GWDRAG_AFTER, EP_FINISH, EP_DESTRUCTOR
+  PUBLIC :: COMIN_ZAXIS_NONE, COMIN_ZAXIS_2D, COMIN_ZAXIS_3D, COMIN_ZAXIS_3D_HALF, COMIN_ZAXIS_UNDEF
+  PUBLIC :: COMIN_DOMAIN_OUTSIDE_LOOP
+  PUBLIC :: comin_callback_get_ep_name
+  PUBLIC :: COMIN_HGRID_UNSTRUCTURED_CELL, COMIN_HGRID_UNSTRUCTURED_EDGE
+  PUBLIC :: COMIN_HGRID_UNSTRUCTURED_VERTEX
+  PUBLIC :: COMIN_METADATA_TYPEID_UNDEFINED, COMIN_METADATA_TYPEID_INTEGER
+  PUBLIC :: COMIN_METADATA_TYPEID_REAL, COMIN_METADATA_TYPEID_CHARACTER
+  PUBLIC :: COMIN_METADATA_TYPEID_LOGICAL
+  PUBLIC :: COMIN_VAR_DATATYPE_DOUBLE, COMIN_VAR_DATATYPE_FLOAT, COMIN_VAR_DATATYPE_INT
+  PUBLIC :: COMIN_DIM_SEMANTICS_UNDEF, COMIN_DIM_SEMANTICS_NPROMA, COMIN_DIM_SEMANTICS_BLOCK
+  PUBLIC :: COMIN_DIM_SEMANTICS_UNBLOCK, COMIN_DIM_SEMANTICS_LEVEL
+  PUBLIC :: COMIN_DIM_SEMANTICS_CONTAINER, COMIN_DIM_SEMANTICS_OTHER
+  PUBLIC :: COMIN_DIM_SEMANTICS_UNUSED
+  PUBLIC :: comin_var_list_finalize
+  PUBLIC :: comin_var_request_list_finalize
+  PUBLIC :: t_comin_var_handle, t_comin_var_descriptor, comin_var_list_append
+  PUBLIC :: comin_request_get_list
+  PUBLIC :: comin_var_set_sync_device_mem
+  PUBLIC :: comin_var_get_descr_list_head
+  PUBLIC :: comin_var_get_descr_list_next
+  PUBLIC :: comin_var_get_descr_list_var_desc
+  PUBLIC :: comin_var_descr_list_iterator_delete
+  PUBLIC :: comin_var_descr_list_finalize
+  PUBLIC :: t_comin_request_item
+  PUBLIC :: comin_var_set_sync_halo
+  PUBLIC :: comin_var_set_cptr
+  PUBLIC :: comin_metadata_set
+  PUBLIC :: comin_metadata_get_typeid
+  PUBLIC :: comin_metadata_get_iterator
+  PUBLIC :: comin_metadata_get_or
+  PUBLIC :: comin_metadata_get
+  PUBLIC :: t_comin_var_metadata_iterator
+  PUBLIC :: comin_parallel_get_host_mpi_comm
+  PUBLIC :: comin_parallel_mpi_handshake
+  PUBLIC :: comin_descrdata_finalize
+  PUBLIC :: t_comin_descrdata_global, comin_descrdata_set_global
+  PUBLIC :: t_comin_descrdata_domain, comin_descrdata_set_domain
+  PUBLIC :: t_comin_descrdata_simulation_interval, comin_descrdata_set_simulation_interval
+  PUBLIC :: comin_current_set_datetime, comin_descrdata_set_timesteplength
+  PUBLIC :: mpi_handshake, mpi_handshake_dummy
+  PUBLIC :: COMIN_SUCCESS
+  PUBLIC :: comin_ftnlist_is_end
+  PUBLIC :: comin_ftnlist_iterator_begin
+  PUBLIC :: comin_ftnlist_iterator_delete
+  PUBLIC :: comin_ftnlist_iterator_next
+  PUBLIC :: comin_ftnlist_iterator_value
 
-  !> One entry of the plugin list (ComIn's namelist comin_nml).  A plugin_library whose
-  !! file name is libpython_adapter.so is a Python plugin; options = "script.py args".
-  TYPE :: t_comin_plugin_description
-    CHARACTER(LEN=COMIN_MAX_LEN_PLUGIN_NAME) :: name = ""
-    CHARACTER(LEN=COMIN_MAX_LEN_PLUGIN_LIBRARY) :: plugin_library = ""
-    CHARACTER(LEN=COMIN_MAX_LEN_PRIMARY_CONSTRUCTOR) :: primary_constructor = "comin_main"
-    CHARACTER(LEN=COMIN_MAX_LEN_OPTIONS) :: options = ""
-    CHARACTER(LEN=COMIN_MAX_LEN_COMM) :: comm = ""
-    LOGICAL :: log_debug = .FALSE., log_info = .TRUE., log_warning = .TRUE.
-  END TYPE t_comin_plugin_description
-
-  !> comin_host.h's t_comin_plugin_description (NUL-terminated strings).
-  TYPE, BIND(C) :: t_plugin_description_c
-    TYPE(c_ptr) :: name, plugin_library, primary_constructor, options, comm
-    LOGICAL(c_bool) :: log_debug, log_info, log_warning
-  END TYPE t_plugin_description_c
-
-  !> comin.h's t_comin_var_descriptor { char name[65]; int id; }.
-  TYPE, BIND(C) :: t_comin_var_descriptor_c
-    CHARACTER(KIND=c_char) :: name(COMIN_MAX_LEN_VAR_NAME + 1)
-    INTEGER(c_int) :: id
-  END TYPE t_comin_var_descriptor_c
-
-  !> NUL-terminated copy of a string, kept while C reads it.
-  TYPE :: t_cstring
-    CHARACTER(KIND=c_char), ALLOCATABLE :: s(:)
-  END TYPE t_cstring
-
-  ABSTRACT INTERFACE
-    !> The host's finish routine: ComIn expects it to call EP_FINISH and abort.
-    SUBROUTINE comin_host_errhandler_fct(routine, text)
-      CHARACTER(LEN=*), INTENT(IN) :: routine, text
-    END SUBROUTINE comin_host_errhandler_fct
-    !> Global to local cell index of domain jg (both 1-based; <= 0: not on this rank).
-    FUNCTION comin_glb2loc_index_lookup_fct(jg, global_idx) RESULT(local_idx)
-      INTEGER, INTENT(IN) :: jg, global_idx
-      INTEGER :: local_idx
-    END FUNCTION comin_glb2loc_index_lookup_fct
-    !> Device copy of a variable; direction .TRUE.: host -> device.
-    SUBROUTINE comin_var_sync_device_mem_fct(handle, direction)
-      IMPORT :: t_comin_var_handle
-      TYPE(t_comin_var_handle), INTENT(IN) :: handle
-      LOGICAL, INTENT(IN) :: direction
-    END SUBROUTINE comin_var_sync_device_mem_fct
-    !> Halo exchange of a variable; mode COMIN_ZAXIS_2D or COMIN_ZAXIS_3D.
-    SUBROUTINE comin_var_sync_halo_fct(handle, mode)
-      IMPORT :: t_comin_var_handle
-      TYPE(t_comin_var_handle), INTENT(IN) :: handle
-      INTEGER, INTENT(IN) :: mode
-    END SUBROUTINE comin_var_sync_halo_fct
-  END INTERFACE
-
-  !> The metadata store of a request (what comin_metadata_get_or reads): its position.
-  TYPE :: t_comin_request_metadata
-    INTEGER :: request = 0
-  END TYPE t_comin_request_metadata
-
-  !> One variable request of the plugins (ComIn 0.3's t_comin_request_item).
-  TYPE :: t_comin_request_item
-    TYPE(t_comin_var_descriptor) :: descriptor
-    TYPE(t_comin_request_metadata) :: metadata
-    INTEGER, ALLOCATABLE :: moduleID(:)           !< ids of the plugins that requested it
-    LOGICAL :: lmodexclusive = .FALSE.
-  END TYPE t_comin_request_item
-
-  !> A position in the request list (comin_ftnlist_iterator_*).
-  TYPE :: t_ftnlist_iterator
-    INTEGER :: pos = 1
-  END TYPE t_ftnlist_iterator
-
-  !> The request list handed out by comin_request_get_list (built once: requests are
-  !! final after the primary constructors); its length is the list handle's target.
-  TYPE(t_comin_request_item), ALLOCATABLE, TARGET, SAVE :: request_items(:)
-  INTEGER, TARGET, SAVE :: request_list_length = -1
-
-  PROCEDURE(comin_host_errhandler_fct), POINTER, SAVE :: host_errhandler => NULL()
-  PROCEDURE(comin_glb2loc_index_lookup_fct), POINTER, SAVE :: host_glb2loc => NULL()
-  PROCEDURE(comin_var_sync_device_mem_fct), POINTER, SAVE :: host_sync_device => NULL()
-  PROCEDURE(comin_var_sync_halo_fct), POINTER, SAVE :: host_sync_halo => NULL()
-
-  ! PUBLIC lines, generic interfaces and BIND(C) interfaces of the C API (comin/_capi.py)
-#include "comin_host_interface_spec.inc"
-
-CONTAINS
-
-#include "comin_c_helpers.inc"
-
-  ! -- the generated procedures (comin/_capi.py): one C function each -----------------------
-#include "comin_host_interface_procs.inc"
-
-  ! -- the bridges libcomin calls the host's procedures through ------------------------------------
-
-  SUBROUTINE errhandler_bridge(routine, text) BIND(C)
-    TYPE(c_ptr), VALUE :: routine, text
-    IF (ASSOCIATED(host_errhandler)) CALL host_errhandler(fstr(routine), fstr(text))
-  END SUBROUTINE errhandler_bridge
-
-  FUNCTION glb2loc_bridge(jg, global_idx) RESULT(loc) BIND(C)
-    INTEGER(c_int), VALUE :: jg, global_idx
-    INTEGER(c_int) :: loc
-    loc = INT(host_glb2loc(INT(jg), INT(global_idx)), c_int)
-  END FUNCTION glb2loc_bridge
-
-  SUBROUTINE sync_device_bridge(handle, direction) BIND(C)
-    TYPE(c_ptr), VALUE :: handle
-    LOGICAL(c_bool), VALUE :: direction
-    TYPE(t_comin_var_handle) :: h
-    h%ptr = handle
-    CALL host_sync_device(h, LOGICAL(direction))
-  END SUBROUTINE sync_device_bridge
-
-  SUBROUTINE sync_halo_bridge(handle, mode) BIND(C)
-    TYPE(c_ptr), VALUE :: handle
-    INTEGER(c_int), VALUE :: mode
-    TYPE(t_comin_var_handle) :: h
-    h%ptr = handle
-    CALL host_sync_halo(h, INT(mode))
-  END SUBROUTINE sync_halo_bridge
-
-  SUBROUTINE keep_string(store, s, p)
-    TYPE(t_cstring), TARGET, INTENT(INOUT) :: store
-    CHARACTER(LEN=*), INTENT(IN) :: s
-    TYPE(c_ptr), INTENT(OUT) :: p
-    INTEGER :: i, n
-    n = LEN_TRIM(s)
-    ALLOCATE(store%s(n + 1))
-    DO i = 1, n
-      store%s(i) = s(i:i)
-    END DO
-    store%s(n + 1) = c_null_char
-    p = c_loc(store%s(1))
-  END SUBROUTINE keep_string
-
-  ! -- the request list as ComIn 0.3 walks it ---------------------------------------------------
-
-  !> The plugins' requests as a list (ComIn 0.3): walk it with comin_ftnlist_iterator_*.
-  FUNCTION comin_request_get_list() RESULT(list)
-    TYPE(c_ptr) :: list
-    INTEGER :: i, n
-    n = comin_request_get_list_size()
-    IF (.NOT. ALLOCATED(request_items) .OR. request_list_length /= n) THEN
-      IF (ALLOCATED(request_items)) DEALLOCATE(request_items)
-      ALLOCATE(request_items(MAX(n, 0)))
-      DO i = 1, n
-        CALL comin_request_get_descriptor(i, request_items(i)%descriptor)
-        request_items(i)%metadata%request = i
-        CALL comin_request_get_plugin_ids(i, request_items(i)%moduleID)
-        request_items(i)%lmodexclusive = comin_request_get_lmodexclusive(i)
-      END DO
-      request_list_length = MAX(n, 0)
-    END IF
-    list = c_loc(request_list_length)
-  END FUNCTION comin_request_get_list
-
-  !> An iterator at the first item of list (delete it with comin_ftnlist_iterator_delete).
-  SUBROUTINE comin_ftnlist_iterator_begin(list, it)
-    TYPE(c_ptr), INTENT(IN) :: list
-    TYPE(c_ptr), INTENT(OUT) :: it
-    TYPE(t_ftnlist_iterator), POINTER :: p
-    IF (.NOT. c_associated(list)) ERROR STOP "comin_ftnlist_iterator_begin: list not associated"
-    ALLOCATE(p)
-    it = c_loc(p)
-  END SUBROUTINE comin_ftnlist_iterator_begin
-
-  !> .TRUE. when it is past the last item of list.
-  LOGICAL FUNCTION comin_ftnlist_is_end(list, it)
-    TYPE(c_ptr), INTENT(IN) :: list, it
-    INTEGER, POINTER :: n
-    TYPE(t_ftnlist_iterator), POINTER :: p
-    CALL c_f_pointer(list, n)
-    CALL c_f_pointer(it, p)
-    comin_ftnlist_is_end = p%pos > n
-  END FUNCTION comin_ftnlist_is_end
-
-  !> The item at it: C_F_POINTER(cptr, item) with TYPE(t_comin_request_item), POINTER :: item.
-  SUBROUTINE comin_ftnlist_iterator_value(it, cptr)
-    TYPE(c_ptr), INTENT(IN) :: it
-    TYPE(c_ptr), INTENT(OUT) :: cptr
-    TYPE(t_ftnlist_iterator), POINTER :: p
-    CALL c_f_pointer(it, p)
-    IF (p%pos < 1 .OR. p%pos > request_list_length) &
-      &  ERROR STOP "comin_ftnlist_iterator_value: the iterator is at the end of the list"
-    cptr = c_loc(request_items(p%pos))
-  END SUBROUTINE comin_ftnlist_iterator_value
-
-  SUBROUTINE comin_ftnlist_iterator_next(it)
-    TYPE(c_ptr), INTENT(IN) :: it
-    TYPE(t_ftnlist_iterator), POINTER :: p
-    CALL c_f_pointer(it, p)
-    p%pos = p%pos + 1
-  END SUBROUTINE comin_ftnlist_iterator_next
-
-  SUBROUTINE comin_ftnlist_iterator_delete(it)
-    TYPE(c_ptr), INTENT(INOUT) :: it
-    TYPE(t_ftnlist_iterator), POINTER :: p
-    IF (.NOT. c_associated(it)) RETURN
-    CALL c_f_pointer(it, p)
-    DEALLOCATE(p)
-    it = c_null_ptr
-  END SUBROUTINE comin_ftnlist_iterator_delete
+  ! ComIn 0.2 only (vruggiero/ICON src/comin_host_interface.F90)
+  PUBLIC :: comin_setup_get_verbosity_level
+  PUBLIC :: t_comin_var_ptr, t_comin_var_descr_list_item
+  PUBLIC :: comin_var_update, comin_request_get_list_head, t_var_request_list_item
 
 END MODULE comin_host_interface

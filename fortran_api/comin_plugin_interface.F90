@@ -40,9 +40,12 @@
 !!     module variables refreshed on every call; their array components point at
 !!     the host's (the core's) arrays.
 !!
-!! ComIn 0.2-only procedures are not provided: comin_var_to_3d(var) (0.3: handle%to_3d),
-!! comin_setup_get_verbosity_level, t_comin_var_ptr, the typed descriptor list
-!! t_comin_var_descr_list_item.
+!! ComIn 0.2 plugins compile too: comin_var_get(context, var_descriptor, flag, var_pointer)
+!! with a TYPE(t_comin_var_ptr), POINTER (a specific of the generic comin_var_get beside
+!! 0.3's t_comin_var_handle), comin_var_to_3d(var), comin_setup_get_verbosity_level, and
+!! comin_var_get_descr_list_head() returns a TYPE(t_comin_var_descr_list_item), POINTER
+!! that 0.2 code walks with item%next() and item%item_value while 0.3 code assigns it to
+!! a TYPE(c_ptr) (a type-bound defined assignment hands over the C iterator).
 MODULE comin_plugin_interface
   USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_float, c_bool, c_char, c_ptr, &
     &                                    c_funptr, c_null_char, c_null_ptr, c_associated, &
@@ -53,6 +56,7 @@ MODULE comin_plugin_interface
     &                              t_comin_descrdata_domain_edges, &
     &                              t_comin_descrdata_domain_verts, &
     &                              t_comin_descrdata_simulation_interval, &
+    &                              t_comin_descrdata_domain_store, &
     &                              comin_descrdata_fill_global, comin_descrdata_fill_domain, &
     &                              comin_descrdata_fill_simulation_interval
   IMPLICIT NONE
@@ -69,6 +73,8 @@ MODULE comin_plugin_interface
   PUBLIC :: t_comin_descrdata_domain_edges, t_comin_descrdata_domain_verts
   PUBLIC :: t_comin_descrdata_simulation_interval, comin_descrdata_get_global
   PUBLIC :: comin_descrdata_get_domain, comin_descrdata_get_simulation_interval
+  PUBLIC :: comin_var_get_descr_list_head, t_comin_var_descr_list_item
+  PUBLIC :: t_comin_var_ptr, comin_var_to_3d
 
   !> Working precision of host variables (ICON: wp = double).
   INTEGER, PARAMETER :: wp = c_double
@@ -100,6 +106,32 @@ MODULE comin_plugin_interface
     PROCEDURE :: get_device_ptr => comin_var_handle_get_device_ptr
   END TYPE t_comin_var_handle
 
+  !> ComIn 0.2's view of a variable (comin_var_get with a TYPE(t_comin_var_ptr), POINTER):
+  !! the double-precision data, the 1-based positions of the nproma, level, block and
+  !! container dimensions (-1: none), the container count or slot, the descriptor.
+  TYPE :: t_comin_var_ptr
+    TYPE(t_comin_var_descriptor) :: descriptor
+    REAL(wp), POINTER :: ptr(:,:,:,:,:) => NULL()
+    TYPE(c_ptr) :: device_ptr = c_null_ptr
+    INTEGER :: pos_jc = -1, pos_jk = -1, pos_jb = -1, pos_jn = -1
+    INTEGER :: ncontained = 0
+    LOGICAL(c_bool) :: lcontainer = .FALSE.
+  END TYPE t_comin_var_ptr
+
+  !> One entry of the list of exposed variables, as ComIn 0.2 walks it:
+  !! p => comin_var_get_descr_list_head(); DO WHILE (ASSOCIATED(p)); ... p%item_value ...;
+  !! p => p%next(); END DO.  ComIn 0.3 code assigns the head to a TYPE(c_ptr) and walks
+  !! it with comin_var_get_descr_list_next/_var_desc (the assignment gives the C iterator).
+  TYPE :: t_comin_var_descr_list_item
+    TYPE(t_comin_var_descriptor) :: item_value
+    TYPE(c_ptr), PRIVATE :: it = c_null_ptr
+    TYPE(t_comin_var_descr_list_item), POINTER, PRIVATE :: next_item => NULL()
+  CONTAINS
+    PROCEDURE :: next => descr_list_item_next
+    PROCEDURE, PASS(rhs), PRIVATE :: to_c_ptr => descr_list_item_to_c_ptr
+    GENERIC :: ASSIGNMENT(=) => to_c_ptr
+  END TYPE t_comin_var_descr_list_item
+
   !> Iterator over the metadata keys of a variable (comin_metadata_get_iterator).
   TYPE :: t_comin_var_metadata_iterator
     TYPE(c_ptr) :: it = c_null_ptr, it_end = c_null_ptr
@@ -119,15 +151,29 @@ MODULE comin_plugin_interface
     LOGICAL :: log_debug = .FALSE., log_info = .TRUE., log_warning = .TRUE.
   END TYPE t_comin_plugin_info
 
-  ! the storage comin_descrdata_get_global/_domain/_simulation_interval point into
+  ! the storage comin_descrdata_get_global/_domain/_simulation_interval point into, and
+  ! the descriptive data's generation (comin_descrdata_get_generation) each was filled at
   TYPE(t_comin_descrdata_global), TARGET, SAVE :: dd_global
   TYPE(t_comin_descrdata_domain), ALLOCATABLE, TARGET, SAVE :: dd_domains(:)
+  TYPE(t_comin_descrdata_domain_store), ALLOCATABLE, TARGET, SAVE :: dd_stores(:)
+  INTEGER, ALLOCATABLE, SAVE :: dd_filled(:)
+  INTEGER, SAVE :: dd_global_filled = 0
   TYPE(t_comin_descrdata_simulation_interval), TARGET, SAVE :: dd_interval
+
+  ! the items of the last walk of the descriptor list as ComIn 0.2 does it, and the
+  ! stand-in head of an empty list (ComIn 0.3 code then gets C_NULL_PTR)
+  TYPE(t_comin_var_descr_list_item), POINTER, SAVE :: descr_items => NULL()
+  TYPE(t_comin_var_descr_list_item), TARGET, SAVE :: descr_empty
 
   !> Version of ComIn (compile-time constants).
   TYPE, BIND(C) :: t_comin_setup_version_info
     INTEGER(c_int) :: version_no_major, version_no_minor, version_no_patch
   END TYPE t_comin_setup_version_info
+
+  !> ComIn 0.2's form of comin_var_get (0.3's form is in comin_plugin_interface_spec.inc)
+  INTERFACE comin_var_get
+    MODULE PROCEDURE comin_var_get_ptr_v02
+  END INTERFACE comin_var_get
 
   ! PUBLIC lines, generic interfaces and BIND(C) interfaces of the C API (comin/_capi.py)
 #include "comin_plugin_interface_spec.inc"
@@ -142,12 +188,14 @@ CONTAINS
   ! -- current state ------------------------------------------------------------------------
 
   !> A copy of the current plugin's information.
-  SUBROUTINE comin_current_get_plugin_info(info)
-    TYPE(t_comin_plugin_info), INTENT(OUT) :: info
+  SUBROUTINE comin_current_get_plugin_info(comin_current_plugin)
+    TYPE(t_comin_plugin_info), INTENT(OUT), TARGET :: comin_current_plugin
+    TYPE(t_comin_plugin_info), POINTER :: info
     TYPE(c_ptr) :: val
     INTEGER(c_int) :: len
     LOGICAL(c_bool) :: er, ld, li, lw
 
+    info => comin_current_plugin
     info%id = c_current_get_plugin_id()
     CALL c_current_get_plugin_name(val, len)
     CALL c_string_copy(val, len, info%name)
@@ -274,13 +322,13 @@ CONTAINS
 
   !> An iterator over the metadata keys of the exposed variable descr (after the primary
   !! constructors); delete it with iterator%delete().
-  SUBROUTINE comin_metadata_get_iterator(descr, iterator)
-    TYPE(t_comin_var_descriptor), INTENT(IN) :: descr
+  SUBROUTINE comin_metadata_get_iterator(var_descriptor, iterator)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: var_descriptor
     TYPE(t_comin_var_metadata_iterator), INTENT(OUT) :: iterator
 
-    iterator%it = c_metadata_get_iterator_begin(descr_to_c(descr))
+    iterator%it = c_metadata_get_iterator_begin(descr_to_c(var_descriptor))
     IF (.NOT. c_associated(iterator%it)) RETURN
-    iterator%it_end = c_metadata_get_iterator_end(descr_to_c(descr))
+    iterator%it_end = c_metadata_get_iterator_end(descr_to_c(var_descriptor))
     IF (.NOT. c_associated(iterator%it_end)) CALL iterator%delete()
   END SUBROUTINE comin_metadata_get_iterator
 
@@ -314,21 +362,159 @@ CONTAINS
     this%it_end = c_null_ptr
   END SUBROUTINE comin_metadata_iterator_delete
 
+  ! -- the list of exposed variables (both ComIn 0.3's and 0.2's forms) ---------------------------
+
+  !> The head of the list of exposed variables.  ComIn 0.3 code: it = ...head() (a
+  !! TYPE(c_ptr), C_NULL_PTR for an empty list; walk it with comin_var_get_descr_list_next
+  !! and comin_var_get_descr_list_var_desc).  ComIn 0.2 code: p => ...head(), then
+  !! p%item_value and p => p%next() (the items of the previous walk are freed here).
+  FUNCTION comin_var_get_descr_list_head() RESULT(head)
+    TYPE(t_comin_var_descr_list_item), POINTER :: head
+    TYPE(t_comin_var_descr_list_item), POINTER :: last, item
+    TYPE(c_ptr) :: it, walk
+
+    CALL free_descr_items()
+    it = c_var_get_descr_list_head()
+    IF (.NOT. c_associated(it)) THEN
+      descr_empty%it = c_null_ptr
+      descr_empty%item_value = t_comin_var_descriptor("", -1)
+      head => descr_empty
+      RETURN
+    END IF
+    ! ComIn 0.2's items: one walk with an iterator of its own (deleted at the end)
+    walk = c_var_get_descr_list_head()
+    NULLIFY(last)
+    DO WHILE (c_associated(walk))
+      ALLOCATE(item)
+      CALL comin_var_get_descr_list_var_desc(walk, item%item_value)
+      IF (ASSOCIATED(last)) THEN
+        last%next_item => item
+      ELSE
+        descr_items => item
+      END IF
+      last => item
+      walk = comin_var_get_descr_list_next(walk)
+    END DO
+    head => descr_items
+    head%it = it
+  END FUNCTION comin_var_get_descr_list_head
+
+  !> The next item of the list (ComIn 0.2), NULL after the last one.
+  FUNCTION descr_list_item_next(this) RESULT(next)
+    CLASS(t_comin_var_descr_list_item), INTENT(IN) :: this
+    TYPE(t_comin_var_descr_list_item), POINTER :: next
+    next => this%next_item
+  END FUNCTION descr_list_item_next
+
+  !> it = comin_var_get_descr_list_head() (ComIn 0.3): the C iterator at the head.
+  SUBROUTINE descr_list_item_to_c_ptr(lhs, rhs)
+    TYPE(c_ptr), INTENT(OUT) :: lhs
+    CLASS(t_comin_var_descr_list_item), INTENT(IN) :: rhs
+    lhs = rhs%it
+  END SUBROUTINE descr_list_item_to_c_ptr
+
+  SUBROUTINE free_descr_items()
+    TYPE(t_comin_var_descr_list_item), POINTER :: item, next
+    item => descr_items
+    DO WHILE (ASSOCIATED(item))
+      next => item%next_item
+      DEALLOCATE(item)
+      item => next
+    END DO
+    NULLIFY(descr_items)
+  END SUBROUTINE free_descr_items
+
+  ! -- ComIn 0.2's variable pointers ---------------------------------------------------------
+
+  !> comin_var_get of ComIn 0.2: var_pointer points at the variable's t_comin_var_ptr
+  !! (NULL when the variable cannot be accessed: the error is reported as for 0.3's form).
+  SUBROUTINE comin_var_get_ptr_v02(context, var_descriptor, flag, var_pointer)
+    INTEGER, INTENT(IN) :: context(:)
+    TYPE(t_comin_var_descriptor), INTENT(IN) :: var_descriptor
+    INTEGER, INTENT(IN) :: flag
+    TYPE(t_comin_var_ptr), POINTER :: var_pointer
+    TYPE(t_comin_var_handle) :: handle
+    INTEGER(c_int) :: ds(5)
+
+    NULLIFY(var_pointer)
+    CALL comin_var_get_handle(context, var_descriptor, flag, handle)
+    IF (.NOT. handle%valid()) RETURN
+    ALLOCATE(var_pointer)
+    var_pointer%descriptor = handle%descriptor()
+    CALL handle%get_ptr(var_pointer%ptr)
+    var_pointer%device_ptr = handle%get_device_ptr()
+    ds = handle%dim_semantics()
+    var_pointer%pos_jc = position_of(ds, COMIN_DIM_SEMANTICS_NPROMA)
+    var_pointer%pos_jk = position_of(ds, COMIN_DIM_SEMANTICS_LEVEL)
+    var_pointer%pos_jb = position_of(ds, COMIN_DIM_SEMANTICS_BLOCK)
+    var_pointer%pos_jn = position_of(ds, COMIN_DIM_SEMANTICS_CONTAINER)
+    var_pointer%ncontained = handle%ncontained()
+    var_pointer%lcontainer = LOGICAL(handle%lcontainer(), c_bool)
+  END SUBROUTINE comin_var_get_ptr_v02
+
+  !> The first position of semantics s in ds (1-based), -1 when absent.
+  INTEGER FUNCTION position_of(ds, s)
+    INTEGER(c_int), INTENT(IN) :: ds(5)
+    INTEGER(c_int), INTENT(IN) :: s
+    INTEGER :: i
+    position_of = -1
+    DO i = 1, 5
+      IF (ds(i) == s) THEN
+        position_of = i
+        RETURN
+      END IF
+    END DO
+  END FUNCTION position_of
+
+  !> ComIn 0.2's comin_var_to_3d: the variable as a 3-D array, its container dimension
+  !! (pos_jn among the first three) and else the 4th, and the 5th fixed at 1; a
+  !! container ends the run.
+  FUNCTION comin_var_to_3d(var) RESULT(slice)
+    TYPE(t_comin_var_ptr), INTENT(IN) :: var
+    REAL(wp), POINTER :: slice(:,:,:)
+
+    NULLIFY(slice)
+    IF (var%lcontainer) THEN
+      CALL comin_plugin_finish("comin_var_to_3d", &
+        &                      " ERROR: Attempt to convert container variable into 3D field.")
+      RETURN
+    END IF
+    IF (.NOT. ASSOCIATED(var%ptr)) RETURN
+    SELECT CASE (var%pos_jn)
+    CASE (1)
+      slice => var%ptr(1, :, :, :, 1)
+    CASE (2)
+      slice => var%ptr(:, 1, :, :, 1)
+    CASE (3)
+      slice => var%ptr(:, :, 1, :, 1)
+    CASE DEFAULT
+      slice => var%ptr(:, :, :, 1, 1)
+    END SELECT
+  END FUNCTION comin_var_to_3d
+
   ! -- descriptive data -----------------------------------------------------------------------
 
-  !> The global descriptive data; arrays point at the host's (the core's) storage.
+  !> The global descriptive data (as ComIn's: values and allocatable copies).
   FUNCTION comin_descrdata_get_global() RESULT(global)
     TYPE(t_comin_descrdata_global), POINTER :: global
-    CALL comin_descrdata_fill_global(dd_global)
+    INTEGER :: generation
+    generation = c_descrdata_get_generation()
+    IF (generation /= dd_global_filled) THEN
+      CALL comin_descrdata_fill_global(dd_global)
+      dd_global_filled = generation
+    END IF
     global => dd_global
   END FUNCTION comin_descrdata_get_global
 
   !> The descriptive data of domain jg; NULL (and COMIN_ERROR_FIELD_NOT_ALLOCATED from
-  !! the core) for a domain the host did not describe.
+  !! the core) for a domain the host did not describe.  Its POINTER components point at
+  !! the host's own data where the host pointer-assigned them (a Fortran host: what
+  !! the host changes there later is what the plugin reads), else at comin's copies;
+  !! it is filled again only when the host has set descriptive data since.
   FUNCTION comin_descrdata_get_domain(jg) RESULT(domain)
     INTEGER, INTENT(IN) :: jg
     TYPE(t_comin_descrdata_domain), POINTER :: domain
-    INTEGER :: n_dom, code, id
+    INTEGER :: n_dom, code, id, generation
 
     NULLIFY(domain)
     n_dom = c_dd_global_n_dom()
@@ -337,11 +523,17 @@ CONTAINS
     id = c_dd_domain_id(INT(jg, c_int))
     IF (jg < 1 .OR. jg > n_dom .OR. comin_error_get() /= code) RETURN
     IF (ALLOCATED(dd_domains)) THEN
-      IF (SIZE(dd_domains) < n_dom) DEALLOCATE(dd_domains)
+      IF (SIZE(dd_domains) < n_dom) DEALLOCATE(dd_domains, dd_stores, dd_filled)
     END IF
-    IF (.NOT. ALLOCATED(dd_domains)) ALLOCATE(dd_domains(n_dom))
-    CALL comin_descrdata_fill_domain(jg, dd_domains(jg))
-    dd_domains(jg)%id = id
+    IF (.NOT. ALLOCATED(dd_domains)) THEN
+      ALLOCATE(dd_domains(n_dom), dd_stores(n_dom), dd_filled(n_dom))
+      dd_filled(:) = 0
+    END IF
+    generation = c_descrdata_get_generation()
+    IF (dd_filled(jg) /= generation) THEN
+      CALL comin_descrdata_fill_domain(jg, dd_domains(jg), dd_stores(jg))
+      dd_filled(jg) = generation
+    END IF
     domain => dd_domains(jg)
   END FUNCTION comin_descrdata_get_domain
 

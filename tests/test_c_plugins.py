@@ -94,7 +94,9 @@ def test_library_exports_every_function_and_header_declares_it():
     for fn in functions:
         assert hasattr(lib, fn.name), fn.name
         assert f" {fn.name}(" in header, fn.name
-    assert len(functions) == 174     # 69 of ComIn 0.3, 2 comin extensions, 103 descrdata getters
+    # 69 of ComIn 0.3, 2 of ComIn 0.2 (setup_get_verbosity_level, var_get_pos), 4 comin
+    # extensions, 103 descrdata getters
+    assert len(functions) == 178
     assert "comin_setup_get_version" in header and "t_comin_var_descriptor;" in header
     assert hasattr(lib, "comin_print_info_f")
 
@@ -746,3 +748,35 @@ def test_plugins_with_equally_named_symbols_stay_apart(tmp_path, capfd):
         h.call_ep(comin.EP_ATM_TIMELOOP_START, 1)
     out = capfd.readouterr().out
     assert out.splitlines()[-2:] == ["callback of one", "callback of two"]
+
+
+# -- ComIn 0.2 and 0.3 code against one comin.h (issue 14) --------------------------------------
+
+def test_comin_0_2_and_0_3_c_code_compile_against_one_header(tmp_path):
+    """v02.c (ComIn 0.2's idiom) and v03_idioms.c (0.3's const pointers, typed handles):
+    gcc -Wall -Wextra -Werror for both, g++ -Wall -Werror for the 0.3 code, no version
+    switch."""
+    for source in ("v02.c", "v03_idioms.c"):
+        _build.build([os.path.join(SOURCES, source)], tmp_path / f"{source}.o", kind="object", strict=True)
+    _build.build([os.path.join(SOURCES, "v03_idioms.c")], tmp_path / "v03.o", kind="object",
+                 language="c++", strict=True)
+
+
+def test_the_0_3_const_getters_reject_a_wrong_pointer_type(tmp_path):
+    """The 0.2 compatibility takes int** for a const int** getter, nothing else."""
+    src = tmp_path / "wrong.c"
+    src.write_text("#include <comin.h>\nvoid f(void) { double* x; int n[2];\n"
+                   "  comin_descrdata_get_domain_cells_glb_index(1, &x, n); }\n")
+    with pytest.raises(_build.BuildError, match="incompatible pointer type"):
+        _build.build([str(src)], tmp_path / "wrong.o", kind="object", strict=True)
+
+
+def test_a_comin_0_2_c_plugin_runs_unchanged(tmp_path):
+    lib = compile_plugin("v02.c", tmp_path, "v02")
+    proc = run_driver([("c", "v02", lib, "")], steps=1)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("v02c ")]
+    assert lines == ["v02c verbosity 0, EP_DESTRUCTOR, flag none 0",
+                     "v02c pres pos 0 1 2 -2",
+                     "v02c listed more than 10: 1, zaxis_id is an integer: 1",
+                     *["v02c tracer[0] = pres[0] / 2: 1, glb_index[0] 1 of 80, vct_a 6"] * 2], proc.stderr

@@ -113,7 +113,7 @@ def fortran_modules(tmp_path_factory):
     """The Fortran API compiled here with -std=f2008 -Wall -Werror: no warning at all."""
     out = tmp_path_factory.mktemp("fortran_api")
     sources = ["comin_constants.F90", "comin_descrdata_types.F90", "comin_plugin_interface.F90",
-               "comin_host_descrdata.F90", "comin_host_interface.F90"]
+               "comin_host_descrdata.F90", "comin_host_api.F90", "comin_host_interface.F90"]
     for src in sources:
         subprocess.run(["gfortran", "-std=f2008", "-Wall", "-Werror", "-c", "-J", str(out),
                         os.path.join(FORTRAN_API, src), "-o", str(out / (src[:-4] + ".o"))],

@@ -46,7 +46,7 @@ def compile_fortran_plugin(source: str, out_dir, name: str) -> str:
 def plugins(tmp_path_factory):
     out = tmp_path_factory.mktemp("fortran_plugins")
     return {name: compile_fortran_plugin(f"{name}.F90", out, name)
-            for name in ("scenario", "finish", "errors")}
+            for name in ("scenario", "finish", "errors", "v02")}
 
 
 DRIVER = textwrap.dedent("""
@@ -326,6 +326,19 @@ SPEC_TYPES = {"t_comin_var_descriptor": [], "t_comin_plugin_info": [],
               "t_comin_descrdata_domain_verts": [], "t_comin_descrdata_simulation_interval": []}
 
 
+def test_a_comin_0_2_plugin_runs_unchanged(plugins):
+    """ComIn 0.2's idiom (tests/fortran_plugins/v02.F90): t_comin_var_ptr with positions,
+    comin_var_to_3d, the descriptor list as linked items, comin_setup_get_verbosity_level."""
+    proc = run_driver(("lib", "v02", plugins["v02"], ""))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("v02 ")]
+    assert lines == [
+        "v02 verbosity 0", "v02 found pres(1) in the list", "v02 list has more than 10 variables T",
+        "v02 pres pos 1 2 3 -1 lcontainer F", "v02 tracer slice shape 8 5 10 ncontained 6",
+        "v02 qv slice shape 8 5 10",
+        *["v02 v02_var = pres + 42: T n_dom 1"] * 3], proc.stderr     # output at start and 2 steps
+
+
 def _module_text():
     """comin_plugin_interface as the compiler sees it (with its include files, which hold
     the procedures and PUBLIC lines generated from comin/_capi.py)."""
@@ -542,7 +555,9 @@ def _descrdata_fortran_source() -> str:
             val = {"int": f"i({x})", "bool": f"i(MERGE(1, 0, {x}))", "float": f"r({x})"}[kind]
             return [f"      CALL comin_print_info({tag} // \" \" // {val})"]
         dims = " // \" \" // ".join(f"i(SIZE({x}, {k}))" for k in range(1, ndim + 1))
-        return [f"      IF (ASSOCIATED({x})) THEN",
+        # ComIn's types: POINTER or ALLOCATABLE components, as upstream declares them
+        test = "ALLOCATED" if comin._table.descrdata_storage(group, field) == "allocatable" else "ASSOCIATED"
+        return [f"      IF ({test}({x})) THEN",
                 f"        CALL comin_print_info({tag} // \" shape \" // {dims} // \" lb \" // "
                 f"i(LBOUND({x}, 1)) // \" sum \" // r(SUM(REAL({x}, c_double))) // \" first \" // "
                 f"r(REAL({x}({', '.join(f'LBOUND({x}, {k})' for k in range(1, ndim + 1))}), c_double)))",
@@ -709,14 +724,15 @@ def test_the_valgrind_filter_sees_an_uninitialised_output(tmp_path):
 
 
 def test_both_fortran_modules_export_every_constant_of_the_table():
-    """comin_plugin_interface and comin_host_interface re-export every constant of the table
+    """comin_plugin_interface and comin_host_api re-export every constant of the table
     (EP_*, COMIN_*, error codes) through the generated comin_constants_public.inc, so a
     plugin or a host needs only its own module, and neither keeps a list of its own."""
     constants = {n.lower() for n in comin._table.all_constants()}
     with open(os.path.join(FORTRAN_API, "comin_constants_public.inc")) as f:
         included = _public_names(f.read())
     assert included == constants
-    for module in ("comin_plugin_interface.F90", "comin_host_interface.F90"):
+    # comin_host_interface itself exports exactly ComIn's names (test_host_interface.py)
+    for module in ("comin_plugin_interface.F90", "comin_host_api.F90"):
         with open(os.path.join(FORTRAN_API, module)) as f:
             text = f.read()
         assert '#include "comin_constants_public.inc"' in text, module

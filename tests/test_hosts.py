@@ -463,3 +463,136 @@ def test_doctor_names_a_host_linked_to_another_libcomin(tmp_path):
     assert run_proc.returncode == 1
     assert "the comin core that Python imported belongs to another libcomin" in run_proc.stderr
     assert "python -m comin doctor" in run_proc.stderr
+
+
+# -- a host written the way ICON's adapter is (issue 14) ------------------------------------------
+
+def icon_specs(f_build: str) -> list:
+    """Python, C and Fortran probes of icon_host.F90 (the Fortran one with a primary
+    constructor of its own name, the namelist's primary_constructor)."""
+    return [f"pyicon;libpython_adapter.so;{os.path.join(HOSTS, 'plugins', 'icon_probe.py')}",
+            f"cicon;{os.path.join(f_build, 'libc_icon_probe.so')};",
+            f"ficon;{os.path.join(f_build, 'libf_icon_probe.so')};;f_icon_probe_main"]
+
+
+def icon_host(f_build: str) -> str:
+    exe = os.path.join(f_build, "icon_host")
+    if not os.path.exists(exe):
+        pytest.skip("no MPI Fortran compiler found by CMake")
+    return exe
+
+
+#: what every plugin reads of domain 1 after the host changed its patch: the POINTER
+#: components follow the host (nshift 0 -> 10, area doubled, a padding cell marked -1),
+#: the ALLOCATABLE clon stays as handed over (the host zeroed its own copy)
+ICON_DOMAIN_AFTER = "nshift=10 ncells=10 area_sum=156.0 owned=11 clon_sum=21.0"
+
+
+def check_icon_lines(lines: list) -> None:
+    assert "host: ComIn 0.3" in lines
+    assert ("pyicon: domain 1 icon_grid_dom1.nc id=1 nlev=3 nshift=0 ncells=10 nblks=3 area_sum=78.0 "
+            "owned=12 clon_sum=21.0 hhl_sum=720.0 start_block=1..8") in lines
+    # the request's metadata of every type, copied key by key; the host's own "restart" wins
+    assert ("pyicon: icon_req(1) metadata datatype=1 my_count=7 my_flag=True my_scale=2.5 "
+            "my_text='from the plugin' restart=False units='m' zaxis_id=1") in lines
+    assert "host: request icon_req(2) by plugin 1 exclusive F zaxis 1 units 'm'" in lines
+    assert "host: exposed temp(1) temp(2) icon_req(1) icon_req(2)" in lines
+    for step in ("00:01", "00:02"):
+        dt = f"2026-01-01T{step}:00.000"
+        assert (f"pyicon: {dt} domain 1 icon_grid_dom1.nc id=1 nlev=3 nshift=10 ncells=10 nblks=3 "
+                "area_sum=156.0 owned=11 clon_sum=21.0 hhl_sum=720.0 start_block=1..8") in lines
+        assert f"cicon: {dt} domain 1 {ICON_DOMAIN_AFTER}" in lines
+        # the Fortran plugin's start_block keeps ICON's lower bound min_rlcell = -4
+        assert f"ficon: {dt} domain 1 {ICON_DOMAIN_AFTER} start_block(-4)=1 nlev=3 icon_grid_dom1.nc" in lines
+    # the time-level swap (comin_var_set_cptr) and the halo exchange the plugin asked for
+    assert "pyicon: physics before domain 1 temp sum 7307.0" in lines
+    assert "pyicon: physics before domain 1 temp sum 7343.0" in lines
+    assert "host: halo sync temp(1) mode 2" in lines
+    assert "host: 2026-01-01T00:02:00.000 icon_req(2) sum 32.0" in lines
+    assert lines[-2:] == ["pyicon: destructor", "host: done"]
+
+
+def test_icon_style_fortran_host_with_python_c_and_fortran_plugins(f_build):
+    """tests/hosts/fortran_host/icon_host.F90, compiled with -std=f2008 -Wall -Werror:
+    USE comin_host_interface without ONLY beside its own wp, keyword arguments with
+    ComIn's dummy names, pointer assignments into the domain type, request metadata
+    copied by iterating its keys, mpi_handshake / mpi_handshake_dummy."""
+    proc = run([icon_host(f_build), "--steps", "2", *icon_specs(f_build)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "host: handshake comin group 1 workers 1"
+    check_icon_lines(lines)
+
+
+@pytest.mark.skipif(shutil.which("mpiexec") is None, reason="mpiexec is not installed")
+def test_icon_style_fortran_host_under_mpirun(f_build, tmp_path):
+    pattern = str(tmp_path / "out.%d")
+    proc = run(mpiexec_command(2, [sys.executable, "-c", PER_RANK_STDOUT, pattern, icon_host(f_build),
+                                   "--steps", "2", *icon_specs(f_build)]))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rank0 = (tmp_path / "out.0").read_text().splitlines()
+    rank1 = (tmp_path / "out.1").read_text().splitlines()
+    # both ranks in ComIn's group; rank 1 took part in the second handshake without a group
+    assert rank0[0] == "host: handshake comin group 2 workers 1"
+    check_icon_lines(rank0)
+    assert not any(line.startswith("host: ") for line in rank1)
+    assert f"cicon: 2026-01-01T00:02:00.000 domain 1 {ICON_DOMAIN_AFTER}" in rank1
+    assert "pyicon: destructor" in rank1
+
+
+C_POINTER_HOST = r"""
+/* descriptive data a C host keeps in its own memory (comin_descrdata_set_pointer_*): the
+ * plugin reads what the host holds at each entry point */
+#include <stdio.h>
+#include <stdlib.h>
+#include "comin_host.h"
+static void handler(const char* routine, const char* text) { printf("%s: %s\n", routine, text); exit(7); }
+int main(int argc, char** argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  t_comin_plugin_description plugins[1] = {{"ptr", "libpython_adapter.so", NULL, argv[1], NULL,
+                                           false, true, true}};
+  int ncells = 6, shape[2] = {4, 2};
+  double area[8] = {1, 2, 3, 4, 5, 6, 7, 8}, clon[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  char grid[16] = "grid.nc    ";
+  comin_setup_init(true);
+  comin_setup_errhandler(handler);
+  comin_setup_check("c_pointer_host", sizeof(double));
+  comin_descrdata_set_int(0, "n_dom", 1);
+  comin_descrdata_set_int(0, "nproma", 4);
+  comin_descrdata_set_pointer_int(1, "cells.ncells", &ncells);
+  comin_descrdata_set_pointer_character(1, "grid_filename", grid, 11);
+  comin_descrdata_set_pointer_array_double(1, "cells.area", area, 2, shape);
+  comin_descrdata_set_array_double(1, "cells.clon", clon, 2, shape);
+  comin_plugin_primaryconstructor(plugins, 1);
+  comin_callback_context_call(EP_SECONDARY_CONSTRUCTOR, COMIN_DOMAIN_OUTSIDE_LOOP, false);
+  comin_callback_context_call(EP_ATM_TIMELOOP_START, COMIN_DOMAIN_OUTSIDE_LOOP, false);
+  ncells = 7;
+  grid[4] = 'X';
+  for (int i = 0; i < 8; i++) { area[i] *= 2; clon[i] = 0; }
+  comin_callback_context_call(EP_ATM_TIMELOOP_START, COMIN_DOMAIN_OUTSIDE_LOOP, false);
+  comin_setup_finalize();
+  return 0;
+}
+"""
+
+POINTER_PLUGIN = """
+import comin
+@comin.EP_ATM_TIMELOOP_START
+def start():
+    c = comin.descrdata_get_domain(1).cells
+    print("ptr:", comin.descrdata_get_domain(1).grid_filename, c.ncells, c.area.sum(), c.clon.sum(), flush=True)
+"""
+
+
+def test_a_c_host_keeps_pointer_components_in_its_own_memory(tmp_path):
+    """ComIn's POINTER components from C (comin_descrdata_set_pointer_*): later host changes
+    are what plugins read; comin_descrdata_set_array_* copies (ComIn's ALLOCATABLE ones)."""
+    src = tmp_path / "host.c"
+    src.write_text(C_POINTER_HOST)
+    exe = _build.build([src], tmp_path / "host", kind="executable", strict=True)
+    plugin = tmp_path / "ptr.py"
+    plugin.write_text(POINTER_PLUGIN)
+    proc = run([exe, str(plugin)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [line for line in proc.stdout.splitlines() if line.startswith("ptr:")] == [
+        "ptr: grid.nc 6 36.0 8.0", "ptr: gridXnc 7 72.0 8.0"]

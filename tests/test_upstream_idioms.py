@@ -415,3 +415,18 @@ def test_mpi_handles_with_plugin_comm(capsys):
     err = capsys.readouterr().err.splitlines()
     assert "primary: host 0/1 plugin 0/1" in err
     assert "secondary: host 0/1 plugin 0/1" in err
+
+
+def test_comin_0_2_python_names(tmp_path, capsys):
+    """ComIn 0.2's Python API beside 0.3's: setup_get_verbosity_level, a variable's pos."""
+    src = tmp_path / "v02.py"
+    src.write_text(
+        "import comin\n"
+        "print('v02 verbosity', comin.setup_get_verbosity_level())\n"
+        "@comin.register_callback(comin.EP_SECONDARY_CONSTRUCTOR)\n"
+        "def sec():\n"
+        "    v = comin.var_get([comin.EP_ATM_WRITE_OUTPUT_BEFORE], ('pres', 1), comin.COMIN_FLAG_READ)\n"
+        "    print('v02 pos', v.pos, v.to_3d.shape)\n")
+    emulate([PluginDescription.python(str(src), name="v02")], steps=0, verbosity=7)
+    out = [line for line in capsys.readouterr().out.splitlines() if line.startswith("v02 ")]
+    assert out == ["v02 verbosity 7", "v02 pos (0, 1, 2, -2) (8, 5, 10)"]

@@ -158,10 +158,11 @@ def test_to_3d_and_layout(make_host):
                                      DS["UNUSED"])
     assert h["tracers"].dim_semantics == (DS["NPROMA"], DS["LEVEL"], DS["BLOCK"],
                                           DS["CONTAINER"], DS["UNUSED"])
-    assert (h["t"].pos_jc, h["t"].pos_jk, h["t"].pos_jb, h["t"].pos_jn) == (0, 1, 2, -1)
-    assert h["ps"].pos == (0, -1, 1, -1)
+    # ComIn 0.2's positions: Fortran's 1-based position - 1, so -2 for a missing dimension
+    assert (h["t"].pos_jc, h["t"].pos_jk, h["t"].pos_jb, h["t"].pos_jn) == (0, 1, 2, -2)
+    assert h["ps"].pos == (0, -2, 1, -2)
     assert h["tracers"].pos == (0, 1, 2, 3)
-    assert h["lev_first"].pos == (1, 0, 2, -1)
+    assert h["lev_first"].pos == (1, 0, 2, -2)
 
     assert h["t"].ncontained == -1
     assert h["ps"].ncontained == -1

@@ -772,8 +772,10 @@ PROGRAM bench_host
   ! bench_host N REPEAT EP PLUGIN...: N context calls of EP (domain 1) per sample, prints
   ! the fastest sample's ns per call; PLUGIN = "name;library;options"
   USE, INTRINSIC :: iso_fortran_env, ONLY: int64
+  USE, INTRINSIC :: iso_c_binding, ONLY: c_double
   USE comin_host_interface
   IMPLICIT NONE
+  INTEGER, PARAMETER :: wp = c_double     ! the host's own (ComIn's host interface has none)
   INTEGER :: n, repeat, ep, i, r, np, p1, p2
   INTEGER(int64) :: t0, t1, rate, best
   CHARACTER(LEN=1024) :: arg
@@ -819,8 +821,9 @@ PROGRAM bench_host
   CALL comin_setup_finalize()
 CONTAINS
   SUBROUTINE handler(routine, text)
-    CHARACTER(LEN=*), INTENT(IN) :: routine, text
-    WRITE (0, '(A)') routine // ": " // text
+    CHARACTER(LEN=*), INTENT(IN) :: routine
+    CHARACTER(LEN=*), INTENT(IN), OPTIONAL :: text
+    IF (PRESENT(text)) WRITE (0, '(A)') routine // ": " // text
     ERROR STOP 1
   END SUBROUTINE handler
 END PROGRAM bench_host

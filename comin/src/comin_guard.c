@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#define COMIN_NO_COMPAT_MACROS       /* defines comin.h functions: not its 0.2 macros */
 #include "comin.h"
 #include "comin_internal.h"
 

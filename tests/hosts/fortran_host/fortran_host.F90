@@ -8,11 +8,12 @@
 !
 ! Built with -DCOMIN_HOST_MPI it initialises MPI, hands MPI_COMM_WORLD to comin
 ! (comin_parallel_mpi_handshake) and prints on rank 0 only; each rank holds the same
-! small grid.
+! small grid.  It uses comin_host_api (comin's host module with its additions, e.g.
+! comin_request_get_list_size and wp); icon_host.F90 is the host in ComIn's own form.
 MODULE host_fields
   USE, INTRINSIC :: iso_c_binding, ONLY: c_loc, c_null_ptr, c_ptr, c_f_pointer
   USE, INTRINSIC :: iso_fortran_env, ONLY: output_unit
-  USE comin_host_interface
+  USE comin_host_api
   IMPLICIT NONE
 
   INTEGER, PARAMETER :: nproma = 4, nlev = 3, ndom = 2
@@ -29,7 +30,15 @@ MODULE host_fields
     REAL(wp), ALLOCATABLE :: field(:,:,:)
   END TYPE t_extra
 
+  !> what ComIn's POINTER components of the descriptive data point at
+  TYPE :: t_grid
+    CHARACTER(LEN=16) :: grid_filename
+    INTEGER :: id, nlev, n_childdom, ncells, nblks
+    INTEGER, ALLOCATABLE :: glb_index(:)
+  END TYPE t_grid
+
   TYPE(t_domain), TARGET, SAVE :: dom(ndom)
+  TYPE(t_grid), TARGET, SAVE :: grid(ndom)
   TYPE(t_extra), ALLOCATABLE, TARGET, SAVE :: extra(:)
   LOGICAL, SAVE :: printing = .TRUE.
 
@@ -60,7 +69,9 @@ CONTAINS
   END FUNCTION f1
 
   SUBROUTINE errhandler(routine, text)
-    CHARACTER(LEN=*), INTENT(IN) :: routine, text
+    CHARACTER(LEN=*), INTENT(IN) :: routine
+    CHARACTER(LEN=*), INTENT(IN), OPTIONAL :: text
+    IF (.NOT. PRESENT(text)) ERROR STOP "comin passes text"
     CALL out("host: finish called by " // routine // ": " // text)
     CALL comin_callback_context_call(EP_FINISH, COMIN_DOMAIN_OUTSIDE_LOOP, .FALSE.)
     ERROR STOP 3
@@ -91,17 +102,24 @@ CONTAINS
     DO jg = 1, ndom
       nc = ncells(jg)
       nb = (nc + nproma - 1) / nproma
-      d(jg)%grid_filename = "grid_dom" // i0(jg) // ".nc"
-      d(jg)%id = jg
-      d(jg)%nlev = nlev
-      d(jg)%n_childdom = MERGE(1, 0, jg < ndom)
+      grid(jg)%grid_filename = "grid_dom" // i0(jg) // ".nc"
+      grid(jg)%id = jg
+      grid(jg)%nlev = nlev
+      grid(jg)%n_childdom = MERGE(1, 0, jg < ndom)
+      grid(jg)%ncells = nc
+      grid(jg)%nblks = nb
+      grid(jg)%glb_index = [(i, i = 1, nc)]
+      d(jg)%grid_filename => grid(jg)%grid_filename
+      d(jg)%id => grid(jg)%id
+      d(jg)%nlev => grid(jg)%nlev
+      d(jg)%n_childdom => grid(jg)%n_childdom
       d(jg)%dom_start = 0.0_wp
       d(jg)%dom_end = 3600.0_wp
-      d(jg)%cells%ncells = nc
-      d(jg)%cells%ncells_global = nc
-      d(jg)%cells%nblks = nb
-      ALLOCATE(d(jg)%cells%glb_index(nc), d(jg)%cells%clon(nproma, nb))
-      d(jg)%cells%glb_index = [(i, i = 1, nc)]
+      d(jg)%cells%ncells => grid(jg)%ncells
+      d(jg)%cells%ncells_global => grid(jg)%ncells
+      d(jg)%cells%nblks => grid(jg)%nblks
+      d(jg)%cells%glb_index => grid(jg)%glb_index
+      ALLOCATE(d(jg)%cells%clon(nproma, nb))
       d(jg)%cells%clon = RESHAPE([(0.25_wp * i - jg, i = 0, nproma * nb - 1)], [nproma, nb])
     END DO
     CALL comin_descrdata_set_domain(d)

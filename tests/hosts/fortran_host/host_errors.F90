@@ -1,8 +1,9 @@
 ! Host-side bad input from Fortran with errors_return on: one line "<case> <code>" per case
-! (the C twin is tests/hosts/c_host/host_errors.c).
+! (the C twin is tests/hosts/c_host/host_errors.c).  comin_host_api: comin's host module
+! with its additions (errors_return for the host's own calls, requests by position).
 PROGRAM host_errors
   USE, INTRINSIC :: iso_c_binding, ONLY: c_loc, c_null_ptr
-  USE comin_host_interface
+  USE comin_host_api
   IMPLICIT NONE
   TYPE(t_comin_descrdata_global) :: g
   TYPE(t_comin_plugin_description) :: none(0)
@@ -60,7 +61,9 @@ CONTAINS
     CALL comin_error_reset()
   END SUBROUTINE report
   SUBROUTINE handler(routine, text)
-    CHARACTER(LEN=*), INTENT(IN) :: routine, text
+    CHARACTER(LEN=*), INTENT(IN) :: routine
+    CHARACTER(LEN=*), INTENT(IN), OPTIONAL :: text
+    IF (.NOT. PRESENT(text)) ERROR STOP "comin passes text"
     WRITE (*, '(A)') "handler: " // routine // ": " // text
     ERROR STOP 7
   END SUBROUTINE handler
