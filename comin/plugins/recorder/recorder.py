@@ -69,6 +69,31 @@ SYNC_SECONDS = 30.0
 SNAPSHOTS, SNAPSHOT_BYTES = 2, 1 << 30
 
 
+#: glibc's mallopt parameters (malloc.h) and the values the writer sets: HDF5 allocates a new
+#: buffer for every chunk it checksums (Fletcher-32 adds 4 bytes) and frees it; with glibc's
+#: defaults each such buffer of a few MB came fresh from the kernel (mmap, or a heap trimmed
+#: back), so every page of every event was faulted in again: an R2B6 event of 3 GB cost
+#: ~1.5 s of system time more than its write.  Buffers up to MMAP_THRESHOLD from the heap,
+#: and up to TRIM_THRESHOLD of free heap kept, make them reused.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD, TRIM_THRESHOLD = 2 * CHUNK_BYTES + (1 << 20), 4 * CHUNK_BYTES + (4 << 20)
+
+
+def reuse_chunk_buffers() -> bool:
+    """Make glibc's malloc keep and reuse the chunk buffers HDF5 allocates per chunk (see
+    :data:`MMAP_THRESHOLD`); False where the C library is not glibc (nothing changed)."""
+    import ctypes
+    import ctypes.util
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+                and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
 class Writer:
     """The thread that writes the recording while the model runs on.
 
@@ -83,6 +108,7 @@ class Writer:
 
     def __init__(self, snapshots: int = SNAPSHOTS):
         import queue
+        reuse_chunk_buffers()
         self._tasks: "queue.Queue" = queue.Queue()
         self.error: Optional[BaseException] = None
         self._free = [threading.Event() for _ in range(snapshots)]
@@ -114,11 +140,12 @@ class Writer:
         self.check()
         self._tasks.put((fn, args))
 
-    def snapshot(self, key, shape, dtype) -> Tuple[int, np.ndarray]:
-        """A buffer of snapshot set ``self.slot`` for ``key`` (allocated once)."""
+    def snapshot(self, key, shape, dtype) -> np.ndarray:
+        """A Fortran-ordered buffer of snapshot set ``self.slot`` for ``key`` (allocated
+        once)."""
         buf = self._buffers.get((self.slot, key))
         if buf is None:
-            buf = self._buffers[(self.slot, key)] = np.empty(shape, dtype=dtype)
+            buf = self._buffers[(self.slot, key)] = np.empty(shape, dtype=dtype, order="F")
         return buf
 
     def take(self) -> int:
@@ -202,8 +229,8 @@ class Variable:
         self.axes = None        # unblocked: how the 5-D array holds the points (point_axes)
         self.npoints = 0
         self.nblks = 0
-        self._reader = None     # unblocked: copies the points into a snapshot
-        self._shape = None
+        self._reader = None     # unblocked: (id of a snapshot, its points_reader) (writer)
+        self._out = None        # unblocked: the points of an event, to be written (writer)
 
     @property
     def is_cell_field(self) -> bool:
@@ -231,19 +258,28 @@ class Variable:
         self.npoints, self.nblks = n, nblks
 
     def snapshot(self, writer: Writer) -> np.ndarray:
-        """This event's values in the stored layout, copied into a snapshot buffer."""
+        """(Model's thread) this event's values copied into a snapshot buffer as the host's
+        array lies (Fortran order): one plain copy, a ``memcpy`` for a contiguous field.
+        The writer puts them in the stored layout (:meth:`stored`)."""
         a = np.asarray(self.handle)
-        if self.layout == "raw":
-            buf = writer.snapshot(id(self), a.T.shape, a.dtype)
-            np.copyto(buf, a.T)
-            return buf
-        if self._reader is None:
-            self._reader = points_reader(a, self.axes, self.npoints)
-            lead = tuple(a[self.axes[0]].transpose(self.axes[1]).shape[:-2])
-            self._shape = lead + (self.npoints,)
-        buf = writer.snapshot(id(self), self._shape, a.dtype)
-        self._reader(buf)
+        buf = writer.snapshot(id(self), a.shape, a.dtype)
+        np.copyto(buf, a)
         return buf
+
+    def stored(self, buf: np.ndarray) -> np.ndarray:
+        """(Writer thread) the snapshot ``buf`` in the stored layout: the 5-D array with its
+        dimensions reversed (raw), or the ``([level,] n)`` points (unblocked), gathered
+        into a buffer of the writer's (allocated once)."""
+        if self.layout == "raw":
+            return buf.T
+        key = id(buf)
+        if self._reader is None or self._reader[0] != key:
+            self._reader = (key, points_reader(buf, self.axes, self.npoints))
+            if self._out is None:
+                lead = tuple(buf[self.axes[0]].transpose(self.axes[1]).shape[:-2])
+                self._out = np.empty(lead + (self.npoints,), dtype=buf.dtype)
+        self._reader[1](self._out)
+        return self._out
 
 
 class Recorder:
@@ -745,7 +781,7 @@ class Recorder:
             for jg, e, values in events:
                 g = ds[domain_group(jg)]
                 for var, buf in values:
-                    var.nc[e] = buf
+                    var.nc[e] = var.stored(buf)
                 g["event_call"][e] = call
                 if "time" in g.variables:
                     g["time"][e] = seconds
