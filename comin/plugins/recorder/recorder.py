@@ -94,6 +94,21 @@ def reuse_chunk_buffers() -> bool:
                 and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
+def _touched(shape: tuple, dtype, order: str = "C") -> np.ndarray:
+    """A new array on its own anonymous mapping, every page written once (zeros).  Not NumPy's
+    allocation: NumPy asks for transparent huge pages, whose first touch cost ~4 s of system
+    time per GB here (compaction) against ~0.4 s for ordinary pages; ``memset`` through ctypes
+    runs without the GIL."""
+    import ctypes
+    import mmap
+    dtype = np.dtype(dtype)
+    nbytes = max(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, 1)
+    mem = mmap.mmap(-1, nbytes)
+    arr = np.frombuffer(mem, dtype=np.uint8)
+    ctypes.memset(arr.ctypes.data, 0, nbytes)
+    return np.ndarray(shape, dtype=dtype, buffer=arr, order=order)
+
+
 class Writer:
     """The thread that writes the recording while the model runs on.
 
@@ -111,10 +126,13 @@ class Writer:
         reuse_chunk_buffers()
         self._tasks: "queue.Queue" = queue.Queue()
         self.error: Optional[BaseException] = None
+        self.nslots = snapshots
         self._free = [threading.Event() for _ in range(snapshots)]
         for e in self._free:
             e.set()
         self._buffers: Dict[tuple, np.ndarray] = {}
+        self._ready = [threading.Event() for _ in range(snapshots)]
+        self._scratch = np.empty(0, dtype=np.uint8)
         self._next = 0
         self._thread = threading.Thread(target=self._run, name="comin-recorder-writer", daemon=True)
         self._thread.start()
@@ -140,19 +158,38 @@ class Writer:
         self.check()
         self._tasks.put((fn, args))
 
+    def prepare(self, slot: int, layouts: Sequence[Tuple[object, tuple, np.dtype]]) -> None:
+        """(Writer thread) the buffers of snapshot set ``slot`` for ``(key, shape, dtype)``
+        each, their pages touched here, so that the model's copies into them are plain
+        copies (fresh memory costs several times a copy: page faults and zeroing)."""
+        try:
+            for key, shape, dtype in layouts:
+                self._buffers[(slot, key)] = _touched(shape, dtype, order="F")
+        finally:
+            self._ready[slot].set()
+
     def snapshot(self, key, shape, dtype) -> np.ndarray:
-        """A Fortran-ordered buffer of snapshot set ``self.slot`` for ``key`` (allocated
-        once)."""
+        """A Fortran-ordered buffer of snapshot set ``self.slot`` for ``key`` (prepared by
+        the writer, or allocated here the first time)."""
         buf = self._buffers.get((self.slot, key))
         if buf is None:
             buf = self._buffers[(self.slot, key)] = np.empty(shape, dtype=dtype, order="F")
         return buf
+
+    def scratch(self, shape: tuple, dtype) -> np.ndarray:
+        """(Writer thread) a C-ordered work array, reused: one field is gathered at a time."""
+        dtype = np.dtype(dtype)
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if self._scratch.nbytes < nbytes:
+            self._scratch = _touched((nbytes,), np.uint8)
+        return self._scratch[:nbytes].view(dtype).reshape(shape)
 
     def take(self) -> int:
         """The next snapshot set, once the writer is done with it."""
         self.slot = self._next
         self._next = (self._next + 1) % len(self._free)
         self._free[self.slot].wait()
+        self._ready[self.slot].wait()
         self.check()
         self._free[self.slot].clear()
         return self.slot
@@ -230,7 +267,7 @@ class Variable:
         self.npoints = 0
         self.nblks = 0
         self._reader = None     # unblocked: (id of a snapshot, its points_reader) (writer)
-        self._out = None        # unblocked: the points of an event, to be written (writer)
+        self._shape = None      # unblocked: shape of the stored points of an event
 
     @property
     def is_cell_field(self) -> bool:
@@ -266,20 +303,20 @@ class Variable:
         np.copyto(buf, a)
         return buf
 
-    def stored(self, buf: np.ndarray) -> np.ndarray:
+    def stored(self, buf: np.ndarray, writer: Writer) -> np.ndarray:
         """(Writer thread) the snapshot ``buf`` in the stored layout: the 5-D array with its
         dimensions reversed (raw), or the ``([level,] n)`` points (unblocked), gathered
-        into a buffer of the writer's (allocated once)."""
+        into the writer's scratch array."""
         if self.layout == "raw":
             return buf.T
         key = id(buf)
         if self._reader is None or self._reader[0] != key:
             self._reader = (key, points_reader(buf, self.axes, self.npoints))
-            if self._out is None:
-                lead = tuple(buf[self.axes[0]].transpose(self.axes[1]).shape[:-2])
-                self._out = np.empty(lead + (self.npoints,), dtype=buf.dtype)
-        self._reader[1](self._out)
-        return self._out
+            lead = tuple(buf[self.axes[0]].transpose(self.axes[1]).shape[:-2])
+            self._shape = lead + (self.npoints,)
+        out = writer.scratch(self._shape, buf.dtype)
+        self._reader[1](out)
+        return out
 
 
 class Recorder:
@@ -421,8 +458,18 @@ class Recorder:
             self._members(jg)
         size = sum(int(np.asarray(v.handle).nbytes) for vs in self.variables.values() for v in vs
                    if v.layout != "container")
-        self.writer = Writer(SNAPSHOTS if size * SNAPSHOTS <= SNAPSHOT_BYTES else 1)
-        self.writer.submit(self._write_setup, glob, n_dom, exposed, info, nproma)
+        self.writer = writer = Writer(SNAPSHOTS if size * SNAPSHOTS <= SNAPSHOT_BYTES else 1)
+        layouts = []
+        for vs in self.variables.values():
+            for v in vs:
+                if v.layout != "container":
+                    a = np.asarray(v.handle)
+                    layouts.append((id(v), a.shape, a.dtype))
+        # the first snapshot set first (the first event follows soon), then the file
+        writer.submit(writer.prepare, 0, layouts)
+        writer.submit(self._write_setup, glob, n_dom, exposed, info, nproma)
+        for slot in range(1, writer.nslots):
+            writer.submit(writer.prepare, slot, layouts)
         self.started = True
         atexit.register(self._at_exit)
 
@@ -781,7 +828,7 @@ class Recorder:
             for jg, e, values in events:
                 g = ds[domain_group(jg)]
                 for var, buf in values:
-                    var.nc[e] = var.stored(buf)
+                    var.nc[e] = var.stored(buf, self.writer)
                 g["event_call"][e] = call
                 if "time" in g.variables:
                     g["time"][e] = seconds
