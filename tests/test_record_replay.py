@@ -1036,3 +1036,33 @@ def test_writer_memory_is_touched_and_chunk_buffers_are_kept():
     import platform
     if platform.libc_ver()[0] == "glibc":
         assert rec_mod.reuse_chunk_buffers()
+
+
+def test_a_writer_failure_before_a_snapshot_set_is_ready_is_one_line_not_a_hang(
+        tmp_path, capsys, monkeypatch):
+    """The writer prepares the snapshot buffers (the second set after the file's setup); when
+    it fails before a set is ready, the model does not wait for that set forever: the run
+    ends with one line naming the file."""
+    import threading as _threading
+    import time as _time
+
+    from comin.plugins.recorder import recorder as rec_mod
+    setup = rec_mod.Recorder._write_setup
+
+    def failing_setup(self, *args):
+        setup(self, *args)
+        _time.sleep(0.3)                      # the model takes the first set meanwhile
+        raise MemoryError("cannot map 42 bytes")
+
+    monkeypatch.setattr(rec_mod.Recorder, "_write_setup", failing_setup)
+    rec = str(tmp_path / "rec")
+    out = {}
+    run = _threading.Thread(target=lambda: out.setdefault("rc", main(
+        ["run", *SMALL, "--steps", "3", "--record", rec, "--no-summary", "--no-progress"])),
+        daemon=True)
+    run.start()
+    run.join(60)
+    assert not run.is_alive(), "the model waits for a snapshot set that never comes"
+    err = capsys.readouterr().err
+    assert out["rc"] == 1
+    assert f"{rec}/0.nc: MemoryError: cannot map 42 bytes" in err, err

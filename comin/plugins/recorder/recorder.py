@@ -114,9 +114,11 @@ class Writer:
 
     Every NetCDF call after the file is set up runs here, in the order given
     (HDF5 is not thread-safe: one thread touches the file).  The values of an
-    event are copied into a free snapshot first (:meth:`snapshot`), so the
-    model may change its fields at once; there are ``snapshots`` of them, and the
-    model waits only when the writer is that far behind.  A failure is
+    event are copied into a free snapshot first (:meth:`snapshot`: one plain copy of each
+    field as the host holds it, into buffers this thread prepared), so the model may change
+    its fields at once; there are ``snapshots`` of them, and the model waits only when the
+    writer is that far behind.  Everything else (the gather of the points into the stored
+    layout, checksums, the writes) happens here.  A failure is
     kept and raised by the next call from the model's side (:meth:`check`),
     which the recorder reports as one line naming the file.
     """
@@ -148,6 +150,8 @@ class Writer:
                     fn(*args)
                 except BaseException as exc:  # noqa: BLE001 - reported by check()
                     self.error = exc
+                    for e in self._ready + self._free:   # a model waiting for a set: check()
+                        e.set()
 
     def check(self) -> None:
         """Raise the writer's failure, if any (on the model's side)."""
