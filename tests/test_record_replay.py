@@ -995,3 +995,74 @@ def test_events_reach_the_file_while_the_model_runs(tmp_path):
         assert size >= k * event, (k, size, sizes)
     with netCDF4.Dataset(path) as ds:
         assert ds["domain_1"]["temp"].shape == (5, nlev, ncells)
+
+
+def test_the_models_thread_only_copies_the_writer_gathers(tmp_path, monkeypatch):
+    """The model's thread takes one plain copy of each recorded field (into a buffer the
+    writer prepared, in the host's order); putting the points in the stored layout is the
+    writer's work.  The file holds the same values as ever (the round trip tests)."""
+    import threading as _threading
+
+    from comin.plugins.recorder import recorder as rec_mod
+    threads, copies = set(), []
+    stored, snapshot = rec_mod.Variable.stored, rec_mod.Variable.snapshot
+
+    def spy_stored(self, buf, writer):
+        threads.add(_threading.current_thread().name)
+        return stored(self, buf, writer)
+
+    def spy_snapshot(self, writer):
+        buf = snapshot(self, writer)
+        copies.append((_threading.current_thread() is _threading.main_thread(),
+                       buf.flags.f_contiguous, buf.shape == np.asarray(self.handle).shape))
+        return buf
+
+    monkeypatch.setattr(rec_mod.Variable, "stored", spy_stored)
+    monkeypatch.setattr(rec_mod.Variable, "snapshot", spy_snapshot)
+    Emulator([recorder_spec(tmp_path / "rec", "--vars", "temp,pres_sfc")],
+             emulator_config(steps=2)).run()
+    assert threads == {"comin-recorder-writer"}
+    assert len(copies) == 6 and all(all(c) for c in copies), copies
+
+
+def test_writer_memory_is_touched_and_chunk_buffers_are_kept():
+    """Snapshot buffers come on ordinary pages, already written (zeros), in the order asked;
+    glibc's malloc is told to keep HDF5's per-chunk buffers (True on glibc)."""
+    from comin.plugins.recorder import recorder as rec_mod
+    a = rec_mod._touched((3, 4, 5), np.float64, order="F")
+    assert a.flags.f_contiguous and a.shape == (3, 4, 5) and not a.any()
+    a[...] = 1.5
+    assert a.sum() == 1.5 * 60
+    import platform
+    if platform.libc_ver()[0] == "glibc":
+        assert rec_mod.reuse_chunk_buffers()
+
+
+def test_a_writer_failure_before_a_snapshot_set_is_ready_is_one_line_not_a_hang(
+        tmp_path, capsys, monkeypatch):
+    """The writer prepares the snapshot buffers (the second set after the file's setup); when
+    it fails before a set is ready, the model does not wait for that set forever: the run
+    ends with one line naming the file."""
+    import threading as _threading
+    import time as _time
+
+    from comin.plugins.recorder import recorder as rec_mod
+    setup = rec_mod.Recorder._write_setup
+
+    def failing_setup(self, *args):
+        setup(self, *args)
+        _time.sleep(0.3)                      # the model takes the first set meanwhile
+        raise MemoryError("cannot map 42 bytes")
+
+    monkeypatch.setattr(rec_mod.Recorder, "_write_setup", failing_setup)
+    rec = str(tmp_path / "rec")
+    out = {}
+    run = _threading.Thread(target=lambda: out.setdefault("rc", main(
+        ["run", *SMALL, "--steps", "3", "--record", rec, "--no-summary", "--no-progress"])),
+        daemon=True)
+    run.start()
+    run.join(60)
+    assert not run.is_alive(), "the model waits for a snapshot set that never comes"
+    err = capsys.readouterr().err
+    assert out["rc"] == 1
+    assert f"{rec}/0.nc: MemoryError: cannot map 42 bytes" in err, err

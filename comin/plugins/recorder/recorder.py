@@ -69,26 +69,72 @@ SYNC_SECONDS = 30.0
 SNAPSHOTS, SNAPSHOT_BYTES = 2, 1 << 30
 
 
+#: glibc's mallopt parameters (malloc.h) and the values the writer sets: HDF5 allocates a new
+#: buffer for every chunk it checksums (Fletcher-32 adds 4 bytes) and frees it; with glibc's
+#: defaults each such buffer of a few MB came fresh from the kernel (mmap, or a heap trimmed
+#: back), so every page of every event was faulted in again: an R2B6 event of 3 GB cost
+#: ~1.5 s of system time more than its write.  Buffers up to MMAP_THRESHOLD from the heap,
+#: and up to TRIM_THRESHOLD of free heap kept, make them reused.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD, TRIM_THRESHOLD = 2 * CHUNK_BYTES + (1 << 20), 4 * CHUNK_BYTES + (4 << 20)
+
+
+def reuse_chunk_buffers() -> bool:
+    """Make glibc's malloc keep and reuse the chunk buffers HDF5 allocates per chunk (see
+    :data:`MMAP_THRESHOLD`); False where the C library is not glibc (nothing changed)."""
+    import ctypes
+    import ctypes.util
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+                and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+def _touched(shape: tuple, dtype, order: str = "C") -> np.ndarray:
+    """A new array on its own anonymous mapping, every page written once (zeros).  Not NumPy's
+    allocation: NumPy asks for transparent huge pages, whose first touch cost ~4 s of system
+    time per GB here (compaction) against ~0.4 s for ordinary pages; ``memset`` through ctypes
+    runs without the GIL."""
+    import ctypes
+    import mmap
+    dtype = np.dtype(dtype)
+    nbytes = max(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, 1)
+    mem = mmap.mmap(-1, nbytes)
+    arr = np.frombuffer(mem, dtype=np.uint8)
+    ctypes.memset(arr.ctypes.data, 0, nbytes)
+    return np.ndarray(shape, dtype=dtype, buffer=arr, order=order)
+
+
 class Writer:
     """The thread that writes the recording while the model runs on.
 
     Every NetCDF call after the file is set up runs here, in the order given
     (HDF5 is not thread-safe: one thread touches the file).  The values of an
-    event are copied into a free snapshot first (:meth:`snapshot`), so the
-    model may change its fields at once; there are ``snapshots`` of them, and the
-    model waits only when the writer is that far behind.  A failure is
+    event are copied into a free snapshot first (:meth:`snapshot`: one plain copy of each
+    field as the host holds it, into buffers this thread prepared), so the model may change
+    its fields at once; there are ``snapshots`` of them, and the model waits only when the
+    writer is that far behind.  Everything else (the gather of the points into the stored
+    layout, checksums, the writes) happens here.  A failure is
     kept and raised by the next call from the model's side (:meth:`check`),
     which the recorder reports as one line naming the file.
     """
 
     def __init__(self, snapshots: int = SNAPSHOTS):
         import queue
+        reuse_chunk_buffers()
         self._tasks: "queue.Queue" = queue.Queue()
         self.error: Optional[BaseException] = None
+        self.nslots = snapshots
         self._free = [threading.Event() for _ in range(snapshots)]
         for e in self._free:
             e.set()
         self._buffers: Dict[tuple, np.ndarray] = {}
+        self._ready = [threading.Event() for _ in range(snapshots)]
+        self._scratch = np.empty(0, dtype=np.uint8)
         self._next = 0
         self._thread = threading.Thread(target=self._run, name="comin-recorder-writer", daemon=True)
         self._thread.start()
@@ -104,6 +150,8 @@ class Writer:
                     fn(*args)
                 except BaseException as exc:  # noqa: BLE001 - reported by check()
                     self.error = exc
+                    for e in self._ready + self._free:   # a model waiting for a set: check()
+                        e.set()
 
     def check(self) -> None:
         """Raise the writer's failure, if any (on the model's side)."""
@@ -114,18 +162,38 @@ class Writer:
         self.check()
         self._tasks.put((fn, args))
 
-    def snapshot(self, key, shape, dtype) -> Tuple[int, np.ndarray]:
-        """A buffer of snapshot set ``self.slot`` for ``key`` (allocated once)."""
+    def prepare(self, slot: int, layouts: Sequence[Tuple[object, tuple, np.dtype]]) -> None:
+        """(Writer thread) the buffers of snapshot set ``slot`` for ``(key, shape, dtype)``
+        each, their pages touched here, so that the model's copies into them are plain
+        copies (fresh memory costs several times a copy: page faults and zeroing)."""
+        try:
+            for key, shape, dtype in layouts:
+                self._buffers[(slot, key)] = _touched(shape, dtype, order="F")
+        finally:
+            self._ready[slot].set()
+
+    def snapshot(self, key, shape, dtype) -> np.ndarray:
+        """A Fortran-ordered buffer of snapshot set ``self.slot`` for ``key`` (prepared by
+        the writer, or allocated here the first time)."""
         buf = self._buffers.get((self.slot, key))
         if buf is None:
-            buf = self._buffers[(self.slot, key)] = np.empty(shape, dtype=dtype)
+            buf = self._buffers[(self.slot, key)] = np.empty(shape, dtype=dtype, order="F")
         return buf
+
+    def scratch(self, shape: tuple, dtype) -> np.ndarray:
+        """(Writer thread) a C-ordered work array, reused: one field is gathered at a time."""
+        dtype = np.dtype(dtype)
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if self._scratch.nbytes < nbytes:
+            self._scratch = _touched((nbytes,), np.uint8)
+        return self._scratch[:nbytes].view(dtype).reshape(shape)
 
     def take(self) -> int:
         """The next snapshot set, once the writer is done with it."""
         self.slot = self._next
         self._next = (self._next + 1) % len(self._free)
         self._free[self.slot].wait()
+        self._ready[self.slot].wait()
         self.check()
         self._free[self.slot].clear()
         return self.slot
@@ -202,8 +270,8 @@ class Variable:
         self.axes = None        # unblocked: how the 5-D array holds the points (point_axes)
         self.npoints = 0
         self.nblks = 0
-        self._reader = None     # unblocked: copies the points into a snapshot
-        self._shape = None
+        self._reader = None     # unblocked: (id of a snapshot, its points_reader) (writer)
+        self._shape = None      # unblocked: shape of the stored points of an event
 
     @property
     def is_cell_field(self) -> bool:
@@ -231,19 +299,28 @@ class Variable:
         self.npoints, self.nblks = n, nblks
 
     def snapshot(self, writer: Writer) -> np.ndarray:
-        """This event's values in the stored layout, copied into a snapshot buffer."""
+        """(Model's thread) this event's values copied into a snapshot buffer as the host's
+        array lies (Fortran order): one plain copy, a ``memcpy`` for a contiguous field.
+        The writer puts them in the stored layout (:meth:`stored`)."""
         a = np.asarray(self.handle)
-        if self.layout == "raw":
-            buf = writer.snapshot(id(self), a.T.shape, a.dtype)
-            np.copyto(buf, a.T)
-            return buf
-        if self._reader is None:
-            self._reader = points_reader(a, self.axes, self.npoints)
-            lead = tuple(a[self.axes[0]].transpose(self.axes[1]).shape[:-2])
-            self._shape = lead + (self.npoints,)
-        buf = writer.snapshot(id(self), self._shape, a.dtype)
-        self._reader(buf)
+        buf = writer.snapshot(id(self), a.shape, a.dtype)
+        np.copyto(buf, a)
         return buf
+
+    def stored(self, buf: np.ndarray, writer: Writer) -> np.ndarray:
+        """(Writer thread) the snapshot ``buf`` in the stored layout: the 5-D array with its
+        dimensions reversed (raw), or the ``([level,] n)`` points (unblocked), gathered
+        into the writer's scratch array."""
+        if self.layout == "raw":
+            return buf.T
+        key = id(buf)
+        if self._reader is None or self._reader[0] != key:
+            self._reader = (key, points_reader(buf, self.axes, self.npoints))
+            lead = tuple(buf[self.axes[0]].transpose(self.axes[1]).shape[:-2])
+            self._shape = lead + (self.npoints,)
+        out = writer.scratch(self._shape, buf.dtype)
+        self._reader[1](out)
+        return out
 
 
 class Recorder:
@@ -385,8 +462,18 @@ class Recorder:
             self._members(jg)
         size = sum(int(np.asarray(v.handle).nbytes) for vs in self.variables.values() for v in vs
                    if v.layout != "container")
-        self.writer = Writer(SNAPSHOTS if size * SNAPSHOTS <= SNAPSHOT_BYTES else 1)
-        self.writer.submit(self._write_setup, glob, n_dom, exposed, info, nproma)
+        self.writer = writer = Writer(SNAPSHOTS if size * SNAPSHOTS <= SNAPSHOT_BYTES else 1)
+        layouts = []
+        for vs in self.variables.values():
+            for v in vs:
+                if v.layout != "container":
+                    a = np.asarray(v.handle)
+                    layouts.append((id(v), a.shape, a.dtype))
+        # the first snapshot set first (the first event follows soon), then the file
+        writer.submit(writer.prepare, 0, layouts)
+        writer.submit(self._write_setup, glob, n_dom, exposed, info, nproma)
+        for slot in range(1, writer.nslots):
+            writer.submit(writer.prepare, slot, layouts)
         self.started = True
         atexit.register(self._at_exit)
 
@@ -746,7 +833,7 @@ class Recorder:
             for jg, e, values in events:
                 g = ds[domain_group(jg)]
                 for var, buf in values:
-                    var.nc[e] = buf
+                    var.nc[e] = var.stored(buf, self.writer)
                 g["event_call"][e] = call
                 if "time" in g.variables:
                     g["time"][e] = seconds
