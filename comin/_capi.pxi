@@ -797,13 +797,19 @@ cdef void _c_comin_metadata_set_character(_c_descr var_descriptor, const char* k
 
 
 cdef object _c_metadata_get(_c_descr d, const char* key, int typeid):
-    """An exposed variable's metadata value, which must have ComIn type ``typeid``."""
+    """An exposed variable's metadata value, which must have ComIn type ``typeid``.
+
+    As upstream's typed getters (comin_metadata.F90, comin_metadata_get_*): 11, 24,
+    then 36 for a key of another type *or a missing key* (Python raises KeyError).
+    """
     descr = _c_descriptor(d)
     k = _c_string(key)
-    value = metadata_get(descr, k)
-    if _typeid_of(value) != typeid:
+    cdef _Var v = _metadata_var(_active(), descr)
+    value = v.metadata.get(k)
+    if value is None or _typeid_of(value) != typeid:
         raise _err(COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE,
-                   f"var_descr: {descr[0]}, {descr[1]}; key '{k}' holds {type(value).__name__}")
+                   f"var_descr: {descr[0]}, {descr[1]}; key '{k}' "
+                   + ("is not set" if value is None else f"holds {type(value).__name__}"))
     return value
 
 
