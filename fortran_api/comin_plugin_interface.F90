@@ -1053,9 +1053,32 @@ CONTAINS
   !> The global descriptive data; arrays point at the host's (the core's) storage.
   FUNCTION comin_descrdata_get_global() RESULT(global)
     TYPE(t_comin_descrdata_global), POINTER :: global
+    LOGICAL(c_bool) :: errors_return
+    INTEGER :: code
+    CALL quietly(.TRUE., errors_return, code)
     CALL comin_descrdata_fill_global(dd_global)
+    CALL quietly(.FALSE., errors_return, code)
     global => dd_global
   END FUNCTION comin_descrdata_get_global
+
+  !> Around filling a descriptive-data type through the single-field getters: the fields the
+  !! host did not set stay unassociated (0, empty) as in upstream's types, without an error
+  !! (upstream's comin_descrdata_get_domain/_global only point at the stored types); the
+  !! getters of single fields still report them.  begin: errors_return on, the code kept.
+  SUBROUTINE quietly(begin, errors_return, code)
+    LOGICAL, INTENT(IN) :: begin
+    LOGICAL(c_bool), INTENT(INOUT) :: errors_return
+    INTEGER, INTENT(INOUT) :: code
+    LOGICAL(c_bool) :: log_debug, log_info, log_warning
+    IF (begin) THEN
+      CALL c_current_get_plugin_flags(errors_return, log_debug, log_info, log_warning)
+      code = comin_error_get()
+      IF (.NOT. errors_return) CALL comin_error_set_errors_return(.TRUE.)
+    ELSE
+      IF (comin_error_get() /= code) CALL comin_error_reset()
+      IF (.NOT. errors_return) CALL comin_error_set_errors_return(.FALSE.)
+    END IF
+  END SUBROUTINE quietly
 
   !> The descriptive data of domain jg; NULL (and COMIN_ERROR_FIELD_NOT_ALLOCATED from
   !! the core) for a domain the host did not describe.
@@ -1063,6 +1086,7 @@ CONTAINS
     INTEGER, INTENT(IN) :: jg
     TYPE(t_comin_descrdata_domain), POINTER :: domain
     INTEGER :: n_dom, code, id
+    LOGICAL(c_bool) :: errors_return
 
     NULLIFY(domain)
     n_dom = c_descrdata_get_global_n_dom()
@@ -1074,7 +1098,9 @@ CONTAINS
       IF (SIZE(dd_domains) < n_dom) DEALLOCATE(dd_domains)
     END IF
     IF (.NOT. ALLOCATED(dd_domains)) ALLOCATE(dd_domains(n_dom))
+    CALL quietly(.TRUE., errors_return, code)
     CALL comin_descrdata_fill_domain(jg, dd_domains(jg))
+    CALL quietly(.FALSE., errors_return, code)
     dd_domains(jg)%id = id
     domain => dd_domains(jg)
   END FUNCTION comin_descrdata_get_domain
