@@ -138,9 +138,6 @@ _order("context_call", ["context_call.before_primary", "context_call.ep", "conte
                    "before the primary constructors nothing is checked: it is not an error")])
 _rule("context_call.order", None, "host", CB + " comin_callback_context_call (DO thirdpi=1,num_plugins)",
       "callbacks run in plugin-list order, a plugin's (Python) callables in registration order")
-_rule("context_call.current", None, "plugin", CB + " comin_callback_context_call (current plugin, "
-      "current_ep and current_domain_id set before the call)",
-      "inside a callback the current entry point, domain and plugin are the call's")
 _rule("sync.halo_read", None, "host", CB + " sync_vars_for_halo_region(ep, plugin, COMIN_FLAG_READ) "
       "before the callback", "variables read with SYNC_HALO are exchanged before the plugin's callback")
 _rule("sync.halo_write", None, "host", CB + " sync_vars_for_halo_region(ep, plugin, COMIN_FLAG_WRITE) "
@@ -304,23 +301,31 @@ _rule("descr.npromz", None, "plugin", DD + " comin_descrdata_get_cell_npromz (nc
 
 # host side
 _rule("host.init_twice", 13, "host", SETUP + " comin_setup_init (state already associated)", "a second comin_setup_init")
-_rule("host.errhandler_null", 17, "host", SETUP + " comin_setup_errhandler (not associated)", "a null error handler")
+#: a Fortran host cannot pass a null procedure to a procedure dummy: the "not associated"
+#: checks of the setters can arise in Python (None) and C (NULL) only
+NULL_SETTER = ("python", "c")
+_rule("host.errhandler_null", 17, "host", SETUP + " comin_setup_errhandler (not associated)", "a null error handler",
+      NULL_SETTER)
 _rule("host.check_no_handler", 18, "host", SETUP + " comin_setup_check, check 1",
       "the setup check without an error handler", ("c", "fortran"))
 _rule("host.check_precision", 19, "host", SETUP + " comin_setup_check, check 2 (wp_check /= wp)",
       "a working precision other than C double")
 _order("setup_check", ["host.check_no_handler", "host.check_precision"])
 _rule("host.glb2loc_null", 7, "host", SETUP + " comin_descrdata_set_fct_glb2loc_cell (not associated)",
-      "a null lookup function")
+      "a null lookup function", NULL_SETTER)
 _rule("host.sync_device_null", 28, "host", VAR + " comin_var_set_sync_device_mem (not associated)",
-      "a null device function")
-_rule("host.sync_halo_null", 29, "host", VAR + " comin_var_set_sync_halo (not associated)", "a null halo function")
+      "a null device function", NULL_SETTER)
+_rule("host.sync_halo_null", 29, "host", VAR + " comin_var_set_sync_halo (not associated)", "a null halo function",
+      NULL_SETTER)
 _rule("host.metadata_not_found", 24, "host", META + " comin_metadata_host_set_*, check 1", "host metadata of an unexposed variable")
 _rule("host.metadata_type", 36, "host", META + " comin_metadata_host_set_*, check 2", "host metadata keeps its type")
 _order("host_metadata", ["host.metadata_not_found", "host.metadata_type"],
        exclusive=[("host.metadata_not_found", "host.metadata_type", "a type conflict needs the variable")])
 _rule("host.expose_twice", 3, "host", "comin: comin_var_list_append (upstream appends a duplicate that "
       "var_get never finds)", "a variable exposed twice", comin=True)
+_rule("host.finalize_twice", 12, "host", "comin: Host.finalize of a finalized session (upstream has "
+      "no state to check; a C/Fortran host has no session left to report to)", "a second finalize",
+      ("python",), comin=True)
 _rule("host.requests", None, "host", VAR + " comin_request_get_list (request order, moduleID, lmodexclusive, metadata)",
       "the plugins' requests as the host reads them")
 _rule("host.errors_return", None, "host", "comin: comin_error_set_errors_return with no plugin current",
@@ -549,6 +554,10 @@ class Model:
         self.host_language = host_language
         self.fired: Dict[str, set] = {}
         self.initialised = False
+        self._session()
+
+    def _session(self) -> None:
+        """A fresh session's state (comin_setup_init after comin_setup_finalize starts over)."""
         self.finalized = False
         self.handler = False
         self.n_dom = 0
@@ -600,7 +609,10 @@ class Model:
         if self.initialised and not self.finalized:
             self._fire("host.init_twice", lang)
             return err(13)
-        self.initialised, self.finalized = True, False
+        emit = self.emit
+        self._session()
+        self.emit = emit
+        self.initialised = True
         self.plugins = [Plugin(i, name, language) for i, (name, language) in enumerate(plugins, start=1)]
         return ok()
 
@@ -669,6 +681,14 @@ class Model:
         self.primary_done = True
         return ok()
 
+    def begin_primary(self, pid: int = 1) -> None:
+        """Step by step use: inside the primary constructor of plugin ``pid``."""
+        self.in_primary, self.cur_pid = True, pid
+
+    def end_primary(self) -> None:
+        """Step by step use: the primary constructors are done."""
+        self.in_primary, self.cur_pid, self.primary_done = False, 0, True
+
     def host_requests(self) -> List[Request]:
         self._fire("host.requests", self.host_language)
         return self.requests
@@ -698,6 +718,9 @@ class Model:
         return ok()
 
     def host_finalize(self):
+        if self.finalized:
+            self._fire("host.finalize_twice", self.host_language)
+            return err(12)
         self.finalized = True
         return ok()
 
@@ -942,7 +965,7 @@ class Model:
         return ok("keys", *sorted(v.metadata))
 
     # -- plugin: variables -----------------------------------------------------------------------------
-    def var_get(self, pid: int, context: List[int], name: str, jg: int, flag: int):
+    def var_get(self, pid: int, context: List[int], name: str, jg: int, flag: int, keep: bool = True):
         p = self.plugin(pid)
         lang = p.language
         v = self.vars.get((name, jg))
@@ -968,7 +991,8 @@ class Model:
                 self._fire("var_get.first_flag", lang)
                 continue
             acc.append((v, flag))
-        p.handles[(name, jg)] = flag
+        if keep:                         # the drivers keep the handle for the var_* operations
+            p.handles[(name, jg)] = flag
         return ok("var", name, jg, flag)
 
     def _handle(self, pid: int, name: str, jg: int):
@@ -1024,7 +1048,7 @@ class Model:
     def var_ptr(self, pid: int, kind: str, name: str, jg: int):
         """C/Fortran: var_get (READ at EP_ATM_TIMELOOP_START), then a typed pointer getter
         (d/f/i host memory, dd/df/di device memory)."""
-        got = self.var_get(pid, [C["EP_ATM_TIMELOOP_START"]], name, jg, READ)
+        got = self.var_get(pid, [C["EP_ATM_TIMELOOP_START"]], name, jg, READ, keep=False)
         if got[0] != "ok":
             return got
         v = self.vars[(name, jg)]

@@ -465,7 +465,8 @@ def run_python_host(script: str) -> None:
                 except comin.ComInError as exc:
                     emit(f"H init err {exc.code}")
                     continue
-                host = host or h
+                host = h
+                arrays.clear()            # a new session
                 emit("H init ok")
             elif op == "errhandler":
                 call(op, host.set_error_handler, None if len(w) > 1 else handler)
@@ -686,3 +687,127 @@ def first_difference(expected: List[tuple], got: List[tuple]) -> str:
         g = got[i] if i < len(got) else "-"
         lines.append(f"{'>' if i == n else ' '} {i + 1:4d} model {e}\n         got   {g}")
     return "\n".join(lines)
+
+
+# -- hypothesis strategies ---------------------------------------------------------------------------
+
+def _strategies():
+    from hypothesis import strategies as st
+    return st
+
+
+OUT_EP = C["EP_ATM_WRITE_OUTPUT_BEFORE"]
+R, W, HALO, DEV = M.READ, M.WRITE, M.SYNC_HALO, M.DEVICE
+FLAGS = (R, W, R | W, R | HALO, W | HALO, R | W | HALO, R | DEV, W | DEV, 0, R | HALO | DEV)
+
+
+def values():
+    st = _strategies()
+    return st.one_of(st.booleans(), st.integers(-5, 5), st.sampled_from([0.5, -0.25, 1.5, 1e-3, 0.0]),
+                     st.sampled_from(["K", "m s-1", ""]))
+
+
+def plugin_ops(n_dom: int, language: str):
+    """Operation groups per phase for a plugin in ``language``: mostly valid ids and names
+    that exist, sometimes not; requests followed by their metadata."""
+    st = _strategies()
+    jg = st.integers(1, n_dom)
+    jg_any = st.one_of(st.just(-1), jg, jg, st.just(n_dom + 1))
+    name = st.sampled_from(NAMES)
+    ep = st.one_of(st.sampled_from([LOOP_EP, OUT_EP, SECONDARY]), st.integers(1, 42),
+                   st.sampled_from([0, 43, -1]))
+    key = st.sampled_from(KEYS + ("datatype",))
+
+    def one(op, args):
+        return args.map(lambda a: [(op, a)])
+    request_args = st.tuples(name, jg_any, st.sampled_from([False, False, True]))
+    request = one("var_request_add", request_args)
+    meta = one("metadata_set", st.tuples(name, jg_any, st.sampled_from(KEYS), values()))
+    tracer = one("metadata_set", st.tuples(name, jg_any, st.just("tracer"), st.just(True)))
+    request_meta = st.tuples(request_args, st.sampled_from(KEYS), values(), values()).map(
+        lambda t: [("var_request_add", t[0]), ("metadata_set", (t[0][0], t[0][1], t[1], t[2])),
+                   ("metadata_set", (t[0][0], t[0][1], t[1], t[3]))])
+    register = one("callback_register", st.tuples(ep))
+    ep_name = one("callback_get_ep_name", st.tuples(ep))
+    context = st.lists(st.one_of(st.just(LOOP_EP), st.just(LOOP_EP), ep), min_size=1, max_size=3).map(tuple)
+    get = one("var_get", st.tuples(context, name, st.one_of(jg, jg_any), st.sampled_from(FLAGS)))
+    mget = one("metadata_get", st.tuples(name, jg, key))
+    typeid = one("metadata_typeid", st.tuples(name, jg, key))
+    keys = one("metadata_keys", st.tuples(name, jg))
+    handle = st.one_of(one("var_info", st.tuples(name, jg)), one("var_read", st.tuples(name, jg)),
+                       one("var_elem", st.tuples(name, jg, st.integers(0, 40))),
+                       one("var_write", st.tuples(name, jg, st.integers(-3, 3))))
+    state = st.sampled_from([[("current_ep", ())], [("current_domain", ())], [("datetime", ())],
+                             [("plugin_info", ())], [("var_descr_list", ())], [("version", ())]])
+    descr = st.one_of(one("descr_global", st.tuples(st.sampled_from(["n_dom", "nproma", "has_device"]))),
+                      one("descr_domain", st.tuples(jg_any, st.sampled_from(["nlev", "id", "ncells", "nblks"]))),
+                      one("timestep", st.tuples(jg)), one("glb2loc", st.tuples(jg, st.integers(-3, 50))),
+                      one("index", st.tuples(st.integers(-20, 20))), one("block", st.tuples(st.integers(-20, 20))),
+                      one("npromz", st.tuples(jg_any)))
+    compiled = st.nothing()
+    if language != "python":
+        compiled = st.one_of(
+            one("var_ptr", st.tuples(st.sampled_from(["d", "f", "i", "dd", "df", "di"]), name, jg)),
+            st.just([("var_shape_null", ())]),
+            one("metadata_get_typed", st.tuples(name, jg, key, st.sampled_from("bifs"))))
+    return {
+        "primary": st.one_of(request, request_meta, request_meta, meta, tracer, register, ep_name, get, mget,
+                             state, descr),
+        "secondary": st.one_of(get, get, get, handle, mget, typeid, keys, request, meta, register, state, descr,
+                               compiled),
+        "loop": st.one_of(handle, handle, get, mget, state, descr, compiled),
+    }
+
+
+#: the kinds of exposed variables drawn (fields more often)
+KINDS_DRAWN = ("field3d", "field3d", "field2d", "container", "irregular", "tracer", "container_irregular")
+
+
+def metadata_strategy():
+    """Host metadata of one variable: (key, value) pairs, zaxis_id mostly 2-D or 3-D."""
+    st = _strategies()
+    zaxis = st.lists(st.sampled_from([1, 2, 2, 3, 0]).map(lambda z: ("zaxis_id", z)), max_size=1)
+    other = st.lists(st.tuples(st.sampled_from(KEYS[:2] + KEYS[3:]), values()), max_size=2)
+    return st.tuples(zaxis, other).map(lambda t: t[0] + t[1])
+
+
+def scenarios(host_language: str = "python", languages: Sequence[str] = LANGUAGES, max_plugins: int = 3,
+              max_ops: int = 6):
+    """Random scenarios for a host in ``host_language``: 1..3 domains, plugins in
+    ``languages``, exposures of every kind and datatype with host metadata, the host's
+    functions set (mostly), entry points in and outside domain loops (some with lacc,
+    some unknown or with a bad domain)."""
+    st = _strategies()
+
+    @st.composite
+    def build(draw):
+        n_dom = draw(st.integers(1, 3))
+        plugins = []
+        for _ in range(draw(st.integers(1, max_plugins))):
+            lang = draw(st.sampled_from(list(languages)))
+            ops = plugin_ops(n_dom, lang)
+            p = Plugin(lang)
+            for phase in PHASES:
+                p.ops[phase] = [op for group in draw(st.lists(ops[phase], max_size=max_ops)) for op in group]
+            plugins.append(p)
+        exposures, seen = [], set()
+        for _ in range(draw(st.integers(0, 2 * len(NAMES) * n_dom))):
+            name, jg = draw(st.sampled_from(NAMES)), draw(st.integers(1, n_dom))
+            if (name, jg) in seen:
+                continue
+            seen.add((name, jg))
+            kind = draw(st.sampled_from(KINDS_DRAWN))
+            exposures.append((name, jg, kind, draw(st.sampled_from("ddfi")), int(draw(st.booleans()))))
+        metadata = [(name, jg, key, value) for name, jg, *_rest in exposures
+                    for key, value in draw(metadata_strategy())]
+        jg_call = st.one_of(st.just(-1), st.integers(1, n_dom), st.integers(1, n_dom),
+                            st.sampled_from([0, n_dom + 1]))
+        ep_call = st.one_of(st.just(LOOP_EP), st.just(LOOP_EP), st.just(OUT_EP), st.sampled_from([SECONDARY, 43]))
+        eps = draw(st.lists(st.tuples(ep_call, jg_call, st.sampled_from([0, 0, 0, 1])), min_size=1, max_size=4))
+        host = standard_host(n_dom, exposures, metadata, halo=draw(st.sampled_from([True, True, False])),
+                             device=draw(st.sampled_from([True, True, False])), has_device=draw(st.booleans()),
+                             glb2loc=draw(st.sampled_from([True, True, False])), eps=eps,
+                             expose_before_primary=draw(st.sampled_from([False, False, False, True])))
+        return Scenario(host, plugins)
+
+    return build()

@@ -222,6 +222,10 @@ static void run_script(const char* script) {
     } else if (!strcmp(op, "init")) {
       comin_setup_init(true);
       comin_error_set_errors_return(true);    /* the host's own calls give codes */
+      if (comin_error_get() == COMIN_SUCCESS) {   /* a new session: its own fields */
+        for (int v = 0; v < nvars; v++) free(vars[v].data);
+        nvars = 0;
+      }
       result(op);
     } else if (!strcmp(op, "errhandler")) {
       comin_setup_errhandler(nt > 1 ? NULL : handler);

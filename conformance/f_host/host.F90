@@ -385,6 +385,7 @@ CONTAINS
       CASE ("init")
         CALL comin_setup_init(.TRUE.)
         CALL comin_error_set_errors_return(.TRUE.)      ! the host's own calls give codes
+        IF (comin_error_get() == COMIN_SUCCESS) nfields = 0   ! a new session: its own fields
         CALL result(op)
       CASE ("errhandler", "glb2loc", "halo", "device")
         IF (null) THEN
