@@ -1,98 +1,551 @@
 #!/usr/bin/env python
-"""Seeded faults: show that the conformance suite catches deliberate bugs in the core.
+"""Mutation testing of comin's rule engine against the conformance suite.
 
-For each fault, a copy of the committed tree (``git archive HEAD``) gets one
-small change in a core source, is built in place, and ``pytest conformance``
-runs against it.  A fault is *detected* when the suite fails.  The unmodified
-copy must pass.  Prints the fault-detection table; exit status 1 if a fault
-went undetected or the baseline failed.
+Mutants are generated systematically from the core's rule code (the functions listed in
+:data:`SCOPE`), one small change each:
 
-    python tools/mutate.py [--only NAME ...]
+=============  ===========================================================================
+code-swap      an error code raised (``COMIN_ERROR_*``) replaced by the next one of the table
+cmp-flip       a comparison flipped at its boundary (``<``/``<=``, ``>``/``>=``, ``==``/``!=``),
+               ``is``/``is not``, ``in``/``not in``
+off-by-one     an integer literal next to an arithmetic or comparison operator, plus one
+drop-check     the condition of an ``if`` whose block raises, replaced by ``False``
+swap-order     two consecutive checks (``if ...: raise`` or an early ``return``) swapped
+negate-if      the condition of another ``if`` negated
+bool-flip      ``and``/``or`` exchanged; ``True``/``False`` exchanged; a ``not`` dropped
+=============  ===========================================================================
 
-Each build takes ~30 s on a 2-core machine; the whole table a few minutes.
+Each mutant is built in a scratch copy of the tree (built once in full; per mutant only
+``comin/_core`` is re-cythonized and compiled, at -O0) and ``pytest conformance -x`` runs
+against it with a timeout (a mutant that times out counts as killed).  A mutant that does
+not compile is reported as invalid, not counted.  The report gives the mutation score
+(killed / valid, and killed / (valid - equivalent)) and lists the survivors; survivors
+known to be equivalent (no observable behaviour differs) are in :data:`EQUIVALENT` with
+the reason.
+
+    python tools/mutate.py --list                    # the mutants, nothing built
+    python tools/mutate.py [--sample N [--seed S]] [--only TEXT ...] [--jobs J] [--json FILE]
+
+Exit status 1 if a non-equivalent mutant survived or the unmutated tree fails the suite.
 """
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
+import random
+import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
+import tokenize
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Dict, List, Optional, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-#: (name, file, original text, faulty text)
-FAULTS = [
-    ("wrong error code (32 -> 24 for an unknown variable)", "comin/_variables.pxi",
-     "raise _err(COMIN_ERROR_VAR_GET_VARIABLE_NOT_FOUND,",
-     "raise _err(COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED,"),
-    ("off-by-one in blocking (get_block)", "comin/_descrdata.pxi",
-     "cdef int b = (aj - 1) // nproma + 1 if aj > 0 else 1",
-     "cdef int b = aj // nproma + 1 if aj > 0 else 1"),
-    ("flag not checked (SYNC_HALO on a container)", "comin/_variables.pxi",
-     "        if v.lcontainer:\n            raise _err(COMIN_ERROR_VAR_GET_CONTAINER_CAN_NOT_HALO_SYNCHRONIZED,",
-     "        if False:\n            raise _err(COMIN_ERROR_VAR_GET_CONTAINER_CAN_NOT_HALO_SYNCHRONIZED,"),
-    ("callback order swapped", "comin/_callbacks.pxi",
-     "        st.ep_callbacks[ep] = tuple(per_ep[ep])",
-     "        st.ep_callbacks[ep] = tuple(reversed(per_ep[ep]))"),
-    ("metadata default changed (datatype)", "comin/_variables.pxi",
-     '        v.metadata["datatype"] = v.datatype',
-     '        v.metadata["datatype"] = v.datatype + 1'),
-    ("exclusive request not enforced", "comin/_variables.pxi",
-     "                if r.lmodexclusive:",
-     "                if False:"),
-    ("last flag wins instead of the first", "comin/_variables.pxi",
-     "        if any(entry[0] is v for entry in acc):\n            continue",
-     "        acc[:] = [entry for entry in acc if entry[0] is not v]"),
-]
+#: the rule code: file -> functions (their whole bodies are mutated).  Left out: messages,
+#: profiling, the finish/abort machinery and MPI communicators (not part of the model;
+#: MPI is checked by conformance/test_mpi.py under --mpi), argument parsing of the bindings.
+SCOPE: Dict[str, Tuple[str, ...]] = {
+    "comin/_variables.pxi": ("ncontained", "_new_handle", "_expose", "_find_var", "_request_add",
+                             "_request_metadata_set", "_request_metadata_set_one", "_var_get", "_has_device"),
+    "comin/_metadata.pxi": ("_typeid_of", "_metadata_value", "_metadata_store"),
+    "comin/_callbacks.pxi": ("_ep_id", "_as_ep", "_register", "_complete_callbacks", "_update_fast", "_dispatch",
+                             "_call", "_sync", "_sync_device", "_sync_halo"),
+    "comin/_descrdata.pxi": ("_domain", "_get_block", "_get_index", "_nproma", "_get_indices", "_refin_value",
+                             "_npromz"),
+    "comin/_state.pxi": ("_need_plugin", "_current", "_n_dom"),
+    "comin/_plugin_api.pxi": ("callback_register", "register_callback", "callback_get_ep_name", "var_request_add",
+                              "_metadata_var", "metadata_get", "metadata_get_typeid", "_metadata_keys", "var_get",
+                              "var_descr_list", "current_get_plugin_info", "current_get_datetime",
+                              "current_get_domain_id", "current_get_ep", "descrdata_get_global",
+                              "descrdata_get_domain", "descrdata_get_timesteplength", "descrdata_get_index",
+                              "descrdata_get_block", "descrdata_get_cell_npromz",
+                              "descrdata_index_lookup_glb2loc_cell", "setup_get_version"),
+    "comin/_host.pxi": ("__init__", "set_error_handler", "check", "set_glb2loc_cell", "set_sync_halo",
+                        "set_sync_device_mem", "run_primary_constructors", "set_metadata", "finalize",
+                        "_fast_path_applies", "_call_ep"),
+    "comin/_capi.pxi": ("_c_data_pointer", "_c_need_handle", "_c_comin_current_get_domain_id",
+                        "_c_comin_callback_register", "_c_metadata_set", "_c_metadata_get", "_c_metadata_iterator"),
+    "comin/_capi_host.pxi": ("_c_comin_setup_init", "_c_comin_setup_check"),
+}
 
+#: survivors that are equivalent mutants: mutant id -> why no observable behaviour differs
+EQUIVALENT: Dict[str, str] = {}
+
+
+@dataclass
+class Mutant:
+    id: str              # file:function:operator:n (n: the n-th mutant of that kind in the function)
+    file: str
+    operator: str
+    line: int            # 1-based line of the change
+    before: str
+    after: str
+    text: str = ""       # the whole mutated file (not serialised)
+
+    def describe(self) -> str:
+        return f"{self.id} (line {self.line}): {self.before.strip()!r} -> {self.after.strip()!r}"
+
+
+# -- finding the rule code -----------------------------------------------------------------------
+
+_DEF = re.compile(r"^(\s*)(?:cdef|cpdef|def)\b[^(]*?\b(\w+)\s*\(")
+
+
+def functions(text: str, names) -> List[Tuple[str, int, int]]:
+    """(name, first line index, end line index) of the named functions (0-based, end exclusive)."""
+    lines = text.split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        m = _DEF.match(line)
+        if not m or m.group(2) not in names:
+            continue
+        indent = len(m.group(1))
+        end = i + 1
+        while end < len(lines):
+            stripped = lines[end].strip()
+            if stripped and not stripped.startswith("#") and len(lines[end]) - len(lines[end].lstrip()) <= indent:
+                break
+            end += 1
+        while end > i + 1 and not lines[end - 1].strip():
+            end -= 1
+        out.append((m.group(2), i, end))
+    return out
+
+
+def _tokens(src: str):
+    """Python tokens of a Cython source fragment (errors tolerated: Cython's '?' etc.)."""
+    toks = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+            toks.append(tok)
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return toks
+
+
+_CAST = re.compile(r"<[A-Za-z_][\w\.]*\s*\**>")
+_CMP = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
+_ARITH = {"+", "-", "<", "<=", ">", ">=", "==", "!=", "*", "//", "%"}
+
+
+def _error_codes() -> List[str]:
+    sys.path.insert(0, ROOT)
+    from comin import _table
+    return [row[0] for row in _table.ERROR_CODES]
+
+
+# -- the mutation operators ------------------------------------------------------------------------
+
+def mutants_of(rel: str, text: str) -> List[Mutant]:
+    codes = _error_codes()
+    lines = text.split("\n")
+    out: List[Mutant] = []
+    for name, start, end in functions(text, SCOPE[rel]):
+        body = "\n".join(lines[start:end]) + "\n"
+        # dedent so that tokenize accepts the fragment
+        indent = len(lines[start]) - len(lines[start].lstrip())
+        frag = "\n".join(l[indent:] if l.strip() else l for l in lines[start:end]) + "\n"
+        toks = _tokens(frag)
+        counters: Dict[str, int] = {}
+
+        def add(op: str, new_lines: List[str], line_no: int, before: str, after: str) -> None:
+            counters[op] = counters.get(op, 0) + 1
+            new = lines[:start] + new_lines + lines[end:]
+            row = start + line_no
+            if op != "swap-order" and len(new) == len(lines):
+                before, after = lines[row], new[row]       # the whole line, before and after
+            out.append(Mutant(f"{os.path.basename(rel)}:{name}:{op}:{counters[op]}", rel, op, row + 1,
+                              before, after, "\n".join(new)))
+
+        frag_lines = frag.split("\n")
+
+        def replace_span(tok_start, tok_end, new_text) -> List[str]:
+            (r0, c0), (r1, c1) = tok_start, tok_end
+            fl = list(frag_lines)
+            head, tail = fl[r0 - 1][:c0], fl[r1 - 1][c1:]
+            fl[r0 - 1:r1] = [head + new_text + tail]
+            return [(" " * indent + l) if l.strip() else l for l in fl[:-1]]
+
+        casts = {}
+        for r, l in enumerate(frag_lines, start=1):
+            for m in _CAST.finditer(l):
+                for c in range(m.start(), m.end()):
+                    casts[(r, c)] = True
+        sig = [t for t in toks if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                                                   tokenize.COMMENT)]
+        body_start = next((i for i, t in enumerate(sig) if t.string == ":" and t.start[0] >= 1
+                           and _depth_zero(sig, i)), 0)
+        for k, t in enumerate(sig):
+            if k <= body_start:
+                continue
+            prev = sig[k - 1].string if k else ""
+            nxt = sig[k + 1].string if k + 1 < len(sig) else ""
+            row = t.start[0]
+            line_text = frag_lines[row - 1]
+            if t.type == tokenize.OP and t.string in _CMP and t.start not in casts:
+                add("cmp-flip", replace_span(t.start, t.end, _CMP[t.string]), row - 1, line_text,
+                    line_text[:t.start[1]] + _CMP[t.string] + line_text[t.end[1]:])
+            elif t.type == tokenize.NAME and t.string == "is":
+                new = "is" if nxt == "not" else "is not"
+                span_end = sig[k + 1].end if nxt == "not" else t.end
+                add("cmp-flip", replace_span(t.start, span_end, new), row - 1, line_text, new)
+            elif t.type == tokenize.NAME and t.string == "in" and prev not in ("for",) and _in_expr(sig, k):
+                if prev == "not":
+                    add("cmp-flip", replace_span(sig[k - 1].start, t.end, "in"), row - 1, line_text, "in")
+                else:
+                    add("cmp-flip", replace_span(t.start, t.end, "not in"), row - 1, line_text, "not in")
+            elif t.type == tokenize.NAME and t.string in codes and t.string.startswith("COMIN_ERROR_") \
+                    and _in_err_call(sig, k):
+                other = codes[(codes.index(t.string) + 1) % len(codes)]
+                if other == "COMIN_SUCCESS":
+                    other = codes[3]
+                add("code-swap", replace_span(t.start, t.end, other), row - 1, t.string, other)
+            elif t.type == tokenize.NUMBER and re.fullmatch(r"\d+", t.string) and \
+                    (prev in _ARITH or nxt in _ARITH) and prev not in ("[",):
+                new = str(int(t.string) + 1)
+                add("off-by-one", replace_span(t.start, t.end, new), row - 1, line_text,
+                    line_text[:t.start[1]] + new + line_text[t.end[1]:])
+            elif t.type == tokenize.NAME and t.string in ("and", "or"):
+                new = "or" if t.string == "and" else "and"
+                add("bool-flip", replace_span(t.start, t.end, new), row - 1, t.string, new)
+            elif t.type == tokenize.NAME and t.string in ("True", "False") and prev != "if":
+                new = "False" if t.string == "True" else "True"
+                add("bool-flip", replace_span(t.start, t.end, new), row - 1, t.string, new)
+            elif t.type == tokenize.NAME and t.string == "not" and nxt != "in" and prev != "is":
+                add("bool-flip", replace_span(t.start, sig[k + 1].start, ""), row - 1, line_text, "(not dropped)")
+        # statements: if-conditions
+        for k, t in enumerate(sig):
+            if k <= body_start or t.type != tokenize.NAME or t.string not in ("if", "elif"):
+                continue
+            if not _statement_start(toks, t):
+                continue
+            colon = _header_colon(sig, k)
+            if colon is None:
+                continue
+            cond_start, cond_end = sig[k + 1].start, sig[colon].start
+            block = _block(frag_lines, t.start[0], sig[colon].end[0])
+            raises = any(re.match(r"\s*raise\b", frag_lines[r - 1]) for r in block)
+            header = frag_lines[t.start[0] - 1]
+            if raises:
+                add("drop-check", replace_span(cond_start, cond_end, "False"), t.start[0] - 1, header,
+                    header[:t.start[1]] + t.string + " False:")
+            else:
+                cond = _text_between(frag_lines, cond_start, cond_end)
+                add("negate-if", replace_span(cond_start, cond_end, f"not ({cond})"), t.start[0] - 1, header,
+                    f"{t.string} not (...):")
+        # swap-order: consecutive sibling if-raise blocks
+        for a, b in _check_pairs(frag_lines):
+            (a0, a1), (b0, b1) = a, b
+            fl = frag_lines[:a0] + frag_lines[b0:b1] + frag_lines[a0:a1] + frag_lines[b1:]
+            new_lines = [(" " * indent + l) if l.strip() else l for l in fl[:-1]]
+            add("swap-order", new_lines, a0, frag_lines[a0], frag_lines[b0])
+    return out
+
+
+def _depth_zero(sig, i) -> bool:
+    depth = 0
+    for t in sig[:i]:
+        if t.string in "([{":
+            depth += 1
+        elif t.string in ")]}":
+            depth -= 1
+    return depth == 0
+
+
+def _in_expr(sig, k) -> bool:
+    """'in' as an operator (not a for-loop's): no 'for' earlier on the same line at depth 0."""
+    row = sig[k].start[0]
+    for t in reversed(sig[:k]):
+        if t.start[0] != row:
+            break
+        if t.string == "for":
+            return False
+    return True
+
+
+def _in_err_call(sig, k) -> bool:
+    """The name is the first argument of _err(...) or ComInError(...)."""
+    return k >= 2 and sig[k - 1].string == "(" and sig[k - 2].string in ("_err", "ComInError")
+
+
+def _statement_start(toks, tok) -> bool:
+    """The token starts a logical line (an if/elif statement, not a conditional expression)."""
+    for t in reversed([x for x in toks if x.start < tok.start]):
+        if t.type in (tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT):
+            continue
+        return t.type in (tokenize.NEWLINE, tokenize.NL) or t.string == ":"
+    return True
+
+
+def _header_colon(sig, k) -> Optional[int]:
+    depth = 0
+    for j in range(k + 1, len(sig)):
+        s = sig[j].string
+        if s in "([{":
+            depth += 1
+        elif s in ")]}":
+            depth -= 1
+        elif s == ":" and depth == 0:
+            return j
+    return None
+
+
+def _block(frag_lines, header_row, colon_row) -> List[int]:
+    """1-based rows of the block under an if header (rows header_row..colon_row)."""
+    head = frag_lines[header_row - 1]
+    indent = len(head) - len(head.lstrip())
+    rows = []
+    r = colon_row + 1
+    while r <= len(frag_lines):
+        l = frag_lines[r - 1]
+        if l.strip() and len(l) - len(l.lstrip()) <= indent:
+            break
+        rows.append(r)
+        r += 1
+    return rows
+
+
+def _text_between(frag_lines, a, b) -> str:
+    (r0, c0), (r1, c1) = a, b
+    if r0 == r1:
+        return frag_lines[r0 - 1][c0:c1]
+    parts = [frag_lines[r0 - 1][c0:]] + frag_lines[r0:r1 - 1] + [frag_lines[r1 - 1][:c1]]
+    return " ".join(p.strip() for p in parts)
+
+
+def _check_pairs(frag_lines) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
+    """Pairs of consecutive sibling 'if ...: raise' statements (0-based [start, end) line ranges),
+    neither with an elif/else."""
+    stmts = []
+    i = 0
+    n = len(frag_lines)
+    while i < n:
+        line = frag_lines[i]
+        m = re.match(r"(\s*)if\b", line)
+        if not m:
+            i += 1
+            continue
+        indent = len(m.group(1))
+        j = i + 1
+        while j < n and not frag_lines[j - 1].rstrip().endswith(":"):
+            j += 1
+        k = j
+        while k < n and (not frag_lines[k].strip() or len(frag_lines[k]) - len(frag_lines[k].lstrip()) > indent):
+            k += 1
+        while k > j and not frag_lines[k - 1].strip():
+            k -= 1
+        body = [frag_lines[r] for r in range(j, k) if frag_lines[r].strip()]
+        has_raise = any(re.match(r"\s*raise\b", b) for b in body) or (
+            len(body) == 1 and re.match(r"\s*return\b", body[0]) is not None)     # an early exit
+        follows_else = k < n and re.match(rf"\s{{{indent}}}(elif|else)\b", frag_lines[k])
+        stmts.append((i, k, indent, has_raise and not follows_else))
+        i += 1
+    pairs = []
+    for a0, a1, ia, ra in stmts:
+        for b0, b1, ib, rb in stmts:
+            if ra and rb and ia == ib and b0 == a1:
+                pairs.append(((a0, a1), (b0, b1)))
+    return pairs
+
+
+def all_mutants() -> List[Mutant]:
+    out = []
+    for rel in SCOPE:
+        with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+            text = f.read()
+        for m in mutants_of(rel, text):
+            if m.text != text:
+                out.append(m)
+    return out
+
+
+# -- building and running ------------------------------------------------------------------------------
 
 def _copy_tree(dest: str) -> None:
-    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
+    """The working tree's tracked files (uncommitted edits included)."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True).stdout
+    for rel in files.decode().split("\0"):
+        if not rel:
+            continue
+        src = os.path.join(ROOT, rel)
+        if os.path.isfile(src):
+            os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
+            shutil.copy2(src, os.path.join(dest, rel))
 
 
-def _run_case(fault) -> tuple:
-    with tempfile.TemporaryDirectory(prefix="comin-mutant-") as tmp:
-        _copy_tree(tmp)
-        if fault is not None:
-            _name, rel, old, new = fault
-            path = os.path.join(tmp, rel)
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-            if old not in text:
-                return ("stale", f"pattern not found in {rel}")
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text.replace(old, new, 1))
-        build = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace", "-q"], cwd=tmp,
+def _core_so(tree: str) -> str:
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    return os.path.join(tree, "comin", "_core" + suffix)
+
+
+class Workspace:
+    """A scratch copy of the tree, fully built once; mutants rebuild only comin/_core."""
+
+    def __init__(self, base: str, index: int) -> None:
+        self.tree = os.path.join(base, f"tree{index}")
+        os.makedirs(self.tree)
+        _copy_tree(self.tree)
+        build = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=self.tree,
                                capture_output=True, text=True)
         if build.returncode != 0:
-            return ("build failed", build.stderr[-500:])
-        env = dict(os.environ, PYTHONPATH=tmp, HYPOTHESIS_PROFILE="ci")
-        test = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                               "conformance"], cwd=tmp, env=env, capture_output=True, text=True)
+            raise RuntimeError("building the scratch tree failed:\n" + build.stderr[-3000:])
+        self.originals = {rel: open(os.path.join(self.tree, rel), encoding="utf-8").read() for rel in SCOPE}
+
+    def build_core(self) -> Tuple[bool, str]:
+        import numpy
+        c_file = os.path.join(self.tree, "comin", "_core_mutant.c")
+        cy = subprocess.run([sys.executable, "-m", "cython", "-3", "-I", "comin", "comin/_core.pyx", "-o", c_file],
+                            cwd=self.tree, capture_output=True, text=True)
+        if cy.returncode != 0:
+            return False, (cy.stdout + cy.stderr)[-1500:]
+        tmp = _core_so(self.tree) + ".tmp"
+        cc = subprocess.run(["gcc", "-O0", "-shared", "-fPIC", "-w", f"-I{sysconfig.get_paths()['include']}",
+                             f"-I{numpy.get_include()}", "-DNPY_NO_DEPRECATED_API=NPY_1_7_API_VERSION", c_file,
+                             "-o", tmp], cwd=self.tree, capture_output=True, text=True)
+        if cc.returncode != 0:
+            return False, cc.stderr[-1500:]
+        os.replace(tmp, _core_so(self.tree))
+        return True, ""
+
+    def run_suite(self, timeout: float, seed: int) -> Tuple[str, str, float]:
+        """('passed' | 'failed' | 'timeout', the first failing test or the last line, seconds)."""
+        env = dict(os.environ, PYTHONPATH=self.tree, HYPOTHESIS_PROFILE="ci")
+        t0 = time.perf_counter()
+        try:
+            test = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                                   f"--hypothesis-seed={seed}", "conformance"], cwd=self.tree, env=env,
+                                  capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return "timeout", "", time.perf_counter() - t0
+        dt = time.perf_counter() - t0
+        failed = [l.split(" ", 1)[1].split(" - ")[0] for l in test.stdout.splitlines() if l.startswith("FAILED ")]
         last = [l for l in test.stdout.splitlines() if l.strip()][-1:] or [""]
-        return ("failed" if test.returncode else "passed", last[0])
+        return ("failed" if test.returncode else "passed"), (failed[0] if failed else last[0]), dt
+
+    def apply(self, mutant: Optional[Mutant]) -> None:
+        for rel, text in self.originals.items():
+            with open(os.path.join(self.tree, rel), "w", encoding="utf-8") as f:
+                f.write(mutant.text if mutant is not None and mutant.file == rel else text)
+
+
+def run_mutant(ws: Workspace, mutant: Optional[Mutant], timeout: float, seed: int) -> dict:
+    ws.apply(mutant)
+    t0 = time.perf_counter()
+    ok, why = ws.build_core()
+    build_s = time.perf_counter() - t0
+    if not ok:
+        return {"status": "invalid", "detail": why.strip().splitlines()[-1] if why.strip() else "", "build_s": build_s,
+                "test_s": 0.0}
+    status, detail, test_s = ws.run_suite(timeout, seed)
+    result = {"passed": "survived", "failed": "killed", "timeout": "killed"}[status]
+    if mutant is None:
+        result = status
+    return {"status": result, "detail": detail if status != "timeout" else "timeout", "build_s": build_s,
+            "test_s": test_s}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", metavar="WORD",
-                        help="run only the faults whose name contains one of these words")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--only", nargs="+", metavar="TEXT", help="mutants whose id contains one of these")
+    parser.add_argument("--operators", nargs="+", metavar="OP", help="only these operators")
+    parser.add_argument("--sample", type=int, help="a random sample of N mutants")
+    parser.add_argument("--limit", type=int, help="the first N mutants (after --only/--sample)")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    parser.add_argument("--hypothesis-seed", type=int, default=0, help="the suite's hypothesis seed (default 0)")
+    parser.add_argument("--jobs", type=int, default=1, help="scratch trees run in parallel (default 1)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per suite run (default 300)")
+    parser.add_argument("--json", metavar="FILE", help="write every result to FILE")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch trees")
     args = parser.parse_args(argv)
-    faults = [f for f in FAULTS if not args.only or any(w in f[0] for w in args.only)]
-    t0 = time.perf_counter()
-    status, detail = _run_case(None)
-    print(f"{'baseline (no fault)':<55} suite {status:<8} {detail}", flush=True)
-    bad = status != "passed"
-    for fault in faults:
-        status, detail = _run_case(fault)
-        detected = status == "failed"
-        bad |= not detected
-        print(f"{fault[0]:<55} {'DETECTED' if detected else 'MISSED':<8} {status}: {detail}", flush=True)
-    print(f"{len(faults)} faults in {time.perf_counter() - t0:.0f} s")
-    return 1 if bad else 0
+
+    mutants = all_mutants()
+    if args.only:
+        mutants = [m for m in mutants if any(w in m.id for w in args.only)]
+    if args.operators:
+        mutants = [m for m in mutants if m.operator in args.operators]
+    if args.sample is not None and args.sample < len(mutants):
+        mutants = sorted(random.Random(args.seed).sample(mutants, args.sample), key=lambda m: m.id)
+    if args.limit is not None:
+        mutants = mutants[:args.limit]
+    if args.list:
+        for m in mutants:
+            print(m.describe())
+        counts: Dict[str, int] = {}
+        for m in mutants:
+            counts[m.operator] = counts.get(m.operator, 0) + 1
+        print(f"{len(mutants)} mutants: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        return 0
+
+    base = tempfile.mkdtemp(prefix="comin-mutants-")
+    t_start = time.perf_counter()
+    results: List[dict] = []
+    try:
+        print(f"building {args.jobs} scratch tree(s) in {base} ...", flush=True)
+        workspaces = [Workspace(base, i) for i in range(max(1, args.jobs))]
+        baseline = run_mutant(workspaces[0], None, args.timeout, args.hypothesis_seed)
+        print(f"baseline (no mutant): suite {baseline['status']} in {baseline['test_s']:.0f} s "
+              f"(core build {baseline['build_s']:.0f} s)", flush=True)
+        if baseline["status"] != "passed":
+            print(f"  {baseline['detail']}")
+            return 1
+        queue = list(mutants)
+
+        def worker(ws: Workspace):
+            while queue:
+                try:
+                    m = queue.pop(0)
+                except IndexError:
+                    return
+                r = run_mutant(ws, m, args.timeout, args.hypothesis_seed)
+                r.update(id=m.id, operator=m.operator, line=m.line, before=m.before.strip(), after=m.after.strip(),
+                         file=m.file)
+                if r["status"] == "survived" and m.id in EQUIVALENT:
+                    r["status"] = "equivalent"
+                    r["detail"] = EQUIVALENT[m.id]
+                results.append(r)
+                print(f"[{len(results):4d}/{len(mutants)}] {r['status']:<10} {m.describe()}  "
+                      f"({r['build_s']:.0f}+{r['test_s']:.0f} s) {r['detail'][:100]}", flush=True)
+
+        with ThreadPoolExecutor(max_workers=len(workspaces)) as pool:
+            list(pool.map(worker, workspaces))
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    total = time.perf_counter() - t_start
+    by = {s: [r for r in results if r["status"] == s] for s in ("killed", "survived", "equivalent", "invalid")}
+    valid = len(results) - len(by["invalid"])
+    killed = len(by["killed"])
+    print(f"\n{len(results)} mutants in {total / 60:.1f} min: {killed} killed, {len(by['survived'])} survived, "
+          f"{len(by['equivalent'])} equivalent (survived, explained), {len(by['invalid'])} invalid (do not compile)")
+    if valid:
+        adjusted = valid - len(by["equivalent"])
+        print(f"mutation score: {100 * killed / valid:.1f} % of valid mutants"
+              + (f", {100 * killed / adjusted:.1f} % without the equivalent ones" if adjusted else ""))
+    ops: Dict[str, List[int]] = {}
+    for r in results:
+        if r["status"] != "invalid":
+            ops.setdefault(r["operator"], [0, 0])
+            ops[r["operator"]][1] += 1
+            ops[r["operator"]][0] += r["status"] == "killed"
+    for op, (k, n) in sorted(ops.items()):
+        print(f"  {op:<11} {k}/{n} killed")
+    for r in by["survived"]:
+        print(f"SURVIVED {r['id']} (line {r['line']}): {r['before']!r} -> {r['after']!r}")
+    for r in by["equivalent"]:
+        print(f"equivalent {r['id']}: {r['detail']}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"results": results, "minutes": total / 60}, f, indent=1)
+    return 1 if by["survived"] else 0
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ was checked against and its place in that routine's order of checks.  A
 routine's checks are written as an ordered list (:meth:`Model._checks`): the
 first that fails decides the error, exactly as the ``IF ... RETURN`` chains
 upstream; when several fail at once the model also *fires* the order rule
-``<routine>:<first><<other>`` so the suite can demand a case where the order
-matters.  Rules that are comin's own (checks upstream does not make, where
+``<first rule><<other check>`` (e.g. ``var_get.phase<no_device``) so the suite
+can demand a case where the order matters.  Rules that are comin's own (checks upstream does not make, where
 upstream would crash or read out of bounds) are marked ``comin=True`` with the
 reason.
 
@@ -363,6 +363,10 @@ V0_2 = [
     Function02("t_comin_var_descr_list_item", ("fortran",),
                "comin_var_get_descr_list_head() returns a list item POINTER with item_value and next()",
                "vruggiero/ICON externals/comin/src/comin_variable_types.F90"),
+    Function02("error_numbers", LANGUAGES,
+               "0.2's error numbers (CODES_0_2: var_get's 29 phase -> 30 no device -> 31 not found, no halo "
+               "checks; inconsistent type 32, fatal 33) for plugins built against 0.2",
+               "vruggiero/ICON externals/comin/src/comin_errhandler_constants.F90, comin_variable.F90"),
     Function02("ep_ints", ("python",), "comin.EP_* are plain ints",
                "vruggiero/ICON externals/comin/plugins/python_adapter/comin.py"),
     Function02("c_0_2_names", ("c",), "struct tag t_comin_var_descriptor, MAX_LEN_* and COMIN_TYPEID_* macros, FLAG_NONE",
