@@ -240,7 +240,10 @@ def _(lang):
             ("metadata_set", ("tt", -1, "tracer", True)), ("metadata_set", ("w", 1, "zaxis_id", 1)),
             ("metadata_set", ("w", 1, "tracer", 1)), ("metadata_set", ("w", 1, "tracer", True)),
             ("metadata_set", ("w", -1, "units", "m")), ("metadata_set", ("nope", 1, "units", "K")),
-            ("metadata_set", ("nope", -1, "units", "K"))]
+            ("metadata_set", ("nope", -1, "units", "K")),
+            # id -1 means the domains 1..n_dom, not a request the plugin made for domain 3
+            ("var_request_add", ("z", 3, False)), ("var_request_add", ("z", 1, False)),
+            ("metadata_set", ("z", -1, "units", "K")), ("metadata_set", ("z", 3, "scale", 2.0))]
     return scn(lang, primary=prim, secondary=[("metadata_set", ("tr", 1, "tracer", True)),
                                               ("metadata_set", ("nope", 1, "units", "K"))])
 

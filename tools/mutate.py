@@ -51,9 +51,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 #: the rule code: file -> functions (their whole bodies are mutated).  Left out: messages,
 #: profiling, the finish/abort machinery and MPI communicators (not part of the model;
-#: MPI is checked by conformance/test_mpi.py under --mpi), argument parsing of the bindings.
+#: MPI is checked by conformance/test_mpi.py under --mpi), argument parsing of the bindings
+#: and the validation of a host's arrays (_expose, _set_var_array: dtype, shape, dimension
+#: semantics of the host's input, which ComIn does not check at all).
 SCOPE: Dict[str, Tuple[str, ...]] = {
-    "comin/_variables.pxi": ("ncontained", "_new_handle", "_expose", "_find_var", "_request_add",
+    "comin/_variables.pxi": ("ncontained", "_new_handle", "_find_var", "_request_add",
                              "_request_metadata_set", "_request_metadata_set_one", "_var_get", "_has_device"),
     "comin/_metadata.pxi": ("_typeid_of", "_metadata_value", "_metadata_store"),
     "comin/_callbacks.pxi": ("_ep_id", "_as_ep", "_register", "_complete_callbacks", "_update_fast", "_dispatch",
@@ -452,6 +454,29 @@ def run_mutant(ws: Workspace, mutant: Optional[Mutant], timeout: float, seed: in
             "test_s": test_s}
 
 
+_LOG_LINE = re.compile(r"^\[\s*\d+/\d+\] (\w+)\s+(\S+) \(line (\d+)\): (.*)  \(([\d.]+)\+([\d.]+) s\) ?(.*)$")
+
+
+def _reuse(logs: List[str], known: Dict[str, Mutant]) -> Dict[str, dict]:
+    """Killed and invalid results of earlier runs (their printed lines) for mutants that
+    still exist unchanged; survivors are not reused (new tests may kill them)."""
+    out: Dict[str, dict] = {}
+    for path in logs:
+        with open(path) as f:
+            for line in f:
+                m = _LOG_LINE.match(line.rstrip("\n"))
+                if not m or m.group(1) not in ("killed", "invalid") or m.group(2) not in known:
+                    continue
+                mut = known[m.group(2)]
+                if f"{mut.describe()}" != f"{m.group(2)} (line {m.group(3)}): {m.group(4)}":
+                    continue                       # the source changed since
+                out[mut.id] = {"status": m.group(1), "detail": m.group(7) + " (reused)", "build_s": float(m.group(5)),
+                               "test_s": float(m.group(6)), "id": mut.id, "operator": mut.operator,
+                               "line": mut.line, "before": mut.before.strip(), "after": mut.after.strip(),
+                               "file": mut.file}
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
@@ -465,6 +490,8 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per suite run (default 300)")
     parser.add_argument("--json", metavar="FILE", help="write every result to FILE")
     parser.add_argument("--keep", action="store_true", help="keep the scratch trees")
+    parser.add_argument("--reuse", metavar="LOG", nargs="+", default=[],
+                        help="take the killed/invalid results of earlier runs' output from LOG (survivors rerun)")
     args = parser.parse_args(argv)
 
     mutants = all_mutants()
@@ -485,9 +512,13 @@ def main(argv=None) -> int:
         print(f"{len(mutants)} mutants: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         return 0
 
+    reused = _reuse(args.reuse, {m.id: m for m in mutants})
+    mutants = [m for m in mutants if m.id not in reused]
     base = tempfile.mkdtemp(prefix="comin-mutants-")
     t_start = time.perf_counter()
-    results: List[dict] = []
+    results: List[dict] = list(reused.values())
+    if reused:
+        print(f"{len(reused)} results taken from {', '.join(args.reuse)}; {len(mutants)} mutants to run")
     try:
         print(f"building {args.jobs} scratch tree(s) in {base} ...", flush=True)
         workspaces = [Workspace(base, i) for i in range(max(1, args.jobs))]
@@ -512,7 +543,7 @@ def main(argv=None) -> int:
                     r["status"] = "equivalent"
                     r["detail"] = EQUIVALENT[m.id]
                 results.append(r)
-                print(f"[{len(results):4d}/{len(mutants)}] {r['status']:<10} {m.describe()}  "
+                print(f"[{len(results):4d}/{len(mutants) + len(reused)}] {r['status']:<10} {m.describe()}  "
                       f"({r['build_s']:.0f}+{r['test_s']:.0f} s) {r['detail'][:100]}", flush=True)
 
         with ThreadPoolExecutor(max_workers=len(workspaces)) as pool:
