@@ -100,8 +100,11 @@ def _(lang):
 def _(lang):
     twice = [("callback_register", (OUT_EP,)), ("callback_register", (OUT_EP,)),
              ("callback_register", (SECONDARY,)), ("callback_register", (LOOP_EP,))]
-    return scn(lang, primary=twice, loop=[("current_ep", ())], more=[dict(primary=twice[:1])],
-               eps=((LOOP_EP, 1, 0), (OUT_EP, -1, 0)))
+    # a plugin's callables at one entry point share its syncs: exchanged once before, once after
+    sec = [("var_get", ((OUT_EP,), "a", 1, R | W | H))]
+    return scn(lang, primary=twice, secondary=sec, loop=[("current_ep", ())],
+               more=[dict(primary=twice[:1], secondary=[("var_get", ((OUT_EP,), "a", 2, W | H))])],
+               exposures=EXPOSED, metadata=META, eps=((LOOP_EP, 1, 0), (OUT_EP, -1, 0)))
 
 
 @case("callback_get_ep_name", "plugin", ["callback_get_ep_name.name", "callback_get_ep_name.ep"])

@@ -15,13 +15,17 @@ negate-if      the condition of another ``if`` negated
 bool-flip      ``and``/``or`` exchanged; ``True``/``False`` exchanged; a ``not`` dropped
 =============  ===========================================================================
 
-Each mutant is built in a scratch copy of the tree (built once in full; per mutant only
-``comin/_core`` is re-cythonized and compiled, at -O0) and ``pytest conformance -x`` runs
-against it with a timeout (a mutant that times out counts as killed).  A mutant that does
-not compile is reported as invalid, not counted.  The report gives the mutation score
-(killed / valid, and killed / (valid - equivalent)) and lists the survivors; survivors
-known to be equivalent (no observable behaviour differs) are in :data:`EQUIVALENT` with
-the reason.
+The scratch copy of the tree is built once in full.  By default every mutant goes into one
+build as *mutant schemata*: each mutated function's body becomes ``if _MUTANT_ID == k:
+<mutant k> ... else: <original>`` (``cdef`` declarations hoisted, as Cython wants them at
+function level), ``_MUTANT_ID`` is read from ``COMIN_MUTANT`` when the core is imported,
+and ``pytest conformance -x`` runs once per mutant with ``COMIN_MUTANT=k`` (the C and
+Fortran hosts inherit it).  ``--rebuild`` builds each mutant on its own instead (only
+``comin/_core`` is re-cythonized and compiled, at -O0): ten times slower, the same verdicts.
+A mutant that times out counts as killed; one that does not compile is reported as
+invalid, not counted.  The report gives the mutation score (killed / valid, and killed /
+(valid - equivalent)) and lists the survivors; survivors known to be equivalent (no
+observable behaviour differs) are in :data:`EQUIVALENT` with the reason.
 
     python tools/mutate.py --list                    # the mutants, nothing built
     python tools/mutate.py [--sample N [--seed S]] [--only TEXT ...] [--jobs J] [--json FILE]
@@ -91,6 +95,8 @@ class Mutant:
     before: str
     after: str
     text: str = ""       # the whole mutated file (not serialised)
+    span: Tuple[int, int] = (0, 0)       # the mutated function: its lines [start, end) in the file
+    func: Tuple[str, ...] = ()           # ... and its mutated lines
 
     def describe(self) -> str:
         return f"{self.id} (line {self.line}): {self.before.strip()!r} -> {self.after.strip()!r}"
@@ -165,7 +171,7 @@ def mutants_of(rel: str, text: str) -> List[Mutant]:
             if op != "swap-order" and len(new) == len(lines):
                 before, after = lines[row], new[row]       # the whole line, before and after
             out.append(Mutant(f"{os.path.basename(rel)}:{name}:{op}:{counters[op]}", rel, op, row + 1,
-                              before, after, "\n".join(new)))
+                              before, after, "\n".join(new), (start, end), tuple(new_lines)))
 
         frag_lines = frag.split("\n")
 
@@ -369,6 +375,134 @@ def all_mutants() -> List[Mutant]:
     return out
 
 
+# -- mutant schemata: every mutant in one build, chosen at run time -------------------------------------
+
+_CDEF = re.compile(r"^(\s*)cdef\s+((?:const\s+)?[\w\.]+\s*\**)\s+(.+)$")
+
+
+def _split_top(text: str) -> List[str]:
+    """Split at commas outside brackets."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return [p.strip() for p in parts]
+
+
+def _signature_end(lines: List[str]) -> int:
+    """Index of the last line of a function's signature (the line with its ':')."""
+    depth = 0
+    for i, line in enumerate(lines):
+        code = line.split("#")[0]
+        depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+        if depth == 0 and code.rstrip().endswith(":"):
+            return i
+    raise ValueError("no signature end")
+
+
+def _docstring_end(body: List[str]) -> int:
+    """Number of body lines taken by a leading docstring (0: none)."""
+    i = 0
+    while i < len(body) and not body[i].strip():
+        i += 1
+    if i == len(body):
+        return 0
+    first = body[i].strip()
+    m = re.match(r'[rRbBuU]?("""|\'\'\'|"|\')', first)
+    if not m:
+        return 0
+    q = m.group(1)
+    rest = first[m.end():]
+    if len(q) == 1 or q in rest:
+        return i + 1
+    for j in range(i + 1, len(body)):
+        if q in body[j]:
+            return j + 1
+    return len(body)
+
+
+def _hoist(body: List[str], base: int) -> Tuple[List[str], List[str]]:
+    """(declarations hoisted to the function's top, body with cdef lines turned into
+    assignments and global statements removed): Cython accepts neither in a nested block."""
+    decls, out = [], []
+    for line in body:
+        indent = len(line) - len(line.lstrip())
+        m = _CDEF.match(line)
+        if m and indent == base:
+            typ, rest = m.group(2).strip(), m.group(3)
+            names = []
+            for part in _split_top(rest):
+                if "=" in part and not re.match(r"^\w+\s*==", part):
+                    name, expr = part.split("=", 1)
+                    names.append(name.strip())
+                    out.append(" " * indent + f"{name.strip()} = {expr.strip()}")
+                else:
+                    names.append(part)
+            decls.append(" " * base + f"cdef {typ} {', '.join(names)}")
+            continue
+        if re.match(r"\s*global\s", line) and indent == base:
+            decls.append(line)
+            continue
+        out.append(line)
+    return decls, out
+
+
+def schemata(text: str, mutants: List[Mutant], ids: Dict[str, int]) -> Tuple[str, Dict[int, str]]:
+    """The file with every mutant of ``mutants`` (all of this file) in one source: each mutated
+    function's body becomes ``if _MUTANT_ID == k: <mutant k> elif ... else: <original>``.
+    Returns the text and, for each line of it inside a mutant's branch, that mutant's id."""
+    lines = text.split("\n")
+    by_span: Dict[Tuple[int, int], List[Mutant]] = {}
+    for m in mutants:
+        by_span.setdefault(m.span, []).append(m)
+    owner: Dict[int, str] = {}
+    pieces: List[Tuple[int, int, List[str], Dict[int, str]]] = []
+    for (start, end), group in by_span.items():
+        orig = lines[start:end]
+        sig = _signature_end(orig)
+        base = len(orig[sig + 1]) - len(orig[sig + 1].lstrip()) if sig + 1 < len(orig) else 4
+        doc = _docstring_end(orig[sig + 1:])
+        head = orig[:sig + 1 + doc]
+
+        def body_of(func_lines):
+            fsig = _signature_end(list(func_lines))
+            return list(func_lines)[fsig + 1 + _docstring_end(list(func_lines)[fsig + 1:]):]
+        decls, orig_body = _hoist(orig[sig + 1 + doc:], base)
+        new = head + decls
+        local_owner: Dict[int, str] = {}
+        first = True
+        for m in group:
+            _d, mbody = _hoist(body_of(m.func), base)
+            new.append(" " * base + f"{'if' if first else 'elif'} _MUTANT_ID == {ids[m.id]}:")
+            first = False
+            for line in (mbody if any(l.strip() for l in mbody) else [" " * base + "pass"]):
+                local_owner[len(new)] = m.id
+                new.append(("    " + line) if line.strip() else line)
+        new.append(" " * base + "else:")
+        for line in (orig_body if any(l.strip() for l in orig_body) else [" " * base + "pass"]):
+            new.append(("    " + line) if line.strip() else line)
+        pieces.append((start, end, new, local_owner))
+    out: List[str] = []
+    pos = 0
+    for start, end, new, local_owner in sorted(pieces):
+        out += lines[pos:start]
+        offset = len(out)
+        for i, mid in local_owner.items():
+            owner[offset + i + 1] = mid            # 1-based line numbers
+        out += new
+        pos = end
+    out += lines[pos:]
+    return "\n".join(out), owner
+
+
 # -- building and running ------------------------------------------------------------------------------
 
 def _copy_tree(dest: str) -> None:
@@ -407,7 +541,7 @@ class Workspace:
         cy = subprocess.run([sys.executable, "-m", "cython", "-3", "-I", "comin", "comin/_core.pyx", "-o", c_file],
                             cwd=self.tree, capture_output=True, text=True)
         if cy.returncode != 0:
-            return False, (cy.stdout + cy.stderr)[-1500:]
+            return False, (cy.stdout + cy.stderr)[-20000:]
         tmp = _core_so(self.tree) + ".tmp"
         cc = subprocess.run(["gcc", "-O0", "-shared", "-fPIC", "-w", f"-I{sysconfig.get_paths()['include']}",
                              f"-I{numpy.get_include()}", "-DNPY_NO_DEPRECATED_API=NPY_1_7_API_VERSION", c_file,
@@ -417,9 +551,9 @@ class Workspace:
         os.replace(tmp, _core_so(self.tree))
         return True, ""
 
-    def run_suite(self, timeout: float, seed: int) -> Tuple[str, str, float]:
+    def run_suite(self, timeout: float, seed: int, mutant_id: int = 0) -> Tuple[str, str, float]:
         """('passed' | 'failed' | 'timeout', the first failing test or the last line, seconds)."""
-        env = dict(os.environ, PYTHONPATH=self.tree, HYPOTHESIS_PROFILE="ci")
+        env = dict(os.environ, PYTHONPATH=self.tree, HYPOTHESIS_PROFILE="ci", COMIN_MUTANT=str(mutant_id))
         t0 = time.perf_counter()
         try:
             test = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
@@ -431,6 +565,39 @@ class Workspace:
         failed = [l.split(" ", 1)[1].split(" - ")[0] for l in test.stdout.splitlines() if l.startswith("FAILED ")]
         last = [l for l in test.stdout.splitlines() if l.strip()][-1:] or [""]
         return ("failed" if test.returncode else "passed"), (failed[0] if failed else last[0]), dt
+
+    def build_schemata(self, mutants: List[Mutant]) -> Tuple[Dict[str, int], Dict[str, str]]:
+        """Write every mutant into the scratch tree as schemata and build the core once.
+        Returns (mutant id -> number, invalid mutant id -> the compiler's message); mutants
+        that do not compile are dropped and the build is repeated without them."""
+        invalid: Dict[str, str] = {}
+        pyx = os.path.join(self.tree, "comin", "_core.pyx")
+        if not hasattr(self, "pyx_original"):
+            self.pyx_original = open(pyx, encoding="utf-8").read()
+        marker = 'include "_constants.pxi"'
+        with open(pyx, "w", encoding="utf-8") as f:
+            f.write(self.pyx_original.replace(marker, "import os as _mutant_os\ncdef int _MUTANT_ID = "
+                                              "int(_mutant_os.environ.get('COMIN_MUTANT', '0'))\n" + marker, 1))
+        while True:
+            live = [m for m in mutants if m.id not in invalid]
+            ids = {m.id: i for i, m in enumerate(live, start=1)}
+            owners: Dict[str, Dict[int, str]] = {}
+            for rel, text in self.originals.items():
+                new, owners[rel] = schemata(text, [m for m in live if m.file == rel], ids)
+                with open(os.path.join(self.tree, rel), "w", encoding="utf-8") as f:
+                    f.write(new)
+            ok, why = self.build_core()
+            if ok:
+                return ids, invalid
+            culprits = set()
+            for rel_file, line in re.findall(r"(comin/_\w+\.pxi):(\d+):\d+:", why):
+                mid = owners.get(rel_file, {}).get(int(line))
+                if mid:
+                    culprits.add(mid)
+            if not culprits:
+                raise RuntimeError("the schemata build failed outside any mutant:\n" + why)
+            for mid in culprits:
+                invalid[mid] = why.strip().splitlines()[-1] if why.strip() else "does not compile"
 
     def apply(self, mutant: Optional[Mutant]) -> None:
         for rel, text in self.originals.items():
@@ -477,6 +644,79 @@ def _reuse(logs: List[str], known: Dict[str, Mutant]) -> Dict[str, dict]:
     return out
 
 
+class _Baseline(Exception):
+    """The unmutated tree fails the suite."""
+
+
+def _record(results: List[dict], m: Mutant, r: dict, total: int) -> None:
+    r.update(id=m.id, operator=m.operator, line=m.line, before=m.before.strip(), after=m.after.strip(),
+             file=m.file)
+    if r["status"] == "survived" and m.id in EQUIVALENT:
+        r["status"] = "equivalent"
+        r["detail"] = EQUIVALENT[m.id]
+    results.append(r)
+    print(f"[{len(results):4d}/{total}] {r['status']:<10} {m.describe()}  "
+          f"({r['build_s']:.0f}+{r['test_s']:.0f} s) {r['detail'][:100]}", flush=True)
+
+
+def _run_schemata(args, mutants: List[Mutant], base: str, results: List[dict], reused: int) -> None:
+    """One scratch tree, one build with every mutant; each suite run picks one (COMIN_MUTANT)."""
+    total = len(mutants) + reused
+    print(f"building the scratch tree in {base} ...", flush=True)
+    ws = Workspace(base, 0)
+    t0 = time.perf_counter()
+    ids, invalid = ws.build_schemata(mutants)
+    print(f"schemata of {len(ids)} mutants built in {time.perf_counter() - t0:.0f} s "
+          f"({len(invalid)} do not compile)", flush=True)
+    for m in mutants:
+        if m.id in invalid:
+            _record(results, m, {"status": "invalid", "detail": invalid[m.id], "build_s": 0.0, "test_s": 0.0},
+                    total)
+    status, detail, dt = ws.run_suite(args.timeout, args.hypothesis_seed, 0)
+    print(f"baseline (no mutant): suite {status} in {dt:.0f} s", flush=True)
+    if status != "passed":
+        raise _Baseline(f"the unmutated tree fails: {detail}")
+    queue = [m for m in mutants if m.id in ids]
+
+    def worker(_):
+        while queue:
+            try:
+                m = queue.pop(0)
+            except IndexError:
+                return
+            st, detail, dt = ws.run_suite(args.timeout, args.hypothesis_seed, ids[m.id])
+            status = {"passed": "survived", "failed": "killed", "timeout": "killed"}[st]
+            _record(results, m, {"status": status, "detail": detail if st != "timeout" else "timeout",
+                                 "build_s": 0.0, "test_s": dt}, total)
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        list(pool.map(worker, range(max(1, args.jobs))))
+
+
+def _run_rebuilding(args, mutants: List[Mutant], base: str, results: List[dict], reused: int) -> None:
+    """One scratch tree per job; each mutant rebuilt on its own."""
+    total = len(mutants) + reused
+    print(f"building {args.jobs} scratch tree(s) in {base} ...", flush=True)
+    workspaces = [Workspace(base, i) for i in range(max(1, args.jobs))]
+    baseline = run_mutant(workspaces[0], None, args.timeout, args.hypothesis_seed)
+    print(f"baseline (no mutant): suite {baseline['status']} in {baseline['test_s']:.0f} s "
+          f"(core build {baseline['build_s']:.0f} s)", flush=True)
+    if baseline["status"] != "passed":
+        raise _Baseline(f"the unmutated tree fails: {baseline['detail']}")
+    queue = list(mutants)
+
+    def worker(ws: Workspace):
+        while queue:
+            try:
+                m = queue.pop(0)
+            except IndexError:
+                return
+            _record(results, m, run_mutant(ws, m, args.timeout, args.hypothesis_seed), total)
+
+    with ThreadPoolExecutor(max_workers=len(workspaces)) as pool:
+        list(pool.map(worker, workspaces))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
@@ -486,7 +726,10 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, help="the first N mutants (after --only/--sample)")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     parser.add_argument("--hypothesis-seed", type=int, default=0, help="the suite's hypothesis seed (default 0)")
-    parser.add_argument("--jobs", type=int, default=1, help="scratch trees run in parallel (default 1)")
+    parser.add_argument("--jobs", type=int, default=1, help="suite runs in parallel (default 1)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="build each mutant on its own (one scratch tree per job) instead of one build of "
+                             "all mutants as schemata chosen at run time (COMIN_MUTANT=k)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per suite run (default 300)")
     parser.add_argument("--json", metavar="FILE", help="write every result to FILE")
     parser.add_argument("--keep", action="store_true", help="keep the scratch trees")
@@ -520,34 +763,13 @@ def main(argv=None) -> int:
     if reused:
         print(f"{len(reused)} results taken from {', '.join(args.reuse)}; {len(mutants)} mutants to run")
     try:
-        print(f"building {args.jobs} scratch tree(s) in {base} ...", flush=True)
-        workspaces = [Workspace(base, i) for i in range(max(1, args.jobs))]
-        baseline = run_mutant(workspaces[0], None, args.timeout, args.hypothesis_seed)
-        print(f"baseline (no mutant): suite {baseline['status']} in {baseline['test_s']:.0f} s "
-              f"(core build {baseline['build_s']:.0f} s)", flush=True)
-        if baseline["status"] != "passed":
-            print(f"  {baseline['detail']}")
-            return 1
-        queue = list(mutants)
-
-        def worker(ws: Workspace):
-            while queue:
-                try:
-                    m = queue.pop(0)
-                except IndexError:
-                    return
-                r = run_mutant(ws, m, args.timeout, args.hypothesis_seed)
-                r.update(id=m.id, operator=m.operator, line=m.line, before=m.before.strip(), after=m.after.strip(),
-                         file=m.file)
-                if r["status"] == "survived" and m.id in EQUIVALENT:
-                    r["status"] = "equivalent"
-                    r["detail"] = EQUIVALENT[m.id]
-                results.append(r)
-                print(f"[{len(results):4d}/{len(mutants) + len(reused)}] {r['status']:<10} {m.describe()}  "
-                      f"({r['build_s']:.0f}+{r['test_s']:.0f} s) {r['detail'][:100]}", flush=True)
-
-        with ThreadPoolExecutor(max_workers=len(workspaces)) as pool:
-            list(pool.map(worker, workspaces))
+        if args.rebuild:
+            _run_rebuilding(args, mutants, base, results, len(reused))
+        else:
+            _run_schemata(args, mutants, base, results, len(reused))
+    except _Baseline as exc:
+        print(exc)
+        return 1
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
