@@ -87,12 +87,17 @@ def case(name, side, targets, languages=M.LANGUAGES):
 
 # -- callbacks -------------------------------------------------------------------------------------
 
-@case("callback_register: phase, entry point, both", "plugin",
-      ["callback_register.phase", "callback_register.ep", "callback_register.phase<ep"])
+@case("callback_register: phase, entry point, both; the last entry point; language checks", "plugin",
+      ["callback_register.phase", "callback_register.ep", "callback_register.phase<ep",
+       "callback_register.callable", "callback_register.null", "callback_register.ep_overflow"])
 def _(lang):
+    own = {"python": [("callback_register", (2 ** 70,)), ("callback_register_none", (5,))],
+           "c": [("callback_register_null", (5,))], "fortran": []}[lang]
     return scn(lang, primary=[("callback_register", (43,)), ("callback_register", (0,)),
-                              ("callback_register", (-1,))],
-               secondary=[("callback_register", (5,)), ("callback_register", (666,))])
+                              ("callback_register", (-1,)), ("callback_register", (42,)),
+                              ("callback_register", (42,))] + own,
+               secondary=[("callback_register", (5,)), ("callback_register", (666,))] + own[-1:],
+               eps=((LOOP_EP, 1, 0), (C["EP_DESTRUCTOR"], -1, 0)))
 
 
 @case("callback_register: one callback per entry point (C/Fortran), several (Python); plugin order", "plugin",
@@ -130,8 +135,9 @@ def _(lang):
       ["var_get.phase", "var_get.no_device", "var_get.not_found", "var_get.container_halo",
        "var_get.irregular_halo", "var_get.context_ep", "var_get.flag_bits"])
 def _(lang):
+    own = [("var_get_badctx", ("a", 1))] if lang == "python" else []
     return scn(lang, primary=[("var_get", (LOOP, "a", 1, R))],
-               secondary=[("var_get", (LOOP, "a", 1, R | D)), ("var_get", (LOOP, "zz", 1, R)),
+               secondary=own + [("var_get", (LOOP, "a", 1, R | D)), ("var_get", (LOOP, "zz", 1, R)),
                           ("var_get", (LOOP, "a", 3, R)), ("var_get", (LOOP, "c", 1, R | H)),
                           ("var_get", (LOOP, "i", 1, W | H)), ("var_get", ((43,), "a", 1, R)),
                           ("var_get", ((LOOP_EP, 0), "a", 1, R)), ("var_get", (LOOP, "a", 1, R | 32)),
@@ -164,7 +170,14 @@ def _(lang):
 
 @case("var_get: order with a device", "plugin", ["var_get.no_device_memory<container_halo"])
 def _(lang):
-    return scn(lang, secondary=[("var_get", (LOOP, "c", 1, R | D | H))], exposures=EXPOSED, has_device=True)
+    return scn(lang, secondary=[("var_get", (LOOP, "c", 1, R | D | H)), ("var_get", (LOOP, "zz", 1, R | D))],
+               exposures=EXPOSED, has_device=True)
+
+
+@case("a host that does not set has_device has no device", "plugin", ["descr.has_device_default"])
+def _(lang):
+    return scn(lang, secondary=[("var_get", (LOOP, "d", 1, R | D))], exposures=(ex("d", 1, device=1),),
+               has_device=None)
 
 
 @case("var_get: the first flag wins; EP_SECONDARY_CONSTRUCTOR is not an access", "plugin",
@@ -195,12 +208,12 @@ def _(lang):
                eps=((LOOP_EP, 1, 0), (LOOP_EP, 2, 0)))
 
 
-@case("typed pointers of another datatype (37), a null handle (26)", "plugin", ["handle.wrong_type", "handle.null"],
-      languages=("c", "fortran"))
+@case("typed pointers of another datatype (37), of a strided host array, a null handle (26)", "plugin",
+      ["handle.wrong_type", "handle.null", "handle.not_contiguous"], languages=("c", "fortran"))
 def _(lang):
-    ptr = [("var_ptr", (k, v, 1)) for v in ("a", "n") for k in ("d", "f", "i", "dd", "df", "di")]
+    ptr = [("var_ptr", (k, v, 1)) for v in ("a", "n", "s") for k in ("d", "f", "i", "dd", "df", "di")]
     return scn(lang, secondary=ptr + [("var_ptr", ("d", "zz", 1)), ("var_shape_null", ())],
-               exposures=EXPOSED + (ex("dv", 1, device=1),), has_device=True)
+               exposures=EXPOSED + (ex("dv", 1, device=1), ex("s", 1, "strided")), has_device=True)
 
 
 @case("the list of exposed variables, before and after the primary constructors", "plugin",
@@ -232,7 +245,7 @@ def _(lang):
 @case("metadata_set: phase, tracer, type, not found, all domains, partial, order", "plugin",
       ["metadata_set.phase", "metadata_set.tracer", "metadata_set.type", "metadata_set.not_found",
        "metadata_set.all_domains", "metadata_set.partial", "metadata_set.phase<tracer",
-       "metadata_set.tracer<type"])
+       "metadata_set.tracer<type", "metadata_set.int_range"])
 def _(lang):
     prim = [("var_request_add", ("v", -1, False)), ("var_request_add", ("tr", 1, False)),
             ("var_request_add", ("tt", -1, False)), ("var_request_add", ("w", 1, False)),
@@ -247,6 +260,9 @@ def _(lang):
             # id -1 means the domains 1..n_dom, not a request the plugin made for domain 3
             ("var_request_add", ("z", 3, False)), ("var_request_add", ("z", 1, False)),
             ("metadata_set", ("z", -1, "units", "K")), ("metadata_set", ("z", 3, "scale", 2.0))]
+    if lang == "python":         # the adapter's C int range
+        prim += [("metadata_set", ("z", 1, k, v)) for k, v in (("big", 2 ** 31), ("big", 2 ** 31 - 1),
+                                                              ("small", -2 ** 31), ("small", -2 ** 31 - 1))]
     return scn(lang, primary=prim, secondary=[("metadata_set", ("tr", 1, "tracer", True)),
                                               ("metadata_set", ("nope", 1, "units", "K"))])
 
@@ -289,7 +305,16 @@ def _(lang):
           [("timestep", (jg,)) for jg in (1, 2, 3)] + [("glb2loc", (jg, g)) for jg in (1, 2) for g in (1, 7)] + \
           [(op, (j,)) for j in (0, 1, 4, 5, 8, 9, -1, -4, -5, 123) for op in ("index", "block")] + \
           [("npromz", (jg,)) for jg in (1, 2, 3)]
-    return scn(lang, primary=ops, loop=[("glb2loc", (2, 3)), ("descr_domain", (2, "nlev"))], n_dom=2)
+    # three domains, the host described the first two only
+    return scn(lang, primary=ops, loop=[("glb2loc", (2, 3)), ("descr_domain", (2, "nlev"))], n_dom=3,
+               described=(1, 2))
+
+
+@case("no nproma: the index helpers are 25", "plugin", ["descr.nproma_unset"])
+def _(lang):
+    host = [("init", ()), ("errhandler", (False,)), ("check", (8,)), ("global", (1, None, 0)),
+            ("primary", ()), ("finalize", ())]
+    return Scenario(host, plugins(lang, [dict(primary=[("index", (5,)), ("block", (5,))])]))
 
 
 @case("no lookup function: glb2loc is 7", "plugin", ["descr.glb2loc_unset"])
@@ -346,29 +371,43 @@ def _(lang):
 def _(lang):
     body = [("primary", ()), ("expose", ex("a", 1)), ("expose", ex("b", 1, "field2d")),
             ("expose", ex("g", 1, device=1)), ("ep", (SECONDARY, -1, 0)), ("ep", (LOOP_EP, 1, 1)),
-            ("ep", (LOOP_EP, 1, 0)), ("finalize", ())]
-    sec = [("var_get", (LOOP, "a", 1, R)), ("var_get", (LOOP, "b", 1, W)), ("var_get", (LOOP, "g", 1, R | D))]
+            ("ep", (LOOP_EP, 1, 0)), ("ep", (OUT_EP, -1, 1)), ("finalize", ())]
+    # at EP_ATM_TIMELOOP_START the plugin's one callback needs no sync of its own (no DEVICE,
+    # no SYNC_HALO), so only lacc decides whether the host copies
+    sec = [("var_get", (LOOP, "a", 1, R)), ("var_get", (LOOP, "b", 1, W)), ("var_get", ((OUT_EP,), "g", 1, R | D)),
+           ("var_get", ((OUT_EP,), "b", 1, R))]
     # two sessions in one script: with the host's device function, then without one
     ops = setup(("device", (False,)), *body, has_device=True) + setup(*body, has_device=True)
-    return host_scn(lang, ops, [dict(secondary=sec)])
+    return host_scn(lang, ops, [dict(primary=[("callback_register", (OUT_EP,))], secondary=sec)])
 
 
 @case("setup: init twice, checks, null setters, host metadata, expose twice", "host",
       ["host.init_twice", "host.errhandler_null", "host.check_no_handler", "host.check_precision",
        "host.check_no_handler<check_precision", "host.glb2loc_null", "host.sync_device_null",
        "host.sync_halo_null", "host.metadata_not_found", "host.metadata_type", "host.expose_twice",
-       "host.errors_return"])
+       "host.errors_return", "host.setter_not_callable", "host.no_plugin", "host.primary_twice",
+       "host.metadata_typeid_phase", "host.metadata_typeid"])
 def _(lang):
     nulls = [] if lang == "fortran" else [("errhandler", (True,)), ("glb2loc", (True,)), ("halo", (True,)),
                                           ("device", (True,))]
+    if lang == "python":
+        nulls += [(name, ("bad",)) for name in ("errhandler", "glb2loc", "halo", "device")]
     ops = [("init", ()), ("check", (8,)), ("check", (4,)), ("init", ()), *nulls, ("errhandler", (False,)),
-           ("check", (4,)), ("check", (8,)), ("global", (1, 4, 0)), ("domain", (1, 2, 9)), ("primary", ()),
+           ("check", (4,)), ("check", (8,)), ("global", (1, 4, 0)), ("domain", (1, 2, 9)), ("plugin_info", ()),
+           ("expose", ex("b", 1)), ("typeid", ("b", 1, "datatype")), ("primary", ()), ("primary", ()),
+           ("typeid", ("b", 1, "datatype")), ("typeid", ("zz", 1, "units")), ("typeid", ("b", 1, "nope")),
            ("expose", ex("a", 1)), ("expose", ex("a", 1, "field2d")), ("meta", ("zz", 1, "units", "K")),
            ("meta", ("a", 1, "units", "K")), ("meta", ("a", 1, "units", 1)), ("meta", ("a", 1, "units", "m")),
            ("meta", ("a", 1, "scale", 0.5)), ("meta", ("a", 1, "scale", True)),
            ("ep", (SECONDARY, -1, 0)), ("finalize", ())]
     return host_scn(lang, ops, [dict(secondary=[("metadata_get", ("a", 1, "units")),
                                                 ("metadata_get", ("a", 1, "scale"))])])
+
+
+@case("the primary constructors without n_dom", "host", ["host.primary_no_n_dom"], languages=("python", "c"))
+def _(lang):
+    return host_scn(lang, [("init", ()), ("errhandler", (False,)), ("check", (8,)), ("global", (None, 4, 0)),
+                           ("primary", ()), ("finalize", ())])
 
 
 # -- every host language with every plugin language ---------------------------------------------------

@@ -193,3 +193,18 @@ def test_index_mapping_in_each_language(language, index_drivers, tmp_path_factor
     tmp = str(tmp_path_factory.mktemp("idx"))
     got = _host_run(language, index_drivers.get(language), ops, nproma, arrays, counts, glb_index, tmp)
     assert got == want, list(zip(ops, got, want))
+
+
+def test_refin_level_outside_the_arrays_is_an_error():
+    """comin's own check (upstream reads start_index/end_index out of bounds): a refin_ctrl
+    level outside min_rl..min_rl+len-1 is a ValueError naming the level and the range."""
+    cells = dict(start_index=[1] * 14, end_index=[4] * 14)
+
+    def body(irl):
+        try:
+            return comin.descrdata_get_cell_indices(1, 1, 1, 2, irl, -8)
+        except ValueError as exc:
+            return str(exc)
+    for irl in (-9, 6):                       # min_rlcell - 1 and min_rlcell + 14
+        assert f"refin_ctrl level {irl} outside -8..5" in _with_plugin(4, lambda: body(irl), cells=cells)
+    assert _with_plugin(4, lambda: body(5), cells=cells) == (1, 4)

@@ -82,6 +82,11 @@ SCOPE: Dict[str, Tuple[str, ...]] = {
     "comin/_capi_host.pxi": ("_c_comin_setup_init", "_c_comin_setup_check"),
 }
 
+#: lines of the rule functions that only print (ComIn's messages at a verbosity level) or
+#: profile: not mutated, the model says nothing about messages.  A line matching, a block
+#: under a condition matching, and the condition of a block that only prints.
+MESSAGE_CODE = re.compile(r"verbosity|_verbose\(|\.message\(|\.profile\b|_timed_call")
+
 #: survivors that are equivalent mutants: mutant id -> why no observable behaviour differs
 EQUIVALENT: Dict[str, str] = {}
 
@@ -364,13 +369,45 @@ def _check_pairs(frag_lines) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
     return pairs
 
 
+def message_rows(text: str, names) -> set:
+    """1-based line numbers of message/profiling code in the named functions (MESSAGE_CODE)."""
+    lines = text.split("\n")
+    rows = set()
+    for _name, start, end in functions(text, names):
+        i = start
+        while i < end:
+            line = lines[i]
+            indent = len(line) - len(line.lstrip())
+            header = re.match(r"\s*(if|elif)\b", line)
+            j = i + 1
+            if header:
+                while j < end and not lines[j - 1].split("#")[0].rstrip().endswith(":"):
+                    j += 1
+            block = []
+            k = j
+            while header and k < end and (not lines[k].strip() or len(lines[k]) - len(lines[k].lstrip()) > indent):
+                block.append(k)
+                k += 1
+            block_text = "\n".join(lines[b] for b in block if lines[b].strip())
+            only_prints = bool(block_text) and all(
+                re.match(r"\s*(st|self)\.message\(|\s*f?\"|\s*\w*\"|\s*\)", lines[b]) or not lines[b].strip()
+                or lines[b].strip().startswith(("f\"", "\"")) for b in block)
+            if MESSAGE_CODE.search(line) or (header and only_prints):
+                rows.update(range(i + 1, j + 1))
+                if header:
+                    rows.update(b + 1 for b in block)
+            i += 1
+    return rows
+
+
 def all_mutants() -> List[Mutant]:
     out = []
     for rel in SCOPE:
         with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
             text = f.read()
+        skip = message_rows(text, SCOPE[rel])
         for m in mutants_of(rel, text):
-            if m.text != text:
+            if m.text != text and m.line not in skip:
                 out.append(m)
     return out
 
@@ -722,6 +759,7 @@ def main(argv=None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--only", nargs="+", metavar="TEXT", help="mutants whose id contains one of these")
     parser.add_argument("--operators", nargs="+", metavar="OP", help="only these operators")
+    parser.add_argument("--ids", metavar="FILE", help="only the mutants whose ids are listed in FILE (one a line)")
     parser.add_argument("--sample", type=int, help="a random sample of N mutants")
     parser.add_argument("--limit", type=int, help="the first N mutants (after --only/--sample)")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
@@ -740,6 +778,10 @@ def main(argv=None) -> int:
     mutants = all_mutants()
     if args.only:
         mutants = [m for m in mutants if any(w in m.id for w in args.only)]
+    if args.ids:
+        with open(args.ids) as f:
+            wanted = {line.split(" (line")[0].replace("SURVIVED ", "").strip() for line in f if line.strip()}
+        mutants = [m for m in mutants if m.id in wanted]
     if args.operators:
         mutants = [m for m in mutants if m.operator in args.operators]
     if args.sample is not None and args.sample < len(mutants):

@@ -120,6 +120,14 @@ _rule("callback_register.one_per_ep", None, "plugin", CB + " comin_callback_comp
       "C and Fortran keep one callback per entry point and plugin", ("c", "fortran"))
 _rule("callback_register.several_python", None, "plugin", PY + "callbacks.cpp (a vector of callables per "
       "(plugin, EP))", "Python plugins may register several callables at one entry point", ("python",))
+_rule("callback_register.callable", None, "plugin", PY + "callbacks.cpp _callback_register (TypeError "
+      "'A callable is required' before ComIn is called)", "Python: a callback must be callable, in any phase",
+      ("python",))
+_rule("callback_register.null", 26, "plugin", "comin: a NULL function pointer (upstream hands it to a Fortran "
+      "procedure dummy)", "C: a NULL callback, in any phase", ("c",), comin=True)
+_rule("callback_register.ep_overflow", 6, "plugin", "comin: an entry point beyond C int (upstream's adapter: "
+      "OverflowError while parsing the arguments)", "Python: an entry point id beyond the C int range",
+      ("python",), comin=True)
 _rule("callback_get_ep_name.ep", 6, "plugin", CB + " comin_callback_get_ep_name (iep < 0 .OR. iep > 42)",
       "the name of an unknown entry point (comin also rejects 0, which upstream reads out of bounds)")
 _rule("callback_get_ep_name.name", None, "plugin", CB + " comin_callback_get_ep_name (EP_NAME(iep))",
@@ -181,6 +189,9 @@ _order("var_get", ["var_get.phase", "var_get.no_device", "var_get.not_found", "v
                    "var_get.context_ep", "var_get.flag_bits"],
        exclusive=[("var_get.not_found", "var_get.no_device_memory",
                    "device memory is a property of an exposed variable")])
+_rule("var_get.context_type", None, "plugin", PY + "variables.cpp _var_get (ValueError 'PyCominVar requires "
+      "list of integers as contexts'; comin also accepts a tuple)", "Python: the context must be a list",
+      ("python",))
 _rule("var_get.first_flag", None, "plugin", VAR + " comin_var_get_internal (comin_var_get_by_context: "
       "a registered variable keeps its first access_flag)", "a second var_get for the same entry point keeps the first flag")
 _rule("var_get.secondary_not_listed", None, "plugin", VAR + " comin_var_get_internal "
@@ -203,6 +214,9 @@ _rule("handle.write_unchecked", None, "plugin", VAR + " comin_var_get_ptr (no ch
       "C and Fortran pointers are writable whatever the flag", ("c", "fortran"))
 _rule("handle.wrong_type", 37, "plugin", VAR + " comin_var_get_ptr_double/_float/_int (p%type_id)",
       "a typed pointer of another datatype", ("c", "fortran"))
+_rule("handle.not_contiguous", 26, "plugin", "comin: a host array that is not contiguous in Fortran order "
+      "(a Python host's view); upstream hosts pass contiguous memory", "C/Fortran pointers need F-contiguous arrays",
+      ("c", "fortran"), comin=True)
 _rule("handle.null", 26, "plugin", VAR + " comin_var_get_shape (.NOT. ASSOCIATED(p))",
       "the shape of a null handle", ("c", "fortran"))
 _rule("var_descr_list.order", None, "plugin", VAR + " comin_var_get_descr_list_head/_next "
@@ -222,6 +236,9 @@ _rule("request.all_domains", None, "plugin", VAR + " comin_var_request_add (id -
       "an error in one domain does not stop the loop)", "id -1 requests the variable on every domain")
 
 # metadata
+_rule("metadata_set.int_range", None, "plugin", PY + "comin.py metadata_set (an int outside C int: "
+      "ValueError 'value is out of the range of int', before ComIn is called)", "Python: integer metadata is a C int",
+      ("python",))
 _rule("metadata_set.phase", 9, "plugin", META + " comin_request_set_var_metadata_*, check 1 (l_primary_done)",
       "request metadata is set in the primary constructor only")
 _rule("metadata_set.tracer", 27, "plugin", META + " comin_request_set_var_metadata_logical, check 2 "
@@ -292,6 +309,10 @@ _rule("descr.glb2loc", None, "plugin", DD + " comin_descrdata_index_lookup_glb2l
       "function, called with jg and the global index)", "the host's global-to-local lookup, per domain")
 _rule("descr.glb2loc_unset", 7, "plugin", "comin: no lookup function (upstream calls a null procedure)",
       "the host set no lookup function", comin=True)
+_rule("descr.nproma_unset", 25, "plugin", "comin: the index helpers without nproma (upstream divides by "
+      "an unset nproma)", "index and block before the host set nproma", comin=True)
+_rule("descr.has_device_default", None, "plugin", DD + " t_comin_descrdata_global (has_device defaults to "
+      ".FALSE.)", "a host that does not say has no device")
 _rule("descr.index", None, "plugin", DD + " comin_descrdata_get_index (SIGN(MOD(ABS(j)-1, nproma)+1, j))",
       "the index in the block of a 1-based index")
 _rule("descr.block", None, "plugin", DD + " comin_descrdata_get_block (MAX((ABS(j)-1)/nproma+1, 1))",
@@ -326,6 +347,18 @@ _rule("host.expose_twice", 3, "host", "comin: comin_var_list_append (upstream ap
 _rule("host.finalize_twice", 12, "host", "comin: Host.finalize of a finalized session (upstream has "
       "no state to check; a C/Fortran host has no session left to report to)", "a second finalize",
       ("python",), comin=True)
+_rule("host.no_plugin", 3, "host", "comin: plugin functions called by the host (upstream dereferences "
+      "a null current plugin)", "the current plugin's information outside plugin code", comin=True)
+_rule("host.primary_twice", 3, "host", "comin: comin_plugin_primaryconstructor a second time (upstream "
+      "loads the plugins again)", "the primary constructors run once", comin=True)
+_rule("host.primary_no_n_dom", 25, "host", "comin: the primary constructors need n_dom (upstream's "
+      "requests for all domains read it)", "n_dom before the primary constructors", ("python", "c"), comin=True)
+_rule("host.setter_not_callable", None, "host", "comin: Host.set_* of an object that is not callable (the "
+      "C and Fortran interfaces take function pointers)", "Python: the host's functions must be callable",
+      ("python",), comin=True)
+_rule("host.metadata_typeid_phase", 11, "host", META + " comin_metadata_get_typeid, check 1 (the host's "
+      "call as the plugins')", "a host reads metadata after the primary constructors")
+_rule("host.metadata_typeid", None, "host", META + " comin_metadata_get_typeid", "a host reads a type id")
 _rule("host.requests", None, "host", VAR + " comin_request_get_list (request order, moduleID, lmodexclusive, metadata)",
       "the plugins' requests as the host reads them")
 _rule("host.errors_return", None, "host", "comin: comin_error_set_errors_return with no plugin current",
@@ -464,7 +497,7 @@ def glb2loc_host(jg: int, glb: int) -> int:
 # -- exposed variables as the conformance hosts make them ----------------------------------------
 
 #: kind -> (dimension semantics, lcontainer, ncontained (Fortran)) ; shapes from the domain
-KINDS = ("field3d", "field2d", "container", "irregular", "tracer", "container_irregular")
+KINDS = ("field3d", "field2d", "container", "irregular", "tracer", "container_irregular", "strided")
 DTYPES = {"d": C["COMIN_VAR_DATATYPE_DOUBLE"], "f": C["COMIN_VAR_DATATYPE_FLOAT"],
           "i": C["COMIN_VAR_DATATYPE_INT"]}
 _N, _L, _B, _U, _CT, _UNDEF = (C["COMIN_DIM_SEMANTICS_NPROMA"], C["COMIN_DIM_SEMANTICS_LEVEL"],
@@ -484,6 +517,8 @@ def layout(kind: str, nproma: int, nlev: int, nblks: int):
         return (nproma, nlev, nblks, NCONTAINED, 1), (_N, _L, _B, _CT, _U), True, NCONTAINED
     if kind == "irregular":
         return (nproma, nlev, nblks, 1, 1), (_N, _UNDEF, _B, _U, _U), False, 0
+    if kind == "strided":       # a 3-D field whose host array is a strided view (Python hosts only)
+        return (nproma, nlev, nblks, 1, 1), (_N, _L, _B, _U, _U), False, 0
     if kind == "container_irregular":    # a container with a dimension of undefined meaning
         return (nproma, nlev, nblks, NCONTAINED, 1), (_N, _UNDEF, _B, _CT, _U), True, NCONTAINED
     if kind == "tracer":        # one field of a container: its 1-based slot (replay/ICON)
@@ -567,6 +602,7 @@ class Model:
         self.n_dom = 0
         self.nproma = 0
         self.has_device = False
+        self.has_device_set = False
         self.domains: Dict[int, Dict[str, int]] = {}
         self.timesteps: Dict[int, float] = {}
         self.datetime = ""
@@ -620,9 +656,12 @@ class Model:
         self.plugins = [Plugin(i, name, language) for i, (name, language) in enumerate(plugins, start=1)]
         return ok()
 
-    def host_errhandler(self, null: bool):
+    def host_errhandler(self, null):
+        """null: True (None/NULL) or "bad" (Python: an object that is not callable)."""
         if null:
             self._fire("host.errhandler_null", self.host_language)
+            if null == "bad":
+                self._fire("host.setter_not_callable", self.host_language)
             return err(17)
         self.handler = True
         return ok()
@@ -634,8 +673,15 @@ class Model:
             ("host.check_precision", wp != 8),
         ]) or ok()
 
-    def host_global(self, n_dom: int, nproma: int, has_device: bool):
-        self.n_dom, self.nproma, self.has_device = n_dom, nproma, bool(has_device)
+    def host_global(self, n_dom: Optional[int], nproma: Optional[int], has_device: Optional[bool]):
+        """Global data; None: the field is not set (n_dom/nproma stay unset, has_device False)."""
+        if n_dom is not None:
+            self.n_dom = n_dom
+        if nproma is not None:
+            self.nproma = nproma
+        if has_device is not None:
+            self.has_device = bool(has_device)
+            self.has_device_set = True
         return ok()
 
     def host_domain(self, jg: int, nlev: int, ncells: int):
@@ -651,23 +697,32 @@ class Model:
         self.datetime = text
         return ok()
 
-    def host_glb2loc(self, null: bool):
+    def host_glb2loc(self, null):
+        """null: True (None/NULL) or "bad" (Python: an object that is not callable)."""
         if null:
             self._fire("host.glb2loc_null", self.host_language)
+            if null == "bad":
+                self._fire("host.setter_not_callable", self.host_language)
             return err(7)
         self.glb2loc_fn = True
         return ok()
 
-    def host_halo(self, null: bool):
+    def host_halo(self, null):
+        """null: True (None/NULL) or "bad" (Python: an object that is not callable)."""
         if null:
             self._fire("host.sync_halo_null", self.host_language)
+            if null == "bad":
+                self._fire("host.setter_not_callable", self.host_language)
             return err(29)
         self.halo = True
         return ok()
 
-    def host_device(self, null: bool):
+    def host_device(self, null):
+        """null: True (None/NULL) or "bad" (Python: an object that is not callable)."""
         if null:
             self._fire("host.sync_device_null", self.host_language)
+            if null == "bad":
+                self._fire("host.setter_not_callable", self.host_language)
             return err(28)
         self.device_fn = True
         return ok()
@@ -676,6 +731,11 @@ class Model:
     def host_primary(self, run: Callable[[int], None]):
         """comin_plugin_primaryconstructor: each plugin's constructor in list order
         (``run(pid)`` performs it), then the callbacks are complete."""
+        lang = self.host_language
+        failed = self._checks(lang, [("host.primary_twice", self.primary_done),
+                                     ("host.primary_no_n_dom", self.n_dom == 0)])
+        if failed:
+            return failed
         self.in_primary = True
         for p in self.plugins:
             self.cur_pid = p.id
@@ -692,6 +752,23 @@ class Model:
     def end_primary(self) -> None:
         """Step by step use: the primary constructors are done."""
         self.in_primary, self.cur_pid, self.primary_done = False, 0, True
+
+    def host_plugin_info(self):
+        self._fire("host.no_plugin", self.host_language)
+        return err(3)
+
+    def host_typeid(self, name: str, jg: int, key: str):
+        """comin_metadata_get_typeid called by the host."""
+        lang = self.host_language
+        if not self.primary_done:
+            self._fire("host.metadata_typeid_phase", lang)
+            return err(11)
+        v = self.vars.get((name, jg))
+        if v is None:
+            return err(24)
+        self._fire("host.metadata_typeid", lang)
+        t = metadata_type(v.metadata[key]) if key in v.metadata else None
+        return ok("int", TYPEID[t] if t else C["COMIN_METADATA_TYPEID_UNDEFINED"])
 
     def host_requests(self) -> List[Request]:
         self._fire("host.requests", self.host_language)
@@ -819,6 +896,9 @@ class Model:
         """comin_callback_register of plugin pid at ep; ``what`` is the callback
         (the driver's phase function or ``noop``)."""
         p = self.plugin(pid)
+        if p.language == "python" and not -2 ** 63 <= ep < 2 ** 63:      # parsing the argument
+            self._fire("callback_register.ep_overflow", "python")
+            return err(6)
         failed = self._checks(p.language, [
             ("callback_register.phase", not self.in_primary),
             ("callback_register.ep", not 1 <= ep <= NUM_EPS),
@@ -835,6 +915,16 @@ class Model:
                 self._fire("callback_register.one_per_ep", p.language)
             slot[:] = [what]
         return ok()
+
+    def callback_register_none(self, pid: int, ep: int):
+        """Python: callback_register(ep, None): the adapter's TypeError, whatever the phase."""
+        self._fire("callback_register.callable", "python")
+        return fail("type")
+
+    def callback_register_null(self, pid: int, ep: int):
+        """C: comin_callback_register(ep, NULL): comin's 26, whatever the phase."""
+        self._fire("callback_register.null", "c")
+        return err(26)
 
     def callback_get_ep_name(self, pid: int, ep: int):
         lang = self.plugin(pid).language
@@ -904,6 +994,9 @@ class Model:
 
     def metadata_set(self, pid: int, name: str, jg: int, key: str, value):
         lang = self.plugin(pid).language
+        if lang == "python" and metadata_type(value) == "i" and not -2 ** 31 <= value < 2 ** 31:
+            self._fire("metadata_set.int_range", lang)
+            return fail("value")
         reqs = [r for d in self._domains(jg) for r in self.requests if r.name == name and r.jg == d]
         tracer = key == "tracer" and value is True and jg != -1
 
@@ -973,6 +1066,8 @@ class Model:
         p = self.plugin(pid)
         lang = p.language
         v = self.vars.get((name, jg))
+        if flag & DEVICE and not self.has_device_set and self.primary_done:
+            self._fire("descr.has_device_default", lang)
         failed = self._checks(lang, [
             ("var_get.phase", not (self.primary_done and self.cur_pid == pid and self.cur_ep == SECONDARY)),
             ("var_get.no_device", bool(flag & DEVICE) and not self.has_device),
@@ -998,6 +1093,11 @@ class Model:
         if keep:                         # the drivers keep the handle for the var_* operations
             p.handles[(name, jg)] = flag
         return ok("var", name, jg, flag)
+
+    def var_get_badctx(self, pid: int, name: str, jg: int):
+        """Python: var_get with a context that is not a list (an int)."""
+        self._fire("var_get.context_type", "python")
+        return fail("value")
 
     def _handle(self, pid: int, name: str, jg: int):
         flag = self.plugin(pid).handles.get((name, jg))
@@ -1060,6 +1160,9 @@ class Model:
         if DTYPES[v.dtype] != want:
             self._fire("handle.wrong_type", self.plugin(pid).language)
             return err(37)
+        if v.kind == "strided" and len(kind) == 1:
+            self._fire("handle.not_contiguous", self.plugin(pid).language)
+            return err(26)
         return ok("ptr", 0 if kind.startswith("d") and len(kind) == 2 and not v.device else 1)
 
     def var_shape_null(self, pid: int):
@@ -1102,10 +1205,16 @@ class Model:
         return ok("int", glb2loc_host(jg, idx))
 
     def index(self, pid: int, j: int):
+        if not self.nproma:
+            self._fire("descr.nproma_unset", self.plugin(pid).language)
+            return err(25)
         self._fire("descr.index", self.plugin(pid).language)
         return ok("int", get_index(j, self.nproma))
 
     def block(self, pid: int, j: int):
+        if not self.nproma:
+            self._fire("descr.nproma_unset", self.plugin(pid).language)
+            return err(25)
         self._fire("descr.block", self.plugin(pid).language)
         return ok("int", get_block(j, self.nproma))
 

@@ -9,6 +9,7 @@ import numpy as np
 
 import comin
 
+LOOP_EP = comin.EP_ATM_TIMELOOP_START
 DATATYPE = {np.dtype(np.float64): 1, np.dtype(np.float32): 2, np.dtype(np.intc): 3}
 
 
@@ -67,6 +68,8 @@ def perform_one(op, a, handles, on_callback):
         return "fail index"
     except ValueError as exc:
         return "fail readonly" if "read-only" in str(exc) else "fail value"
+    except TypeError:
+        return "fail type"
     except RuntimeError:
         return "fail runtime"
 
@@ -85,6 +88,10 @@ def _perform(op, a, handles, on_callback):
     elif op == "callback_register":
         ep = int(a[0])
         comin.callback_register(ep, lambda: on_callback(ep))
+    elif op == "callback_register_none":
+        comin.callback_register(int(a[0]), None)
+    elif op == "var_get_badctx":
+        comin.var_get(int(LOOP_EP), (a[0], int(a[1])), comin.COMIN_FLAG_READ)
     elif op == "callback_get_ep_name":
         return f"ok str {hexs(comin.callback_get_ep_name(int(a[0])))}"
     elif op == "var_get":

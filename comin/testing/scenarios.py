@@ -105,14 +105,15 @@ class Scenario:
 def standard_host(n_dom: int = 1, exposures: Sequence[tuple] = (), metadata: Sequence[tuple] = (),
                   halo: bool = True, device: bool = False, has_device: bool = False,
                   glb2loc: bool = True, eps: Sequence[tuple] = (), nproma: int = 4,
-                  expose_before_primary: bool = False) -> List[Op]:
+                  expose_before_primary: bool = False, described: Optional[Sequence[int]] = None) -> List[Op]:
     """The host sequence of an ICON-like host: setup, descriptive data per domain (a
     different nlev, ncells and time step each), the sync functions, the primary
     constructors, the request list, the exposures and host metadata, the secondary
-    constructor, then ``eps`` ((ep, jg, lacc) each, with a datetime before each), finalize."""
+    constructor, then ``eps`` ((ep, jg, lacc) each, with a datetime before each), finalize.
+    ``has_device`` None: not set; ``described``: the domains described (default all)."""
     host: List[Op] = [("init", ()), ("errhandler", (False,)), ("check", (8,)),
-                      ("global", (n_dom, nproma, int(has_device)))]
-    for jg in range(1, n_dom + 1):
+                      ("global", (n_dom, nproma, None if has_device is None else int(has_device)))]
+    for jg in (range(1, n_dom + 1) if described is None else described):
         host.append(("domain", (jg, 1 + jg, 3 * nproma + jg)))
         host.append(("timestep", (jg, 60.0 / jg)))
     host.append(("datetime", ("2026-01-01T00:00:00.000",)))
@@ -185,7 +186,7 @@ def op_line(phase: str, name: str, args: tuple) -> str:
 def host_line(name: str, args: tuple) -> str:
     """One host call in the host drivers' input format."""
     if name in ("errhandler", "glb2loc", "halo", "device"):
-        return name + (" null" if args and args[0] else "")
+        return name + ("" if not args or not args[0] else " bad" if args[0] == "bad" else " null")
     if name == "timestep":
         return f"timestep {args[0]} {float(args[1]).hex()}"
     if name == "datetime":
@@ -193,7 +194,8 @@ def host_line(name: str, args: tuple) -> str:
     if name == "meta":
         var, jg, key, value = args
         return f"meta {var} {jg} {key} {encode_value(value)}"
-    return " ".join([name] + [str(int(a)) if isinstance(a, bool) else str(a) for a in args])
+    return " ".join([name] + ["-" if a is None else str(int(a)) if isinstance(a, bool) else str(a)
+                              for a in args])
 
 
 def plugin_library(language: str) -> Tuple[str, str]:
@@ -260,7 +262,7 @@ def parse_line(line: str) -> tuple:
     if w[0] == "H" and len(w) >= 3:
         op, rest = w[1], w[2:]
         try:
-            if op == "ep":
+            if op in ("ep", "typeid") and rest[0] != "err":
                 return ("H", op) + tuple(int(x) for x in rest)
             if op in ("halo", "device") and len(rest) == 3:
                 return ("H", op, rest[0], int(rest[1]), int(rest[2]))
@@ -349,7 +351,7 @@ def run_model(scn: Scenario, host_language: str = "python", model: Optional[M.Mo
         if name == "init":
             host_result(name, m.host_init([(f"p{i}", p.language) for i, p in enumerate(scn.plugins, 1)]))
         elif name == "errhandler":
-            host_result(name, m.host_errhandler(bool(args and args[0])))
+            host_result(name, m.host_errhandler(args[0] if args else False))
         elif name == "check":
             host_result(name, m.host_check(*args))
         elif name == "global":
@@ -361,7 +363,12 @@ def run_model(scn: Scenario, host_language: str = "python", model: Optional[M.Mo
         elif name == "datetime":
             host_result(name, m.host_datetime(*args))
         elif name in ("glb2loc", "halo", "device"):
-            host_result(name, getattr(m, f"host_{name}")(bool(args and args[0])))
+            host_result(name, getattr(m, f"host_{name}")(args[0] if args else False))
+        elif name == "plugin_info":
+            host_result(name, m.host_plugin_info())
+        elif name == "typeid":
+            r = m.host_typeid(*args)
+            trace.append(("H", name) + ((r[2],) if r[0] == "ok" else ("err", r[1])))
         elif name == "primary":
             host_result(name, m.host_primary(primary))
         elif name == "requests":
@@ -404,6 +411,13 @@ class _Device:
 
 
 _NP_DTYPE = {"d": np.float64, "f": np.float32, "i": np.intc}
+
+
+def _setter_arg(words: List[str], fn):
+    """The host's function, None ("null") or an object that is not callable ("bad")."""
+    if len(words) > 1:
+        return None if words[1] == "null" else 1
+    return fn
 
 
 def run_python_host(script: str) -> None:
@@ -469,12 +483,13 @@ def run_python_host(script: str) -> None:
                 arrays.clear()            # a new session
                 emit("H init ok")
             elif op == "errhandler":
-                call(op, host.set_error_handler, None if len(w) > 1 else handler)
+                call(op, host.set_error_handler, _setter_arg(w, handler))
             elif op == "check":
                 call(op, host.check, "host", int(w[1]))
             elif op == "global":
-                nproma = int(w[2])
-                call(op, host.set_global, n_dom=int(w[1]), nproma=nproma, has_device=w[3] == "1")
+                fields = {k: v for k, v in (("n_dom", w[1]), ("nproma", w[2]), ("has_device", w[3])) if v != "-"}
+                nproma = int(fields.get("nproma", nproma))
+                call(op, host.set_global, **{k: (v == "1" if k == "has_device" else int(v)) for k, v in fields.items()})
             elif op == "domain":
                 jg, nlev, ncells = int(w[1]), int(w[2]), int(w[3])
                 nblks = -(-ncells // nproma)
@@ -485,11 +500,18 @@ def run_python_host(script: str) -> None:
             elif op == "datetime":
                 call(op, host.set_datetime, unhex(w[1]))
             elif op == "glb2loc":
-                call(op, host.set_glb2loc_cell, None if len(w) > 1 else M.glb2loc_host)
+                call(op, host.set_glb2loc_cell, _setter_arg(w, M.glb2loc_host))
             elif op == "halo":
-                call(op, host.set_sync_halo, None if len(w) > 1 else halo_fn)
+                call(op, host.set_sync_halo, _setter_arg(w, halo_fn))
             elif op == "device":
-                call(op, host.set_sync_device_mem, None if len(w) > 1 else device_fn)
+                call(op, host.set_sync_device_mem, _setter_arg(w, device_fn))
+            elif op == "plugin_info":
+                call(op, comin.current_get_plugin_info)
+            elif op == "typeid":
+                try:
+                    emit(f"H typeid {comin.metadata_get_typeid((w[1], int(w[2])), w[3])}")
+                except comin.ComInError as exc:
+                    emit(f"H typeid err {exc.code}")
             elif op == "primary":
                 call(op, host.run_primary_constructors)
             elif op == "requests":
@@ -503,6 +525,10 @@ def run_python_host(script: str) -> None:
                 nlev, nblks = domains[jg]
                 shape, sem, lcont, ncont = M.layout(kind, nproma, nlev, nblks)
                 arr = _fill(shape, _NP_DTYPE[dtype], jg)
+                if kind == "strided":             # the same values in a view of a bigger array
+                    big = np.zeros((shape[0], 2 * shape[1]) + shape[2:], dtype=arr.dtype, order="F")
+                    big[:, ::2] = arr
+                    arr = big[:, ::2]
                 keep = (name, jg, arr)
 
                 def expose():

@@ -12,7 +12,7 @@
  *   PHASE metadata_get NAME JG KEY           typed by comin_metadata_get_typeid first
  *   PHASE metadata_get_typed NAME JG KEY T   the typed getter T (b, i, f, s) directly
  *   PHASE metadata_typeid NAME JG KEY | metadata_keys NAME JG (the iterator; keys sorted)
- *   PHASE callback_register EP | callback_get_ep_name EP
+ *   PHASE callback_register EP | callback_register_null EP | callback_get_ep_name EP
  *   PHASE var_get NAME JG FLAG N EP1 .. EPN  keeps the handle for the var_* operations
  *   PHASE var_info NAME JG                   shape, dim semantics, ncontained, lcontainer, datatype
  *   PHASE var_read NAME JG | var_elem NAME JG K | var_write NAME JG V (adds V to every element)
@@ -211,6 +211,8 @@ static void perform_one(int pid, char** tok, int nt, char* res, size_t n) {
     t_comin_callback_function fn = ep == EP_SECONDARY_CONSTRUCTOR ? secondary
                                  : ep == EP_ATM_TIMELOOP_START    ? loop : noop;
     comin_callback_register((t_comin_entry_point)ep, fn);
+  } else if (!strcmp(op, "callback_register_null")) {
+    comin_callback_register((t_comin_entry_point)atoi(tok[2]), NULL);
   } else if (!strcmp(op, "callback_get_ep_name")) {
     char name[COMIN_MAX_LEN_EP_NAME + 1];
     memset(name, 0, sizeof name);

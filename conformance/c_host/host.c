@@ -233,12 +233,22 @@ static void run_script(const char* script) {
     } else if (!strcmp(op, "check")) {
       comin_setup_check("host", atoi(tok[1]));
       result(op);
-    } else if (!strcmp(op, "global")) {
-      nproma = atoi(tok[2]);
-      comin_descrdata_set_int(0, "n_dom", atoi(tok[1]));
-      if (comin_error_get() == COMIN_SUCCESS) comin_descrdata_set_int(0, "nproma", nproma);
-      if (comin_error_get() == COMIN_SUCCESS) comin_descrdata_set_logical(0, "has_device", atoi(tok[3]) != 0);
+    } else if (!strcmp(op, "global")) {         /* "-": the field is not set */
+      if (strcmp(tok[2], "-")) nproma = atoi(tok[2]);
+      if (strcmp(tok[1], "-")) comin_descrdata_set_int(0, "n_dom", atoi(tok[1]));
+      if (comin_error_get() == COMIN_SUCCESS && strcmp(tok[2], "-")) comin_descrdata_set_int(0, "nproma", nproma);
+      if (comin_error_get() == COMIN_SUCCESS && strcmp(tok[3], "-"))
+        comin_descrdata_set_logical(0, "has_device", atoi(tok[3]) != 0);
       result(op);
+    } else if (!strcmp(op, "plugin_info")) {     /* a plugin function called by the host */
+      (void)comin_current_get_plugin_id();
+      result(op);
+    } else if (!strcmp(op, "typeid")) {
+      int tid = comin_metadata_get_typeid(descr(tok[1], atoi(tok[2])), tok[3]);
+      int code = comin_error_get();
+      if (code != COMIN_SUCCESS) emit("H typeid err %d", code);
+      else emit("H typeid %d", tid);
+      comin_error_reset();
     } else if (!strcmp(op, "domain")) {
       int jg = atoi(tok[1]), ncells = atoi(tok[3]);
       if (jg >= 1 && jg <= MAXDOM) {

@@ -9,6 +9,8 @@
 MODULE conformance_f_host
   USE, INTRINSIC :: iso_c_binding, ONLY: c_double, c_float, c_int, c_loc, c_null_ptr, c_ptr
   USE comin_host_interface
+  ! a plugin function a host is not meant to call (the conformance suite checks it fails)
+  USE comin_plugin_interface, ONLY: t_comin_plugin_info, comin_current_get_plugin_info
   IMPLICIT NONE
   PRIVATE
   PUBLIC :: serve
@@ -354,6 +356,7 @@ CONTAINS
     CHARACTER(LEN=:), ALLOCATABLE :: op, text
     TYPE(t_comin_plugin_description) :: plugins(maxplugins)
     TYPE(t_comin_descrdata_global) :: g
+    TYPE(t_comin_plugin_info) :: info
     INTEGER :: uin, ios, nt, nplugins, slash, jg, k
     LOGICAL :: null
 
@@ -403,6 +406,17 @@ CONTAINS
           CALL comin_var_set_sync_device_mem(device)
         END SELECT
         CALL result(op)
+      CASE ("plugin_info")                      ! a plugin function called by the host
+        CALL comin_current_get_plugin_info(info)
+        CALL result(op)
+      CASE ("typeid")
+        k = comin_metadata_get_typeid(descr(TRIM(tok(2)), atoi(tok(3))), TRIM(tok(4)))
+        IF (comin_error_get() /= COMIN_SUCCESS) THEN
+          CALL emit("H typeid err " // itoa(comin_error_get()))
+        ELSE
+          CALL emit("H typeid " // itoa(k))
+        END IF
+        CALL comin_error_reset()
       CASE ("check")
         CALL comin_setup_check("host", atoi(tok(2)))
         CALL result(op)
