@@ -211,9 +211,12 @@ def _(lang):
 @case("typed pointers of another datatype (37), of a strided host array, a null handle (26)", "plugin",
       ["handle.wrong_type", "handle.null", "handle.not_contiguous"], languages=("c", "fortran"))
 def _(lang):
-    ptr = [("var_ptr", (k, v, 1)) for v in ("a", "n", "s") for k in ("d", "f", "i", "dd", "df", "di")]
+    ptr = [("var_ptr", (k, v, 1)) for v in ("a", "n", "s", "q", "sc") for k in ("d", "f", "i", "dd", "df", "di")]
+    # q: a tracer that is a slice of a container (its unit dimensions have the container's strides)
     return scn(lang, secondary=ptr + [("var_ptr", ("d", "zz", 1)), ("var_shape_null", ())],
-               exposures=EXPOSED + (ex("dv", 1, device=1), ex("s", 1, "strided")), has_device=True)
+               exposures=EXPOSED + (ex("dv", 1, device=1), ex("s", 1, "strided"), ex("q", 1, "tracer_slice"),
+                                    ex("sc", 1, "strided_container")),
+               has_device=True)
 
 
 @case("the list of exposed variables, before and after the primary constructors", "plugin",
@@ -404,10 +407,12 @@ def _(lang):
                                                 ("metadata_get", ("a", 1, "scale"))])])
 
 
-@case("the primary constructors without n_dom", "host", ["host.primary_no_n_dom"], languages=("python", "c"))
+@case("the primary constructors without n_dom; global data read back", "host",
+      ["host.primary_no_n_dom", "host.global_unset"], languages=("python", "c"))
 def _(lang):
-    return host_scn(lang, [("init", ()), ("errhandler", (False,)), ("check", (8,)), ("global", (None, 4, 0)),
-                           ("primary", ()), ("finalize", ())])
+    return host_scn(lang, [("init", ()), ("errhandler", (False,)), ("check", (8,)), ("get_n_dom", ()),
+                           ("primary", ()), ("global", (None, 4, 0)), ("primary", ()), ("global", (2, 4, 0)),
+                           ("get_n_dom", ()), ("finalize", ())])
 
 
 # -- every host language with every plugin language ---------------------------------------------------

@@ -88,7 +88,63 @@ SCOPE: Dict[str, Tuple[str, ...]] = {
 MESSAGE_CODE = re.compile(r"verbosity|_verbose\(|\.message\(|\.profile\b|_timed_call")
 
 #: survivors that are equivalent mutants: mutant id -> why no observable behaviour differs
-EQUIVALENT: Dict[str, str] = {}
+_FAST = "performance only: the general path of the context call does the same for this case"
+_DISJOINT = "the type tests are mutually exclusive: their order cannot matter"
+EQUIVALENT: Dict[str, str] = {
+    "_variables.pxi:_var_get:off-by-one:2":
+        "flag & (SYNC_HALO|DEVICE) is 0, 8, 16 or 24: '!= 1' equals '!= 0'",
+    "_variables.pxi:_var_get:swap-order:2":
+        "with v None, v.device reads Py_None's memory (Cython does not check None for a cdef attribute) and "
+        "the lookup's 32 follows: the same result (undefined behaviour, not a different one)",
+    "_metadata.pxi:_typeid_of:swap-order:1": _DISJOINT + " (exact types: type(value) is X)",
+    "_metadata.pxi:_typeid_of:swap-order:2": _DISJOINT + " (exact types: type(value) is X)",
+    "_metadata.pxi:_typeid_of:swap-order:3": _DISJOINT + " (exact types: type(value) is X)",
+    "_metadata.pxi:_metadata_value:swap-order:2": _DISJOINT + " (int/np.integer vs float/np.floating; bool "
+                                                  "is tested before both)",
+    "_metadata.pxi:_metadata_value:swap-order:3": _DISJOINT + " (float/np.floating vs str)",
+    "_callbacks.pxi:_register:bool-flip:5":
+        "special only keeps a callback off the fast path; the general path syncs only SYNC_HALO/DEVICE "
+        "accesses or with lacc: " + _FAST,
+    "_callbacks.pxi:_complete_callbacks:off-by-one:1": "one more list of callbacks, for an entry point id "
+                                                       "(43) that is never read",
+    "_callbacks.pxi:_dispatch:bool-flip:8": "calls _sync where the original does not: without lacc _sync "
+                                            "acts only on SYNC_HALO/DEVICE accesses, which make the callback "
+                                            "special anyway (DEVICE without lacc only prints); an empty access "
+                                            "list does nothing",
+    "_callbacks.pxi:_dispatch:bool-flip:12": "as _dispatch:bool-flip:8, after the callback",
+    "_callbacks.pxi:_sync_halo:code-swap:2": "unreachable: var_get refuses SYNC_HALO without the host's halo "
+                                             "function (29) and a Host cannot unset it",
+    "_callbacks.pxi:_sync_halo:drop-check:1": "unreachable, as _sync_halo:code-swap:2",
+    "_descrdata.pxi:_get_block:cmp-flip:1": "j = 0: j and -j are both 0",
+    "_descrdata.pxi:_get_block:off-by-one:1": "j = 0: j and -j are both 0",
+    "_descrdata.pxi:_get_block:cmp-flip:2": "aj = 0: (0-1)//nproma+1 is 0, which the next line clamps to 1",
+    "_descrdata.pxi:_get_block:off-by-one:4": "aj = 1: (1-1)//nproma+1 is 1, the else value",
+    "_descrdata.pxi:_get_block:cmp-flip:3": "b = 1: returns 1 either way",
+    "_descrdata.pxi:_get_index:cmp-flip:2": "j = 0 returned 0 before; for j != 0 the conditions agree",
+    "_descrdata.pxi:_get_index:off-by-one:2": "j = 0 returned 0 before; for j != 0 the conditions agree",
+    "_descrdata.pxi:_get_index:cmp-flip:3": "j = 0 returned 0 before; for j != 0 the conditions agree",
+    "_plugin_api.pxi:current_get_domain_id:cmp-flip:1": "the current domain is -2, -1 or 1..n_dom, never 0",
+    "_plugin_api.pxi:current_get_domain_id:off-by-one:1": "the current domain is -2, -1 or 1..n_dom, never 0",
+    "_host.pxi:_fast_path_applies:off-by-one:1": "entry point 1 takes the general path: " + _FAST,
+    "_host.pxi:_fast_path_applies:cmp-flip:1": "no callback is ever registered at 0, so fast[0] is empty: "
+                                               "the general path answers 6 either way",
+    "_host.pxi:_fast_path_applies:cmp-flip:2": "entry point 42 takes the general path: " + _FAST,
+    "_host.pxi:_fast_path_applies:bool-flip:8": "domains take the general path, which checks them itself: " + _FAST,
+    "_host.pxi:_fast_path_applies:off-by-one:4": "domain 1 takes the general path: " + _FAST,
+    "_host.pxi:_fast_path_applies:cmp-flip:7": "domain n_dom takes the general path: " + _FAST,
+    "_host.pxi:_call_ep:swap-order:3": "a finalized session and a bad domain are both COMIN_ERROR_STATUS (3); "
+                                       "only the detail text differs",
+    "_capi.pxi:_c_comin_current_get_domain_id:cmp-flip:1": "d = -1 gives -1 either way",
+    "_capi.pxi:_c_comin_callback_register:bool-flip:1": "the overwrite search walks st.pending, empty after "
+                                                        "the primary constructors: _register answers the same",
+    "_capi.pxi:_c_comin_callback_register:bool-flip:2": "as _c_comin_callback_register:bool-flip:1 (pending is "
+                                                        "empty outside the primary constructors)",
+    "_capi.pxi:_c_comin_callback_register:cmp-flip:2": "pending never holds entry point 0: _register answers 6",
+    "_capi.pxi:_c_metadata_get:cmp-flip:3": "the detail text of the error message only (the code is 36 "
+                                            "either way)",
+    "_capi_host.pxi:_c_comin_setup_init:drop-check:1": "Host.__init__ refuses a second session with the "
+                                                       "same 13",
+}
 
 
 @dataclass

@@ -359,6 +359,8 @@ _rule("host.setter_not_callable", None, "host", "comin: Host.set_* of an object 
 _rule("host.metadata_typeid_phase", 11, "host", META + " comin_metadata_get_typeid, check 1 (the host's "
       "call as the plugins')", "a host reads metadata after the primary constructors")
 _rule("host.metadata_typeid", None, "host", META + " comin_metadata_get_typeid", "a host reads a type id")
+_rule("host.global_unset", 25, "host", "comin: global data read before the host set it (upstream's "
+      "state component is only pointed at)", "a host reading global data it did not set", ("python", "c"), comin=True)
 _rule("host.requests", None, "host", VAR + " comin_request_get_list (request order, moduleID, lmodexclusive, metadata)",
       "the plugins' requests as the host reads them")
 _rule("host.errors_return", None, "host", "comin: comin_error_set_errors_return with no plugin current",
@@ -497,7 +499,8 @@ def glb2loc_host(jg: int, glb: int) -> int:
 # -- exposed variables as the conformance hosts make them ----------------------------------------
 
 #: kind -> (dimension semantics, lcontainer, ncontained (Fortran)) ; shapes from the domain
-KINDS = ("field3d", "field2d", "container", "irregular", "tracer", "container_irregular", "strided")
+KINDS = ("field3d", "field2d", "container", "irregular", "tracer", "container_irregular", "strided",
+         "tracer_slice", "strided_container")
 DTYPES = {"d": C["COMIN_VAR_DATATYPE_DOUBLE"], "f": C["COMIN_VAR_DATATYPE_FLOAT"],
           "i": C["COMIN_VAR_DATATYPE_INT"]}
 _N, _L, _B, _U, _CT, _UNDEF = (C["COMIN_DIM_SEMANTICS_NPROMA"], C["COMIN_DIM_SEMANTICS_LEVEL"],
@@ -517,6 +520,10 @@ def layout(kind: str, nproma: int, nlev: int, nblks: int):
         return (nproma, nlev, nblks, NCONTAINED, 1), (_N, _L, _B, _CT, _U), True, NCONTAINED
     if kind == "irregular":
         return (nproma, nlev, nblks, 1, 1), (_N, _UNDEF, _B, _U, _U), False, 0
+    if kind == "strided_container":   # a container whose container dimension is strided (Python hosts only)
+        return (nproma, nlev, nblks, NCONTAINED, 1), (_N, _L, _B, _CT, _U), True, NCONTAINED
+    if kind == "tracer_slice":  # a tracer that is a slice of a container (Python hosts only)
+        return (nproma, nlev, nblks, 1, 1), (_N, _L, _B, _U, _U), False, 1
     if kind == "strided":       # a 3-D field whose host array is a strided view (Python hosts only)
         return (nproma, nlev, nblks, 1, 1), (_N, _L, _B, _U, _U), False, 0
     if kind == "container_irregular":    # a container with a dimension of undefined meaning
@@ -756,6 +763,13 @@ class Model:
     def host_plugin_info(self):
         self._fire("host.no_plugin", self.host_language)
         return err(3)
+
+    def host_get_n_dom(self):
+        """The host reads n_dom back through the plugin API."""
+        if not self.n_dom:
+            self._fire("host.global_unset", self.host_language)
+            return err(25)
+        return ok("int", self.n_dom)
 
     def host_typeid(self, name: str, jg: int, key: str):
         """comin_metadata_get_typeid called by the host."""
@@ -1160,7 +1174,7 @@ class Model:
         if DTYPES[v.dtype] != want:
             self._fire("handle.wrong_type", self.plugin(pid).language)
             return err(37)
-        if v.kind == "strided" and len(kind) == 1:
+        if v.kind in ("strided", "strided_container") and len(kind) == 1:
             self._fire("handle.not_contiguous", self.plugin(pid).language)
             return err(26)
         return ok("ptr", 0 if kind.startswith("d") and len(kind) == 2 and not v.device else 1)

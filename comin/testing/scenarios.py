@@ -262,7 +262,7 @@ def parse_line(line: str) -> tuple:
     if w[0] == "H" and len(w) >= 3:
         op, rest = w[1], w[2:]
         try:
-            if op in ("ep", "typeid") and rest[0] != "err":
+            if op in ("ep", "typeid", "get_n_dom") and rest[0] != "err":
                 return ("H", op) + tuple(int(x) for x in rest)
             if op in ("halo", "device") and len(rest) == 3:
                 return ("H", op, rest[0], int(rest[1]), int(rest[2]))
@@ -366,8 +366,8 @@ def run_model(scn: Scenario, host_language: str = "python", model: Optional[M.Mo
             host_result(name, getattr(m, f"host_{name}")(args[0] if args else False))
         elif name == "plugin_info":
             host_result(name, m.host_plugin_info())
-        elif name == "typeid":
-            r = m.host_typeid(*args)
+        elif name in ("typeid", "get_n_dom"):
+            r = m.host_typeid(*args) if name == "typeid" else m.host_get_n_dom()
             trace.append(("H", name) + ((r[2],) if r[0] == "ok" else ("err", r[1])))
         elif name == "primary":
             host_result(name, m.host_primary(primary))
@@ -512,6 +512,11 @@ def run_python_host(script: str) -> None:
                     emit(f"H typeid {comin.metadata_get_typeid((w[1], int(w[2])), w[3])}")
                 except comin.ComInError as exc:
                     emit(f"H typeid err {exc.code}")
+            elif op == "get_n_dom":
+                try:
+                    emit(f"H get_n_dom {comin.descrdata_get_global().n_dom}")
+                except comin.ComInError as exc:
+                    emit(f"H get_n_dom err {exc.code}")
             elif op == "primary":
                 call(op, host.run_primary_constructors)
             elif op == "requests":
@@ -525,6 +530,14 @@ def run_python_host(script: str) -> None:
                 nlev, nblks = domains[jg]
                 shape, sem, lcont, ncont = M.layout(kind, nproma, nlev, nblks)
                 arr = _fill(shape, _NP_DTYPE[dtype], jg)
+                if kind == "tracer_slice":        # the tracer's slot in a container (ICON's tracers)
+                    box = np.zeros(shape[:3] + (2, 1), dtype=arr.dtype, order="F")
+                    box[..., 1:2, :] = arr
+                    arr = box[..., 1:2, :]
+                if kind == "strided_container":   # the container dimension (extent 2) strided
+                    box = np.zeros(shape[:3] + (4, 1), dtype=arr.dtype, order="F")
+                    box[..., ::2, :] = arr
+                    arr = box[..., ::2, :]
                 if kind == "strided":             # the same values in a view of a bigger array
                     big = np.zeros((shape[0], 2 * shape[1]) + shape[2:], dtype=arr.dtype, order="F")
                     big[:, ::2] = arr

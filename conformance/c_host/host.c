@@ -243,6 +243,12 @@ static void run_script(const char* script) {
     } else if (!strcmp(op, "plugin_info")) {     /* a plugin function called by the host */
       (void)comin_current_get_plugin_id();
       result(op);
+    } else if (!strcmp(op, "get_n_dom")) {       /* global data read back */
+      int n = comin_descrdata_get_global_n_dom();
+      int code = comin_error_get();
+      if (code != COMIN_SUCCESS) emit("H get_n_dom err %d", code);
+      else emit("H get_n_dom %d", n);
+      comin_error_reset();
     } else if (!strcmp(op, "typeid")) {
       int tid = comin_metadata_get_typeid(descr(tok[1], atoi(tok[2])), tok[3]);
       int code = comin_error_get();
