@@ -15,20 +15,24 @@ negate-if      the condition of another ``if`` negated
 bool-flip      ``and``/``or`` exchanged; ``True``/``False`` exchanged; a ``not`` dropped
 =============  ===========================================================================
 
+Code that only prints ComIn's messages or profiles (:data:`MESSAGE_CODE`) is not mutated:
+the model says nothing about messages.
+
 The scratch copy of the tree is built once in full.  By default every mutant goes into one
 build as *mutant schemata*: each mutated function's body becomes ``if _MUTANT_ID == k:
 <mutant k> ... else: <original>`` (``cdef`` declarations hoisted, as Cython wants them at
 function level), ``_MUTANT_ID`` is read from ``COMIN_MUTANT`` when the core is imported,
 and ``pytest conformance -x`` runs once per mutant with ``COMIN_MUTANT=k`` (the C and
 Fortran hosts inherit it).  ``--rebuild`` builds each mutant on its own instead (only
-``comin/_core`` is re-cythonized and compiled, at -O0): ten times slower, the same verdicts.
+``comin/_core`` is re-cythonized and compiled, at -O0): five to ten times slower.
 A mutant that times out counts as killed; one that does not compile is reported as
 invalid, not counted.  The report gives the mutation score (killed / valid, and killed /
 (valid - equivalent)) and lists the survivors; survivors known to be equivalent (no
 observable behaviour differs) are in :data:`EQUIVALENT` with the reason.
 
     python tools/mutate.py --list                    # the mutants, nothing built
-    python tools/mutate.py [--sample N [--seed S]] [--only TEXT ...] [--jobs J] [--json FILE]
+    python tools/mutate.py [--sample N [--seed S]] [--only TEXT ...] [--ids FILE] [--jobs J] [--json FILE]
+    python tools/mutate.py --reuse OLD.log ...       # killed results of an earlier run kept
 
 Exit status 1 if a non-equivalent mutant survived or the unmutated tree fails the suite.
 """
