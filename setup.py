@@ -40,6 +40,15 @@ def _libpython() -> str:
     return path if ".so" in name and os.path.exists(path) else ""
 
 
+def _python_exe() -> str:
+    """The interpreter an embedded Python takes as its program name (so its prefix and
+    site-packages are this build's, not those of whichever ``python3`` comes first on
+    PATH: Open MPI's ``mpiexec`` puts its own bin directory, often /usr/bin, first)."""
+    import sys
+    exe = sys.executable or ""
+    return exe if '"' not in exe and "\\" not in exe else ""
+
+
 #: Fortran modules in dependency order; further fortran_api/*.F90 files follow alphabetically
 FORTRAN_FIRST = ["comin_constants.F90", "comin_descrdata_types.F90", "comin_plugin_interface.F90"]
 
@@ -71,7 +80,8 @@ class build_ext_with_libcomin(build_ext):
         objects = self.compiler.compile(
             LIBCOMIN_SOURCES, output_dir=os.path.join(self.build_temp, "libcomin"),
             include_dirs=["comin/include", "comin/src"], extra_postargs=["-fPIC", "-O2"],
-            macros=[("COMIN_LIBPYTHON", '"%s"' % _libpython())])
+            macros=[("COMIN_LIBPYTHON", '"%s"' % _libpython()),
+                    ("COMIN_PYTHON_EXE", '"%s"' % _python_exe())])
         self.compiler.link_shared_object(
             objects, target, extra_postargs=["-Wl,-soname,libcomin.so", "-ldl"])
 
@@ -111,9 +121,13 @@ extensions = [
     Extension(
         "comin._core",
         ["comin/_core.pyx"],
-        include_dirs=[numpy.get_include()],
+        # comin_internal.h (the dispatch state shared with libcomin) and the generated headers
+        include_dirs=[numpy.get_include(), "comin/src", "comin/include"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
+    # the telemetry plugin's one-pass reductions (optional for the plugin: it falls back
+    # to NumPy where this is not built)
+    Extension("comin.plugins.telemetry._fused", ["comin/plugins/telemetry/_fused.pyx"]),
 ]
 
 setup(

@@ -7,6 +7,7 @@ current state, MPI communicators, printing and ``finish``.  Host models use
 :mod:`comin.host`.
 """
 from collections.abc import Mapping as _Mapping
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from comin import _table
 from comin._core import (
@@ -20,7 +21,7 @@ from comin._core import (
     descrdata_index_lookup_glb2loc_cell, error_get_message, finish, metadata_get,
     metadata_get_typeid, metadata_set, parallel_get_host_mpi_comm,
     parallel_get_host_mpi_rank, parallel_get_plugin_mpi_comm, print_debug, print_info,
-    print_warning, register_callback, setup_get_version, var_descr_list, var_get,
+    print_warning, profile_get_timings, register_callback, setup_get_version, var_descr_list, var_get,
     var_request_add,
 )
 from comin._core import _metadata_keys
@@ -57,7 +58,10 @@ def get_pkgconfig_dir() -> str:
 _variable = VarHandle
 _EntryPoint = EntryPoint
 
-# Constants from the one table; entry points as EntryPoint objects.
+# Constants from the one table; entry points as EntryPoint objects.  Type checkers
+# cannot follow this: they read the generated stub comin/_constants.pyi instead.
+if _TYPE_CHECKING:
+    from comin._constants import *  # noqa: F401,F403
 globals().update({k: v for k, v in _table.all_constants().items()
                   if not k.startswith("EP_")})
 for _i, _name in enumerate(_table.ENTRY_POINTS, start=1):

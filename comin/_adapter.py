@@ -23,7 +23,15 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from comin._table import MAX_LEN
+
 PYTHON_ADAPTER = "libpython_adapter.so"
+
+
+def default_name(text: str) -> str:
+    """A plugin name made up by comin (from a script, a library, a callable): ``text`` cut
+    to ComIn's plugin-name limit, the one place that decides how such names are cut."""
+    return text[:MAX_LEN["COMIN_MAX_LEN_PLUGIN_NAME"]]
 
 
 @dataclass
@@ -53,9 +61,17 @@ class PluginDescription:
         if not words:
             raise ValueError("a Python plugin needs a script path")
         if not name:
-            name = os.path.splitext(os.path.basename(words[0]))[0][:32]
+            name = default_name(os.path.splitext(os.path.basename(words[0]))[0])
         return cls(name=name, plugin_library=PYTHON_ADAPTER, options=script_and_args,
                    comm=comm, **kw)
+
+    @classmethod
+    def library(cls, path: str, options: str = "", name: str = "", **kw) -> "PluginDescription":
+        """A shared-library plugin (C, Fortran) with primary constructor ``comin_main``,
+        named as ComIn names it by default (``lib....so(comin_main)``)."""
+        if not name:
+            name = default_name(f"{os.path.basename(path)}(comin_main)")
+        return cls(name=name, plugin_library=path, options=options, **kw)
 
     @property
     def is_python(self) -> bool:
@@ -74,7 +90,7 @@ def as_description(obj) -> PluginDescription:
     if isinstance(obj, dict):
         return PluginDescription(**obj)
     if callable(obj):
-        name = getattr(obj, "__name__", "plugin")[:32]
+        name = default_name(getattr(obj, "__name__", "plugin"))
         return PluginDescription(name=name, constructor=obj)
     raise TypeError(f"a plugin is a PluginDescription, a 'script.py args' string, a dict or "
                     f"a callable, not {type(obj).__name__}")

@@ -45,7 +45,7 @@ cdef int _register(_State st, long ep, object fun) except -1:
     """
     if not callable(fun):
         raise TypeError("A callable is required")
-    if not st.in_primary or st.cur_pid == 0:
+    if not st.in_primary or st.d.cur_pid == 0:
         raise _err(COMIN_ERROR_CALLBACK_REGISTER_OUTSIDE_PRIMARYCONSTRUCTOR)
     if ep < 1 or ep > NUM_ENTRY_POINTS:
         raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
@@ -63,6 +63,21 @@ cdef int _register(_State st, long ep, object fun) except -1:
     return 0
 
 
+cdef int _register_c(_State st, int ep, _CFunc f) except -1:
+    """``comin_callback_register`` from C or Fortran: ComIn keeps one C callback per
+    (entry point, plugin), so a second registration replaces the first (with ComIn's
+    warning); otherwise as :func:`_register`."""
+    cdef _Callback cb
+    if st.in_primary and st.d.cur_pid and 0 < ep <= NUM_ENTRY_POINTS:
+        for cb in st.pending:
+            if cb.ep == ep and cb.pid == st.d.cur_pid and type(cb.func) is _CFunc:
+                st.message(f"    WARNING:: Overwrite callback for plugin '{cb.plugin.name}' "
+                           f"at entry point '{_EP_NAMES[ep]}' (ep: {ep})", 0)
+                cb.func = f
+                return 0
+    return _register(st, ep, f)
+
+
 cdef int _complete_callbacks(_State st) except -1:
     """Freeze registrations into one tuple per entry point.
 
@@ -78,26 +93,29 @@ cdef int _complete_callbacks(_State st) except -1:
     cdef int ep
     for ep in range(NUM_ENTRY_POINTS + 1):
         st.ep_callbacks[ep] = tuple(per_ep[ep])
-        st.ncb[ep] = len(per_ep[ep])
+        st.d.ncb[ep] = len(per_ep[ep])
         _update_fast(st, ep)
     st.pending = []
     return 0
 
 
 cdef void _update_fast(_State st, int ep):
-    """Offer the fast path when an EP has one callback that needs no sync."""
+    """Offer the fast path (comin_fast_slot, comin/src/comin_internal.h) when an entry point
+    has one callback that needs no sync and nothing is printed (verbosity 0, no profiling):
+    the slot is what the fast path's condition reads, so it is refreshed whenever one of
+    these changes (callbacks completed, verbosity set, session closed)."""
     cdef _Callback cb
-    st.fast[ep].func = NULL
-    st.fast[ep].pid = 0
-    st.fast[ep].cfunc = NULL
-    if st.ncb[ep] == 1:
+    st.d.fast[ep].func = NULL
+    st.d.fast[ep].pid = 0
+    st.d.fast[ep].cfunc = NULL
+    if st.d.ncb[ep] == 1 and st.d.verbosity == 0 and not st.d.profile and not st.d.closed:
         cb = <_Callback>(<tuple>st.ep_callbacks[ep])[0]
         if not cb.special:
-            st.fast[ep].func = <PyObject*>cb.func
-            st.fast[ep].pid = cb.pid
-            if type(cb.func) is _CFunc and st.verbosity == 0 and not st.profile:
+            st.d.fast[ep].func = <PyObject*>cb.func
+            st.d.fast[ep].pid = cb.pid
+            if type(cb.func) is _CFunc:
                 # libcomin's context call runs it without entering the core
-                st.fast[ep].cfunc = (<_CFunc>cb.func).fn
+                st.d.fast[ep].cfunc = (<_CFunc>cb.func).fn
 
 
 cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:
@@ -107,7 +125,7 @@ cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:
     cdef _Callback cb
     cdef _Plugin p
     cdef bint first, last
-    if st.verbosity > 12 and st.lstdout:
+    if st.d.verbosity > 12 and st.d.lstdout:
         _report_unassociated(st, ep, cbs)
     for i in range(n):
         cb = <_Callback>cbs[i]
@@ -115,11 +133,11 @@ cdef int _dispatch(_State st, int ep, int domain_id, bint lacc) except -1:
         # callback of the (ep, plugin) slot: message and syncs once around them.
         first = i == 0 or (<_Callback>cbs[i - 1]).plugin is not cb.plugin
         last = i == n - 1 or (<_Callback>cbs[i + 1]).plugin is not cb.plugin
-        if first and st.verbosity > 0 and st.lstdout:
+        if first and st.d.verbosity > 0 and st.d.lstdout:
             st.message(f"    current ep '{_EP_NAMES[ep]}' (ep: {ep}) for library: {cb.plugin.name}", 0)
         if first and (cb.special or (lacc and cb.access)):
             _sync(st, cb, ep, lacc, False)
-        if st.profile:
+        if st.d.profile:
             _timed_call(st, cb, ep, domain_id)
         else:
             _call(st, cb, ep, domain_id)
@@ -134,11 +152,11 @@ cdef inline int _call(_State st, _Callback cb, int ep, int domain_id) except -1:
     The call goes through the C API and its result is checked by hand, so
     the common path pays no exception-handling set-up.
     """
-    st.cur_pid = cb.pid
-    st.cur_ep = ep
-    st.cur_domain = domain_id
+    st.d.cur_pid = cb.pid
+    st.d.cur_ep = ep
+    st.d.cur_domain = domain_id
     cdef PyObject* r = PyObject_CallNoArgs(<PyObject*>cb.func)
-    st.cur_pid = 0
+    st.d.cur_pid = 0
     if r != NULL:
         Py_DECREF(<object>r)
         return 0
@@ -157,6 +175,19 @@ cdef int _timed_call(_State st, _Callback cb, int ep, int domain_id) except -1:
         entry[0] += 1
         entry[1] += _perf_counter_ns() - t0
     return 0
+
+
+cdef list _timings(_State st):
+    """What the profiling counted so far: ``(plugin name, entry point name, calls, seconds)``
+    per (plugin, entry point) that ran, in plugin order, then entry-point order.
+
+    The one source of ``Host.timings()`` (``comin run``'s summary table) and of
+    ``comin.profile_get_timings()`` (what the telemetry plugin exports).
+    """
+    out = []
+    for (pid, ep), (calls, ns) in sorted(st.timings.items()):
+        out.append(((<_Plugin>st.plugins[pid - 1]).name, _EP_NAMES[ep], calls, ns * 1e-9))
+    return out
 
 
 cdef int _failed(_State st, _Callback cb) except -1:
@@ -188,13 +219,13 @@ cdef int _callback_failed(_State st, _Callback cb) except -1:
     import traceback
     traceback.print_exc()
     sys.stderr.flush()
-    st.cur_pid = cb.pid
+    st.d.cur_pid = cb.pid
     try:
         st.finish("python_adapter",
                   f"Uncaught exception in callback of plugin '{cb.plugin.name}' "
                   f"at entry point {_EP_NAMES[cb.ep]}")
     finally:
-        st.cur_pid = 0
+        st.d.cur_pid = 0
     return 0
 
 

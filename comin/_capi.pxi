@@ -1,10 +1,12 @@
-# The C ABI: the core's implementation of every function of libcomin.
+# The C ABI: the bodies of the functions of libcomin, over the one core.
 #
 # libcomin (comin/lib/libcomin.so, generated from comin/_capi.py) exports the
 # comin_* symbols of ComIn's comin.h; each one forwards through a table of
-# function pointers that the core fills at import (below).  The functions
-# here hold no rules: they convert C arguments, call the same rule functions
-# as the Python API and convert results back.
+# function pointers that the core fills at import.  Each function is a row of
+# comin/_capi.py: its wrapper _c_<name> (in the generated _capi_wrappers.pxi)
+# runs the row's one-line body or the _impl_<name> below under the row's error
+# policy.  The bodies hold no rules: they convert C arguments, call the same rule
+# functions as the Python API and convert results back.
 #
 # Errors: a ComInError stores its code (comin_error_get); unless the current
 # plugin switched errors_return on, it then ends the run as ComIn's
@@ -20,8 +22,9 @@
 # (order, messages, syncs, profiling).  Only comin_callback_context_call from
 # C has a fast path inside libcomin (comin/src/comin_guard.c): for an entry
 # point whose single callback is a C callback that the core marked runnable
-# without the core (_FastCallback.cfunc), libcomin sets the current plugin,
-# EP and domain in the session's C state and calls it through the guard.
+# without the core (comin_fast_t.cfunc), libcomin sets the current plugin,
+# EP and domain in the session's dispatch state (comin/src/comin_internal.h,
+# shared with the core) and calls it.
 
 import ctypes as _ctypes
 import os as _os
@@ -130,7 +133,7 @@ cdef void _c_fail(object exc) noexcept:
             _c_pending = exc
             _c_unwind[0] = 1
             return
-        if st is not None and st.cur_pid:
+        if st is not None and st.d.cur_pid:
             p = st._current()
         routine = p.name if p is not None else "comin"
         if isinstance(exc, ComInError):
@@ -246,7 +249,7 @@ cdef void* _c_data_pointer(void* handle, int datatype, bint device) except? NULL
     return <void*>v.data
 
 
-# -- descriptive data (used by the generated getters in _capi_descrdata.pxi) --------------
+# -- descriptive data (used by the generated getters' bodies, comin/_capi.py) ------------
 
 cdef object _cdd_value(str group, int jg, str field):
     cdef _State st = _active()
@@ -280,272 +283,7 @@ cdef int _cdd_string(str group, int jg, str field, const char** val, int* length
     return _c_str_out(("descrdata", group, jg, field), _cdd_value(group, jg, field), val, length)
 
 
-include "_capi_descrdata.pxi"
-
-
-# -- current state ----------------------------------------------------------------------
-
-cdef int _c_comin_current_get_ep() noexcept with gil:
-    try:
-        return _active().cur_ep
-    except BaseException as exc:
-        _c_fail(exc)
-        return 0
-
-
-cdef int _c_comin_current_get_domain_id() noexcept with gil:
-    try:
-        d = _active().cur_domain
-        return d if d >= -1 else COMIN_DOMAIN_OUTSIDE_LOOP
-    except BaseException as exc:
-        _c_fail(exc)
-        return COMIN_DOMAIN_OUTSIDE_LOOP
-
-
-cdef int _c_comin_current_get_plugin_id() noexcept with gil:
-    try:
-        return _active()._need_plugin("comin_current_get_plugin_id").id
-    except BaseException as exc:
-        _c_fail(exc)
-        return 0
-
-
-cdef void _c_comin_current_get_plugin_name(const char** val, int* len) noexcept with gil:
-    try:
-        p = _active()._need_plugin("comin_current_get_plugin_name")
-        _c_str_out(("plugin_name", p.id), p.name, val, len)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_current_get_plugin_options(const char** val, int* len) noexcept with gil:
-    try:
-        p = _active()._need_plugin("comin_current_get_plugin_options")
-        _c_str_out(("plugin_options", p.id), p.options, val, len)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_current_get_plugin_comm(const char** val, int* len) noexcept with gil:
-    try:
-        p = _active()._need_plugin("comin_current_get_plugin_comm")
-        _c_str_out(("plugin_comm", p.id), p.comm, val, len)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_current_get_datetime(const char** val, int* len) noexcept with gil:
-    try:
-        _c_str_out("datetime", current_get_datetime(), val, len)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_current_get_plugin_flags(c_bool* errors_return, c_bool* log_debug,
-                                            c_bool* log_info, c_bool* log_warning) noexcept with gil:
-    # comin extension (the fields of Fortran's t_comin_plugin_info beyond id/name/options/comm)
-    cdef _Plugin p
-    try:
-        p = _active()._need_plugin("comin_current_get_plugin_flags")
-        errors_return[0] = p.errors_return
-        log_debug[0] = p.log_debug
-        log_info[0] = p.log_info
-        log_warning[0] = p.log_warning
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-# -- parallel ---------------------------------------------------------------------------
-
-cdef int _c_comin_parallel_get_plugin_mpi_comm() noexcept with gil:
-    try:
-        return parallel_get_plugin_mpi_comm()
-    except BaseException as exc:
-        _c_fail(exc)
-        return -1
-
-
-cdef int _c_comin_parallel_get_host_mpi_comm() noexcept with gil:
-    try:
-        return parallel_get_host_mpi_comm()
-    except BaseException as exc:
-        _c_fail(exc)
-        return -1
-
-
-cdef int _c_comin_parallel_get_host_mpi_rank() noexcept with gil:
-    try:
-        return parallel_get_host_mpi_rank()
-    except BaseException as exc:
-        _c_fail(exc)
-        return -1
-
-
-# -- finish, printing, errors ----------------------------------------------------------------
-
-cdef void _c_comin_plugin_finish(const char* routine, const char* text) noexcept with gil:
-    try:
-        _active().finish(_c_string(routine), _c_string(text))
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_print_debug(const char* msg) noexcept with gil:
-    try:
-        print_debug(_c_string(msg))
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_print_info(const char* msg) noexcept with gil:
-    try:
-        print_info(_c_string(msg))
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_print_warning(const char* msg) noexcept with gil:
-    try:
-        print_warning(_c_string(msg))
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_error_get_message(int errcode, char* category, char* message) noexcept with gil:
-    try:
-        cat, msg = error_get_message(errcode)
-        _c_copy_out(category, cat, 11)
-        _c_copy_out(message, msg, 96)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_error_check(int errcode, const char* scope) noexcept with gil:
-    # ComIn's library symbol ignores its arguments and checks the stored code
-    try:
-        code = _c_comin_error_get_impl()
-        if code == COMIN_SUCCESS:
-            return
-        cat, msg = error_get_message(code)
-        st = _active()
-        if code < 3:
-            st.message(f"{cat}: {msg}", 0)
-            return
-        p = st._current()
-        st.finish(p.name if p is not None else "comin", f"{cat}: {msg}")
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_error_set_errors_return(c_bool errors_return) noexcept with gil:
-    global _c_host_errors_return
-    try:
-        if _c_host is not None and _active().cur_pid == 0:
-            _c_host_errors_return = errors_return     # a C host's own calls (comin_host.h)
-            return
-        _active()._need_plugin("comin_error_set_errors_return").errors_return = errors_return
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef int _c_comin_error_get_impl():
-    if _c_errcode_owner is not _state:
-        return COMIN_SUCCESS
-    return _c_errcode
-
-
-cdef int _c_comin_error_get() noexcept with gil:
-    return _c_comin_error_get_impl()
-
-
-cdef void _c_comin_error_reset() noexcept with gil:
-    _c_set_errcode(COMIN_SUCCESS)
-
-
-# -- variables ------------------------------------------------------------------------------
-
-cdef void _c_comin_var_request_add(_c_descr var_descriptor, c_bool lmodexclusive) noexcept with gil:
-    try:
-        _request_add(_active(), _c_descriptor(var_descriptor), lmodexclusive)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void* _c_comin_var_get(int context_len, int* context, _c_descr var_descriptor,
-                            int flag) noexcept with gil:
-    try:
-        if context_len < 0 or (context_len > 0 and context == NULL):
-            raise ValueError(f"comin_var_get: bad context ({context_len} entry points)")
-        eps = [context[i] for i in range(context_len)]
-        return _c_keep_handle(_var_get(_active(), eps, _c_descriptor(var_descriptor), flag))
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef void* _c_comin_var_get_ptr(void* handle) noexcept with gil:
-    try:
-        return _c_data_pointer(handle, 0, False)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef double* _c_comin_var_get_ptr_double(void* handle) noexcept with gil:
-    try:
-        return <double*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_DOUBLE, False)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef float* _c_comin_var_get_ptr_float(void* handle) noexcept with gil:
-    try:
-        return <float*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_FLOAT, False)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef int* _c_comin_var_get_ptr_int(void* handle) noexcept with gil:
-    try:
-        return <int*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_INT, False)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef void* _c_comin_var_get_device_ptr(void* handle) noexcept with gil:
-    try:
-        return _c_data_pointer(handle, 0, True)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef double* _c_comin_var_get_device_ptr_double(void* handle) noexcept with gil:
-    try:
-        return <double*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_DOUBLE, True)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef float* _c_comin_var_get_device_ptr_float(void* handle) noexcept with gil:
-    try:
-        return <float*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_FLOAT, True)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef int* _c_comin_var_get_device_ptr_int(void* handle) noexcept with gil:
-    try:
-        return <int*>_c_data_pointer(handle, COMIN_VAR_DATATYPE_INT, True)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
+# -- helpers of the bodies -------------------------------------------------------------------
 
 cdef VarHandle _c_need_handle(void* handle):
     if handle == NULL:
@@ -553,247 +291,28 @@ cdef VarHandle _c_need_handle(void* handle):
     return _c_handle(handle)
 
 
-cdef void _c_comin_var_get_shape(void* handle, int* shape) noexcept with gil:
-    cdef _Var v
-    try:
-        v = _c_need_handle(handle).var
-        for i in range(5):
-            shape[i] = v.shape[i]
-    except BaseException as exc:
-        _c_fail(exc)
+cdef int _c_plugin_string(str what, str field, const char** val, int* length) except -1:
+    """The current plugin's name, options or comm (comin_current_get_plugin_<field>)."""
+    cdef _Plugin p = _active()._need_plugin(what)
+    return _c_str_out(("plugin_" + field, p.id), getattr(p, field), val, length)
 
 
-cdef void _c_comin_var_get_dim_semantics(void* handle, int* dim_semantics) noexcept with gil:
-    try:
-        h = _c_need_handle(handle)
-        ds = h.dim_semantics
-        for i in range(5):
-            dim_semantics[i] = ds[i]
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_var_get_ncontained(void* handle, int* ncontained) noexcept with gil:
-    try:
-        ncontained[0] = _c_need_handle(handle).ncontained
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_var_get_descriptor(void* handle, _c_descr* descriptor) noexcept with gil:
-    try:
-        name, jg = _c_need_handle(handle).descriptor
-        _c_fill_descriptor(descriptor, name, jg)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef c_bool _c_comin_var_get_lcontainer(void* handle) noexcept with gil:
-    # comin extension (Fortran's handle%lcontainer())
-    try:
-        return _c_need_handle(handle).lcontainer
-    except BaseException as exc:
-        _c_fail(exc)
-        return False
-
-
-cdef void* _c_comin_var_get_descr_list_head() noexcept with gil:
-    cdef _CIter it
-    try:
-        items = list(var_descr_list())
-        if not items:
-            return NULL
-        it = _CIter.__new__(_CIter)
-        it.items = items
-        it.pos = 0
-        _c_session()["iters"][id(it)] = it
-        return <void*>it
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef void* _c_comin_var_get_descr_list_next(void* it) noexcept with gil:
-    cdef _CIter obj
-    try:
-        if it == NULL:
-            return NULL
-        obj = <_CIter><object>it
-        obj.pos += 1
-        if obj.pos >= len(obj.items):
-            _c_session()["iters"].pop(id(obj), None)     # frees the iterator (ComIn 0.3)
-            return NULL
-        return it
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef void _c_comin_var_get_descr_list_var_desc(void* it, _c_descr* descriptor) noexcept with gil:
-    cdef _CIter obj
-    try:
-        if it == NULL:
-            raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "the iterator is NULL")
-        obj = <_CIter><object>it
-        name, jg = obj.items[obj.pos]
-        _c_fill_descriptor(descriptor, name, jg)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_var_descr_list_iterator_delete(void** it) noexcept with gil:
-    try:
-        if it != NULL and it[0] != NULL:
-            _c_session()["iters"].pop(id(<object>it[0]), None)
-            it[0] = NULL
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-# -- callbacks ------------------------------------------------------------------------------
-
-cdef void _c_comin_callback_register(int ep, _c_callback fct) noexcept with gil:
-    cdef _State st
-    cdef _Callback cb
-    cdef _CFunc f
-    try:
-        st = _active()
-        if fct == NULL:
-            raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "callback function pointer is NULL")
-        f = _CFunc.__new__(_CFunc)
-        f.fn = fct
-        if st.in_primary and st.cur_pid and 0 < ep <= NUM_ENTRY_POINTS:
-            # ComIn keeps one C callback per (entry point, plugin): overwrite
-            for cb in st.pending:
-                if cb.ep == ep and cb.pid == st.cur_pid and type(cb.func) is _CFunc:
-                    st.message(f"    WARNING:: Overwrite callback for plugin '{cb.plugin.name}' "
-                               f"at entry point '{_EP_NAMES[ep]}' (ep: {ep})", 0)
-                    cb.func = f
-                    return
-        _register(st, ep, f)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_callback_get_ep_name(int ep, char* out) noexcept with gil:
-    try:
-        _c_copy_out(out, callback_get_ep_name(ep), COMIN_MAX_LEN_EP_NAME + 1)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_callback_context_call(int ep, int domain_id, c_bool lacc) noexcept with gil:
-    """ComIn's context call for C hosts: the same logic as ``Host.call_ep``.
-
-    libcomin calls this for everything but its own fast path (one C callback,
-    no syncs, nothing to print), and hands it the fast path of the session
-    here on the first call.
-    """
-    cdef _State st = _state
-    try:
-        if st is not None and st is _c_fast_owner and _call_ep_fast(st, ep, domain_id, lacc):
-            return      # one Python callback (libcomin's own fast path takes C callbacks)
-        _c_fastpath_update()
-        st = _active()
-        if ep == EP_FINISH and st.aborted:
-            st.context_finish()     # a host's error handler calls EP_FINISH after a finish
-            return
-        _call_ep(st, ep, domain_id, lacc)
-    except BaseException as exc:
-        _c_host_fail(exc)       # a host's bad domain id is COMIN_ERROR_STATUS, not a traceback
-
-
-cdef struct _c_fastpath_t:
-    _FastCallback* fast
-    int n_ep
-    int* n_dom
-    int* cur
-    const int* ncb
-    const int* primary_done
-    const int* closed
-    const int* lstdout
-    const int* verbosity
-
-ctypedef int (*_set_fastpath_fn)(_c_fastpath_t*, int) noexcept
-cdef _set_fastpath_fn _c_set_fastpath = NULL
-cdef object _c_fast_owner = None     # the session libcomin's fast path points into (kept alive)
-
-
-cdef int _c_fastpath_update() except -1:
-    """Point libcomin's context-call fast path at the active session's C state."""
-    global _c_fast_owner
-    cdef _State st = _state
-    cdef _c_fastpath_t fp
-    if _c_set_fastpath == NULL or st is _c_fast_owner:
-        return 0
-    if st is None:
-        _c_set_fastpath(NULL, sizeof(_FastCallback))
-        _c_fast_owner = None
-        return 0
-    if &st.cur_ep != &st.cur_pid + 1 or &st.cur_domain != &st.cur_pid + 2:
-        return 0          # not laid out consecutively: every call goes through the core
-    fp.fast = &st.fast[0]
-    fp.n_ep = NUM_ENTRY_POINTS
-    fp.n_dom = &st.n_dom
-    fp.cur = &st.cur_pid
-    fp.ncb = &st.ncb[0]
-    fp.primary_done = <const int*>&st.primary_done
-    fp.closed = <const int*>&st.closed
-    fp.lstdout = <const int*>&st.lstdout
-    fp.verbosity = &st.verbosity
-    if _c_set_fastpath(&fp, sizeof(_FastCallback)) == 0:
-        _c_fast_owner = st
-    return 0
-
-
-# -- metadata -------------------------------------------------------------------------------
-
-cdef int _c_comin_metadata_get_typeid(_c_descr var_descriptor, const char* key) noexcept with gil:
-    try:
-        return metadata_get_typeid(_c_descriptor(var_descriptor), _c_string(key))
-    except BaseException as exc:
-        _c_fail(exc)
-        return 0     # ComIn returns 0 on its error paths
+cdef int _c_error_code():
+    """ComIn's stored error code of this session (comin_error_get)."""
+    if _c_errcode_owner is not _state:
+        return COMIN_SUCCESS
+    return _c_errcode
 
 
 cdef int _c_metadata_set(_c_descr d, const char* key, object value) except -1:
     cdef _State st = _active()
-    if _c_host is not None and st.cur_pid == 0:
+    if _c_host is not None and st.d.cur_pid == 0:
         # no plugin current: a C host's metadata_set on an exposed variable (ComIn's host variant)
         name, jg = _c_descriptor(d)
         _c_host.set_metadata(name, jg, **{_c_string(key): value})
         return 0
     _request_metadata_set(st, _c_descriptor(d), {_c_string(key): value})
     return 0
-
-
-cdef void _c_comin_metadata_set_integer(_c_descr var_descriptor, const char* key, int val) noexcept with gil:
-    try:
-        _c_metadata_set(var_descriptor, key, int(val))
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_metadata_set_logical(_c_descr var_descriptor, const char* key, c_bool val) noexcept with gil:
-    try:
-        _c_metadata_set(var_descriptor, key, bool(val))
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_metadata_set_real(_c_descr var_descriptor, const char* key, double val) noexcept with gil:
-    try:
-        _c_metadata_set(var_descriptor, key, float(val))
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_metadata_set_character(_c_descr var_descriptor, const char* key,
-                                          const char* val) noexcept with gil:
-    try:
-        _c_metadata_set(var_descriptor, key, _c_string(val))
-    except BaseException as exc:
-        _c_fail(exc)
 
 
 cdef object _c_metadata_get(_c_descr d, const char* key, int typeid):
@@ -813,38 +332,7 @@ cdef object _c_metadata_get(_c_descr d, const char* key, int typeid):
     return value
 
 
-cdef void _c_comin_metadata_get_integer(_c_descr var_descriptor, const char* key, int* val) noexcept with gil:
-    try:
-        val[0] = _c_metadata_get(var_descriptor, key, COMIN_METADATA_TYPEID_INTEGER)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_metadata_get_logical(_c_descr var_descriptor, const char* key, c_bool* val) noexcept with gil:
-    try:
-        val[0] = _c_metadata_get(var_descriptor, key, COMIN_METADATA_TYPEID_LOGICAL)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_metadata_get_real(_c_descr var_descriptor, const char* key, double* val) noexcept with gil:
-    try:
-        val[0] = _c_metadata_get(var_descriptor, key, COMIN_METADATA_TYPEID_REAL)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_metadata_get_character(_c_descr var_descriptor, const char* key,
-                                          const char** val, int* len) noexcept with gil:
-    try:
-        value = _c_metadata_get(var_descriptor, key, COMIN_METADATA_TYPEID_CHARACTER)
-        name, jg = _c_descriptor(var_descriptor)
-        _c_str_out(("metadata", name, jg, _c_string(key)), value, val, len)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void* _c_metadata_iterator(_c_descr d, bint end):
+cdef void* _c_metadata_iterator(_c_descr d, bint end) except? NULL:
     cdef _State st = _active()
     cdef _CMetaIter it
     var = _metadata_var(st, _c_descriptor(d))
@@ -856,182 +344,213 @@ cdef void* _c_metadata_iterator(_c_descr d, bint end):
     return <void*>it
 
 
-cdef void* _c_comin_metadata_get_iterator_begin(_c_descr var_descriptor) noexcept with gil:
-    try:
-        return _c_metadata_iterator(var_descriptor, False)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
-cdef void* _c_comin_metadata_get_iterator_end(_c_descr var_descriptor) noexcept with gil:
-    try:
-        return _c_metadata_iterator(var_descriptor, True)
-    except BaseException as exc:
-        _c_fail(exc)
-        return NULL
-
-
 cdef _CMetaIter _c_need_meta_iter(void* it):
     if it == NULL:
         raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "the metadata iterator is NULL")
     return <_CMetaIter><object>it
 
 
-cdef const char* _c_comin_metadata_iterator_get_key(void* it) noexcept with gil:
-    cdef _CMetaIter obj
-    try:
-        obj = _c_need_meta_iter(it)
-        if obj.pos >= len(obj.keys):
-            raise _err(COMIN_ERROR_METADATA_KEY_NOT_FOUND, "the metadata iterator is at its end")
-        return PyBytes_AS_STRING(obj.keys[obj.pos])
-    except BaseException as exc:
-        _c_fail(exc)
+cdef int _c_indices(str grid, int jg, int i_blk, int i_startblk, int i_endblk, int* i_startidx,
+                    int* i_endidx, int irl_start, int irl_end) except -1:
+    s, e = _get_indices(_active(), grid, jg, i_blk, i_startblk, i_endblk, irl_start, irl_end)
+    i_startidx[0] = s
+    i_endidx[0] = e
+    return 0
+
+
+cdef int _c_interval(str field, const char** val, int* len) except -1:
+    return _c_str_out(("interval", field), getattr(descrdata_get_simulation_interval(), field), val, len)
+
+
+# -- the bodies of the functions of comin/_capi.py without a one-line body ------------------------
+#
+# _impl_<name> gets the C arguments; it may raise (the generated wrapper _c_<name> in
+# _capi_wrappers.pxi hands the exception to _c_fail / _c_host_fail).
+
+cdef void _impl_comin_current_get_plugin_flags(c_bool* errors_return, c_bool* log_debug,
+                                               c_bool* log_info, c_bool* log_warning):
+    # comin extension (the fields of Fortran's t_comin_plugin_info beyond id/name/options/comm)
+    cdef _Plugin p = _active()._need_plugin("comin_current_get_plugin_flags")
+    errors_return[0] = p.errors_return
+    log_debug[0] = p.log_debug
+    log_info[0] = p.log_info
+    log_warning[0] = p.log_warning
+
+
+cdef void _impl_comin_error_get_message(int errcode, char* category, char* message):
+    cat, msg = error_get_message(errcode)
+    _c_copy_out(category, cat, _SIZE_comin_error_get_message_category)
+    _c_copy_out(message, msg, _SIZE_comin_error_get_message_message)
+
+
+cdef void _impl_comin_error_check(int errcode, const char* scope):
+    # ComIn's library symbol ignores its arguments and checks the stored code
+    code = _c_error_code()
+    if code == COMIN_SUCCESS:
+        return
+    cat, msg = error_get_message(code)
+    st = _active()
+    if code < 3:
+        st.message(f"{cat}: {msg}", 0)
+        return
+    p = st._current()
+    st.finish(p.name if p is not None else "comin", f"{cat}: {msg}")
+
+
+cdef void _impl_comin_error_set_errors_return(c_bool errors_return):
+    global _c_host_errors_return
+    if _c_host is not None and _active().d.cur_pid == 0:
+        _c_host_errors_return = errors_return     # a C host's own calls (comin_host.h)
+        return
+    _active()._need_plugin("comin_error_set_errors_return").errors_return = errors_return
+
+
+cdef void* _impl_comin_var_get(int context_len, int* context, _c_descr var_descriptor,
+                               int flag) except? NULL:
+    if context_len < 0 or (context_len > 0 and context == NULL):
+        raise ValueError(f"comin_var_get: bad context ({context_len} entry points)")
+    eps = [context[i] for i in range(context_len)]
+    return _c_keep_handle(_var_get(_active(), eps, _c_descriptor(var_descriptor), flag))
+
+
+cdef void _impl_comin_var_get_shape(void* handle, int* shape):
+    cdef _Var v = _c_need_handle(handle).var
+    for i in range(_SIZE_comin_var_get_shape_shape):
+        shape[i] = v.shape[i]
+
+
+cdef void _impl_comin_var_get_dim_semantics(void* handle, int* dim_semantics):
+    ds = _c_need_handle(handle).dim_semantics
+    for i in range(_SIZE_comin_var_get_dim_semantics_dim_semantics):
+        dim_semantics[i] = ds[i]
+
+
+cdef void _impl_comin_var_get_descriptor(void* handle, _c_descr* descriptor):
+    name, jg = _c_need_handle(handle).descriptor
+    _c_fill_descriptor(descriptor, name, jg)
+
+
+cdef void* _impl_comin_var_get_descr_list_head() except? NULL:
+    cdef _CIter it
+    items = list(var_descr_list())
+    if not items:
         return NULL
+    it = _CIter.__new__(_CIter)
+    it.items = items
+    it.pos = 0
+    _c_session()["iters"][id(it)] = it
+    return <void*>it
 
 
-cdef c_bool _c_comin_metadata_iterator_compare(void* it1, void* it2) noexcept with gil:
-    cdef _CMetaIter a, b
-    try:
-        a = _c_need_meta_iter(it1)
-        b = _c_need_meta_iter(it2)
-        return a.var is b.var and a.pos == b.pos
-    except BaseException as exc:
-        _c_fail(exc)
-        return False
+cdef void* _impl_comin_var_get_descr_list_next(void* it) except? NULL:
+    cdef _CIter obj
+    if it == NULL:
+        return NULL
+    obj = <_CIter><object>it
+    obj.pos += 1
+    if obj.pos >= len(obj.items):
+        _c_session()["iters"].pop(id(obj), None)     # frees the iterator (ComIn 0.3)
+        return NULL
+    return it
 
 
-cdef void _c_comin_metadata_iterator_next(void* it) noexcept with gil:
-    cdef _CMetaIter obj
-    try:
-        obj = _c_need_meta_iter(it)
-        if obj.pos < len(obj.keys):
-            obj.pos += 1
-    except BaseException as exc:
-        _c_fail(exc)
+cdef void _impl_comin_var_get_descr_list_var_desc(void* it, _c_descr* descriptor):
+    cdef _CIter obj
+    if it == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "the iterator is NULL")
+    obj = <_CIter><object>it
+    name, jg = obj.items[obj.pos]
+    _c_fill_descriptor(descriptor, name, jg)
 
 
-cdef void _c_comin_metadata_iterator_delete(void* it) noexcept with gil:
-    try:
-        if it != NULL:
-            _c_session()["iters"].pop(id(<object>it), None)
-    except BaseException as exc:
-        _c_fail(exc)
+cdef void _impl_comin_var_descr_list_iterator_delete(void** it):
+    if it != NULL and it[0] != NULL:
+        _c_session()["iters"].pop(id(<object>it[0]), None)
+        it[0] = NULL
 
 
-# -- descriptive data: functions ----------------------------------------------------------
+cdef void _impl_comin_callback_register(int ep, _c_callback fct):
+    cdef _CFunc f
+    st = _active()
+    if fct == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, "callback function pointer is NULL")
+    f = _CFunc.__new__(_CFunc)
+    f.fn = fct
+    _register_c(st, ep, f)
 
-cdef double _c_comin_descrdata_get_timesteplength(int jg) noexcept with gil:
-    try:
-        return descrdata_get_timesteplength(jg)
-    except BaseException as exc:
-        _c_fail(exc)
-        return 0.0
+
+cdef void _impl_comin_callback_context_call(int ep, int domain_id, c_bool lacc):
+    """ComIn's context call for C hosts: the same logic as ``Host.call_ep``.
+
+    libcomin calls this for everything but its own fast path (one C callback,
+    no syncs, nothing to print), and hands it the fast path of the session
+    here on the first call.
+    """
+    cdef _State st = _state
+    if st is not None and st is _c_fast_owner and _call_ep_fast(st, ep, domain_id, lacc):
+        return      # one Python callback (libcomin's own fast path takes C callbacks)
+    _c_fastpath_update()
+    st = _active()
+    if ep == EP_FINISH and st.aborted:
+        st.context_finish()     # a host's error handler calls EP_FINISH after a finish
+        return
+    _call_ep(st, ep, domain_id, lacc)
 
 
-cdef int _c_comin_descrdata_get_index(int j) noexcept with gil:
-    try:
-        return descrdata_get_index(j)
-    except BaseException as exc:
-        _c_fail(exc)
+ctypedef int (*_set_dispatch_fn)(comin_dispatch_t*, int) noexcept
+cdef _set_dispatch_fn _c_set_dispatch = NULL
+cdef object _c_fast_owner = None     # the session libcomin's fast path points into (kept alive)
+
+
+cdef int _c_fastpath_update() except -1:
+    """Point libcomin's context call at the active session's dispatch state."""
+    global _c_fast_owner
+    cdef _State st = _state
+    if _c_set_dispatch == NULL or st is _c_fast_owner:
         return 0
-
-
-cdef int _c_comin_descrdata_get_block(int j) noexcept with gil:
-    try:
-        return descrdata_get_block(j)
-    except BaseException as exc:
-        _c_fail(exc)
+    if st is None:
+        _c_set_dispatch(NULL, sizeof(comin_dispatch_t))
+        _c_fast_owner = None
         return 0
+    if _c_set_dispatch(&st.d, sizeof(comin_dispatch_t)) == 0:
+        _c_fast_owner = st
+    return 0
 
 
-cdef void _c_indices(str grid, int jg, int i_blk, int i_startblk, int i_endblk, int* i_startidx,
-                     int* i_endidx, int irl_start, int irl_end) noexcept:
-    try:
-        s, e = _get_indices(_active(), grid, jg, i_blk, i_startblk, i_endblk, irl_start, irl_end)
-        i_startidx[0] = s
-        i_endidx[0] = e
-    except BaseException as exc:
-        _c_fail(exc)
+# -- metadata -------------------------------------------------------------------------------
+
+cdef void _impl_comin_metadata_get_character(_c_descr var_descriptor, const char* key,
+                                             const char** val, int* len):
+    value = _c_metadata_get(var_descriptor, key, COMIN_METADATA_TYPEID_CHARACTER)
+    name, jg = _c_descriptor(var_descriptor)
+    _c_str_out(("metadata", name, jg, _c_string(key)), value, val, len)
 
 
-cdef void _c_comin_descrdata_get_cell_indices(int jg, int i_blk, int i_startblk, int i_endblk,
-                                              int* i_startidx, int* i_endidx, int irl_start,
-                                              int irl_end) noexcept with gil:
-    _c_indices("cells", jg, i_blk, i_startblk, i_endblk, i_startidx, i_endidx, irl_start, irl_end)
+cdef const char* _impl_comin_metadata_iterator_get_key(void* it) except? NULL:
+    cdef _CMetaIter obj = _c_need_meta_iter(it)
+    if obj.pos >= len(obj.keys):
+        raise _err(COMIN_ERROR_METADATA_KEY_NOT_FOUND, "the metadata iterator is at its end")
+    return PyBytes_AS_STRING(obj.keys[obj.pos])
 
 
-cdef void _c_comin_descrdata_get_edge_indices(int jg, int i_blk, int i_startblk, int i_endblk,
-                                              int* i_startidx, int* i_endidx, int irl_start,
-                                              int irl_end) noexcept with gil:
-    _c_indices("edges", jg, i_blk, i_startblk, i_endblk, i_startidx, i_endidx, irl_start, irl_end)
+cdef c_bool _impl_comin_metadata_iterator_compare(void* it1, void* it2) except? -1:
+    cdef _CMetaIter a = _c_need_meta_iter(it1)
+    cdef _CMetaIter b = _c_need_meta_iter(it2)
+    return a.var is b.var and a.pos == b.pos
 
 
-cdef void _c_comin_descrdata_get_vert_indices(int jg, int i_blk, int i_startblk, int i_endblk,
-                                              int* i_startidx, int* i_endidx, int irl_start,
-                                              int irl_end) noexcept with gil:
-    _c_indices("verts", jg, i_blk, i_startblk, i_endblk, i_startidx, i_endidx, irl_start, irl_end)
+cdef void _impl_comin_metadata_iterator_next(void* it):
+    cdef _CMetaIter obj = _c_need_meta_iter(it)
+    if obj.pos < len(obj.keys):
+        obj.pos += 1
 
 
-cdef int _c_comin_descrdata_get_cell_npromz(int jg) noexcept with gil:
-    try:
-        return _npromz(_active(), "cells", jg)
-    except BaseException as exc:
-        _c_fail(exc)
-        return 0
+cdef void _impl_comin_metadata_iterator_delete(void* it):
+    if it != NULL:
+        _c_session()["iters"].pop(id(<object>it), None)
 
 
-cdef int _c_comin_descrdata_get_edge_npromz(int jg) noexcept with gil:
-    try:
-        return _npromz(_active(), "edges", jg)
-    except BaseException as exc:
-        _c_fail(exc)
-        return 0
-
-
-cdef int _c_comin_descrdata_get_vert_npromz(int jg) noexcept with gil:
-    try:
-        return _npromz(_active(), "verts", jg)
-    except BaseException as exc:
-        _c_fail(exc)
-        return 0
-
-
-cdef int _c_comin_descrdata_index_lookup_glb2loc_cell(int jg, int global_idx) noexcept with gil:
-    try:
-        return descrdata_index_lookup_glb2loc_cell(jg, global_idx)
-    except BaseException as exc:
-        _c_fail(exc)
-        return 0
-
-
-cdef void _c_interval(str field, const char** val, int* len) noexcept:
-    try:
-        _c_str_out(("interval", field), getattr(descrdata_get_simulation_interval(), field), val, len)
-    except BaseException as exc:
-        _c_fail(exc)
-
-
-cdef void _c_comin_descrdata_get_simulation_interval_exp_start(const char** val, int* len) noexcept with gil:
-    _c_interval("exp_start", val, len)
-
-
-cdef void _c_comin_descrdata_get_simulation_interval_exp_stop(const char** val, int* len) noexcept with gil:
-    _c_interval("exp_stop", val, len)
-
-
-cdef void _c_comin_descrdata_get_simulation_interval_run_start(const char** val, int* len) noexcept with gil:
-    _c_interval("run_start", val, len)
-
-
-cdef void _c_comin_descrdata_get_simulation_interval_run_stop(const char** val, int* len) noexcept with gil:
-    _c_interval("run_stop", val, len)
-
-
-# -- the table ------------------------------------------------------------------------------
-
-include "_capi_table.pxi"
-
+# -- libcomin ---------------------------------------------------------------------------------
 
 def _load_libcomin():
     """Load libcomin (RTLD_GLOBAL: plugins linking -lcomin bind to it) and hand it the table."""
@@ -1053,11 +572,10 @@ def _load_libcomin():
     cdef size_t guard = _ctypes.cast(lib.comin_internal_call_guarded, _ctypes.c_void_p).value
     cdef size_t flag = _ctypes.addressof(_ctypes.c_int.in_dll(lib, "comin_internal_unwind"))
     _c_guard = <_guard_fn_t>guard
-    cdef size_t setfp = _ctypes.cast(lib.comin_internal_set_fastpath, _ctypes.c_void_p).value
-    global _c_set_fastpath
-    _c_set_fastpath = <_set_fastpath_fn>setfp
+    cdef size_t setd = _ctypes.cast(lib.comin_internal_set_dispatch, _ctypes.c_void_p).value
+    global _c_set_dispatch
+    _c_set_dispatch = <_set_dispatch_fn>setd
     _c_unwind = <int*>flag
     _c_libcomin = lib
 
 
-_load_libcomin()

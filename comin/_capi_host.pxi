@@ -40,35 +40,46 @@ cdef struct _c_plugin_description:
 cdef object _c_host = None            # the C host's Host (None: comin_setup_init not called)
 
 
-cdef class _CHostHandler:
+cdef class _CHostFunction:
+    """A C host's function as a Python callable of the Host API (subclasses call it with
+    its C signature); made by :func:`_c_host_function`."""
+    cdef void* fn
+
+
+cdef object _c_host_function(type cls, void* fn, int code=0, str what=""):
+    """``cls`` over the host's C function ``fn``; NULL: None, or error ``code`` naming ``what``."""
+    cdef _CHostFunction f
+    if fn == NULL:
+        if code:
+            raise _err(code, f"{what} is NULL")
+        return None
+    f = cls.__new__(cls)
+    f.fn = fn
+    return f
+
+
+cdef class _CHostHandler(_CHostFunction):
     """The C host's error handler ``void fct(const char* routine, const char* text)``."""
-    cdef _c_errhandler fn
 
     def __call__(self, routine, text):
         sys.stdout.flush()
         sys.stderr.flush()
-        self.fn(str(routine).encode(), str(text).encode())
+        (<_c_errhandler>self.fn)(str(routine).encode(), str(text).encode())
 
 
-cdef class _CGlb2Loc:
-    cdef _c_glb2loc fn
-
+cdef class _CGlb2Loc(_CHostFunction):
     def __call__(self, int jg, int global_idx):
-        return self.fn(jg, global_idx)
+        return (<_c_glb2loc>self.fn)(jg, global_idx)
 
 
-cdef class _CSyncDevice:
-    cdef _c_sync_device fn
-
+cdef class _CSyncDevice(_CHostFunction):
     def __call__(self, handle, direction):
-        self.fn(<void*>handle, bool(direction))
+        (<_c_sync_device>self.fn)(<void*>handle, bool(direction))
 
 
-cdef class _CSyncHalo:
-    cdef _c_sync_halo fn
-
+cdef class _CSyncHalo(_CHostFunction):
     def __call__(self, handle, int mode):
-        self.fn(<void*>handle, mode)
+        (<_c_sync_halo>self.fn)(<void*>handle, mode)
 
 
 def _c_default_host_handler(routine, text):
@@ -115,73 +126,36 @@ cdef object _c_opt_string(const char* s, str default):
 
 # -- setup ----------------------------------------------------------------------------------
 
-cdef void _c_comin_setup_init(c_bool lstdout) noexcept with gil:
+cdef void _impl_comin_setup_init(c_bool lstdout):
     global _c_host
-    try:
-        if _state is not None:
-            raise _err(COMIN_ERROR_SETUP_COMIN_ALREADY_INITIALIZED,
-                       "comin_setup_init was already called (or another host session is active)")
-        host = Host((), lstdout=bool(lstdout))
-        (<Host>host).st.error_handler = _c_default_host_handler
-        _c_host = host
-        _c_set_errcode(COMIN_SUCCESS)
-    except BaseException as exc:
-        _c_host_fail(exc)
+    if _state is not None:
+        raise _err(COMIN_ERROR_SETUP_COMIN_ALREADY_INITIALIZED,
+                   "comin_setup_init was already called (or another host session is active)")
+    host = Host((), lstdout=bool(lstdout))
+    (<Host>host).st.error_handler = _c_default_host_handler
+    _c_host = host
+    _c_set_errcode(COMIN_SUCCESS)
 
 
-cdef void _c_comin_setup_errhandler(_c_errhandler fct) noexcept with gil:
-    cdef _CHostHandler h
-    try:
-        host = _c_need_host()
-        if fct == NULL:
-            raise _err(COMIN_ERROR_SETUP_ERRHANDLER_NOT_ASSOCIATED, "the error handler is NULL")
-        h = _CHostHandler.__new__(_CHostHandler)
-        h.fn = fct
-        host.set_error_handler(h)
-    except BaseException as exc:
-        _c_host_fail(exc)
+cdef void _impl_comin_setup_check(const char* name, int wp):
+    host = _c_need_host()
+    if not isinstance((<Host>host).st.error_handler, _CHostHandler):
+        raise _err(COMIN_ERROR_SETUP_ERRHANDLER_NOT_SET,
+                   "call comin_setup_errhandler before comin_setup_check")
+    host.check(_c_string(name), wp)
 
 
-cdef void _c_comin_setup_set_verbosity_level(int iverbosity) noexcept with gil:
-    try:
-        _c_need_host().set_verbosity_level(iverbosity)
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef int _c_comin_setup_get_verbosity_level() noexcept with gil:
-    try:
-        return (<Host>_c_need_host()).st.verbosity
-    except BaseException as exc:
-        _c_host_fail(exc)
-        return 0
-
-
-cdef void _c_comin_setup_check(const char* name, int wp) noexcept with gil:
-    try:
-        host = _c_need_host()
-        if not isinstance((<Host>host).st.error_handler, _CHostHandler):
-            raise _err(COMIN_ERROR_SETUP_ERRHANDLER_NOT_SET,
-                       "call comin_setup_errhandler before comin_setup_check")
-        host.check(_c_string(name), wp)
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_setup_finalize() noexcept with gil:
+cdef void _impl_comin_setup_finalize():
     global _c_host, _c_host_errors_return
+    host = _c_need_host()
     try:
-        host = _c_need_host()
-        try:
-            host.finalize()
-        finally:
-            _c_host = None
-            _c_host_errors_return = False
-            _c_fastpath_update()
-            sys.stdout.flush()
-            sys.stderr.flush()
-    except BaseException as exc:
-        _c_host_fail(exc)
+        host.finalize()
+    finally:
+        _c_host = None
+        _c_host_errors_return = False
+        _c_fastpath_update()
+        sys.stdout.flush()
+        sys.stderr.flush()
 
 
 # -- descriptive data -----------------------------------------------------------------------
@@ -227,163 +201,71 @@ cdef object _c_dd_array(const void* data, object dtype, int ndim, const int* sha
     return _c_wrap(data, dtype, [shape[i] for i in range(ndim)], False).copy(order="F")
 
 
-cdef void _c_comin_descrdata_set_int(int jg, const char* field, int val) noexcept with gil:
-    try:
-        _c_dd_set(jg, field, int(val))
-    except BaseException as exc:
-        _c_host_fail(exc)
+cdef void _impl_comin_descrdata_set_simulation_interval(const char* exp_start, const char* exp_stop,
+                                                        const char* run_start, const char* run_stop):
+    _c_need_host().set_simulation_interval(_c_string(exp_start).strip(), _c_string(exp_stop).strip(),
+                                           _c_string(run_start).strip(), _c_string(run_stop).strip())
 
 
-cdef void _c_comin_descrdata_set_real(int jg, const char* field, double val) noexcept with gil:
-    try:
-        _c_dd_set(jg, field, float(val))
-    except BaseException as exc:
-        _c_host_fail(exc)
+cdef void _impl_comin_descrdata_set_timesteplength(int jg, double dt):
+    host = _c_need_host()
+    n_dom = (<Host>host).st.d.n_dom
+    if n_dom < 1:
+        raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED,
+                   "descriptive data 'n_dom' must be set before comin_descrdata_set_timesteplength")
+    if jg < 1 or jg > n_dom:
+        raise ValueError(f"comin_descrdata_set_timesteplength: domain id {jg} outside 1..{n_dom}")
+    host.set_timesteplength(jg, dt)
 
 
-cdef void _c_comin_descrdata_set_logical(int jg, const char* field, c_bool val) noexcept with gil:
-    try:
-        _c_dd_set(jg, field, bool(val))
-    except BaseException as exc:
-        _c_host_fail(exc)
+# -- parallel ---------------------------------------------------------------------------------
 
-
-cdef void _c_comin_descrdata_set_character(int jg, const char* field, const char* val) noexcept with gil:
-    try:
-        _c_dd_set(jg, field, _c_string(val))
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_descrdata_set_array_int(int jg, const char* field, const int* data, int ndim,
-                                           const int* shape) noexcept with gil:
-    try:
-        _c_dd_set(jg, field, _c_dd_array(data, np.intc, ndim, shape))
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_descrdata_set_array_double(int jg, const char* field, const double* data, int ndim,
-                                              const int* shape) noexcept with gil:
-    try:
-        _c_dd_set(jg, field, _c_dd_array(data, np.float64, ndim, shape))
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_descrdata_set_array_int8(int jg, const char* field, const signed char* data,
-                                            int ndim, const int* shape) noexcept with gil:
-    try:
-        _c_dd_set(jg, field, _c_dd_array(data, np.int8, ndim, shape))
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_descrdata_set_simulation_interval(const char* exp_start, const char* exp_stop,
-                                                     const char* run_start,
-                                                     const char* run_stop) noexcept with gil:
-    try:
-        _c_need_host().set_simulation_interval(_c_string(exp_start).strip(), _c_string(exp_stop).strip(),
-                                               _c_string(run_start).strip(), _c_string(run_stop).strip())
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_descrdata_set_timesteplength(int jg, double dt) noexcept with gil:
-    try:
-        host = _c_need_host()
-        n_dom = (<Host>host).st.n_dom
-        if n_dom < 1:
-            raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED,
-                       "descriptive data 'n_dom' must be set before comin_descrdata_set_timesteplength")
-        if jg < 1 or jg > n_dom:
-            raise ValueError(f"comin_descrdata_set_timesteplength: domain id {jg} outside 1..{n_dom}")
-        host.set_timesteplength(jg, dt)
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_descrdata_set_fct_glb2loc_cell(_c_glb2loc fct) noexcept with gil:
-    cdef _CGlb2Loc f = None
-    try:
-        if fct != NULL:
-            f = _CGlb2Loc.__new__(_CGlb2Loc)
-            f.fn = fct
-        _c_need_host().set_glb2loc_cell(f)
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_descrdata_finalize() noexcept with gil:
-    try:
-        _c_need_host()
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-# -- current state, parallel ----------------------------------------------------------------
-
-cdef void _c_comin_current_set_datetime(const char* datetime) noexcept with gil:
-    try:
-        _c_need_host().set_datetime(_c_string(datetime).strip())
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_parallel_mpi_handshake(int comm, int n_group_names, const char** group_names,
-                                          const char* component_name) noexcept with gil:
-    cdef Host host
+cdef void _impl_comin_parallel_mpi_handshake(int comm, int n_group_names, const char** group_names,
+                                             const char* component_name):
+    cdef Host host = _c_need_host()
     cdef int i
-    try:
-        host = _c_need_host()
-        if host.st.in_primary or host.st.primary_done:
-            raise _err(COMIN_ERROR_STATUS,
-                       "comin_parallel_mpi_handshake must come before comin_plugin_primaryconstructor")
-        from comin.parallel import _mpi
-        MPI = _mpi()
-        host.st.host_comm = MPI.Comm.f2py(comm)
-        if n_group_names < 0 or (n_group_names > 0 and group_names == NULL):
-            raise _err(COMIN_ERROR_STATUS, f"comin_parallel_mpi_handshake: {n_group_names} group names "
-                       "but no array of them")
-        names = [_c_string(group_names[i]).strip() for i in range(n_group_names)
-                 if group_names[i] != NULL]
-        if any(names):
-            host.st.handshake_names = [n for n in names if n]
-        component = _c_string(component_name).strip()
-        if component:
-            host.component = component
-    except BaseException as exc:
-        _c_host_fail(exc)
+    if host.st.in_primary or host.st.d.primary_done:
+        raise _err(COMIN_ERROR_STATUS,
+                   "comin_parallel_mpi_handshake must come before comin_plugin_primaryconstructor")
+    from comin.parallel import _mpi
+    MPI = _mpi()
+    host.st.host_comm = MPI.Comm.f2py(comm)
+    if n_group_names < 0 or (n_group_names > 0 and group_names == NULL):
+        raise _err(COMIN_ERROR_STATUS, f"comin_parallel_mpi_handshake: {n_group_names} group names "
+                   "but no array of them")
+    names = [_c_string(group_names[i]).strip() for i in range(n_group_names)
+             if group_names[i] != NULL]
+    if any(names):
+        host.st.handshake_names = [n for n in names if n]
+    component = _c_string(component_name).strip()
+    if component:
+        host.component = component
 
 
 # -- plugins ----------------------------------------------------------------------------------
 
-cdef void _c_comin_plugin_primaryconstructor(const _c_plugin_description* plugin_list,
-                                             int num_plugins) noexcept with gil:
-    cdef Host host
+cdef void _impl_comin_plugin_primaryconstructor(const _c_plugin_description* plugin_list,
+                                                int num_plugins):
+    cdef Host host = _c_need_host()
     cdef int i
-    try:
-        host = _c_need_host()
-        if host.st.in_primary or host.st.primary_done:
-            raise _err(COMIN_ERROR_STATUS, "the primary constructors have already run")
-        if num_plugins < 0 or (num_plugins > 0 and plugin_list == NULL):
-            raise ValueError(f"comin_plugin_primaryconstructor: bad plugin list ({num_plugins} entries)")
-        from comin._adapter import PluginDescription
-        descs = []
-        for i in range(num_plugins):
-            d = plugin_list[i]
-            descs.append(PluginDescription(
-                name=_c_opt_string(d.name, "").strip(),
-                plugin_library=_c_opt_string(d.plugin_library, "").strip(),
-                primary_constructor=_c_opt_string(d.primary_constructor, "").strip() or "comin_main",
-                options=_c_opt_string(d.options, "").strip(),
-                comm=_c_opt_string(d.comm, "").strip(),
-                log_debug=bool(d.log_debug), log_info=bool(d.log_info),
-                log_warning=bool(d.log_warning)))
-        host.st.plugins = [_make_plugin(i + 1, d) for i, d in enumerate(descs)]
-        host.run_primary_constructors()
-    except BaseException as exc:
-        _c_host_fail(exc)
+    if host.st.in_primary or host.st.d.primary_done:
+        raise _err(COMIN_ERROR_STATUS, "the primary constructors have already run")
+    if num_plugins < 0 or (num_plugins > 0 and plugin_list == NULL):
+        raise ValueError(f"comin_plugin_primaryconstructor: bad plugin list ({num_plugins} entries)")
+    from comin._adapter import PluginDescription
+    descs = []
+    for i in range(num_plugins):
+        d = plugin_list[i]
+        descs.append(PluginDescription(
+            name=_c_opt_string(d.name, "").strip(),
+            plugin_library=_c_opt_string(d.plugin_library, "").strip(),
+            primary_constructor=_c_opt_string(d.primary_constructor, "").strip() or "comin_main",
+            options=_c_opt_string(d.options, "").strip(),
+            comm=_c_opt_string(d.comm, "").strip(),
+            log_debug=bool(d.log_debug), log_info=bool(d.log_info),
+            log_warning=bool(d.log_warning)))
+    host.st.plugins = [_make_plugin(i + 1, d) for i, d in enumerate(descs)]
+    host.run_primary_constructors()
 
 
 # -- requests -----------------------------------------------------------------------------------
@@ -396,40 +278,17 @@ cdef _Request _c_request(int i):
     return <_Request>reqs[i - 1]
 
 
-cdef int _c_comin_request_get_list_size() noexcept with gil:
-    try:
-        return len((<Host>_c_need_host()).st.requests)
-    except BaseException as exc:
-        _c_host_fail(exc)
-        return 0
+cdef void _impl_comin_request_get_descriptor(int i, _c_descr* descriptor):
+    r = _c_request(i)
+    _c_fill_descriptor(descriptor, r.name, r.domain_id)
 
 
-cdef void _c_comin_request_get_descriptor(int i, _c_descr* descriptor) noexcept with gil:
-    try:
-        r = _c_request(i)
-        _c_fill_descriptor(descriptor, r.name, r.domain_id)
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef c_bool _c_comin_request_get_lmodexclusive(int i) noexcept with gil:
-    try:
-        return _c_request(i).lmodexclusive
-    except BaseException as exc:
-        _c_host_fail(exc)
-        return False
-
-
-cdef int _c_comin_request_get_plugin_ids(int i, int* ids, int max_ids) noexcept with gil:
+cdef int _impl_comin_request_get_plugin_ids(int i, int* ids, int max_ids) except? -1:
     cdef int k
-    try:
-        pids = _c_request(i).plugin_ids
-        for k in range(min(max_ids, len(pids))):
-            ids[k] = pids[k]
-        return len(pids)
-    except BaseException as exc:
-        _c_host_fail(exc)
-        return 0
+    pids = _c_request(i).plugin_ids
+    for k in range(min(max_ids, len(pids))):
+        ids[k] = pids[k]
+    return len(pids)
 
 
 cdef object _c_request_meta(int i, const char* key, object default, int typeid):
@@ -445,41 +304,14 @@ cdef object _c_request_meta(int i, const char* key, object default, int typeid):
     return value
 
 
-cdef int _c_comin_request_metadata_get_or_integer(int i, const char* key, int default_val) noexcept with gil:
-    try:
-        return _c_request_meta(i, key, default_val, COMIN_METADATA_TYPEID_INTEGER)
-    except BaseException as exc:
-        _c_host_fail(exc)
-        return default_val
-
-
-cdef double _c_comin_request_metadata_get_or_real(int i, const char* key, double default_val) noexcept with gil:
-    try:
-        return _c_request_meta(i, key, default_val, COMIN_METADATA_TYPEID_REAL)
-    except BaseException as exc:
-        _c_host_fail(exc)
-        return default_val
-
-
-cdef c_bool _c_comin_request_metadata_get_or_logical(int i, const char* key, c_bool default_val) noexcept with gil:
-    try:
-        return _c_request_meta(i, key, bool(default_val), COMIN_METADATA_TYPEID_LOGICAL)
-    except BaseException as exc:
-        _c_host_fail(exc)
-        return default_val
-
-
-cdef void _c_comin_request_metadata_get_or_character(int i, const char* key, const char* default_val,
-                                                     const char** val, int* len) noexcept with gil:
-    try:
-        value = _c_request_meta(i, key, None, COMIN_METADATA_TYPEID_CHARACTER)
-        if value is None:
-            val[0] = default_val
-            len[0] = 0 if default_val == NULL else <int>strlen(default_val)
-            return
-        _c_str_out(("request_meta", i, _c_string(key)), value, val, len)
-    except BaseException as exc:
-        _c_host_fail(exc)
+cdef void _impl_comin_request_metadata_get_or_character(int i, const char* key, const char* default_val,
+                                                        const char** val, int* len):
+    value = _c_request_meta(i, key, None, COMIN_METADATA_TYPEID_CHARACTER)
+    if value is None:
+        val[0] = default_val
+        len[0] = 0 if default_val == NULL else <int>strlen(default_val)
+        return
+    _c_str_out(("request_meta", i, _c_string(key)), value, val, len)
 
 
 # -- variables ------------------------------------------------------------------------------------
@@ -499,92 +331,40 @@ class _CDeviceArray:
     """A host's device pointer with the CUDA array interface (for ``VarHandle``'s device side)."""
 
 
-cdef void* _c_comin_var_list_append(_c_descr descriptor, void* cptr, void* device_ptr,
-                                    const int* array_shape, int type_id, const int* dim_semantics,
-                                    c_bool lcontainer, int ncontained) noexcept with gil:
-    cdef Host host
-    try:
-        host = _c_need_host()
-        name, jg = _c_descriptor(descriptor)
-        if cptr == NULL:
-            raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, f"var_descr: {name}, {jg}: data pointer is NULL")
-        if array_shape == NULL or dim_semantics == NULL:
-            raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED,
-                       f"var_descr: {name}, {jg}: array_shape and dim_semantics need 5 entries each")
-        if type_id < 1 or type_id >= len(_DATATYPE_DTYPE):
-            raise ValueError(f"variable ({name}, {jg}): unknown type_id {type_id} "
-                             f"(COMIN_VAR_DATATYPE_DOUBLE/FLOAT/INT)")
-        shape = [array_shape[i] for i in range(5)]
-        arr = _c_wrap(cptr, _DATATYPE_DTYPE[type_id], shape, True)
-        host.expose(name, jg, arr, dim_semantics=[dim_semantics[i] for i in range(5)],
-                    lcontainer=bool(lcontainer), ncontained=ncontained,
-                    device=_c_device_view(device_ptr, arr))
-        return _c_keep_handle(_new_handle(<_Var>host.st.vars[(name, jg)],
-                                          COMIN_FLAG_READ | COMIN_FLAG_WRITE))
-    except BaseException as exc:
-        _c_host_fail(exc)
-        return NULL
+cdef void* _impl_comin_var_list_append(_c_descr descriptor, void* cptr, void* device_ptr,
+                                       const int* array_shape, int type_id, const int* dim_semantics,
+                                       c_bool lcontainer, int ncontained) except? NULL:
+    cdef Host host = _c_need_host()
+    name, jg = _c_descriptor(descriptor)
+    if cptr == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED, f"var_descr: {name}, {jg}: data pointer is NULL")
+    if array_shape == NULL or dim_semantics == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED,
+                   f"var_descr: {name}, {jg}: array_shape and dim_semantics need 5 entries each")
+    if type_id < 1 or type_id >= len(_DATATYPE_DTYPE):
+        raise ValueError(f"variable ({name}, {jg}): unknown type_id {type_id} "
+                         f"(COMIN_VAR_DATATYPE_DOUBLE/FLOAT/INT)")
+    shape = [array_shape[i] for i in range(_SIZE_comin_var_list_append_array_shape)]
+    arr = _c_wrap(cptr, _DATATYPE_DTYPE[type_id], shape, True)
+    host.expose(name, jg, arr,
+                dim_semantics=[dim_semantics[i] for i in range(_SIZE_comin_var_list_append_dim_semantics)],
+                lcontainer=bool(lcontainer), ncontained=ncontained,
+                device=_c_device_view(device_ptr, arr))
+    return _c_keep_handle(_new_handle(<_Var>host.st.vars[(name, jg)], COMIN_FLAG_READ | COMIN_FLAG_WRITE))
 
 
-cdef void _c_comin_var_set_cptr(void* handle, void* cptr, void* device_ptr) noexcept with gil:
-    cdef _Var v
-    try:
-        host = _c_need_host()
-        v = _c_need_handle(handle).var
-        if cptr == NULL:
-            raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED,
-                       f"var_descr: {v.name}, {v.domain_id}: data pointer is NULL")
-        # one wrapper per (variable, pointer): swapping between time levels every step
-        # re-uses them instead of growing the variable's keep-alive list
-        key = ("set_cptr", v.name, v.domain_id, <size_t>cptr, <size_t>device_ptr)
-        wrappers = _c_session()["arrays"]
-        pair = wrappers.get(key)
-        if pair is None:
-            arr = _c_wrap(cptr, _DATATYPE_DTYPE[v.datatype], v.shape_tuple(), True)
-            pair = wrappers[key] = (arr, _c_device_view(device_ptr, arr))
-        host.set_array(v.name, v.domain_id, pair[0], device=pair[1])
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_var_set_sync_device_mem(_c_sync_device fct) noexcept with gil:
-    cdef _CSyncDevice f = None
-    try:
-        if fct != NULL:
-            f = _CSyncDevice.__new__(_CSyncDevice)
-            f.fn = fct
-        _c_need_host().set_sync_device_mem(f)
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_var_set_sync_halo(_c_sync_halo fct) noexcept with gil:
-    cdef _CSyncHalo f = None
-    try:
-        if fct != NULL:
-            f = _CSyncHalo.__new__(_CSyncHalo)
-            f.fn = fct
-        _c_need_host().set_sync_halo(f)
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_var_list_finalize() noexcept with gil:
-    try:
-        _c_need_host()
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_var_request_list_finalize() noexcept with gil:
-    try:
-        _c_need_host()
-    except BaseException as exc:
-        _c_host_fail(exc)
-
-
-cdef void _c_comin_var_descr_list_finalize() noexcept with gil:
-    try:
-        _c_need_host()
-    except BaseException as exc:
-        _c_host_fail(exc)
+cdef void _impl_comin_var_set_cptr(void* handle, void* cptr, void* device_ptr):
+    host = _c_need_host()
+    cdef _Var v = _c_need_handle(handle).var
+    if cptr == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED,
+                   f"var_descr: {v.name}, {v.domain_id}: data pointer is NULL")
+    # one wrapper per (variable, pointer): swapping between time levels every step
+    # re-uses them instead of growing the variable's keep-alive list
+    key = ("set_cptr", v.name, v.domain_id, <size_t>cptr, <size_t>device_ptr)
+    wrappers = _c_session()["arrays"]
+    pair = wrappers.get(key)
+    if pair is None:
+        arr = _c_wrap(cptr, _DATATYPE_DTYPE[v.datatype], v.shape_tuple(), True)
+        pair = wrappers[key] = (arr, _c_device_view(device_ptr, arr))
+    host.set_array(v.name, v.domain_id, pair[0], device=pair[1])

@@ -1,5 +1,5 @@
 # The contract of the core: the C-level state that every binding (Python
-# plugin API, Python host API, and later the C ABI) works on.  Other Cython
+# plugin API, Python host API, the C ABI) works on.  Other Cython
 # modules cimport these declarations; attributes are C-level and typed so
 # hot paths never go through Python attribute lookup.
 
@@ -11,13 +11,30 @@ cdef class _CFunc:
     # A C plugin's callback as a Python callable (called through libcomin's guard).
     cdef _c_callback fn
 
-cdef struct _FastCallback:
-    # The single callback of an entry point that needs no syncs, as borrowed
-    # pointers (the callback tuples keep the objects alive).
-    PyObject* func
-    int pid
-    _c_callback cfunc           # a C plugin's callback (func is its _CFunc) at verbosity 0
-                                # without profiling, else NULL (libcomin's fast path)
+cdef extern from "comin_internal.h":
+    # The dispatch state, shared with libcomin's context call (one layout, declared in
+    # comin/src/comin_internal.h, sized by the number of entry points of the table).
+    enum: COMIN_EP_SLOTS
+    ctypedef struct comin_fast_t:
+        # The single callback of an entry point that needs no syncs, as borrowed
+        # pointers (the callback tuples keep the objects alive).
+        PyObject* func
+        int pid
+        _c_callback cfunc       # a C plugin's callback (func is its _CFunc), else NULL
+    ctypedef struct comin_dispatch_t:
+        int cur_pid             # id of the current plugin, 0: none
+        int cur_ep
+        int cur_domain
+        int n_dom
+        int verbosity
+        bint lstdout
+        bint profile            # time every callback (general path only)
+        bint closed             # finalized or aborted: no more entry points
+        bint primary_done
+        int ncb[COMIN_EP_SLOTS]
+        comin_fast_t fast[COMIN_EP_SLOTS]   # func NULL: take the general path
+    comin_fast_t* comin_fast_slot(comin_dispatch_t* d, int ep, int domain_id, bint lacc) noexcept
+    bint comin_nothing_at(const comin_dispatch_t* d, int ep) noexcept
 
 cdef class _Plugin:
     cdef readonly int id
@@ -70,29 +87,22 @@ cdef class _Request:
 
 
 cdef class _State:
+    # the current plugin/entry point/domain, n_dom, verbosity, lstdout, profile, closed,
+    # primary_done and the callbacks per entry point (ncb, fast): shared with libcomin
+    cdef comin_dispatch_t d
     # setup
-    cdef bint lstdout
-    cdef int verbosity
     cdef object error_handler
     cdef bint finalized
     cdef bint aborted
-    cdef bint closed                  # finalized or aborted: no more entry points
-    cdef bint profile                 # time every callback (general path only)
     cdef dict timings                 # (plugin id, ep) -> [calls, nanoseconds]
     # plugins and phases
     cdef list plugins
     cdef bint in_primary
-    cdef bint primary_done
     # current state
-    cdef int cur_pid                  # id of the current plugin, 0: none
-    cdef int cur_ep
-    cdef int cur_domain
     cdef str datetime
     # callbacks: per EP a tuple of _Callback (index 0 unused)
     cdef list pending                 # registrations during primary constructors
     cdef list ep_callbacks
-    cdef int ncb[43]
-    cdef _FastCallback fast[43]       # func NULL: take the general path
     # variables
     cdef list requests
     cdef dict vars                    # (name, domain_id) -> _Var
@@ -108,7 +118,6 @@ cdef class _State:
     cdef object sync_device
     cdef object var_not_found_hint    # host text for error 32, fn(name, jg) -> str
     cdef int nproma
-    cdef int n_dom
     # parallel
     cdef object host_comm
     cdef dict plugin_comms

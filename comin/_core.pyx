@@ -22,14 +22,15 @@ needed:
 * ``_parallel.pxi``   MPI communicators
 * ``_plugin_api.pxi`` the functions a plugin calls (``comin.*``)
 * ``_host.pxi``       the Python host API (:class:`Host`)
-* ``_capi.pxi``       the C ABI: implementations behind ``libcomin`` (plus the
-  generated ``_capi_descrdata.pxi`` and ``_capi_table.pxi``)
+* ``_capi.pxi``       the C ABI: the bodies of the functions behind ``libcomin``
+  (the rows of ``comin/_capi.py``), the guard and the loading of ``libcomin``
 * ``_capi_host.pxi``  the host side of the C ABI (``comin_host.h``) over :class:`Host`
+* ``_capi_wrappers.pxi`` generated from ``_capi.py``: one wrapper per C function
+  (error policy, neutral value) and the table of function pointers ``libcomin`` gets
 """
 
 import operator
 import sys
-import time
 
 import numpy as np
 
@@ -48,3 +49,6 @@ include "_plugin_api.pxi"
 include "_host.pxi"
 include "_capi.pxi"
 include "_capi_host.pxi"
+include "_capi_wrappers.pxi"
+
+_load_libcomin()        # hands libcomin the table (every include above is needed)

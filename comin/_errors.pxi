@@ -78,10 +78,10 @@ cdef object _err(int code, str detail=""):
     plugin = None
     ep = None
     if st is not None:
-        if st.cur_pid:
+        if st.d.cur_pid:
             plugin = st._current().name
-            if st.cur_ep > 0:
-                ep = _EP_NAMES[st.cur_ep]
+            if st.d.cur_ep > 0:
+                ep = _EP_NAMES[st.d.cur_ep]
     if code == COMIN_ERROR_METADATA_KEY_NOT_FOUND:
         return ComInKeyError(code, detail, plugin, ep)
     return ComInError(code, detail, plugin, ep)

@@ -38,10 +38,10 @@ cdef class Host:
         from comin._adapter import as_description
         descs = [as_description(p) for p in plugins]
         cdef _State st = _State.__new__(_State)
-        st.lstdout = bool(lstdout)
-        st.verbosity = verbosity
+        st.d.lstdout = bool(lstdout)
+        st.d.verbosity = verbosity
         st.error_handler = error_handler
-        st.profile = profile
+        st.d.profile = profile
         st.host_comm = comm
         st.plugins = [_make_plugin(i + 1, d) for i, d in enumerate(descs)]
         self.st = st
@@ -58,10 +58,9 @@ cdef class Host:
     def set_verbosity_level(self, int level):
         """ComIn messages with level ``l`` print when ``level > l`` (13: all)."""
         cdef _State st = self._live()
-        st.verbosity = level
-        if not st.closed:
-            for ep in range(1, NUM_ENTRY_POINTS + 1):
-                _update_fast(st, ep)      # C callbacks' fast path only at verbosity 0
+        st.d.verbosity = level
+        for ep in range(1, NUM_ENTRY_POINTS + 1):
+            _update_fast(st, ep)      # the fast path only at verbosity 0
 
     def check(self, str name, int wp=8):
         """ComIn's ``comin_setup_check``: working precision must be C double (8 bytes)."""
@@ -95,8 +94,8 @@ cdef class Host:
         if "n_dom" in d:
             if d["n_dom"] < 1:
                 raise ValueError(f"n_dom must be >= 1, got {d['n_dom']}")
-            st.n_dom = d["n_dom"]
-            while len(st.domains) < st.n_dom:
+            st.d.n_dom = d["n_dom"]
+            while len(st.domains) < st.d.n_dom:
                 st.domains.append(None)
 
     def set_domain(self, int jg, *, cells=None, edges=None, verts=None, **fields):
@@ -106,10 +105,10 @@ cdef class Host:
         kept as read-only views (converted only if their dtype differs).
         """
         cdef _State st = self._live()
-        if st.n_dom < 1:
+        if st.d.n_dom < 1:
             raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED, "set_global(n_dom=...) must come before set_domain")
-        if jg < 1 or jg > st.n_dom:
-            raise ValueError(f"domain id {jg} outside 1..n_dom={st.n_dom}")
+        if jg < 1 or jg > st.d.n_dom:
+            raise ValueError(f"domain id {jg} outside 1..n_dom={st.d.n_dom}")
         dom = st.domains[jg - 1]
         if dom is None:
             dom = _new_descrdata("domain", f"domain({jg})")
@@ -177,7 +176,7 @@ cdef class Host:
         are frozen and :attr:`requests` is complete.
         """
         cdef _State st = self._live()
-        if st.in_primary or st.primary_done:
+        if st.in_primary or st.d.primary_done:
             raise _err(COMIN_ERROR_STATUS, "the primary constructors have already run")
         st._n_dom("the primary constructors")
         _setup_plugin_comms(st, self.component)
@@ -185,18 +184,18 @@ cdef class Host:
         st.in_primary = True
         try:
             for p in st.plugins:
-                st.cur_pid = (<_Plugin>p).id
+                st.d.cur_pid = (<_Plugin>p).id
                 try:
                     run_primary_constructor(st, p)
                 finally:
-                    st.cur_pid = 0
+                    st.d.cur_pid = 0
         finally:
             st.in_primary = False
         _complete_callbacks(st)
-        st.primary_done = True
+        st.d.primary_done = True
         st.message("    Complete primary constructors", 0)
 
-    def mpi_handshake(self):
+    def mpi_handshake(self, groups=()):
         """Run ComIn's MPI handshake now and return the host communicator (mpi4py).
 
         Collective over the Host's ``comm`` (default ``MPI_COMM_WORLD``): the
@@ -204,11 +203,24 @@ cdef class Host:
         so processes started beside the host (MPMD) get their own part.  A
         host that decomposes its domains calls it before the primary
         constructors, as ICON does; it runs once (the primary constructors
-        then reuse the result).
+        then reuse the result).  ``groups``: further group names the host
+        takes part in, e.g. ``"yac"`` for a coupler whose other processes
+        meet it in the same handshake; :meth:`group_comm` gives their
+        communicators.
         """
         cdef _State st = self._live()
+        extra = [str(g) for g in groups if str(g)]
+        if extra and not st.comms_done:
+            names = (list(st.handshake_names) if st.handshake_names is not None else
+                     [(<_Plugin>p).comm for p in st.plugins if (<_Plugin>p).comm])
+            st.handshake_names = names + [g for g in extra if g not in names]
         _setup_plugin_comms(st, self.component, True)
         return _host_comm(st)
+
+    def group_comm(self, str name):
+        """The communicator of the handshake group ``name`` (a plugin's ``comm`` or one of
+        the ``groups`` of :meth:`mpi_handshake`), None when the handshake had no such group."""
+        return self._live().plugin_comms.get(name)
 
     @property
     def requests(self):
@@ -269,11 +281,7 @@ cdef class Host:
         A list of ``(plugin name, entry point name, calls, seconds)`` in
         plugin order, then entry-point order.
         """
-        st = self.st
-        out = []
-        for (pid, ep), (calls, ns) in sorted(st.timings.items()):
-            out.append(((<_Plugin>st.plugins[pid - 1]).name, _EP_NAMES[ep], calls, ns * 1e-9))
-        return out
+        return _timings(self.st)
 
     # -- time loop -------------------------------------------------------------------
     def set_datetime(self, str datetime):
@@ -289,22 +297,9 @@ cdef class Host:
         current plugin; a no-op before the primary constructors.  ``lacc``:
         the host runs this entry point on the device.
         """
-        # _call_ep_fast written out: as a call it costs ~1.3 ns of the ~31 ns of an entry
-        # point with one Python callback (tools/bench.py ep_python_callback)
         cdef _State st = self.st
-        cdef PyObject* r
-        if _fast_path_applies(st, ep, domain_id, lacc):
-            st.cur_pid = st.fast[ep].pid
-            st.cur_ep = ep
-            st.cur_domain = domain_id
-            r = PyObject_CallNoArgs(st.fast[ep].func)
-            st.cur_pid = 0
-            if r != NULL:
-                Py_DECREF(<object>r)
-                return
-            _failed(st, <_Callback>(<tuple>st.ep_callbacks[ep])[0])
-            return
-        _call_ep(st, ep, domain_id, lacc)
+        if not _call_ep_fast(st, ep, domain_id, lacc):
+            _call_ep(st, ep, domain_id, lacc)
 
     def finish(self, str routine, str text):
         """End the run from the host side (ComIn's finish, e.g. from the model's abort)."""
@@ -343,34 +338,30 @@ cdef class Host:
         return False
 
 
-cdef inline bint _fast_path_applies(_State st, int ep, int domain_id, bint lacc) noexcept:
-    """The condition of the fast path: one callback at ep that needs no syncs (fast[] is
-    filled only while the session runs the time loop), nothing to print, a valid domain."""
-    return (0 < ep <= NUM_ENTRY_POINTS and st.fast[ep].func != NULL and not lacc
-            and st.verbosity == 0 and not st.profile
-            and (domain_id == -1 or 0 < domain_id <= st.n_dom))
-
-
 cdef inline int _call_ep_fast(_State st, int ep, int domain_id, bint lacc) except -1:
-    """The fast path of a context call (Host.call_ep and C/Fortran hosts): 1 when it ran.
-
-    It applies when the entry point has one callback that needs no syncs and
-    nothing is printed (fast[] is filled only while the session runs the time
-    loop); everything else returns 0 and goes to :func:`_call_ep`.
+    """The fast path of a context call (Host.call_ep, and C/Fortran hosts' calls that reach
+    the core): 1 when it ran the entry point's one callback, or found nothing to do (no
+    callback, nothing to print); inlined, as cheap as writing it out in call_ep.  Its
+    conditions are comin_fast_slot and comin_nothing_at (comin/src/comin_internal.h), which
+    libcomin's context call uses too, and a slot that _update_fast filled; everything else
+    returns 0 and goes to :func:`_call_ep`.
     """
+    cdef comin_fast_t* f = comin_fast_slot(&st.d, ep, domain_id, lacc)
     cdef PyObject* r
-    if _fast_path_applies(st, ep, domain_id, lacc):
-        st.cur_pid = st.fast[ep].pid
-        st.cur_ep = ep
-        st.cur_domain = domain_id
-        r = PyObject_CallNoArgs(st.fast[ep].func)
-        st.cur_pid = 0
-        if r != NULL:
-            Py_DECREF(<object>r)
-            return 1
-        _failed(st, <_Callback>(<tuple>st.ep_callbacks[ep])[0])
+    if f == NULL:
+        return 0
+    if f.func == NULL:
+        return comin_nothing_at(&st.d, ep)      # 1: no callback, nothing to print: done
+    st.d.cur_pid = f.pid
+    st.d.cur_ep = ep
+    st.d.cur_domain = domain_id
+    r = PyObject_CallNoArgs(f.func)
+    st.d.cur_pid = 0
+    if r != NULL:
+        Py_DECREF(<object>r)
         return 1
-    return 0
+    _failed(st, <_Callback>(<tuple>st.ep_callbacks[ep])[0])
+    return 1
 
 
 cdef int _call_ep(_State st, int ep, int domain_id, bint lacc) except -1:
@@ -381,16 +372,16 @@ cdef int _call_ep(_State st, int ep, int domain_id, bint lacc) except -1:
     arguments; then an unknown entry point is code 6.  comin's own checks follow
     (a closed session, a domain id outside -1, 1..n_dom).
     """
-    if not st.primary_done:
+    if not st.d.primary_done:
         return 0
     if ep < 1 or ep > NUM_ENTRY_POINTS:
         raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
-    if st.closed:
+    if st.d.closed:
         raise _err(COMIN_ERROR_STATUS, "the session has ended (finalized or finished)")
-    if domain_id < -1 or domain_id == 0 or domain_id > st.n_dom:
-        raise ValueError(f"domain id {domain_id} outside 1..{st.n_dom} (or -1 outside a domain loop)")
-    cdef int n = st.ncb[ep]
-    if st.verbosity > 12 and st.lstdout:
+    if domain_id < -1 or domain_id == 0 or domain_id > st.d.n_dom:
+        raise ValueError(f"domain id {domain_id} outside 1..{st.d.n_dom} (or -1 outside a domain loop)")
+    cdef int n = st.d.ncb[ep]
+    if st.d.verbosity > 12 and st.d.lstdout:
         st.message(f"    CONTEXT {_EP_NAMES[ep]}", 12)
         if n == 0:
             st.message(f"    no calls associated with entry point '{_EP_NAMES[ep]}' (ep: {ep}).", 12)
@@ -402,7 +393,7 @@ cdef int _call_ep(_State st, int ep, int domain_id, bint lacc) except -1:
 cdef void _close(_State st):
     """No more entry points: finalized, or finished by an error."""
     cdef int i
-    st.closed = True
+    st.d.closed = True
     for i in range(NUM_ENTRY_POINTS + 1):
-        st.fast[i].func = NULL
-        st.fast[i].cfunc = NULL
+        st.d.fast[i].func = NULL
+        st.d.fast[i].cfunc = NULL

@@ -44,7 +44,7 @@ def metadata_set(var_descriptor, **kwargs):
 cdef _Var _metadata_var(_State st, object var_descriptor):
     """The exposed variable whose metadata a plugin reads (not in the primary constructor)."""
     name, domain_id = _parse_descriptor(var_descriptor)
-    if st.in_primary or not st.primary_done:
+    if st.in_primary or not st.d.primary_done:
         raise _err(COMIN_ERROR_METADATA_GET_INSIDE_PRIMARYCONSTRUCTOR, f"var_descr: {name}, {domain_id}")
     return _find_var(st, name, domain_id, COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED)
 
@@ -106,7 +106,7 @@ def current_get_datetime():
 def current_get_domain_id():
     """Domain id of the current entry point call; RuntimeError outside a domain loop."""
     cdef _State st = _active()
-    cdef int jg = st.cur_domain
+    cdef int jg = st.d.cur_domain
     if jg < 0:
         raise RuntimeError(f"comin_current_get_domain_id failed. (jg={max(jg, -1)})")
     return jg
@@ -114,7 +114,7 @@ def current_get_domain_id():
 
 def current_get_ep():
     """Entry point of the current (or most recent) call (C/Fortran API; 0 before any)."""
-    return _active().cur_ep
+    return _active().d.cur_ep
 
 
 def descrdata_get_global():
@@ -226,6 +226,25 @@ def parallel_get_plugin_mpi_comm():
     return comm.py2f()
 
 
+def profile_get_timings():
+    """comin extension (not in ComIn): the host's time per plugin and entry point so far.
+
+    ``[(plugin name, entry point name, calls, seconds), ...]`` in plugin order,
+    then entry-point order: the numbers of ``comin run``'s summary table (one
+    source, :meth:`comin.host.Host.timings`), counted by the core around every
+    callback while the host profiles (``Host(profile=True)``; ``comin run`` and
+    ``comin replay`` do unless ``--no-summary``, and always with
+    ``--telemetry``).  None when the host does not profile.  Safe to call from
+    another thread (the telemetry plugin's HTTP server does); the list is a
+    consistent snapshot.  Upstream ComIn has no such function: a plugin that
+    runs on both asks ``getattr(comin, "profile_get_timings", None)`` first.
+    """
+    cdef _State st = _active()
+    if not st.d.profile:
+        return None
+    return _timings(st)
+
+
 def finish(routine, text):
     """End the run with ``routine: text`` (ComIn's ``comin_plugin_finish``)."""
     _active().finish(str(routine), str(text))
@@ -233,8 +252,8 @@ def finish(routine, text):
 
 cdef _print(str kind, msg, bint enabled):
     cdef _State st = _active()
-    if st.lstdout and enabled:
-        name = st._current().name if st.cur_pid else "comin"
+    if st.d.lstdout and enabled:
+        name = st._current().name if st.d.cur_pid else "comin"
         sys.stderr.write(f" {kind}({name}): {msg}\n")
 
 

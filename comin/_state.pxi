@@ -51,21 +51,21 @@ cdef class _State:
 
     def __cinit__(self):
         cdef int i
-        self.lstdout = True
-        self.verbosity = 0
+        self.d.lstdout = True
+        self.d.verbosity = 0
         self.error_handler = None
         self.plugins = []
-        self.cur_pid = 0
-        self.cur_ep = 0
-        self.cur_domain = COMIN_DOMAIN_UNDEFINED
+        self.d.cur_pid = 0
+        self.d.cur_ep = 0
+        self.d.cur_domain = COMIN_DOMAIN_UNDEFINED
         self.datetime = ""
         self.pending = []
         self.ep_callbacks = [()] * (NUM_ENTRY_POINTS + 1)
         for i in range(NUM_ENTRY_POINTS + 1):
-            self.ncb[i] = 0
-            self.fast[i].func = NULL
-            self.fast[i].pid = 0
-            self.fast[i].cfunc = NULL
+            self.d.ncb[i] = 0
+            self.d.fast[i].func = NULL
+            self.d.fast[i].pid = 0
+            self.d.fast[i].cfunc = NULL
         self.requests = []
         self.vars = {}
         self.var_order = []
@@ -79,9 +79,9 @@ cdef class _State:
         self.sync_device = None
         self.var_not_found_hint = None
         self.nproma = 0
-        self.profile = False
+        self.d.profile = False
         self.timings = {}
-        self.n_dom = 0
+        self.d.n_dom = 0
         self.host_comm = None
         self.plugin_comms = {}
         self.comms_done = False
@@ -89,11 +89,11 @@ cdef class _State:
 
     # -- messages -------------------------------------------------------
     cdef bint _verbose(self, int level):
-        return self.lstdout and self.verbosity > level
+        return self.d.lstdout and self.d.verbosity > level
 
     def message(self, str text, int level):
         """ComIn's internal message: printed iff lstdout and verbosity > level."""
-        if self.lstdout and self.verbosity > level:
+        if self.d.lstdout and self.d.verbosity > level:
             sys.stderr.write(f" {text}\n")
 
     # -- finish -----------------------------------------------------------
@@ -106,7 +106,7 @@ cdef class _State:
         aborts the MPI job when there are several ranks.  Never returns
         normally: raises :class:`ComInFinish`.
         """
-        if self.cur_ep == EP_FINISH:
+        if self.d.cur_ep == EP_FINISH:
             return
         self.aborted = True
         _close(self)
@@ -120,31 +120,26 @@ cdef class _State:
         sys.stderr.write(f"{routine}: {text}\n")
         sys.stderr.flush()
         self.context_finish()
-        mpi = sys.modules.get("mpi4py.MPI")
-        if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
-            if mpi.COMM_WORLD.Get_size() > 1:
-                # the launcher stops forwarding output once a rank aborts: give it a moment
-                sys.stdout.flush()
-                time.sleep(0.5)
-                mpi.COMM_WORLD.Abort(1)
+        from comin.parallel import abort_world
+        abort_world()             # several ranks: end the job (one rank: the caller stops)
 
     def context_finish(self):
         """Call the ``EP_FINISH`` callbacks (the host's error path)."""
-        if self.primary_done and self.cur_ep != EP_FINISH:
+        if self.d.primary_done and self.d.cur_ep != EP_FINISH:
             _dispatch(self, EP_FINISH, COMIN_DOMAIN_OUTSIDE_LOOP, False)
 
     # -- helpers used by the bindings ----------------------------------------
     cdef _Plugin _need_plugin(self, str what):
-        if self.cur_pid == 0:
+        if self.d.cur_pid == 0:
             raise _err(COMIN_ERROR_STATUS, f"{what} must be called by a plugin "
                        "(from its primary constructor or a callback)")
         return self._current()
 
     cdef _Plugin _current(self):
         """The current plugin, or None outside plugin code."""
-        if self.cur_pid == 0:
+        if self.d.cur_pid == 0:
             return None
-        return <_Plugin>self.plugins[self.cur_pid - 1]
+        return <_Plugin>self.plugins[self.d.cur_pid - 1]
 
     cdef int _n_dom(self, str why) except -1:
         if self.global_data is None or "n_dom" not in self.global_data.__dict__:

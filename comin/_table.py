@@ -5,9 +5,11 @@ entry points, access flags, grid/axis ids, dimension semantics, datatypes,
 metadata type ids, domain ids, string length limits, the version and the
 error codes with their messages.  Nothing here imports anything from the
 package, so ``setup.py`` can load it to generate the Cython constants
-(``comin/_constants.pxi``) and, later, the C header and the Fortran module
-(see ``comin/_codegen.py``).  The Python constants of ``comin`` are built
-from it at import time.
+(``comin/_constants.pxi``), the C headers, the Fortran modules and the type
+stubs of the constants (see ``comin/_codegen.py``).  The Python constants of
+``comin`` are built from it at import time.  Code that needs a limit of the
+interface (a string length) reads it from here (:data:`MAX_LEN`), never as a
+literal.
 
 Values follow ComIn 0.3.0.  Where ComIn 0.2.0 differs, the entry says so
 (``v02=`` for the old number or ``None`` when the item did not exist).
@@ -124,6 +126,9 @@ ENUMS = {
     ),
 }
 
+#: The string length limits by name (``MAX_LEN["COMIN_MAX_LEN_PLUGIN_NAME"]`` is 32).
+MAX_LEN = {name: value for name, value, _note in ENUMS["max_len"]}
+
 #: C typedef of each enum group (ComIn 0.3's comin.h names); groups not listed
 #: here are plain constants (domain ids: ``static const int``; lengths: macros).
 C_ENUM_TYPES = {
@@ -133,6 +138,14 @@ C_ENUM_TYPES = {
     "dim_semantics": "t_comin_dim_semantics",
     "datatype": "t_comin_var_datatype",
     "metadata_typeid": "t_comin_metadata_typeid",
+}
+
+#: NumPy's name of the element type of each datatype (C double, float, int):
+#: the core, the host API and the hosts map between datatypes and dtypes with it.
+DATATYPE_NUMPY = {
+    "COMIN_VAR_DATATYPE_DOUBLE": "float64",
+    "COMIN_VAR_DATATYPE_FLOAT": "float32",
+    "COMIN_VAR_DATATYPE_INT": "intc",
 }
 
 #: Error codes in ComIn 0.3 order (code = position).  Each row:
@@ -237,7 +250,8 @@ def all_constants() -> dict:
 #: type: "int", "float", "bool", "str" for scalars; "int32", "float64",
 #: "int8" for arrays of that element type with ``ndim`` dimensions (in
 #: Fortran order, as the host stores them).  The Python objects, the host
-#: setters and (later) the C getters are derived from this table.
+#: setters, the C getters (``comin/_capi.py``) and the Fortran derived types are
+#: derived from this table.
 DESCRDATA = {
     "global": (
         ("n_dom", "int", 0), ("max_dom", "int", 0), ("nproma", "int", 0), ("wp", "int", 0),

@@ -2,12 +2,9 @@
 
 from cpython.buffer cimport PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
 
-cdef dict _DTYPE_TO_DATATYPE = {
-    np.dtype(np.float64): COMIN_VAR_DATATYPE_DOUBLE,
-    np.dtype(np.float32): COMIN_VAR_DATATYPE_FLOAT,
-    np.dtype(np.intc): COMIN_VAR_DATATYPE_INT,
-}
-cdef tuple _DATATYPE_DTYPE = (None, np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.intc))
+cdef dict _DTYPE_TO_DATATYPE = {np.dtype(t): _C_CONSTANTS[name]
+                                 for name, t in _table.DATATYPE_NUMPY.items()}
+cdef tuple _DATATYPE_DTYPE = (None,) + tuple(sorted(_DTYPE_TO_DATATYPE, key=_DTYPE_TO_DATATYPE.get))
 cdef const char* _FORMATS[4]
 _FORMATS[0] = b""
 _FORMATS[1] = b"d"
@@ -453,7 +450,7 @@ cdef VarHandle _var_get(_State st, object context, object descr, int flag):
                          f"got {type(context).__name__}")
     ids = [_ep_id(ep) for ep in context]
     name, domain_id = _parse_descriptor(descr)
-    if not st.primary_done or st.cur_ep != EP_SECONDARY_CONSTRUCTOR or st.cur_pid == 0:
+    if not st.d.primary_done or st.d.cur_ep != EP_SECONDARY_CONSTRUCTOR or st.d.cur_pid == 0:
         raise _err(COMIN_ERROR_VAR_GET_OUTSIDE_SECONDARY_CONSTRUCTOR, f"var_descr: {name}, {domain_id}")
     if (flag & COMIN_FLAG_DEVICE) and not _has_device(st):
         raise _err(COMIN_ERROR_VAR_GET_NO_DEVICE, f"var_descr: {name}, {domain_id}")

@@ -13,9 +13,10 @@ import numpy as np
 
 from comin import _table
 from comin._table import DEFAULT_METADATA
+from comin.icon.points import BY_HGRID
 
 __all__ = ["Host", "PluginDescription", "PYTHON_ADAPTER", "as_description",
-           "ComInError", "ComInFinish", "DEFAULT_METADATA", "default_metadata",
+           "ComInError", "ComInFinish", "DEFAULT_METADATA", "DTYPES", "default_metadata",
            "requested_array"]
 
 
@@ -25,10 +26,8 @@ def default_metadata() -> dict:
 
 
 _C = _table.all_constants()
-_DTYPES = {_C["COMIN_VAR_DATATYPE_DOUBLE"]: np.float64, _C["COMIN_VAR_DATATYPE_FLOAT"]: np.float32,
-           _C["COMIN_VAR_DATATYPE_INT"]: np.intc}
-_HGRIDS = {_C["COMIN_HGRID_UNSTRUCTURED_CELL"]: "cells", _C["COMIN_HGRID_UNSTRUCTURED_EDGE"]: "edges",
-           _C["COMIN_HGRID_UNSTRUCTURED_VERTEX"]: "verts"}
+#: NumPy dtype of each ComIn datatype (``COMIN_VAR_DATATYPE_*``), from the table
+DTYPES = {_C[name]: np.dtype(t) for name, t in _table.DATATYPE_NUMPY.items()}
 
 
 def requested_array(name: str, domain_id: int, metadata: Mapping, nproma: int, nlev: int,
@@ -44,12 +43,13 @@ def requested_array(name: str, domain_id: int, metadata: Mapping, nproma: int, n
     meta = dict(DEFAULT_METADATA)
     meta.update(metadata)
     where = f"variable ({name}, {domain_id})"
-    dtype = _DTYPES.get(meta["datatype"])
+    dtype = DTYPES.get(meta["datatype"])
     if dtype is None:
         raise ValueError(f"{where}: unknown datatype {meta['datatype']}")
-    grid = _HGRIDS.get(meta["hgrid_id"])
-    if grid is None:
+    kind = BY_HGRID.get(meta["hgrid_id"])
+    if kind is None:
         raise ValueError(f"{where}: unknown hgrid_id {meta['hgrid_id']}")
+    grid = kind.group
     zaxis = meta["zaxis_id"]
     if zaxis == _C["COMIN_ZAXIS_2D"]:
         shape = (nproma, nblks[grid])

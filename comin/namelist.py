@@ -27,14 +27,15 @@ import re
 from typing import List
 
 from comin._adapter import PluginDescription
+from comin._table import MAX_LEN
 
 #: field -> (type, ComIn default, maximum length for strings)
 FIELDS = {
-    "name": (str, "", 32),
-    "plugin_library": (str, "", 256),
-    "primary_constructor": (str, "comin_main", 256),
-    "options": (str, "", 256),
-    "comm": (str, "", 256),
+    "name": (str, "", MAX_LEN["COMIN_MAX_LEN_PLUGIN_NAME"]),
+    "plugin_library": (str, "", MAX_LEN["COMIN_MAX_LEN_PLUGIN_LIBRARY"]),
+    "primary_constructor": (str, "comin_main", MAX_LEN["COMIN_MAX_LEN_PRIMARY_CONSTRUCTOR"]),
+    "options": (str, "", MAX_LEN["COMIN_MAX_LEN_OPTIONS"]),
+    "comm": (str, "", MAX_LEN["COMIN_MAX_LEN_COMM"]),
     "log_debug": (bool, False, None),
     "log_info": (bool, True, None),
     "log_warning": (bool, True, None),

@@ -7,14 +7,23 @@ listing that name.  The host lists each plugin's ``comm`` name and
 ``"comin_host_<component>"``; an external process started beside the host
 (MPMD) lists the plugin comm name it wants to join.
 
+The rank and size of this process (:func:`world_rank`, :func:`world_size`)
+are known without initialising MPI; :func:`mpiexec_command` and
+:func:`launcher_environ` start MPI programs (tests, benchmarks, the
+documentation's examples) with whatever the MPI implementation on PATH needs.
+
 mpi4py is imported only when one of these functions is called, so plugins
 that never touch MPI do not initialise it.
 """
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import subprocess
 import sys
-from typing import List, Sequence
+import time
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 #: Version of the handshake protocol (the one ComIn/YAC use).
 HANDSHAKE_VERSION = 1
@@ -53,27 +62,145 @@ def launcher_size() -> int:
     return _from_launcher(_LAUNCHER_SIZE, 1)
 
 
-def world_rank() -> int:
-    """This process's rank in MPI_COMM_WORLD without initialising MPI: mpi4py's when MPI
-    is initialised, else the launcher's, else 0."""
+def _world_or_launcher(query: str, launcher) -> int:
+    """``COMM_WORLD.<query>()`` when MPI is initialised, else ``launcher()``."""
     world = initialised_world()
     if world is not None:
         try:
-            return world.Get_rank()
+            return getattr(world, query)()
         except Exception:  # noqa: BLE001 - see initialised_world
             pass
-    return _from_launcher(_LAUNCHER_RANK, 0)
+    return launcher()
+
+
+def world_rank() -> int:
+    """This process's rank in MPI_COMM_WORLD without initialising MPI: mpi4py's when MPI
+    is initialised, else the launcher's, else 0."""
+    return _world_or_launcher("Get_rank", lambda: _from_launcher(_LAUNCHER_RANK, 0))
 
 
 def world_size() -> int:
     """Number of processes in MPI_COMM_WORLD without initialising MPI (as world_rank)."""
+    return _world_or_launcher("Get_size", launcher_size)
+
+
+def world():
+    """MPI_COMM_WORLD (mpi4py) for a process of a parallel run, None for a single process.
+
+    A process is part of a parallel run when MPI is initialised or when a
+    launcher started several processes; in the second case this initialises
+    MPI.  Hosts and plugins that must know their rank before anything else
+    (the replay host picks its rank's file, the recorder names its file) ask
+    this; a single process never initialises MPI.
+    """
+    found = initialised_world()
+    if found is not None:
+        return found
+    if launcher_size() <= 1:
+        return None
+    return _mpi().COMM_WORLD
+
+
+#: seconds a rank waits before it aborts the job: the launcher stops forwarding output
+#: once a rank aborts, and the rank's last words should reach the user
+ABORT_GRACE = 0.5
+
+
+def abort_world(message: str = "") -> None:
+    """End every process of a parallel run (MPI_Abort on MPI_COMM_WORLD, status 1).
+
+    Writes ``message`` (one line, if any) to stderr after flushing stdout, and
+    waits :data:`ABORT_GRACE` seconds so the launcher forwards it.  Returns
+    without doing anything when MPI is not initialised or runs one process
+    (the caller then ends in its own way).
+    """
     world = initialised_world()
-    if world is not None:
-        try:
-            return world.Get_size()
-        except Exception:  # noqa: BLE001 - see initialised_world
-            pass
-    return launcher_size()
+    if world is None or world.Get_size() < 2:
+        return
+    sys.stdout.flush()
+    if message:
+        sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+    time.sleep(ABORT_GRACE)
+    world.Abort(1)
+
+
+# -- starting MPI programs -----------------------------------------------------------------
+#
+# What a launcher needs besides "-n N program" differs between MPI implementations; this is
+# the one place that knows it.  Open MPI refuses to run as root unless told twice, and refuses
+# more ranks than cores without --oversubscribe; MPICH's Hydra needs neither.
+
+#: prefixes of the variables an MPI launcher (or a singleton MPI_Init: Open MPI puts PMIx's
+#: into the C environment) hands to its processes; a launcher started from such a process
+#: must not see them, or it takes itself for a part of that job
+_LAUNCHER_PREFIXES = ("PMI_", "PMIX_", "HYDRA_", "MPIR_", "MPI_LOCAL", "OMPI_", "ORTE_",
+                      "OPAL_", "MV2_")
+
+
+@functools.lru_cache(maxsize=None)
+def _launcher_vendor(path: str) -> str:
+    """"Open MPI", "MPICH" or "" (unknown): what ``path --version`` says it is."""
+    try:
+        proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60,
+                              env=_clean_environ(os.environ))
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    text = proc.stdout + proc.stderr
+    if "Open MPI" in text or "OpenRTE" in text:
+        return "Open MPI"
+    if "HYDRA" in text or "MPICH" in text:
+        return "MPICH"
+    return ""
+
+
+def launcher_vendor(launcher: str = "mpiexec") -> str:
+    """The MPI implementation of the launcher ``launcher`` on PATH: "Open MPI", "MPICH",
+    or "" when it is unknown or missing."""
+    path = shutil.which(launcher)
+    return _launcher_vendor(os.path.realpath(path)) if path else ""
+
+
+def mpiexec_command(n: int, argv: Sequence[str], *more: Tuple[int, Sequence[str]],
+                    launcher: str = "mpiexec") -> List[str]:
+    """The command line that starts ``argv`` on ``n`` ranks, and beside it each
+    ``(n_i, argv_i)`` of ``more`` (MPMD, ``:``), with what the launcher on PATH needs to do
+    so on any machine (Open MPI: ``--oversubscribe``, since ranks may outnumber cores).
+    Run it with :func:`launcher_environ` as the environment."""
+    exe = shutil.which(launcher) or launcher
+    cmd = [exe, "--oversubscribe"] if launcher_vendor(launcher) == "Open MPI" else [exe]
+    for i, (count, args) in enumerate(((n, argv), *more)):
+        cmd += [":"] * (i > 0) + ["-n", str(int(count)), *args]
+    return cmd
+
+
+#: variables that show an enclosing MPI job (or an Open MPI singleton)
+_JOB_MARKERS = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_MCA_ess",
+                "OMPI_MCA_orte_ess_num_procs", "MV2_COMM_WORLD_SIZE")
+
+
+def _clean_environ(environ: Mapping[str, str]) -> Dict[str, str]:
+    """``environ`` without a job's launcher variables; the user's own Open MPI settings
+    (``OMPI_MCA_*``) stay unless they may be the enclosing job's."""
+    inside = any(k in environ for k in _JOB_MARKERS)
+    return {k: v for k, v in environ.items()
+            if not k.startswith(_LAUNCHER_PREFIXES) or (not inside and k.startswith("OMPI_MCA_"))}
+
+
+def launcher_environ(environ: Optional[Mapping[str, str]] = None, **extra: str) -> Dict[str, str]:
+    """The environment to start an MPI launcher (or any program that may call MPI_Init) with:
+    ``environ`` (default: ``os.environ``) without the variables of the MPI job or singleton
+    this process may be part of, plus Open MPI's consent to run as root when this process is
+    root, plus ``extra``.
+
+    Pass it explicitly (``env=``): a process that initialised MPI carries its job's
+    variables in its C environment, which a child started without ``env`` inherits.
+    """
+    env = _clean_environ(os.environ if environ is None else environ)
+    if os.geteuid() == 0 and launcher_vendor() == "Open MPI":
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    env.update(extra)
+    return env
 
 
 def _mpi():
@@ -82,8 +209,8 @@ def _mpi():
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise ImportError(
             "comin needs mpi4py for MPI communicators: install it against your MPI "
-            "(on Debian: apt-get install mpich libmpich-dev; "
-            "pip install --no-binary=mpi4py mpi4py)") from exc
+            "(on Debian: apt-get install libopenmpi-dev openmpi-bin; "
+            "MPICC=mpicc pip install --no-binary=mpi4py mpi4py)") from exc
     return MPI
 
 
@@ -94,13 +221,27 @@ def mpi_handshake(comm, group_names: Sequence[str]) -> List:
     each entry of ``group_names``, the communicator of all ranks (of any
     program in ``comm``) that listed that name; entries with the same name
     share one communicator.  Names are limited to 256 characters.
+
+    The messages are those of the C implementation that ComIn and YAC share
+    (``MPI_Allreduce``/``MPI_Bcast`` of one ``MPI_INT``, the name as
+    ``MPI_CHAR`` without its terminator, ``MPI_Comm_split``), so the other
+    side may be a C or Fortran program, or YAC's own initialisation
+    (``yac.YAC()`` lists the group ``"yac"``).
     """
     MPI = _mpi()
+    import numpy as np
     names = [str(n) for n in group_names]
     for n in names:
         if not n or len(n) > _MAX_GROUP_NAME:
             raise ValueError(f"handshake group name must have 1..{_MAX_GROUP_NAME} characters: {n!r}")
-    version = comm.allreduce(HANDSHAKE_VERSION, op=MPI.MIN)
+    one = np.zeros(1, dtype=np.intc)
+
+    def int_min(value: int) -> int:
+        one[0] = value
+        comm.Allreduce(MPI.IN_PLACE, [one, MPI.INT], op=MPI.MIN)
+        return int(one[0])
+
+    version = int_min(HANDSHAKE_VERSION)
     if version != HANDSHAKE_VERSION:
         raise RuntimeError(f"MPI handshake: peers speak version {version}, "
                            f"this side {HANDSHAKE_VERSION}")
@@ -108,12 +249,13 @@ def mpi_handshake(comm, group_names: Sequence[str]) -> List:
     rank, size = comm.Get_rank(), comm.Get_size()
     while True:
         open_ = [i for i, c in enumerate(result) if c is None]
-        root = comm.allreduce(rank if open_ else size, op=MPI.MIN)
+        root = int_min(rank if open_ else size)
         if root == size:
             return result
         name = names[open_[0]].encode() if rank == root else b""
-        length = comm.bcast(len(name), root=root)
-        buf = bytearray(name.ljust(length, b" ") if rank == root else length)
+        one[0] = len(name)
+        comm.Bcast([one, MPI.INT], root=root)
+        buf = bytearray(name) if rank == root else bytearray(int(one[0]))
         comm.Bcast([buf, MPI.CHAR], root=root)
         chosen = buf.decode()
         mine = [i for i in open_ if names[i] == chosen]

@@ -16,6 +16,8 @@ import sys
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from comin.parallel import launcher_environ, mpiexec_command
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 comm_names = st.lists(st.sampled_from(["", "a", "b", "c"]), min_size=1, max_size=4)
@@ -175,8 +177,9 @@ def test_under_mpiexec(request, ranks):
     if not request.config.getoption("--mpi"):
         pytest.skip("parallel conformance runs with `pytest --mpi conformance/` "
                     "(or `mpiexec -n 2 python -m pytest --with-mpi conformance/test_mpi.py`)")
-    cmd = ["mpiexec", "-n", str(ranks), sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-           "--with-mpi", "--timeout=240", "-k", "not under_mpiexec", os.path.join(HERE, "test_mpi.py")]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    cmd = mpiexec_command(ranks, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                  "--with-mpi", "--timeout=240", "-k", "not under_mpiexec",
+                                  os.path.join(HERE, "test_mpi.py")])
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=launcher_environ())
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "2 passed" in r.stdout and "failed" not in r.stdout

@@ -1,8 +1,7 @@
 """C plugins: libcomin, comin.h, loading shared libraries, the C API's rules and errors.
 
-Test plugins (``tests/c_plugins/*.c``) are compiled with gcc against the
-installed package (``comin.get_include()``, ``comin.get_library_dir()``,
-``-lcomin``) and run in the emulator.  Scenarios that end the run or print
+Test plugins (``tests/c_plugins/*.c``) are compiled with comin's build recipe
+(:mod:`comin._build`: ``$CC``, the package's headers and ``-lcomin``) and run in the emulator.  Scenarios that end the run or print
 from C run in a subprocess, so their output is compared as a whole.
 """
 from __future__ import annotations
@@ -18,6 +17,7 @@ import numpy as np
 import pytest
 
 import comin
+from comin import _build
 from comin import _capi
 from comin.emulator import Emulator
 from comin.host import Host, PluginDescription
@@ -28,7 +28,7 @@ SOURCES = os.path.join(HERE, "c_plugins")
 
 
 def compile_plugin(source: str, out_dir, name: str) -> str:
-    """gcc a C plugin (a file of tests/c_plugins or C source text) into ``out_dir/lib<name>.so``."""
+    """Build a C plugin (a file of tests/c_plugins or C source text) into ``out_dir/lib<name>.so``."""
     if not source.endswith(".c"):
         path = os.path.join(str(out_dir), f"{name}.c")
         with open(path, "w") as f:
@@ -36,12 +36,8 @@ def compile_plugin(source: str, out_dir, name: str) -> str:
         source = path
     elif not os.path.isabs(source):
         source = os.path.join(SOURCES, source)
-    lib = os.path.join(str(out_dir), f"lib{name}.so")
-    libdir = comin.get_library_dir()
-    subprocess.run(["gcc", "-shared", "-fPIC", "-g", "-O1", "-Wall", "-Wextra", "-Werror",
-                    "-Wno-unused-parameter", "-I", comin.get_include(), source, "-L", libdir,
-                    "-lcomin", f"-Wl,-rpath,{libdir}", "-o", lib], check=True)
-    return lib
+    return _build.build([source], os.path.join(str(out_dir), f"lib{name}.so"), flags=["-g", "-O1"],
+                        strict=True)
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +103,12 @@ def test_header_compiles_as_c_and_cxx(tmp_path):
     src = tmp_path / "t.c"
     src.write_text('#include "comin.h"\nint main(void) { unsigned a, b, c; '
                    'comin_setup_get_version(&a, &b, &c); return a * 100 + b * 10 + c == 30 ? 0 : 1; }\n')
-    subprocess.run(["gcc", "-Wall", "-Werror", "-std=c99", "-I", comin.get_include(), str(src),
-                    "-o", str(tmp_path / "t")], check=True)
+    _build.build([src], tmp_path / "t", kind="executable", flags=["-Wall", "-Werror", "-std=c99"])
     assert subprocess.run([str(tmp_path / "t")]).returncode == 0
-    if shutil.which("g++"):
+    if shutil.which(_build.compiler("c++")[0]):
         cxx = tmp_path / "t.cpp"
         cxx.write_text(src.read_text())
-        subprocess.run(["g++", "-Wall", "-Werror", "-I", comin.get_include(), str(cxx),
-                        "-o", str(tmp_path / "tx")], check=True)
+        _build.build([cxx], tmp_path / "tx", kind="executable", flags=["-Wall", "-Werror"])
 
 
 # -- equivalence: the same scenario in Python and in C ---------------------------------------
@@ -577,8 +571,7 @@ def test_comin_config_flags_build_a_plugin(tmp_path):
     assert out[0] == f"-I{comin.get_include()}" and "-lcomin" in out
     src = tmp_path / "p.c"
     src.write_text('#include "comin.h"\nvoid comin_main(void) { comin_print_info("hi"); }\n')
-    subprocess.run(["gcc", "-shared", "-fPIC", *out[:1], str(src), *out[1:], "-o",
-                    str(tmp_path / "libp.so")], check=True)
+    _build.build([src], tmp_path / "libp.so", comin=False, flags=out[:1], libs=out[1:])
     assert config_main(["--version"]) == 0
     if shutil.which("comin-config"):
         version = subprocess.run(["comin-config", "--version"], capture_output=True, text=True,
@@ -709,8 +702,7 @@ def test_cmake_find_package_and_pkg_config_build_a_plugin(tmp_path):
     env = dict(os.environ, PKG_CONFIG_PATH=comin.get_pkgconfig_dir())
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "comin"], env=env, check=True,
                            capture_output=True, text=True).stdout.split()
-    subprocess.run(["gcc", "-shared", "-fPIC", str(src), *flags, "-o", str(tmp_path / "libpc.so")],
-                   check=True)
+    _build.build([src], tmp_path / "libpc.so", comin=False, libs=flags)
     assert subprocess.run(["pkg-config", "--modversion", "comin"], env=env, capture_output=True,
                           text=True).stdout.strip() == "0.3.0"
 

@@ -445,3 +445,87 @@ def test_rank_from_the_launcher_without_mpi4py(monkeypatch):
     monkeypatch.setenv("PMI_RANK", "3")
     assert mpi_rank() == 3
     assert "mpi4py.MPI" not in sys.modules          # asking did not import (or initialise) MPI
+
+
+# -- the seams: hosts of `comin run --host NAME`, options of shipped plugins -------------------
+
+def test_host_option_picks_the_host_and_refuses_an_unknown_one(capsys):
+    rc, out, err = cli(capsys, *SMALL, "--steps", "1", "--no-summary", "--host", "emulator", EXAMPLE)
+    assert rc == 0
+    rc, out, err = cli(capsys, *SMALL, "--host", "nowhere", EXAMPLE)
+    assert rc == 2
+    assert err.splitlines() == ["comin run: argument --host: invalid choice: 'nowhere' (choose from "
+                                "'emulator') (see 'comin run --help')"]
+
+
+def test_a_host_and_a_plugin_join_comin_run_by_one_registry_line(tmp_path, capsys, monkeypatch):
+    """A host module with a HostCommand and a plugin module with PluginOptions, registered in
+    comin.cli.extensions, give `comin run --host NAME` with their own options."""
+    import types
+
+    from comin.cli import extensions
+    from comin.host import PluginDescription
+
+    ran = []
+
+    class TinyRun(extensions.HostRun):
+        def __init__(self, plugins):
+            from comin.host import Host
+            self.host, self.total = Host(plugins, profile=True), 1
+
+        def run(self, progress):
+            with self.host:
+                self.host.set_global(n_dom=1, nproma=4)
+                self.host.run_primary_constructors()
+                self.host.call_ep(comin.EP_SECONDARY_CONSTRUCTOR)
+                progress(1)
+
+        def headline(self, seconds, nplugins):
+            return f"tiny host ran {nplugins} plugins"
+
+    class TinyHost(extensions.HostCommand):
+        name, help = "tiny", "a host of this test"
+
+        def add_arguments(self, parser):
+            parser.add_argument_group("model").add_argument("--size", type=int, default=1)
+
+        def configure(self, args):
+            return args.size
+
+        def start(self, args, config, plugins, profile):
+            ran.append(config)
+            return TinyRun(plugins)
+
+    class Hello(extensions.PluginOptions):
+        def add_arguments(self, parser):
+            parser.add_argument("--hello", action="store_true")
+
+        def wanted(self, args):
+            return args.hello
+
+        def plugin(self, args):
+            return PluginDescription(name="hello", constructor=lambda: ran.append("hello")) \
+                if args.hello else None
+
+        def report(self, args):
+            return ["hello was here"]
+
+    monkeypatch.setitem(sys.modules, "tiny_host_cli", types.SimpleNamespace(HOST=TinyHost()))
+    monkeypatch.setitem(sys.modules, "hello_cli", types.SimpleNamespace(OPTIONS=Hello))
+    monkeypatch.setitem(extensions.HOSTS, "tiny", "tiny_host_cli")
+    monkeypatch.setattr(extensions, "PLUGIN_OPTIONS", extensions.PLUGIN_OPTIONS + ("hello_cli",))
+    rc, out, err = cli(capsys, "--host", "tiny", "--size", "3", "--hello")
+    assert rc == 0, err
+    assert ran == [3, "hello"]
+    assert err.splitlines()[0] == "comin run: tiny host ran 1 plugins"
+    assert err.splitlines()[-1] == "hello was here"
+    rc, out, err = cli(capsys, "--size", "3", EXAMPLE)          # the emulator has no --size
+    assert rc == 2 and "unrecognized arguments: --size " in err
+
+
+def test_a_recorder_loaded_as_a_plugin_that_refuses_a_variable_exits_2(tmp_path, capsys):
+    from comin.plugins.recorder import SCRIPT
+    rc, out, err = cli(capsys, *SMALL, "--steps", "1", "--no-summary",
+                       f"{SCRIPT} {tmp_path / 'rec'} --vars nope", EXAMPLE)
+    assert rc == 2
+    assert err.splitlines()[-1].startswith("comin_recorder: cannot record variable 'nope'")

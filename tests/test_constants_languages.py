@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 import comin
-from comin import _codegen, _table
+from comin import _build, _codegen, _table
 
 TABLE = _codegen.load_table()
 CONSTANTS = TABLE.all_constants()
@@ -41,7 +41,8 @@ def test_c_header_matches_the_table(tmp_path):
         "  (void)ep; (void)e; (void)f; (void)z; (void)h; (void)d; (void)t; (void)m;\n"
         '  if (strcmp(COMIN_VERSION, "0.3.0") != 0) return 3;\n'
         f"{body}\n  return 0;\n}}\n")
-    _run(["gcc", "-Wall", "-Werror", "-std=c99", "-o", "prog", "main.c"], tmp_path)
+    _build.build(["main.c"], "prog", kind="executable", comin=False,
+                 flags=["-Wall", "-Werror", "-std=c99"], workdir=tmp_path)
     assert _parse(_run(["./prog"], tmp_path)) == CONSTANTS
 
 
@@ -49,8 +50,8 @@ def test_fortran_module_matches_the_table(tmp_path):
     (tmp_path / "comin_constants.F90").write_text(_codegen.fortran_module_text(TABLE))
     body = "\n".join(f"  PRINT '(A,1X,I0)', '{n}', &\n    {n}" for n in CONSTANTS)
     (tmp_path / "main.F90").write_text(f"PROGRAM main\n  USE comin_constants\n  IMPLICIT NONE\n{body}\nEND PROGRAM main\n")
-    _run(["gfortran", "-Wall", "-Werror", "-std=f2008", "-o", "prog", "comin_constants.F90", "main.F90"],
-         tmp_path)
+    _build.build(["comin_constants.F90", "main.F90"], "prog", kind="executable", comin=False,
+                 flags=["-Wall", "-Werror", "-std=f2008"], workdir=tmp_path)
     assert _parse(_run(["./prog"], tmp_path)) == CONSTANTS
 
 

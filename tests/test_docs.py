@@ -39,6 +39,9 @@ def test_docs_build_and_examples_run(tmp_path):
     images = os.listdir(tmp_path / "html" / "_images")
     assert any(name.startswith("prognostic_mask") for name in images), images
     assert any(name.startswith("plume_L20_DOM02") for name in images), images
+    assert any(name.startswith("telemetry_live") for name in images), images
+    telemetry = (tmp_path / "html" / "guide" / "telemetry.html").read_text()
+    assert "took a picture of http://127.0.0.1:" in telemetry
     api = (tmp_path / "html" / "reference" / "api.html").read_text()
     assert "comin_var_get_ptr_double" in api and "comin.var_get" in api
     doctest = _build("doctest", tmp_path, doctrees)

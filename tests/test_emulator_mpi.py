@@ -3,8 +3,8 @@
 Decomposition invariants are checked in this process for 1..4 parts (every
 rank's layout is computed on every rank, so no MPI is needed).  Everything
 that needs ranks runs ``mpiexec -n N`` on the scripts in ``tests/mpi/`` with
-a timeout, so a deadlock fails the test instead of hanging it.  MPICH
-oversubscribes without complaint, so 4 ranks run on a 2-core machine.
+a timeout, so a deadlock fails the test instead of hanging it; 4 ranks run on a 2-core
+machine (``comin.parallel.mpiexec_command`` oversubscribes).
 """
 import json
 import os
@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from comin import grid as gridmod
+from comin.parallel import launcher_environ, mpiexec_command
 from comin.emulator import decomp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -128,9 +129,10 @@ def test_halo_lists_match_between_ranks(grids):
 
 # -- runs under mpiexec ------------------------------------------------------------------
 
-def _mpiexec(n, *args, timeout=240, extra=()):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    cmd = ["mpiexec", "-n", str(n), sys.executable, *args, *extra]
+def _mpiexec(n, *args, timeout=240, more=()):
+    """``args`` on ``n`` ranks (python's arguments), beside them each (n_i, argv_i) of ``more``."""
+    env = launcher_environ(PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    cmd = mpiexec_command(n, [sys.executable, *args], *more)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
 
 
@@ -146,10 +148,7 @@ RUN_ARGS = ("R2B3", "1", "4")      # grid, nest, steps: domain 1 and a nest, adv
 def serial_fields(tmp_path_factory):
     """The single-process run (no MPI launcher: the emulator never initialises MPI)."""
     out = str(tmp_path_factory.mktemp("serial") / "fields.npz")
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    for var in list(env):
-        if var.startswith(("PMI_", "OMPI_", "PMIX_", "MPI_LOCAL")):
-            del env[var]
+    env = launcher_environ(PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     r = subprocess.run([sys.executable, os.path.join(MPI_DIR, "emulator_fields.py"), out, *RUN_ARGS],
                        capture_output=True, text=True, timeout=240, env=env, cwd=ROOT)
     assert r.returncode == 0, r.stderr
@@ -282,11 +281,11 @@ def _monitor_namelist(tmp_path):
 
 
 def _run_mpmd(tmp_path, nhosts, bystander=False):
-    extra = [":", "-n", "1", sys.executable, os.path.join(MPI_DIR, "external_monitor.py")]
+    more = [(1, [sys.executable, os.path.join(MPI_DIR, "external_monitor.py")])]
     if bystander:       # an external process that joins no plugin communicator
-        extra += [":", "-n", "1", sys.executable, "-c", "from comin.parallel import join; join()"]
+        more.append((1, [sys.executable, "-c", "from comin.parallel import join; join()"]))
     r = _mpiexec(nhosts, "-m", "comin", "run", "--grid", "R2B3", "--steps", "3", "--no-summary",
-                 "--no-progress", "--namelist", _monitor_namelist(tmp_path), extra=extra)
+                 "--no-progress", "--namelist", _monitor_namelist(tmp_path), more=more)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     return _json_lines(r.stdout, "MONITOR_HOST "), _json_lines(r.stdout, "MONITOR_EXTERNAL ")
 

@@ -14,6 +14,7 @@ import pytest
 
 from comin.__main__ import main
 from comin.emulator import Emulator
+from comin.parallel import launcher_environ, mpiexec_command
 from _support import emulator_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -232,8 +233,8 @@ def test_column_water_in_parallel_prints_the_serial_figures(tmp_path):
            "--steps", "2", "--no-summary", "--no-progress"]
     serial = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert serial.returncode == 0, serial.stderr
-    par = subprocess.run(["mpiexec", "-n", "2", *cmd], capture_output=True, text=True, timeout=120,
-                         cwd=tmp_path)
+    par = subprocess.run(mpiexec_command(2, cmd), capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path, env=launcher_environ())
     assert par.returncode == 0, par.stdout + par.stderr
     lines = [line for line in serial.stderr.splitlines() if "INFO(column_water)" in line]
     assert len(lines) == 6, serial.stderr            # 3 output times x 2 domains

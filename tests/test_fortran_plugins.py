@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import comin
+from comin import _build
 from comin.emulator import Emulator
 from comin.host import PluginDescription
 from _support import emulator_config
@@ -26,23 +27,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 FORTRAN_API = os.path.join(ROOT, "fortran_api")
 SOURCES = os.path.join(HERE, "fortran_plugins")
-FFLAGS = ["-std=f2008", "-Wall", "-Werror", "-g", "-O1", "-fPIC"]   # -O1: optimisation exposes undefined behaviour
+FFLAGS = [*_build.STRICT["fortran"], "-g", "-O1"]   # -O1: optimisation exposes undefined behaviour
 
 API_SOURCES = ("comin_constants.F90", "comin_descrdata_types.F90", "comin_plugin_interface.F90")
 
 
 def compile_fortran_plugin(source: str, out_dir, name: str) -> str:
-    """gfortran the API modules and a plugin of tests/fortran_plugins into ``out_dir/lib<name>.so``."""
+    """Build the API modules and a plugin of tests/fortran_plugins into ``out_dir/lib<name>.so``."""
     out_dir = str(out_dir)
     mod_dir = os.path.join(out_dir, f"mod_{name}")
     os.makedirs(mod_dir, exist_ok=True)
-    lib = os.path.join(out_dir, f"lib{name}.so")
-    libdir = comin.get_library_dir()
     sources = [os.path.join(FORTRAN_API, src) for src in API_SOURCES] + [os.path.join(SOURCES, source)]
-    subprocess.run(["gfortran", *FFLAGS, "-shared", "-J", mod_dir, "-I", mod_dir, *sources,
-                    "-L", libdir, "-lcomin", f"-Wl,-rpath,{libdir}", "-o", lib],
-                   check=True, cwd=out_dir)
-    return lib
+    return _build.build(sources, os.path.join(out_dir, f"lib{name}.so"), fortran_api="none",
+                        flags=FFLAGS, moddir=mod_dir, workdir=out_dir)
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +83,8 @@ def info_lines(text: str, name: str):
 
 def test_interface_module_compiles_standalone_with_warnings_as_errors(tmp_path):
     for src in API_SOURCES:
-        subprocess.run(["gfortran", *FFLAGS, "-c", "-J", str(tmp_path), "-I", str(tmp_path),
-                        os.path.join(FORTRAN_API, src), "-o", str(tmp_path / (src + ".o"))],
-                       check=True)
+        _build.build([os.path.join(FORTRAN_API, src)], tmp_path / (src + ".o"), kind="object",
+                     comin=False, flags=FFLAGS, moddir=str(tmp_path))
     assert (tmp_path / "comin_plugin_interface.mod").exists()
 
 
@@ -106,11 +102,8 @@ def scenario_runs(plugins, tmp_path_factory):
 def test_python_c_and_fortran_scenarios_print_identical_lines(scenario_runs, tmp_path):
     """The equivalence scenario as a Python, a C and a Fortran plugin: the same lines."""
     f_err, py_err = scenario_runs
-    lib = str(tmp_path / "libcscenario.so")
-    libdir = comin.get_library_dir()
-    subprocess.run(["gcc", "-shared", "-fPIC", "-Wall", "-Werror", "-I", comin.get_include(),
-                    os.path.join(HERE, "c_plugins", "scenario.c"), "-L", libdir, "-lcomin",
-                    f"-Wl,-rpath,{libdir}", "-o", lib], check=True)
+    lib = _build.build([os.path.join(HERE, "c_plugins", "scenario.c")], tmp_path / "libcscenario.so",
+                       flags=["-Wall", "-Werror"])
     c = run_driver(("lib", "scenario", lib, "--hello world"))
     assert c.returncode == 0, c.stderr[-3000:]
     c_lines = info_lines(c.stderr, "scenario")
@@ -335,8 +328,10 @@ SPEC_TYPES = {"t_comin_var_descriptor": [], "t_comin_plugin_info": [],
 
 
 def _module_text():
-    with open(os.path.join(FORTRAN_API, "comin_plugin_interface.F90")) as f:
-        return f.read()
+    """comin_plugin_interface as the compiler sees it (with its include files, which hold
+    the procedures and PUBLIC lines generated from comin/_capi.py)."""
+    from comin import _codegen
+    return _codegen.fortran_source_text(os.path.join(FORTRAN_API, "comin_plugin_interface.F90"))
 
 
 def _public_names(text):
@@ -436,15 +431,13 @@ def test_comin_config_fortran_flags_build_a_plugin(tmp_path):
     fflags, flibs = _config("--fflags"), _config("--flibs")
     assert fflags == [f"-I{os.path.join(comin.get_include(), 'fortran')}"]
     assert "-lcomin_fortran" in flibs and "-lcomin" in flibs
-    subprocess.run(["gfortran", "-shared", "-fPIC", *fflags, str(src), *flibs, "-o",
-                    str(tmp_path / "libmini.so")], check=True, cwd=tmp_path)
+    _build.build([src], tmp_path / "libmini.so", comin=False, flags=fflags, libs=flibs, workdir=tmp_path)
     # the shipped sources compile into a plugin as well (what other compilers do)
-    build = tmp_path / "fromsource"
-    build.mkdir()
-    subprocess.run(["gfortran", "-shared", "-fPIC", "-J", str(build), *_config("--fsources"),
-                    str(src), *_config("--libs"), "-o", str(build / "libmini.so")],
-                   check=True, cwd=build)
-    for lib in (tmp_path / "libmini.so", build / "libmini.so"):
+    fromsource = tmp_path / "fromsource"
+    fromsource.mkdir()
+    _build.build([*_config("--fsources"), src], fromsource / "libmini.so", comin=False,
+                 libs=_config("--libs"), workdir=fromsource)
+    for lib in (tmp_path / "libmini.so", fromsource / "libmini.so"):
         proc = run_driver(("lib", "mini", str(lib), ""), steps=1)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert info_lines(proc.stderr, "mini") == ["mini plugin"]
@@ -452,7 +445,7 @@ def test_comin_config_fortran_flags_build_a_plugin(tmp_path):
 
 def test_comin_config_fortran_flags_explain_a_build_without_fortran(monkeypatch, capsys):
     from comin import _config
-    monkeypatch.setattr(_config, "_fortran_built", lambda: False)
+    monkeypatch.setattr(_config, "fortran_built", lambda: False)
     assert _config.main(["--fflags"]) == 1
     assert "built without a Fortran compiler" in capsys.readouterr().err
     assert _config.main(["--cflags"]) == 0
@@ -487,8 +480,8 @@ def test_cmake_fortran_target_and_pkg_config(tmp_path):
     includes = [os.path.realpath(f[2:]) for f in flags if f.startswith("-I")]
     assert os.path.realpath(os.path.join(comin.get_include(), "fortran")) in includes
     assert "-lcomin_fortran" in flags and "-lcomin" in flags
-    subprocess.run(["gfortran", "-shared", "-fPIC", str(tmp_path / "mini.F90"), *flags, "-o",
-                    str(tmp_path / "libpc.so")], check=True, cwd=tmp_path)
+    _build.build([tmp_path / "mini.F90"], tmp_path / "libpc.so", comin=False, libs=flags,
+                 workdir=tmp_path)
 
 
 def test_fortran_example_builds_with_cmake_and_writes_celsius(tmp_path, capsys):
@@ -622,8 +615,8 @@ def test_every_descrdata_field_of_the_fortran_types_matches_the_python_view(tmp_
     src.write_text(_descrdata_fortran_source())
     fflags, flibs = _config("--fflags"), _config("--flibs")
     lib = tmp_path / "libddall.so"
-    subprocess.run(["gfortran", "-shared", "-fPIC", "-ffree-line-length-none", *fflags, str(src),
-                    *flibs, "-o", str(lib)], check=True, cwd=tmp_path)
+    _build.build([src], lib, comin=False, flags=["-ffree-line-length-none", *fflags], libs=flibs,
+                 workdir=tmp_path)
     expected = []
     Emulator([PluginDescription(name="fdd", plugin_library=str(lib)),
               lambda: expected.extend(_descrdata_expected())],
@@ -709,7 +702,7 @@ def test_the_valgrind_filter_sees_an_uninitialised_output(tmp_path):
         END PROGRAM uninit
     """))
     exe = tmp_path / "uninit"
-    subprocess.run(["gfortran", "-g", "-O0", str(src), "-o", str(exe)], check=True)
+    _build.build([src], exe, kind="executable", comin=False, flags=["-g", "-O0"])
     log = tmp_path / "valgrind.log"
     subprocess.run(["valgrind", f"--log-file={log}", str(exe)], capture_output=True, timeout=300)
     bad = _valgrind_reports(log.read_text())

@@ -12,6 +12,7 @@ after the plugins wrote, request list) must be equal and in the same order.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,8 @@ import sys
 import pytest
 
 import comin
+from comin import _build
+from comin.parallel import launcher_environ, mpiexec_command
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOSTS = os.path.join(HERE, "hosts")
@@ -31,7 +34,7 @@ pytestmark = pytest.mark.skipif(shutil.which("cmake") is None, reason="cmake is 
 def host_env(**extra) -> dict:
     """The environment of a host process: this tree's comin first, unbuffered Fortran output."""
     # not the launcher variables of an MPI run this test process may be part of
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "PMIX_", "HYDRA_", "MPIR_"))}
+    env = launcher_environ()
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env["GFORTRAN_UNBUFFERED_PRECONNECTED"] = "y"
     env.update(extra)
@@ -53,7 +56,7 @@ def c_build(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def f_build(tmp_path_factory):
-    if shutil.which("gfortran") is None:
+    if shutil.which(_build.compiler("fortran")[0]) is None:
         pytest.skip("gfortran is not installed")
     return cmake_build(os.path.join(HOSTS, "fortran_host"), str(tmp_path_factory.mktemp("fortran_host")))
 
@@ -157,9 +160,7 @@ def test_a_host_inside_a_python_process_uses_that_interpreter(tmp_path):
     src = tmp_path / "libhost.c"
     src.write_text(_LIBRARY_HOST)
     lib = tmp_path / "libhost.so"
-    libdir = comin.get_library_dir()
-    subprocess.run(["gcc", "-shared", "-fPIC", "-I", comin.get_include(), str(src), "-L", libdir, "-lcomin",
-                    f"-Wl,-rpath,{libdir}", "-o", str(lib)], check=True)
+    _build.build([src], lib)
     plugin = tmp_path / "plugin.py"
     plugin.write_text("import sys, comin\nMARK = sys.modules['__main__'].MARK\n"
                       "@comin.EP_ATM_TIMELOOP_START\ndef cb():\n    print('plugin sees', MARK, flush=True)\n")
@@ -244,6 +245,25 @@ def test_missing_libpython_names_it_and_points_at_doctor(c_build):
     assert "python -m comin doctor" in proc.stderr
 
 
+def test_embedded_python_is_the_build_interpreter_whatever_python3_path_finds_first(c_build, tmp_path):
+    """Open MPI's mpiexec puts its bin directory (often /usr/bin, with a Python without NumPy)
+    first on PATH; the embedded interpreter must still be the one comin was built with."""
+    impostor = tmp_path / "prefix"
+    (impostor / "bin").mkdir(parents=True)
+    (impostor / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}").mkdir(parents=True)
+    (impostor / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "os.py").write_text("")
+    fake = impostor / "bin" / "python3"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    env = host_env()
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("COMIN_PYTHON", None)
+    env["PATH"] = str(impostor / "bin") + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run([os.path.join(c_build, "c_host"), "--steps", "1", *plugin_specs(c_build)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def three_languages(c_build, f_build) -> list:
     return plugin_specs(c_build, [f"fprobe;{os.path.join(f_build, 'libf_probe.so')};fopt"])
 
@@ -288,20 +308,30 @@ def test_fortran_host_errors_return_gives_comin_codes(f_build):
         "handler: comin: ERROR: Unknown id for ENTRY point."]
 
 
-@pytest.mark.skipif(shutil.which("mpirun") is None, reason="mpirun is not installed")
+#: runs ARGV with its stdout in a file per rank (PATTERN % rank), whatever the launcher
+PER_RANK_STDOUT = ("import os, sys; from comin.parallel import world_rank; "
+                   "fd = os.open(sys.argv[1] % world_rank(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC); "
+                   "os.dup2(fd, 1); os.execv(sys.argv[2], sys.argv[2:])")
+
+
+@pytest.mark.skipif(shutil.which("mpiexec") is None, reason="mpiexec is not installed")
 def test_fortran_host_under_mpirun_shares_its_mpi_world_with_python_plugins(c_build, f_build, tmp_path):
     exe = os.path.join(f_build, "fortran_host_mpi")
     if not os.path.exists(exe):
         pytest.skip("no MPI Fortran compiler found by CMake")
     specs = three_languages(c_build, f_build)
     mpi = f"mpi@probe_comm;libpython_adapter.so;{os.path.join(HOSTS, 'plugins', 'mpi_probe.py')}"
-    pattern = str(tmp_path / "out.%r")
-    proc = run(["mpirun", "-n", "2", "-outfile-pattern", pattern, exe, "--steps", "2", *specs, mpi])
+    pattern = str(tmp_path / "out.%d")
+    proc = run(mpiexec_command(2, [sys.executable, "-c", PER_RANK_STDOUT, pattern, exe, "--steps", "2",
+                                   *specs, mpi]))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rank0 = (tmp_path / "out.0").read_text().splitlines()
     rank1 = (tmp_path / "out.1").read_text().splitlines()
     mpi_lines = [line for line in rank0 if line.startswith("mpi: ")]
-    assert mpi_lines[0] == "mpi: mpi initialised by the host True world 2 host comm 2 plugin comm 2 library MPICH"
+    from mpi4py import MPI          # the MPI library of this environment, which the host links too
+    library = " ".join(MPI.Get_library_version().split()[:2])
+    assert mpi_lines[0] == ("mpi: mpi initialised by the host True world 2 host comm 2 plugin comm 2 "
+                            f"library {library}")
     # allreduce over the host communicator of local * (rank + 1): both ranks hold the same field
     assert "mpi: domain 1 local 7701.0 allreduce(local*(rank+1)) 23103.0 ranks [0, 1]" in mpi_lines
     assert "mpi: domain 2 local 5394.0 allreduce(local*(rank+1)) 16182.0 ranks [0, 1]" in mpi_lines
@@ -356,6 +386,57 @@ def test_doctor_lists_what_a_host_uses_and_finds_no_problem(c_build):
     assert "(not linked: good, comin loads it)" in out
     assert "Problems\n  none found\n" in out
     assert "MPI_Init called twice" in out          # the known problems are always listed
+    # the MPI library of C, Fortran and mpi4py, by vendor and version: one and the same
+    from mpi4py import MPI
+    version = " ".join(MPI.Get_library_version().strip("\x00 \n").splitlines()[0].split())
+    assert f"  MPI library       {version}\n" in out
+    for wrapper in ("mpicc", "mpif90"):
+        if shutil.which(wrapper):
+            assert re.search(rf"  {wrapper} +\S+ -> \S+ \({re.escape(version.split(',')[0])}\)\n", out), out
+    assert re.search(r"\nYAC\n  yac               (v\d\S* \S+\n  libmpi \(yac\) |not installed \()", out), out
+
+
+def _doctor_input(**mpi):
+    from comin.cli import doctor as doc
+    py = dict(doc.python_info(), virtual_env="")
+    cm = doc.comin_info()
+    base = {"mpi4py": "4", "path": "/x", "library_version": "Open MPI v4.1.4, package: Debian",
+            "libmpi": "/usr/lib/libmpi.so.40"}
+    return py, cm, dict(base, **mpi)
+
+
+def test_doctor_names_mixed_mpi_libraries_and_what_to_do():
+    from comin.cli import doctor as doc
+    py, cm, mpi = _doctor_input(mpif90="/usr/bin/mpif90", mpif90_libmpi="/usr/lib/libmpich.so.12",
+                                mpif90_version="MPICH Version: 4.0.2", mpif90_of="Open MPI",
+                                mpicc="/usr/bin/mpicc", mpicc_libmpi="/usr/lib/libmpich.so.12",
+                                mpicc_version="MPICH Version: 4.0.2", mpicc_of="MPICH",
+                                mpiexec="/usr/bin/mpiexec", mpiexec_vendor="MPICH")
+    yac = {"version": "v3.21.0", "path": "/y", "libmpi": "/usr/lib/libmpich.so.12",
+           "library_version": "MPICH Version: 4.0.2"}
+    host = {"exe": "h", "libcomin": cm["libcomin"], "libpython": "",
+            "libmpi": "/usr/lib/libmpi.so.40", "libmpis": ["/usr/lib/libmpi.so.40", "/usr/lib/libmpich.so.12"]}
+    found = "\n".join(doc.problems(py, cm, mpi, host, yac))
+    # an Open MPI wrapper whose -lmpi resolves through the system link to MPICH
+    assert "mpif90 is Open MPI's wrapper, but its -lmpi resolves to /usr/lib/libmpich.so.12 (MPICH)" in found
+    assert "update-alternatives --set mpi-x86_64-linux-gnu" in found
+    # MPICH's own wrapper while mpi4py is Open MPI's
+    assert ("mpicc links /usr/lib/libmpich.so.12 (MPICH Version: 4.0.2) but mpi4py uses "
+            "/usr/lib/libmpi.so.40 (Open MPI v4.1.4)") in found
+    assert "mpiexec (/usr/bin/mpiexec) is MPICH's but mpi4py uses Open MPI" in found
+    assert "yac links /usr/lib/libmpich.so.12 (MPICH Version: 4.0.2) but mpi4py uses" in found
+    assert "h links several MPI libraries (/usr/lib/libmpi.so.40, /usr/lib/libmpich.so.12)" in found
+    # the same environment with one MPI everywhere: none of these
+    py, cm, mpi = _doctor_input(mpicc="/usr/bin/mpicc", mpicc_libmpi="/usr/lib/libmpi.so.40",
+                                mpicc_version="Open MPI v4.1.4", mpicc_of="Open MPI",
+                                mpiexec="/usr/bin/mpiexec", mpiexec_vendor="Open MPI")
+    yac = dict(yac, libmpi="/usr/lib/libmpi.so.40", library_version="Open MPI v4.1.4")
+    host = dict(host, libmpis=["/usr/lib/libmpi.so.40"])
+    assert not [p for p in doc.problems(py, cm, mpi, host, yac) if "MPI" in p or "yac" in p]
+    # a yac that does not import (the wheel without Open MPI's library)
+    found = doc.problems(py, cm, mpi, None, {"error": "ImportError: libmpi.so.40: cannot open"})
+    assert any(p.startswith("yac is installed but cannot be imported (ImportError: libmpi.so.40")
+               and "apt-get install libopenmpi-dev openmpi-bin" in p for p in found)
 
 
 def test_doctor_names_a_wrong_libpython_and_virtualenv():
@@ -372,8 +453,8 @@ def test_doctor_names_a_host_linked_to_another_libcomin(tmp_path):
     src = tmp_path / "h.c"
     src.write_text('#include "comin_host.h"\nint main(void) { comin_setup_init(true); return 0; }\n')
     exe = tmp_path / "h"
-    subprocess.run(["gcc", "-I", comin.get_include(), str(src), "-L", str(other), "-lcomin",
-                    f"-Wl,-rpath,{other}", "-o", str(exe)], check=True)
+    _build.build([src], exe, kind="executable", comin=False, flags=[f"-I{comin.get_include()}"],
+                 libs=["-L", str(other), "-lcomin", f"-Wl,-rpath,{other}"])
     proc = doctor("--host", str(exe))
     assert proc.returncode == 1
     assert f"{exe} links {other / 'libcomin.so'}, this comin is" in proc.stdout

@@ -28,6 +28,7 @@ from comin import recorder as recmod
 from comin.__main__ import main
 from comin.emulator import Emulator
 from comin.host import Host
+from comin.parallel import launcher_environ, mpiexec_command
 from comin.replay import ROUTINE, Recording, Replay, ReplayError
 from _support import emulator_config
 
@@ -566,6 +567,17 @@ def test_bad_recordings_are_one_clear_error(recorded, tmp_path, case, message):
     Host([]).finalize()                   # nothing was left active: a new Host can start
 
 
+def test_the_recorder_side_checks_the_format_version_too(recorded, tmp_path):
+    """The one format module: the recorder's summary refuses a file of another version with
+    the replay's line."""
+    from comin.record_format import FormatError
+    d = _copy(recorded, tmp_path, lambda ds: ds.setncattr("comin_format_version", np.int32(99)))
+    with pytest.raises(FormatError) as exc:
+        recmod.summary(os.path.join(d, "0.nc"))
+    assert str(exc.value) == f"{d}/0.nc: a recording of format version 99; this comin reads version 1"
+    assert "entry point calls" in recmod.summary(os.path.join(recorded["rec"], "0.nc"))
+
+
 def test_damaged_data_is_an_error_naming_file_and_variable(recorded, tmp_path, capsys):
     """Data carry checksums: a flipped byte in temp's values is found, never replayed."""
     d = _copy(recorded, tmp_path)
@@ -795,16 +807,16 @@ def test_multi_rank_recording_replays_under_mpirun(tmp_path):
     rec = tmp_path / "rec"
     host = write(tmp_path / "host.py", MPI_HOST.format(tests=TESTS, spec=recorder_spec(rec)))
     plugin = write(tmp_path / "plugin.py", MPI_PLUGIN)
-    run = subprocess.run(["mpiexec", "-n", "2", sys.executable, host], capture_output=True,
-                         text=True, timeout=60)
+    run = subprocess.run(mpiexec_command(2, [sys.executable, host]), capture_output=True,
+                         text=True, timeout=60, env=launcher_environ())
     assert run.returncode == 0, run.stderr
     assert sorted(os.listdir(rec)) == ["0.nc", "1.nc"]
     for rank in (0, 1):
         with netCDF4.Dataset(rec / f"{rank}.nc") as ds:
             assert (ds.host_comm_rank, ds.host_comm_size) == (rank, 2)
-    r = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "comin", "replay",
-                        "--no-summary", str(rec), plugin], capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(mpiexec_command(2, [sys.executable, "-m", "comin", "replay",
+                                           "--no-summary", str(rec), plugin]),
+                       capture_output=True, text=True, timeout=60, env=launcher_environ())
     assert r.returncode == 0, r.stderr
     # field3d(1) holds 0..35 over (4, 3, 3); the real cells are all but the last block's 2
     full = np.arange(36.0).reshape((4, 3, 3))
@@ -874,13 +886,15 @@ def test_multi_rank_replay_exchanges_halos(tmp_path):
     """COMIN_FLAG_SYNC_HALO in a replay of a 2-rank emulator run: every halo cell gets its
     owner rank's value (the recorded decomposition: glb_index, decomp_domain)."""
     rec = tmp_path / "rec"
-    run = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "comin", "run", "--grid", "R2B0",
-                          "--steps", "1", "--no-summary", "--record", str(rec), "--record-vars", "temp"],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(mpiexec_command(2, [sys.executable, "-m", "comin", "run", "--grid", "R2B0",
+                                             "--steps", "1", "--no-summary", "--record", str(rec),
+                                             "--record-vars", "temp"]),
+                         capture_output=True, text=True, timeout=120, env=launcher_environ())
     assert run.returncode == 0, run.stdout + run.stderr
     plugin = write(tmp_path / "halo.py", HALO_PLUGIN)
-    r = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "comin", "replay", "--no-summary",
-                        str(rec), plugin], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(mpiexec_command(2, [sys.executable, "-m", "comin", "replay", "--no-summary",
+                                           str(rec), plugin]),
+                       capture_output=True, text=True, timeout=120, env=launcher_environ())
     assert r.returncode == 0, r.stdout + r.stderr
     lines = sorted(re.findall(r"RANK \d halo cells \d+ all equal to their owners' (?:True|False)", r.stdout))
     assert len(lines) == 2, r.stdout

@@ -46,6 +46,15 @@ ratio is <= the target, or >= it for a figure that declares a lower bound):
 ``record_overhead``
     an R2B4 emulator run of 3 steps with the recorder (default selection)
     / the same run without it.  Reported, no target.
+``telemetry_overhead``
+    emulator time steps on R2B4 (20 levels) with the telemetry plugin (the
+    exporter of ``comin run --telemetry``: ``temp`` and ``pres_sfc`` reduced
+    at every step, the host profiling its callbacks as ``comin run`` does) /
+    the same steps of the same session with no entry point dispatched.
+    Interleaved one-step samples (3 x ``--repeat`` per side), timed as CPU time
+    of the model's thread: on the shared machine wall-clock steps vary by tens
+    of percent (the exporter's endpoint thread idles; no scrape happens).
+    Target <= 1.02.
 ``halo_sync``
     (``mpiexec -n 2``) the halo exchange of a 3-D cell field (``temp`` of
     the emulator on R2B4, 20 levels, decomposed over 2 ranks) that a plugin
@@ -395,7 +404,7 @@ def descrdata_clon(m: Measure) -> Result:
 @contextlib.contextmanager
 def _emulator_r2b4():
     """An R2B4 emulator with no plugin, set up up to the time loop (grid from the cache)."""
-    from comin.emulator import Config, Emulator
+    from comin.hosts.emulator import Config, Emulator
     emu = Emulator([], Config(grid="R2B4", steps=0))
     try:
         emu.setup()
@@ -504,16 +513,12 @@ UPSTREAM_C_CALLBACK_INSTRUCTIONS = 7171.0
 
 
 def _c_bench_library(directory: str) -> str:
-    """Compile the C plugin + host loops of the C figures (gcc -O2, -lcomin)."""
-    import subprocess
+    """Compile the C plugin + host loops of the C figures (comin's build recipe, -O2)."""
+    from comin._build import build
     src = os.path.join(directory, "cbench.c")
-    lib = os.path.join(directory, "libcbench.so")
     with open(src, "w", encoding="utf-8") as f:
         f.write(_C_BENCH_SOURCE)
-    libdir = comin.get_library_dir()
-    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-I", comin.get_include(), src, "-L", libdir,
-                    "-lcomin", f"-Wl,-rpath,{libdir}", "-o", lib], check=True)
-    return lib
+    return build([src], os.path.join(directory, "libcbench.so"), flags=["-O2"])
 
 
 @contextlib.contextmanager
@@ -678,24 +683,18 @@ UPSTREAM_EP_NO_CALLBACK_INSTRUCTIONS = 6483.0
 
 
 def _fortran_bench_host(directory: str) -> tuple:
-    """gfortran -O2 the Fortran host of the figures and write its Python plugin; (exe, plugin).
+    """Compile the Fortran host of the figures (comin's build recipe, -O2) and write its
+    Python plugin; (exe, plugin).
 
-    Links the package's libcomin_fortran (comin-config --fflags/--flibs), or compiles the
-    Fortran API sources (--fsources) when the package was built without a Fortran compiler.
+    Links the package's libcomin_fortran, or compiles the Fortran API sources when the
+    package was built without a Fortran compiler.
     """
-    import subprocess
-    from comin._config import _values
-    flags = _values()
+    from comin._build import build
     src = os.path.join(directory, "bench_host.F90")
     exe = os.path.join(directory, "bench_host")
     with open(src, "w", encoding="utf-8") as f:
         f.write(_FORTRAN_BENCH_HOST)
-    if os.path.exists(os.path.join(flags["libdir"], "libcomin_fortran.so")):
-        cmd = ["gfortran", "-O2", *flags["fflags"].split(), src, *flags["flibs"].split(), "-o", exe]
-    else:
-        cmd = ["gfortran", "-O2", "-J", directory, *flags["fsources"].split(), src,
-               *flags["libs"].split(), "-o", exe]
-    subprocess.run(cmd, check=True, capture_output=True, cwd=directory)
+    build([src], exe, kind="executable", flags=["-O2"], workdir=directory)
     plugin = os.path.join(directory, "bench_plugin.py")
     with open(plugin, "w", encoding="utf-8") as f:
         f.write(_BENCH_PLUGIN)
@@ -800,24 +799,27 @@ def touch():
 _RECORD_CONFIG = dict(grid="R2B4", steps=3)
 
 
-def _interleaved(value, baseline, repeat: int, stat: str = "min") -> Result:
-    """Time two whole operations, alternating which goes first; ``stat`` of each side (ns)."""
+def _interleaved(value, baseline, repeat: int, stat: str = "min",
+                 clock: Callable[[], int] = time.perf_counter_ns) -> Result:
+    """Time two whole operations, alternating which goes first; ``stat`` of each side (ns).
+    ``clock``: wall-clock time by default; ``time.thread_time_ns`` counts only the CPU time
+    of this thread (for work that other processes on a shared machine interrupt often)."""
     vs: List[float] = []
     bs: List[float] = []
     for i in range(repeat):
         for side in ((baseline, bs), (value, vs)) if i % 2 else ((value, vs), (baseline, bs)):
             gc.collect()
-            t0 = time.perf_counter_ns()
+            t0 = clock()
             side[0]()
-            side[1].append(float(time.perf_counter_ns() - t0))
+            side[1].append(float(clock() - t0))
     agg = min if stat == "min" else statistics.median
     return Result(agg(vs), agg(bs), vs, bs)
 
 
 def _record(directory: str, plugins=()) -> None:
-    from comin import recorder
-    from comin.emulator import Config, Emulator
-    Emulator(list(plugins) + [f"{recorder.__file__} {directory}"], Config(**_RECORD_CONFIG)).run()
+    from comin.plugins import recorder
+    from comin.hosts.emulator import Config, Emulator
+    Emulator(list(plugins) + [f"{recorder.SCRIPT} {directory}"], Config(**_RECORD_CONFIG)).run()
 
 
 @figure("replay_read", target=0.7, bound=">=",
@@ -831,7 +833,7 @@ def replay_read(m: Measure) -> Result:
 
     import netCDF4
 
-    from comin.replay import Replay
+    from comin.hosts.replay import Replay
     with tempfile.TemporaryDirectory() as tmp:
         rec = os.path.join(tmp, "rec")
         _record(rec)
@@ -860,7 +862,7 @@ def replay_read(m: Measure) -> Result:
 def record_overhead(m: Measure) -> Result:
     import tempfile
 
-    from comin.emulator import Config, Emulator
+    from comin.hosts.emulator import Config, Emulator
     with tempfile.TemporaryDirectory() as tmp:
         rec = os.path.join(tmp, "rec")
 
@@ -875,13 +877,74 @@ def record_overhead(m: Measure) -> Result:
         return _interleaved(with_recorder, without, max(3, min(m.repeat, 5)), m.stat)
 
 
+@figure("telemetry_overhead", target=1.02,
+        help="emulator steps on R2B4 with the telemetry exporter (temp, pres_sfc reduced "
+             "every step) / without")
+def telemetry_overhead(m: Measure) -> Result:
+    """Value: time-loop steps as Emulator.run calls them (TIMELOOP_START, the integration with
+    its entry points, output, TIMELOOP_END) with the exporter; baseline: the same steps of the
+    same session with ``emu.call`` a no-op (no entry point at all: ~40 empty calls, <0.01 % of
+    a step, would otherwise be in the value only).  One session: a Host at a time.  CPU time
+    of this thread (the kernel of the reductions runs in it, without the GIL)."""
+    import datetime as _dt
+
+    from comin.emulator import Config, Emulator
+    from comin.plugins import telemetry
+    steps_per_sample = 1          # many one-step samples: their minimum skips the interrupted
+    emu = Emulator([f"{telemetry.PLUGIN_SCRIPT} --listen 127.0.0.1:0 --vars temp,pres_sfc"],
+                   Config(grid="R2B4", steps=0), host_kwargs={"profile": True})
+    real_call = emu.call
+    clock = {"t": _dt.datetime(2026, 1, 1)}
+    try:
+        emu.setup()
+        emu.host.run_primary_constructors()
+        emu._expose()
+        for name in ("SECONDARY_CONSTRUCTOR", "ATM_INIT_FINALIZE", "ATM_TIMELOOP_BEFORE"):
+            emu.call(name)
+        dom = emu.domains[1]
+
+        def steps():
+            for _ in range(steps_per_sample):
+                clock["t"] += _dt.timedelta(seconds=emu.config.dt)
+                emu.host.set_datetime(clock["t"].isoformat())
+                emu.call("ATM_TIMELOOP_START")
+                emu._integrate(dom)
+                emu.call("ATM_WRITE_OUTPUT_BEFORE")
+                emu.call("ATM_WRITE_OUTPUT_AFTER")
+                emu.call("ATM_TIMELOOP_END")
+
+        def with_exporter():
+            emu.call = real_call
+            steps()
+
+        def without():
+            emu.call = lambda name, jg=-1: None
+            try:
+                steps()
+            finally:
+                emu.call = real_call
+
+        with_exporter()
+        without()
+        res = _interleaved(with_exporter, without, max(15, 3 * m.repeat), m.stat,
+                           clock=time.thread_time_ns)
+        n = steps_per_sample
+        return Result(res.value / n, res.baseline / n, [v / n for v in res.value_samples],
+                      [b / n for b in res.baseline_samples])
+    finally:
+        emu.call = real_call
+        if not emu.host.finalized:
+            emu.call("DESTRUCTOR")
+            emu.host.finalize()
+
+
 # -- MPI figures (run mpiexec; the ranks run this file with `_mpi_worker`) -----------------
 
 def _mpi_worker_halo_sync(repeat: int) -> dict:
     """On every rank: both exchanges timed in the same loop structure, the slower rank counts."""
     from mpi4py import MPI
 
-    from comin.emulator import Config, Emulator
+    from comin.hosts.emulator import Config, Emulator
 
     def plugin():
         @comin.register_callback(comin.EP_SECONDARY_CONSTRUCTOR)
@@ -939,7 +1002,7 @@ def _mpi_worker_halo_sync(repeat: int) -> dict:
 
 def _mpi_worker_scaling(steps: int) -> dict:
     """Seconds per emulator step on R2B5 (steps 2..n: the first one warms up), slowest rank."""
-    from comin.emulator import Config, Emulator
+    from comin.hosts.emulator import Config, Emulator
     stamps: List[float] = []
     emu = Emulator([], Config(grid="R2B5", steps=steps))
     emu.run(progress=lambda step: stamps.append(time.perf_counter()))
@@ -954,16 +1017,19 @@ def _mpi_worker_scaling(steps: int) -> dict:
 def _mpi_worker(argv: List[str]) -> int:
     what, n = argv[0], int(argv[1])
     out = _mpi_worker_halo_sync(n) if what == "halo_sync" else _mpi_worker_scaling(n)
-    if os.environ.get("PMI_RANK", "0") == "0":
+    from comin.parallel import world_rank
+    if world_rank() == 0:
         print("MPI_WORKER " + json.dumps(out), flush=True)
     return 0
 
 
 def _mpiexec_worker(nranks: int, what: str, n: int) -> dict:
     import subprocess
-    cmd = ["mpiexec", "-n", str(nranks), sys.executable, os.path.abspath(__file__),
-           "_mpi_worker", what, str(n)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+
+    from comin.parallel import launcher_environ, mpiexec_command
+    cmd = mpiexec_command(nranks, [sys.executable, os.path.abspath(__file__), "_mpi_worker", what, str(n)])
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False,
+                       env=launcher_environ())
     if r.returncode != 0 or "MPI_WORKER " not in r.stdout:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
     return json.loads(r.stdout.split("MPI_WORKER ", 1)[1].splitlines()[0])
@@ -973,7 +1039,7 @@ def _mpiexec_worker(nranks: int, what: str, n: int) -> dict:
         help="halo exchange of a 3-D field through COMIN_FLAG_SYNC_HALO (R2B4, 2 ranks) / "
              "the same exchange written directly with mpi4py")
 def halo_sync(m: Measure) -> Result:
-    from comin import grid as gridmod
+    from comin.hosts.emulator import grids as gridmod
     gridmod.load_or_make_global("R2B4")          # the ranks find the grid in the cache
     out = _mpiexec_worker(2, "halo_sync", max(5, min(m.repeat, 15)))
     agg = min if m.stat == "min" else statistics.median
@@ -983,7 +1049,7 @@ def halo_sync(m: Measure) -> Result:
 @figure("scaling_2ranks", target=None,
         help="emulator step time on R2B5: one rank / two ranks (the speed-up)")
 def scaling_2ranks(m: Measure) -> Result:
-    from comin import grid as gridmod
+    from comin.hosts.emulator import grids as gridmod
     gridmod.load_or_make_global("R2B5")
     vs, bs = [], []
     for i in range(max(2, min(m.repeat, 3))):

@@ -12,7 +12,10 @@
  *      with (COMIN_LIBPYTHON, from sysconfig at build time);
  *   2. starts the interpreter unless one runs (Py_InitializeEx(0): no
  *      signal handlers), with $COMIN_PYTHON, else $VIRTUAL_ENV/bin/python,
- *      as program name so that a virtual environment's site-packages count;
+ *      else the interpreter this libcomin was built with (COMIN_PYTHON_EXE)
+ *      as program name, so that the right prefix and site-packages count
+ *      (without one, Python takes the first `python3` on PATH, which under
+ *      Open MPI's mpiexec is often /usr/bin/python3 without NumPy);
  *   3. puts the directory that holds this libcomin's package first on
  *      sys.path (the core must be the one built with this libcomin) and
  *      imports comin._core, which fills the table;
@@ -39,6 +42,9 @@
 
 #ifndef COMIN_LIBPYTHON
 #define COMIN_LIBPYTHON ""
+#endif
+#ifndef COMIN_PYTHON_EXE
+#define COMIN_PYTHON_EXE ""
 #endif
 
 static int state = 0;      /* 0: not tried, 1: running, 2: done */
@@ -116,6 +122,9 @@ void comin_internal_embed(const char* fn) {
       snprintf(buf, sizeof buf, "%s/bin/python", getenv("VIRTUAL_ENV"));
       prog = buf;
     }
+    /* the build's interpreter only goes with the build's libpython */
+    if ((prog == NULL || !*prog) && strcmp(lib, COMIN_LIBPYTHON) == 0 && access(COMIN_PYTHON_EXE, X_OK) == 0)
+      prog = COMIN_PYTHON_EXE;
     if (prog != NULL && *prog && Py_DecodeLocale != NULL && Py_SetProgramName != NULL) {
       wchar_t* w = Py_DecodeLocale(prog, NULL);   /* kept: Python uses it for the whole run */
       if (w != NULL) Py_SetProgramName(w);

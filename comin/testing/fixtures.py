@@ -26,12 +26,13 @@ import pytest
 
 @pytest.fixture
 def comin_host():
+    from comin._adapter import default_name
     from comin.host import Host, PluginDescription
 
     hosts = []
 
     def factory(*plugins, n_dom: int = 1, nproma: int = 4, **kwargs):
-        descs = [PluginDescription(name=getattr(p, "__name__", f"p{i}")[:32], constructor=p)
+        descs = [PluginDescription(name=default_name(getattr(p, "__name__", f"p{i}")), constructor=p)
                  if callable(p) and not isinstance(p, PluginDescription) else p
                  for i, p in enumerate(plugins, start=1)]
         host = Host(descs, **kwargs)

@@ -44,7 +44,6 @@ conformance/c_driver/driver.c.  Trace lines::
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import select
 import subprocess
@@ -571,71 +570,42 @@ def run_python_host(script: str) -> None:
 
 # -- building the compiled drivers -------------------------------------------------------------------
 
-_cache: Dict[str, str] = {}
 _build_lock = threading.Lock()
 
 
-def _build(kind: str, source: str, output: str) -> str:
-    """Compile a driver once; cached by source and comin build in the temp dir."""
-    import comin
-    from comin._config import fortran_sources
+def _build(source: str, name: str, kind: str) -> str:
+    """Compile a driver once per content with comin's build recipe (:mod:`comin._build`):
+    C with the strict warnings, Fortran against the package's modules and
+    libcomin_fortran (warnings as errors), or the shipped API sources where the
+    package was built without them."""
+    from comin._build import build_cached, fortran_built, language_of
 
-    with open(source, "rb") as f:
-        text = f.read()
-    libdir = comin.get_library_dir()
-    moddir = os.path.join(comin.get_include(), "fortran")
-    key = text + comin.get_include().encode() + libdir.encode() + kind.encode()
-    for lib in ("libcomin.so", "libcomin_fortran.so"):
-        path = os.path.join(libdir, lib)
-        if os.path.exists(path):
-            key += str(os.path.getmtime(path)).encode()
-    digest = hashlib.sha256(key).hexdigest()[:16]
-    target = _cache.get(digest)
-    if target and os.path.exists(target):
-        return target
-    out_dir = os.path.join(tempfile.gettempdir(), f"comin_conformance_{kind}_{digest}")
-    target = os.path.join(out_dir, output)
-    with _build_lock:
-        if not os.path.exists(target):
-            os.makedirs(out_dir, exist_ok=True)
-            tmpdir = tempfile.mkdtemp(prefix="build_", dir=out_dir)
-            tmp = os.path.join(tmpdir, output)
-            rpath = f"-Wl,-rpath,{libdir}"
-            shared = ["-shared", "-fPIC"] if kind.endswith("lib") else []
-            if kind.startswith("c"):
-                cmd = ["gcc", *shared, "-O1", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
-                       "-I", comin.get_include(), source, "-L", libdir, "-lcomin", rpath, "-o", tmp]
-            elif os.path.exists(os.path.join(libdir, "libcomin_fortran.so")):
-                cmd = ["gfortran", *shared, "-O1", "-Wall", "-Werror", "-Wno-maybe-uninitialized",
-                       f"-I{moddir}", "-J", tmpdir, source, "-L", libdir, "-lcomin_fortran", "-lcomin",
-                       rpath, "-o", tmp]
-            else:
-                cmd = ["gfortran", *shared, "-O1", "-J", tmpdir, *fortran_sources(), source,
-                       "-L", libdir, "-lcomin", rpath, "-o", tmp]
-            proc = subprocess.run(cmd, cwd=tmpdir, capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise RuntimeError(f"building {source} failed:\n{' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-            os.replace(tmp, target)           # atomic: concurrent sessions share the cache
-    _cache[digest] = target
-    return target
+    if language_of(source) == "c":
+        options = dict(flags=["-O1"], strict=True)
+    elif fortran_built():
+        options = dict(flags=["-O1", "-Wall", "-Werror", "-Wno-maybe-uninitialized"])
+    else:
+        options = dict(flags=["-O1"])
+    with _build_lock:                 # threads of one session build it once
+        return build_cached(source, name, kind=kind, **options)
 
 
 def build_c_driver(source: str = C_DRIVER_SOURCE) -> str:
     """The C plugin driver (or another C plugin source) as a shared library."""
-    return _build("c_lib", source, "libdriver.so")
+    return _build(source, "libcomin_conformance_driver.so", "shared")
 
 
 def build_fortran_driver(source: str = F_DRIVER_SOURCE) -> str:
     """The Fortran plugin driver (or another Fortran plugin source) as a shared library."""
-    return _build("f_lib", source, "libdriver.so")
+    return _build(source, "libcomin_conformance_f_driver.so", "shared")
 
 
 def build_c_host(source: str = C_HOST_SOURCE) -> str:
-    return _build("c_exe", source, "host")
+    return _build(source, "comin_conformance_c_host", "executable")
 
 
 def build_fortran_host(source: str = F_HOST_SOURCE) -> str:
-    return _build("f_exe", source, "host")
+    return _build(source, "comin_conformance_f_host", "executable")
 
 
 # -- the compiled hosts, as servers ------------------------------------------------------------------

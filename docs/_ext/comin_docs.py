@@ -22,11 +22,11 @@ functions and constants are read from the package's own tables.
     and runs it (``:exe:``, ``:args:``) with plugins; shows the commands and output.
 
 ``.. comin-api::``
-    One table per function of the C API (``comin/_capi.py``): its Python,
-    C and Fortran forms side by side.  The Python column is checked against
-    the ``comin`` module, the Fortran column against the public names of the
-    Fortran modules in ``fortran_api/``, so a name that does not exist breaks
-    the build.
+    One table per function of the C API: its Python, C and Fortran forms side
+    by side, all read from its row in ``comin/_capi.py``.  The Python column
+    is checked against the ``comin`` module, the Fortran column against the
+    public names of the Fortran modules in ``fortran_api/``, so a name that
+    does not exist breaks the build.
 
 ``.. comin-constants:: group``
     The constants of one group of ``comin/_table.py`` (entry points, flags,
@@ -98,6 +98,7 @@ class CominRun(SphinxDirective):
     }
 
     def run(self) -> List[nodes.Node]:
+        from comin.parallel import launcher_environ, mpiexec_command
         docname = self.env.docname
         serial = self.env.new_serialno("comin-run")
         command = shlex.split(self.options.get("command", "run"))
@@ -141,14 +142,14 @@ class CominRun(SphinxDirective):
         cmd = [sys.executable, "-m", "comin", *command, plugin, *also_abs, "--no-progress", *options]
         launcher = ""
         if self.options.get("mpi"):
-            cmd = ["mpiexec", "-n", str(self.options["mpi"])] + cmd
+            cmd = mpiexec_command(self.options["mpi"], cmd)
             launcher = f"mpiexec -n {self.options['mpi']} "
         shown_cmd = launcher + f"python3 -m comin {' '.join(command)} " + " ".join(
             shlex.quote(a) for a in [" ".join([shown] + ([self.options["args"]] if self.options.get("args") else []))]
             + also + options)
         if "hide-source" not in self.options:
             out.append(_literal(source, language, caption=shown))
-        env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="100")
+        env = launcher_environ(PYTHONUNBUFFERED="1", COLUMNS="100")
         text = _run_checked(cmd, rundir, env, self.options.get("timeout", 300),
                             f"{docname}: comin-run {shown_cmd}")
         out.append(_literal(build_text + "$ " + shown_cmd + "\n" + text.rstrip() + "\n", "console"))
@@ -165,26 +166,19 @@ class CominRun(SphinxDirective):
 
 
     def _compile(self, source: str, rundir: str, shown: str):
-        """Build a C or Fortran plugin as a user would, with comin-config; -> (library, shown name, log)."""
+        """Build a C or Fortran plugin as a user would, with comin-config's flags (comin's build
+        recipe, :mod:`comin._build`); -> (library, shown name, log)."""
+        from comin import _build
         name = os.path.splitext(os.path.basename(source))[0]
-        lib = os.path.join(rundir, f"lib{name}.so")
-        config = [sys.executable, "-m", "comin._config"]
-        if source.endswith(".c"):
-            flags = subprocess.run(config + ["--cflags"], capture_output=True, text=True, check=True).stdout.split()
-            libs = subprocess.run(config + ["--libs"], capture_output=True, text=True, check=True).stdout.split()
-            cmd = ["cc", "-shared", "-fPIC", *flags, source, "-o", lib, *libs]
-            shown_cmd = f"cc -shared -fPIC $(comin-config --cflags) {shown} -o lib{name}.so $(comin-config --libs)"
-        else:
-            flags = subprocess.run(config + ["--fflags"], capture_output=True, text=True, check=True).stdout.split()
-            libs = subprocess.run(config + ["--flibs"], capture_output=True, text=True,
-                                  check=True).stdout.split()
-            cmd = ["gfortran", "-shared", "-fPIC", *flags, source, "-o", lib, *libs]
-            shown_cmd = (f"gfortran -shared -fPIC $(comin-config --fflags) {shown} -o lib{name}.so "
-                         f"$(comin-config --flibs)")
-        proc = subprocess.run(cmd, cwd=rundir, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise ExtensionError(f"{self.env.docname}: building {shown} failed: {' '.join(cmd)}\n"
-                                 f"{proc.stdout}{proc.stderr}")
+        language = _build.language_of(source)
+        flags, libs = ("--fflags", "--flibs") if language == "fortran" else ("--cflags", "--libs")
+        shown_cmd = (f"{' '.join(_build.compiler(language))} -shared -fPIC $(comin-config {flags}) "
+                     f"{shown} -o lib{name}.so $(comin-config {libs})")
+        try:
+            lib = _build.build([source], os.path.join(rundir, f"lib{name}.so"), workdir=rundir,
+                               fortran_api="modules")
+        except _build.BuildError as exc:
+            raise ExtensionError(f"{self.env.docname}: building {shown} failed: {exc}") from None
         return lib, f"./lib{name}.so", f"$ {shown_cmd}\n"
 
 
@@ -202,6 +196,7 @@ class CominHost(SphinxDirective):
 
     def run(self) -> List[nodes.Node]:
         import comin
+        from comin.parallel import launcher_environ
         source = os.path.join(ROOT, self.arguments[0])
         if not os.path.exists(os.path.join(source, "CMakeLists.txt")):
             raise self.error(f"comin-host: no CMakeLists.txt in {self.arguments[0]!r}")
@@ -219,7 +214,7 @@ class CominHost(SphinxDirective):
                                      f"{proc.stdout}{proc.stderr}")
         args = shlex.split(self.options.get("args", "").replace("{root}", ROOT))
         exe = self.options["exe"]
-        env = dict(os.environ, GFORTRAN_UNBUFFERED_ALL="1", PYTHONUNBUFFERED="1")
+        env = launcher_environ(GFORTRAN_UNBUFFERED_ALL="1", PYTHONUNBUFFERED="1")
         output = _run_checked([os.path.join(build, exe), *args], build, env,
                               self.options.get("timeout", 300), f"{self.env.docname}: comin-host {exe}")
         shown_args = " ".join(shlex.quote(a.replace(ROOT + os.sep, "")) for a in args)
@@ -231,212 +226,95 @@ class CominHost(SphinxDirective):
 
 # -- the API table ------------------------------------------------------------------------------
 
-#: C functions whose Python form is not ``comin.<name without comin_>``
-_PYTHON_FORMS: Dict[str, str] = {
-    "comin_current_get_plugin_id": "comin.current_get_plugin_info().id",
-    "comin_current_get_plugin_name": "comin.current_get_plugin_info().name",
-    "comin_current_get_plugin_options": "comin.current_get_plugin_info().options",
-    "comin_current_get_plugin_comm": "comin.current_get_plugin_info().comm",
-    "comin_var_get_ptr": "numpy.asarray(handle)",
-    "comin_var_get_ptr_double": "numpy.asarray(handle)  (dtype float64)",
-    "comin_var_get_ptr_float": "numpy.asarray(handle)  (dtype float32)",
-    "comin_var_get_ptr_int": "numpy.asarray(handle)  (dtype int32)",
-    "comin_var_get_device_ptr": "cupy.asarray(handle)  (__cuda_array_interface__)",
-    "comin_var_get_device_ptr_double": "cupy.asarray(handle)",
-    "comin_var_get_device_ptr_float": "cupy.asarray(handle)",
-    "comin_var_get_device_ptr_int": "cupy.asarray(handle)",
-    "comin_var_get_shape": "numpy.asarray(handle).shape",
-    "comin_var_get_dim_semantics": "handle.dim_semantics",
-    "comin_var_get_ncontained": "handle.ncontained",
-    "comin_var_get_descriptor": "(known to the caller)",
-    "comin_var_get_descr_list_head": "comin.var_descr_list()",
-    "comin_var_get_descr_list_next": "comin.var_descr_list()  (a Python iterable)",
-    "comin_var_get_descr_list_var_desc": "comin.var_descr_list()",
-    "comin_var_descr_list_iterator_delete": "(not needed: garbage collection)",
-    "comin_metadata_set_integer": "comin.metadata_set",
-    "comin_metadata_set_logical": "comin.metadata_set",
-    "comin_metadata_set_real": "comin.metadata_set",
-    "comin_metadata_set_character": "comin.metadata_set",
-    "comin_metadata_get_integer": "comin.metadata_get",
-    "comin_metadata_get_logical": "comin.metadata_get",
-    "comin_metadata_get_real": "comin.metadata_get",
-    "comin_metadata_get_character": "comin.metadata_get",
-    "comin_metadata_get_iterator_begin": "comin.metadata(descriptor)  (a Mapping)",
-    "comin_metadata_get_iterator_end": "comin.metadata(descriptor)",
-    "comin_metadata_iterator_get_key": "comin.metadata(descriptor)",
-    "comin_metadata_iterator_compare": "comin.metadata(descriptor)",
-    "comin_metadata_iterator_next": "comin.metadata(descriptor)",
-    "comin_metadata_iterator_delete": "(not needed: garbage collection)",
-    "comin_metadata_get_typeid": "comin.metadata_get_typeid",
-    "comin_plugin_finish": "comin.finish",
-    "comin_error_check": "(exceptions)",
-    "comin_error_set_errors_return": "(exceptions: catch comin.ComInError)",
-    "comin_error_get": "comin.ComInError.code",
-    "comin_error_reset": "(exceptions)",
-    "comin_callback_register": "comin.callback_register  /  @comin.EP_...",
-    "comin_descrdata_get_simulation_interval_exp_start": "comin.descrdata_get_simulation_interval().exp_start",
-    "comin_descrdata_get_simulation_interval_exp_stop": "comin.descrdata_get_simulation_interval().exp_stop",
-    "comin_descrdata_get_simulation_interval_run_start": "comin.descrdata_get_simulation_interval().run_start",
-    "comin_descrdata_get_simulation_interval_run_stop": "comin.descrdata_get_simulation_interval().run_stop",
-    "comin_callback_context_call": "comin.host.Host.call_ep  (host side)",
-    "comin_var_get_lcontainer": "handle.lcontainer  (comin extension of the C ABI)",
-    "comin_current_get_plugin_flags": "(comin extension of the C ABI for Fortran's "
-                                      "t_comin_plugin_info: errors_return, log_debug/_info/_warning)",
-}
-
-
-def _fortran_public_names() -> Dict[str, str]:
-    """Public procedure names of the Fortran modules -> the module that has them."""
-    names: Dict[str, str] = {}
+def _fortran_public_names() -> Dict[str, set]:
+    """Public names and type-bound procedures (``type%binding``) of the Fortran modules of
+    fortran_api/ (with their include files) -> the modules that have them."""
+    from comin import _codegen
+    names: Dict[str, set] = {}
     for path in sorted(glob.glob(os.path.join(ROOT, "fortran_api", "*.F90"))):
-        text = open(path, encoding="utf-8").read()
+        text = _codegen.fortran_source_text(path)
         module = re.search(r"^\s*MODULE\s+(\w+)", text, re.M | re.I)
-        for m in re.finditer(r"^\s*PUBLIC\s*::\s*(.*?)$", text, re.M | re.I):
-            for name in m.group(1).split(","):
-                name = name.strip().rstrip("&").strip().lower()
-                if name.startswith("comin_"):
-                    names.setdefault(name, module.group(1) if module else os.path.basename(path))
+        module = module.group(1) if module else os.path.basename(path)
+        for name in _codegen.fortran_public_names(text) | _codegen.fortran_type_bindings(text):
+            names.setdefault(name, set()).add(module)
     return names
 
 
-def _python_form(name: str) -> str:
-    import comin
-    import comin.host  # noqa: F401  (a form may name comin.host)
-    form = _PYTHON_FORMS.get(name)
-    if form is None:
-        short = name[len("comin_"):]
-        if not hasattr(comin, short):
-            raise ExtensionError(f"comin-api: no Python form known for {name} (comin.{short} does not exist)")
-        return f"comin.{short}"
-    m = re.match(r"comin\.(\w+)", form)
-    if m and not hasattr(comin, m.group(1)):
-        raise ExtensionError(f"comin-api: the Python form of {name} names comin.{m.group(1)}, which does not exist")
-    return form
-
-
-#: host functions of comin_host.h -> their form on the Python host (comin.host.Host)
-_HOST_PYTHON_FORMS: Dict[str, str] = {
-    "comin_setup_init": "Host(plugins, lstdout=...)",
-    "comin_setup_errhandler": "Host(..., error_handler=fn) / Host.set_error_handler",
-    "comin_setup_set_verbosity_level": "Host(..., verbosity=n) / Host.set_verbosity_level",
-    "comin_setup_get_verbosity_level": "(the host knows it)",
-    "comin_setup_check": "Host.check",
-    "comin_setup_finalize": "Host.finalize",
-    "comin_descrdata_set_int": "Host.set_global / Host.set_domain (keyword arguments)",
-    "comin_descrdata_set_real": "Host.set_global / Host.set_domain",
-    "comin_descrdata_set_logical": "Host.set_global / Host.set_domain",
-    "comin_descrdata_set_character": "Host.set_global / Host.set_domain",
-    "comin_descrdata_set_array_int": "Host.set_domain(jg, cells=dict(...), ...)",
-    "comin_descrdata_set_array_double": "Host.set_global / Host.set_domain",
-    "comin_descrdata_set_array_int8": "Host.set_domain",
-    "comin_descrdata_set_simulation_interval": "Host.set_simulation_interval",
-    "comin_descrdata_set_timesteplength": "Host.set_timesteplength",
-    "comin_descrdata_set_fct_glb2loc_cell": "Host.set_glb2loc_cell",
-    "comin_descrdata_finalize": "(nothing to do)",
-    "comin_current_set_datetime": "Host.set_datetime",
-    "comin_parallel_mpi_handshake": "Host(..., comm=...) / Host.mpi_handshake",
-    "comin_plugin_primaryconstructor": "Host.run_primary_constructors",
-    "comin_request_get_list_size": "len(Host.requests)",
-    "comin_request_get_descriptor": "Host.requests[i].descriptor",
-    "comin_request_get_lmodexclusive": "Host.requests[i].lmodexclusive",
-    "comin_request_get_plugin_ids": "Host.requests[i]",
-    "comin_request_metadata_get_or_integer": "Host.requests[i] metadata",
-    "comin_request_metadata_get_or_real": "Host.requests[i] metadata",
-    "comin_request_metadata_get_or_logical": "Host.requests[i] metadata",
-    "comin_request_metadata_get_or_character": "Host.requests[i] metadata",
-    "comin_var_list_append": "Host.expose",
-    "comin_var_set_cptr": "Host.set_array",
-    "comin_var_set_sync_device_mem": "Host.set_sync_device_mem",
-    "comin_var_set_sync_halo": "Host.set_sync_halo",
-    "comin_var_list_finalize": "Host.finalize",
-    "comin_var_request_list_finalize": "Host.finalize",
-    "comin_var_descr_list_finalize": "Host.finalize",
-}
-
-#: Fortran forms of host functions whose Fortran name differs from the C name
-_HOST_FORTRAN_FORMS: Dict[str, str] = {
-    "comin_descrdata_set_int": "comin_descrdata_set_global / comin_descrdata_set_domain",
-    "comin_descrdata_set_real": "comin_descrdata_set_global / comin_descrdata_set_domain",
-    "comin_descrdata_set_logical": "comin_descrdata_set_global / comin_descrdata_set_domain",
-    "comin_descrdata_set_character": "comin_descrdata_set_global / comin_descrdata_set_domain",
-    "comin_descrdata_set_array_int": "comin_descrdata_set_global / comin_descrdata_set_domain",
-    "comin_descrdata_set_array_double": "comin_descrdata_set_global / comin_descrdata_set_domain",
-    "comin_descrdata_set_array_int8": "comin_descrdata_set_global / comin_descrdata_set_domain",
-    "comin_request_metadata_get_or_integer": "comin_metadata_get_or",
-    "comin_request_metadata_get_or_real": "comin_metadata_get_or",
-    "comin_request_metadata_get_or_logical": "comin_metadata_get_or",
-    "comin_request_metadata_get_or_character": "comin_metadata_get_or",
-}
-
-
-def _host_python_form(name: str) -> str:
-    """The Python host's form of a host function; checked against comin.host.Host."""
-    from comin.host import Host
-    form = _HOST_PYTHON_FORMS.get(name)
-    if form is None:
-        raise ExtensionError(f"comin-api host: no Python host form known for {name}")
-    for method in re.findall(r"Host\.(\w+)", form):
-        if not hasattr(Host, method):
-            raise ExtensionError(f"comin-api host: the Python form of {name} names Host.{method}, "
+def _python_cell(_capi, fn) -> str:
+    """The Python form of a row (checked: every name it names exists)."""
+    if isinstance(fn.python, _capi.NotIn):
+        return f"(not in Python: {fn.python.reason})"
+    if not fn.python:
+        raise ExtensionError(f"comin-api: {fn.name} has no Python form in comin/_capi.py")
+    for name in _capi.python_names(fn.python):
+        if not _capi.resolve_python(name):
+            raise ExtensionError(f"comin-api: the Python form of {fn.name} names {name}, "
                                  "which does not exist")
-    return form
+    return f"``{fn.python}``"
+
+
+def _fortran_cell(_capi, fn, public: Dict[str, set]) -> str:
+    """The Fortran form of a row, in the modules the row names (checked against the public
+    names of fortran_api/; a type-bound procedure against its type)."""
+    if isinstance(fn.fortran, _capi.NotIn):
+        return f"(not in Fortran: {fn.fortran.reason})"
+    names, modules = _capi.fortran_form(fn)
+    if not names:
+        raise ExtensionError(f"comin-api: {fn.name} has no Fortran form in comin/_capi.py")
+    modules = [_capi.MODULES[m] for m in modules]
+    for name in names:
+        have = public.get(name.lower(), set())
+        if "%" in name:         # a type-bound procedure: its type is public where the row says
+            lacking = [] if have else modules
+        else:
+            lacking = [m for m in modules if m not in have]
+        if lacking:
+            raise ExtensionError(f"comin-api: {name} (Fortran form of {fn.name}) is not public in "
+                                 f"{', '.join(lacking)}")
+    note = getattr(fn.fortran, "note", "")
+    return f"``{' / '.join(names)}``{note and ' ``' + note.strip() + '``'} ({', '.join(modules)})"
 
 
 class CominApi(SphinxDirective):
-    """One table per C API function with its Python and Fortran forms
-    (``.. comin-api:: host``: the host functions of ``comin_host.h``)."""
+    """One table per C API function with its Python and Fortran forms, all read from the
+    rows of ``comin/_capi.py`` (``.. comin-api:: host``: the host functions of
+    ``comin_host.h``)."""
 
     optional_arguments = 1
 
     def run(self) -> List[nodes.Node]:
         sys.path.insert(0, ROOT)
+        import comin.host  # noqa: F401  (forms name comin.host.Host)
         from comin import _capi
-        fortran = _fortran_public_names()
-        if self.arguments and self.arguments[0] == "host":
-            return self.parse(self._host_tables(_capi, fortran))
+        public = _fortran_public_names()
+        host = bool(self.arguments and self.arguments[0] == "host")
+        rows = _capi.host_functions() if host else _capi.functions()
         lines: List[str] = []
         descr_getters = []
-        for fn in _capi.functions():
-            if fn.name.startswith(("comin_descrdata_get_global_", "comin_descrdata_get_domain_")) \
-                    and fn.name not in _PYTHON_FORMS:
+        for fn in rows:
+            if fn.name.startswith(("comin_descrdata_get_global_", "comin_descrdata_get_domain_")):
                 descr_getters.append(fn)
                 continue
-            py = _python_form(fn.name)
-            fname = fn.name.lower()
-            generic = re.sub(r"_(integer|logical|real|character)$", "", fname)
-            f_form = (f"``{fname}`` ({fortran[fname]})" if fname in fortran else
-                      f"``{generic}`` (generic; {fortran[generic]})" if generic in fortran else "—")
-            lines += [f".. _capi-{fn.name}:", "", fn.name, "~" * len(fn.name), "",
-                      ".. list-table::", "   :widths: 12 88", "",
-                      "   * - Python", f"     - ``{py}``",
+            lines += [f".. _capi-{fn.name}:", "", fn.name, "~" * len(fn.name), ""]
+            if host and fn.doc:
+                lines += [fn.doc, ""]
+            lines += [".. list-table::", "   :widths: 12 88", "",
+                      "   * - Python", f"     - {_python_cell(_capi, fn)}",
                       "   * - C", f"     - ``{fn.ret} {fn.name}({fn.c_params})``",
-                      "   * - Fortran", f"     - {f_form}", ""]
-        lines += ["Descriptive data getters", "~~~~~~~~~~~~~~~~~~~~~~~~", "",
-                  f"{len(descr_getters)} generated C getters, one per field of descriptive data "
-                  "(in Python: attributes of ``comin.descrdata_get_global()`` and "
-                  "``comin.descrdata_get_domain(jg)``; in Fortran: the components of the derived "
-                  "types returned by ``comin_descrdata_get_global()`` / ``comin_descrdata_get_domain(jg)``):", "",
-                  ".. code-block:: c", ""]
-        lines += [f"   {fn.ret} {fn.name}({fn.c_params});" for fn in descr_getters]
-        lines.append("")
+                      "   * - Fortran", f"     - {_fortran_cell(_capi, fn, public)}", ""]
+        if descr_getters:
+            for fn in descr_getters:          # checked as the others
+                _python_cell(_capi, fn)
+                _fortran_cell(_capi, fn, public)
+            lines += ["Descriptive data getters", "~~~~~~~~~~~~~~~~~~~~~~~~", "",
+                      f"{len(descr_getters)} generated C getters, one per field of descriptive data "
+                      "(in Python: attributes of ``comin.descrdata_get_global()`` and "
+                      "``comin.descrdata_get_domain(jg)``; in Fortran: the components of the "
+                      "derived types returned by ``comin_descrdata_get_global()`` / "
+                      "``comin_descrdata_get_domain(jg)``):", "", ".. code-block:: c", ""]
+            lines += [f"   {fn.ret} {fn.name}({fn.c_params});" for fn in descr_getters]
+            lines.append("")
         return self.parse(lines)
-
-    def _host_tables(self, _capi, fortran: Dict[str, str]) -> List[str]:
-        lines: List[str] = []
-        for fn in _capi.host_functions():
-            f_name = _HOST_FORTRAN_FORMS.get(fn.name, fn.name)
-            missing = [n for n in re.split(r"\s*/\s*", f_name) if n.lower() not in fortran]
-            if missing:
-                raise ExtensionError(f"comin-api host: {', '.join(missing)} (Fortran form of {fn.name}) "
-                                     "is not public in fortran_api/")
-            modules = sorted({fortran[n.lower()] for n in re.split(r"\s*/\s*", f_name)})
-            lines += [f".. _capi-{fn.name}:", "", fn.name, "~" * len(fn.name), "",
-                      _capi.HOST_DOCS.get(fn.name, ""), "",
-                      ".. list-table::", "   :widths: 12 88", "",
-                      "   * - Python", f"     - ``{_host_python_form(fn.name)}``",
-                      "   * - C", f"     - ``{fn.ret} {fn.name}({fn.c_params})``",
-                      "   * - Fortran", f"     - ``{f_name}`` ({', '.join(modules)})", ""]
-        return lines
 
     def parse(self, lines: List[str]) -> List[nodes.Node]:
         node = nodes.section()

@@ -31,7 +31,7 @@ def say(text):
 
 
 say(f"mpi initialised by the host {initialized_before_import} world {MPI.COMM_WORLD.Get_size()} "
-    f"host comm {host.Get_size()} plugin comm {plugin.Get_size()} library {MPI.Get_library_version().split()[0]}")
+    f"host comm {host.Get_size()} plugin comm {plugin.Get_size()} library {' '.join(MPI.Get_library_version().split()[:2])}")
 handles = {}
 
 

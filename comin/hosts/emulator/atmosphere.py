@@ -7,7 +7,7 @@
   sin(lat) cos(2 (lon - c t))``, solid-body rotation plus a travelling
   Rossby-Haurwitz-like wave.  The wind is non-divergent by construction,
   and the discrete edge fluxes taken from ``psi`` at the vertices are
-  exactly non-divergent too (see :mod:`comin.emulator.transport`).
+  exactly non-divergent too (see :mod:`comin.hosts.emulator.transport`).
   Its vorticity is exact: ``2 U0 sin(lat)/a - 12 A cos^2 sin cos(...)/a``.
 * A temperature and surface-pressure wave travels with the flow.
 """

@@ -16,12 +16,8 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from comin.emulator.atmosphere import RADIUS
-from comin.grid import Grid
-
-
-def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+from comin.hosts.emulator.atmosphere import RADIUS
+from comin.hosts.emulator.grids.grid import Grid, xyz
 
 
 class UpwindTransport:
@@ -40,8 +36,8 @@ class UpwindTransport:
         self.edges = np.nonzero(interior)[0]
         self.c1, self.c2 = c[interior, 0], c[interior, 1]
         v = grid.vertices_of_edge[interior, :2].astype(np.int64) - 1
-        cell_xyz = _xyz(grid.clon, grid.clat)
-        vert_xyz = _xyz(grid.vlon, grid.vlat)
+        cell_xyz = xyz(grid.clon, grid.clat)
+        vert_xyz = xyz(grid.vlon, grid.vlat)
         mid = vert_xyz[v[:, 0]] + vert_xyz[v[:, 1]]
         mid /= np.linalg.norm(mid, axis=1)[:, None]
         normal = cell_xyz[self.c2] - cell_xyz[self.c1]           # from cell 1 to cell 2
@@ -62,9 +58,9 @@ class UpwindTransport:
         """Run on one rank of a decomposed domain.
 
         ``perm[i]``: position in the host's (ICON-ordered, blocked) arrays of
-        this operator's cell ``i``; ``halo``: a :class:`comin.emulator.decomp.Halo`
+        this operator's cell ``i``; ``halo``: a :class:`comin.icon.halo.Halo`
         of cells in the host's order; ``channel``: the emulator's
-        :class:`comin.emulator.decomp.Channel` (the Courant number is a global
+        :class:`comin.icon.halo.Channel` (the Courant number is a global
         maximum, so every rank sub-steps alike); ``label`` names the domain in reports.
         """
         self.perm, self.halo, self.comm = np.asarray(perm, dtype=np.int64), halo, channel

@@ -4,7 +4,7 @@ What a plugin meets here is what it meets in ICON:
 
 * domain 1 is ICON's global ``RnBk`` grid; with ``nest`` domain 2 is a
   limited-area grid one bisection finer, linked to its parent cells;
-* descriptive data with ICON's names and conventions (:mod:`comin.grid`);
+* descriptive data with ICON's names and conventions (:mod:`comin.hosts.emulator.grids`);
 * the variables ICON exposes to ComIn, in ICON's (nproma, nlev, nblks)
   layout: ``u, v, temp, pres, rho, exner, theta_v`` (full levels), ``w``
   (half levels), ``pres_sfc`` (2-D), ``vn`` (edges), ``omega_z``
@@ -15,8 +15,8 @@ What a plugin meets here is what it meets in ICON:
   loop (domain 2 takes two half steps per step of domain 1), output,
   destructor, with the current domain and datetime set as ICON sets them.
 
-The model itself is small (:mod:`comin.emulator.atmosphere`,
-:mod:`comin.emulator.transport`): winds from a travelling wave, tracers
+The model itself is small (:mod:`~comin.hosts.emulator.atmosphere`,
+:mod:`~comin.hosts.emulator.transport`): winds from a travelling wave, tracers
 moved by a conservative scheme, vertical mixing and convection that keep
 every column's tracer mass.
 """
@@ -28,12 +28,16 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 import comin
-from comin import grid as gridmod
-from comin.emulator import atmosphere as atm
-from comin.emulator import decomp
-from comin.emulator.config import Config
-from comin.emulator.transport import UpwindTransport
+from comin.hosts.emulator import grids as gridmod
+from comin.hosts.emulator import atmosphere as atm
+from comin.hosts.emulator import decomp
+from comin.hosts.emulator.config import Config
+from comin.hosts.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
+from comin.hosts.yac import Coupling
+from comin.icon.blocking import nblks
+from comin.icon.halo import HaloSync, local_index_table, sync_label
+from comin.icon.points import BY_HGRID
 from comin.parallel import world_rank
 
 #: physics processes of one physics pass, in ICON's order
@@ -76,8 +80,8 @@ class Domain:
         if patch is not None:
             grid = patch.grid
         self.jg, self.grid, self.nproma, self.nlev, self.dt = jg, grid, nproma, nlev, dt
-        self.nblks = {"cells": -(-grid.ncells // nproma), "edges": -(-grid.nedges // nproma),
-                      "verts": -(-grid.nverts // nproma)}
+        self.nblks = {"cells": nblks(grid.ncells, nproma), "edges": nblks(grid.nedges, nproma),
+                      "verts": nblks(grid.nverts, nproma)}
         self.fields: Dict[str, np.ndarray] = {}        # the host's own variables + "container"
         self.requested: Dict[str, np.ndarray] = {}     # variables allocated for plugins' requests
         self.tendencies: Dict[tuple, np.ndarray] = {}   # (tracer index, "turb"|"conv") -> array
@@ -93,7 +97,7 @@ class Domain:
             self.transport.parallel(order["cells"], patch.halo["cells"], patch.channel,
                                     f" of domain {jg}")
             edge_pos = order["edges"][self.transport.edges]
-        self.glb2loc = None if patch is None else decomp._lut(patch.layout.glb["cells"],
+        self.glb2loc = None if patch is None else local_index_table(patch.layout.glb["cells"],
                                                               self.global_grid.ncells)
         self.z_ifc = np.linspace(TOP_HEIGHT, 0.0, nlev + 1)
         self.z_mc = 0.5 * (self.z_ifc[1:] + self.z_ifc[:-1])
@@ -120,8 +124,7 @@ class Domain:
     def noise(self, rng: np.random.Generator) -> np.ndarray:
         """Standard normal numbers per cell (blocked), drawn for the whole domain so that
         every rank (and a single-process run) gives a cell the same number."""
-        nblks_global = -(-self.global_grid.ncells // self.nproma)
-        z = rng.standard_normal((self.nproma, nblks_global))
+        z = rng.standard_normal((self.nproma, nblks(self.global_grid.ncells, self.nproma)))
         if self.patch is None:
             return z
         flat = z.reshape(-1, order="F")
@@ -196,7 +199,7 @@ class Emulator:
 
     Several MPI processes (an MPI launcher, or an initialised MPI with more
     than one rank): ComIn's handshake splits off the host ranks, each domain
-    is decomposed over them (:mod:`comin.emulator.decomp`), every rank holds
+    is decomposed over them (:mod:`~comin.hosts.emulator.decomp`), every rank holds
     its patch in ``domains[jg]`` (``grid`` local, ``global_grid`` whole) and
     :meth:`Domain.gather` collects a field in global order.
     """
@@ -219,8 +222,10 @@ class Emulator:
         if decomp.under_mpi():
             self._host_kwargs.setdefault("lstdout", world_rank() == 0)
         self._comm = False        # not decided yet (see communicator())
-        self._halo_plans: Dict[tuple, tuple] = {}
+        self.yac = Coupling(plugins, cfg.yac)      # YAC as ICON uses it (comin.hosts.yac)
         self.host = Host(plugins, verbosity=cfg.verbosity, **self._host_kwargs)
+        #: ComIn's halo exchange of a variable (COMIN_FLAG_SYNC_HALO), given to the Host
+        self._sync_halo = HaloSync(self.host, self._halo_of)
 
     # convenience for tests and tools
     @property
@@ -250,7 +255,7 @@ class Emulator:
         if self._comm is False:
             self._comm = None
             if decomp.under_mpi() or self._host_kwargs.get("comm") is not None:
-                self._comm = self.host.mpi_handshake()
+                self._comm = self.host.mpi_handshake(groups=self.yac.groups)
         return self._comm
 
     def setup(self) -> None:
@@ -263,6 +268,10 @@ class Emulator:
         if comm is not None and comm.Get_size() > 1:
             patches = decomp.decompose(grids, comm)
         z_ifc = np.linspace(TOP_HEIGHT, 0.0, cfg.nlev + 1)
+        start = cfg.start_time()
+        self.times = [start + _dt.timedelta(seconds=cfg.dt * i) for i in range(self.nsteps + 1)]
+        stop = self.times[-1]
+        self.yac.start(None if comm is None else host.group_comm("yac"), start, stop, host.component)
         host.set_global(
             n_dom=n_dom, max_dom=n_dom, nproma=cfg.nproma, wp=8,
             min_rlcell_int=gridmod.MIN_RLCELL_INT, min_rlcell=gridmod.MIN_RLCELL,
@@ -271,12 +280,9 @@ class Emulator:
             min_rlvert_int=gridmod.MIN_RLVERT_INT, min_rlvert=gridmod.MIN_RLVERT,
             max_rlvert=gridmod.MAX_RLVERT, grf_bdywidth_c=gridmod.GRF_BDYWIDTH_C,
             grf_bdywidth_e=gridmod.GRF_BDYWIDTH_E, lrestartrun=False, vct_a=z_ifc,
-            yac_instance_id=-1, host_git_remote_url="", host_git_branch="", host_git_tag="",
+            yac_instance_id=self.yac.instance_id, host_git_remote_url="", host_git_branch="", host_git_tag="",
             host_revision=f"comin-emulator {comin.__version__}", has_device=False,
             device_name="", device_vendor="", device_driver="")
-        start = cfg.start_time()
-        self.times = [start + _dt.timedelta(seconds=cfg.dt * i) for i in range(self.nsteps + 1)]
-        stop = self.times[-1]
         host.set_simulation_interval(start.isoformat(), stop.isoformat(), start.isoformat(),
                                      stop.isoformat())
         for jg, grid in enumerate(grids, start=1):
@@ -310,36 +316,16 @@ class Emulator:
             return -1
         return int(dom.glb2loc[glb]) or -1
 
-    def _sync_halo(self, handle, mode) -> None:
-        """ComIn's halo exchange of one variable: every halo point gets its owner's value.
-
-        Called by the core around callbacks for COMIN_FLAG_SYNC_HALO (mode
-        COMIN_ZAXIS_2D/3D).  One process owns every point: nothing to copy.
-        """
-        how = self._halo_plans.get(handle.descriptor)
-        if how is None:
-            how = self._halo_plans[handle.descriptor] = self._halo_plan(handle)
-        if how:
-            how[0].exchange_blocked(np.asarray(handle), how[1], how[2], how[3])
-
-    def _halo_plan(self, handle) -> tuple:
-        """How to exchange one variable's halo: (Halo, nproma axis, block axis, label), or
-        () when its domain is not decomposed.  Computed at the first exchange."""
-        name, jg = handle.descriptor
-        dom = self.domains[jg]
-        if dom.patch is None:
-            return ()
-        hgrid = self.host.metadata(name, jg).get("hgrid_id", comin.COMIN_HGRID_UNSTRUCTURED_CELL)
-        where = {comin.COMIN_HGRID_UNSTRUCTURED_EDGE: "edges",
-                 comin.COMIN_HGRID_UNSTRUCTURED_VERTEX: "verts"}.get(hgrid, "cells")
-        sem = list(handle.dim_semantics)
-        return (dom.patch.halo[where], sem.index(comin.COMIN_DIM_SEMANTICS_NPROMA),
-                sem.index(comin.COMIN_DIM_SEMANTICS_BLOCK), decomp.sync_label(name, jg))
+    def _halo_of(self, jg: int, group: str, name: str):
+        """The halo of domain ``jg``'s cells, edges or vertices on this rank (None: one rank
+        owns every point, nothing to exchange)."""
+        patch = self.domains[jg].patch
+        return None if patch is None else patch.halo[group]
 
     def _allocate(self, dom: Domain) -> None:
         f, nlev = dom.fields, dom.nlev
         for name, (meta, _units, _long) in HOST_VARIABLES.items():
-            where = {1: "cells", 2: "edges", 3: "verts"}[meta["hgrid_id"]]
+            where = BY_HGRID[meta["hgrid_id"]].group
             if meta["zaxis_id"] == comin.COMIN_ZAXIS_2D:
                 f[name] = dom.empty(where)
             else:
@@ -391,7 +377,7 @@ class Emulator:
             if dom.patch is not None:
                 # every rank can name every variable's halo exchange in a report
                 for name, jd in host.variables:
-                    dom.patch.channel.tag(decomp.sync_label(name, jd))
+                    dom.patch.channel.tag(sync_label(name, jd))
             exposed = set(host.variables)
             for r in requests:
                 if r.domain_id != jg or r.tracer or (r.name, jg) in exposed:
@@ -509,6 +495,7 @@ class Emulator:
             self.call("ATM_INIT_FINALIZE")
             for stage in ("DEFCOMP", "SYNCDEF", "ENDDEF"):
                 self.call(f"ATM_YAC_{stage}_BEFORE")
+                self.yac.stage(stage)
                 self.call(f"ATM_YAC_{stage}_AFTER")
             for dom in self.domains.values():
                 self._physics(dom)
@@ -530,6 +517,7 @@ class Emulator:
             self.call("ATM_TIMELOOP_AFTER")
             self.call("DESTRUCTOR")
         finally:
+            self.yac.finish()
             if not host.finalized:
                 host.finalize()
 

@@ -127,12 +127,55 @@ def _find(libs: Dict[str, str], prefix: str) -> Tuple[str, str]:
     return "", ""
 
 
+#: MPI libraries that are language bindings (Fortran, C++) over the C library
+_BINDINGS = re.compile(r"fort|f90|f08|f77|cxx|mpifh|usempi|\+\+")
+
+
+def _c_mpi_libraries(libs: Dict[str, str]) -> List[str]:
+    """The C MPI libraries among ``libs`` (libmpi.so.40 of Open MPI, libmpich.so.12 of MPICH;
+    not the Fortran/C++ bindings): one, or several when a program mixes MPI implementations."""
+    return [path for name, path in libs.items()
+            if name.startswith("libmpi") and not _BINDINGS.search(name)]
+
+
 def _find_libmpi(libs: Dict[str, str]) -> str:
-    """The C MPI library among ``libs`` (libmpi.so, libmpich.so; not the Fortran/C++ bindings)."""
-    for name, path in libs.items():
-        if name.startswith("libmpi") and not re.search(r"fort|f90|f08|f77|cxx|mpifh|usempi", name):
-            return path
-    return ""
+    """The C MPI library among ``libs``."""
+    found = _c_mpi_libraries(libs)
+    return found[0] if found else ""
+
+
+def library_version(libmpi: str) -> str:
+    """First line of ``MPI_Get_library_version`` of the MPI library ``libmpi`` ("Open MPI v4.1.4,
+    ...", "MPICH Version: 4.0.2"), asked in a child process (no MPI is initialised there: the
+    call is allowed before MPI_Init), or "" when it cannot be loaded."""
+    if not libmpi:
+        return ""
+    code = ("import ctypes, sys\n"
+            "lib = ctypes.CDLL(sys.argv[1])\n"
+            "buf, n = ctypes.create_string_buffer(8192), ctypes.c_int(0)\n"
+            "lib.MPI_Get_library_version(buf, ctypes.byref(n))\n"
+            "print(buf.value.decode(errors='replace'))\n")
+    from comin.parallel import launcher_environ
+    try:
+        proc = subprocess.run([sys.executable, "-c", code, libmpi], capture_output=True, text=True,
+                              timeout=60, env=launcher_environ())
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    lines = proc.stdout.strip().splitlines()
+    return " ".join(lines[0].split()) if proc.returncode == 0 and lines else ""
+
+
+def _short(version: Optional[str]) -> str:
+    """"Open MPI v4.1.4" of "Open MPI v4.1.4, package: Debian OpenMPI, ident: ..."."""
+    return (version or "").split(",")[0]
+
+
+def vendor(version: str) -> str:
+    """"Open MPI", "MPICH", ... from a library version line ("" when unknown)."""
+    for name in ("Open MPI", "MPICH", "Intel(R) MPI", "MVAPICH", "Cray MPI"):
+        if version.startswith(name) or name in version.split(",")[0]:
+            return name
+    return version.split()[0] if version else ""
 
 
 def numpy_info() -> Dict[str, object]:
@@ -157,11 +200,12 @@ def mpi_info() -> Dict[str, object]:
         out["mpi4py"] = mpi4py.__version__
         out["path"] = os.path.dirname(mpi4py.__file__)
         try:
-            out["library_version"] = " ".join(MPI.Get_library_version().strip().splitlines()[0].split())
+            out["library_version"] = " ".join(MPI.Get_library_version().strip("\x00 \n").splitlines()[0].split())
         except Exception as exc:          # pragma: no cover - depends on the MPI library
             out["library_version"] = f"? ({exc})"
         out["libmpi"] = _find_libmpi(_linked_libraries(MPI.__file__))
         out["initialized"] = MPI.Is_initialized()
+    versions: Dict[str, str] = {}
     for wrapper in ("mpicc", "mpif90"):
         exe = shutil.which(wrapper)
         if exe is None:
@@ -171,18 +215,57 @@ def mpi_info() -> Dict[str, object]:
         except (OSError, subprocess.SubprocessError):
             show = ""
         out[wrapper] = exe
-        out[wrapper + "_libmpi"] = _wrapper_libmpi(show)
+        lib = out[wrapper + "_libmpi"] = _wrapper_libmpi(show)
+        out[wrapper + "_of"] = ("Open MPI" if "openmpi" in show or
+                                os.path.basename(os.path.realpath(exe)) == "opal_wrapper"
+                                else "MPICH" if "mpich" in show else "")
+        if lib:
+            real = os.path.realpath(lib)
+            versions.setdefault(real, library_version(lib))
+            out[wrapper + "_version"] = versions[real]
+    from comin.parallel import launcher_vendor
+    launcher = shutil.which("mpiexec")
+    if launcher:
+        out["mpiexec"] = launcher
+        out["mpiexec_vendor"] = launcher_vendor()
     return out
 
 
+def yac_info(mpi: dict) -> Dict[str, object]:
+    """YAC (the coupler ICON's plugins use): its version, its MPI library, and whether it is
+    usable with this mpi4py.  ``yac`` is imported in a child process (its import needs an MPI
+    library, and it replaces the excepthook)."""
+    code = ("import yac, os\n"
+            "print(yac.version())\n"
+            "print(os.path.dirname(yac.__file__))\n"
+            "print(yac._yac.__file__)\n")
+    from comin.parallel import launcher_environ
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                              env=launcher_environ())
+    except (OSError, subprocess.SubprocessError) as exc:
+        return {"error": f"importing yac failed ({exc})"}
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        if "No module named 'yac'" in proc.stderr:
+            return {"missing": True}
+        return {"error": last}
+    version, path, ext = (proc.stdout.strip().splitlines() + ["", "", ""])[:3]
+    libmpi = _find_libmpi(_linked_libraries(ext))
+    return {"version": version, "path": path, "libmpi": libmpi,
+            "library_version": library_version(libmpi) if libmpi else ""}
+
+
 def _wrapper_libmpi(show: str) -> str:
-    """The libmpi* that a compiler wrapper's link line (``-show``) resolves to."""
+    """The libmpi* that a compiler wrapper's link line (``-show``) resolves to, searched as the
+    linker does: ``-L`` directories, ``$LIBRARY_PATH``, the system's."""
     words = show.split()
-    dirs = [w[2:] for w in words if w.startswith("-L")] + ["/usr/lib/x86_64-linux-gnu", "/usr/lib64",
-                                                          "/usr/lib", "/usr/local/lib"]
+    dirs = ([w[2:] for w in words if w.startswith("-L")]
+            + [d for d in os.environ.get("LIBRARY_PATH", "").split(os.pathsep) if d]
+            + ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"])
     libs = [w[2:] for w in words if w.startswith("-l") and w[2:].startswith("mpi")]
     for lib in libs:
-        if "fort" in lib or lib.endswith("f90") or lib.endswith("f08"):
+        if _BINDINGS.search(lib):
             continue
         for d in dirs:
             candidates = sorted(glob.glob(os.path.join(d, f"lib{lib}.so*")))
@@ -191,7 +274,8 @@ def _wrapper_libmpi(show: str) -> str:
     return ""
 
 
-def problems(py: dict, cm: dict, mpi: dict, host: Optional[dict] = None) -> List[str]:
+def problems(py: dict, cm: dict, mpi: dict, host: Optional[dict] = None,
+             yac: Optional[dict] = None) -> List[str]:
     """One text per problem found: what is wrong and what to do."""
     out = []
     if not py["shared"] or not py["libpython"]:
@@ -236,8 +320,34 @@ def problems(py: dict, cm: dict, mpi: dict, host: Optional[dict] = None) -> List
         for wrapper in ("mpicc", "mpif90"):
             lib = mpi.get(wrapper + "_libmpi")
             if lib and mpi.get("libmpi") and _realpath(lib) != _realpath(mpi["libmpi"]):
-                out.append(f"{wrapper} links {lib} but mpi4py uses {mpi['libmpi']}: one MPI "
-                           f"implementation per process; rebuild mpi4py with MPICC={mpi.get('mpicc', 'mpicc')}")
+                of, links = mpi.get(wrapper + "_of"), vendor(mpi.get(wrapper + "_version") or "")
+                if of and links and of != links:
+                    out.append(f"{wrapper} is {of}'s wrapper, but its -lmpi resolves to {lib} "
+                               f"({links}): the system's libmpi.so link points at another MPI; "
+                               f"select one MPI for the whole system (Debian: update-alternatives "
+                               f"--set mpi-x86_64-linux-gnu <its include dir>), or put its library "
+                               f"directory in LIBRARY_PATH")
+                    continue
+                out.append(f"{wrapper} links {lib} ({_short(mpi.get(wrapper + '_version')) or '?'}) but "
+                           f"mpi4py uses {mpi['libmpi']} ({_short(mpi.get('library_version')) or '?'}): one MPI "
+                           f"implementation per process; rebuild mpi4py with MPICC={mpi.get('mpicc', 'mpicc')} "
+                           f"pip install --no-binary=mpi4py --no-cache-dir --force-reinstall mpi4py, or "
+                           f"put the other MPI's wrappers first on PATH")
+        launcher, library = mpi.get("mpiexec_vendor"), vendor(str(mpi.get("library_version", "")))
+        if launcher and library and launcher != library:
+            out.append(f"mpiexec ({mpi['mpiexec']}) is {launcher}'s but mpi4py uses {library}: "
+                       f"processes it starts would each be a world of their own; put {library}'s "
+                       f"mpiexec first on PATH (Debian: update-alternatives --config mpirun)")
+    if yac and "error" in yac:
+        out.append(f"yac is installed but cannot be imported ({yac['error']}): the yac wheel needs "
+                   f"Open MPI's libmpi.so.40 (Debian: apt-get install libopenmpi-dev openmpi-bin) and "
+                   f"an mpi4py built against it")
+    elif yac and yac.get("libmpi") and mpi.get("libmpi") and \
+            _realpath(yac["libmpi"]) != _realpath(mpi["libmpi"]):
+        out.append(f"yac links {yac['libmpi']} ({_short(yac.get('library_version')) or '?'}) but mpi4py "
+                   f"uses {mpi['libmpi']} ({_short(mpi.get('library_version')) or '?'}): YAC would run in a world of "
+                   f"its own on every rank; build mpi4py against YAC's MPI (MPICC=mpicc.openmpi pip "
+                   f"install --no-binary=mpi4py --no-cache-dir --force-reinstall mpi4py)")
     if host:
         if not host["libcomin"]:
             out.append(f"{host['exe']} does not link libcomin (or ldd cannot resolve it: "
@@ -252,7 +362,12 @@ def problems(py: dict, cm: dict, mpi: dict, host: Optional[dict] = None) -> List
             if target and _realpath(host["libpython"]) != _realpath(target):
                 out.append(f"{host['exe']} links {host['libpython']} itself, libcomin embeds {target}: "
                            f"two Pythons in one process; do not link the host against libpython")
-        if host["libmpi"] and mpi.get("libmpi") and _realpath(host["libmpi"]) != _realpath(mpi["libmpi"]):
+        if len(host["libmpis"]) > 1:
+            out.append(f"{host['exe']} links several MPI libraries ({', '.join(host['libmpis'])}): "
+                       f"it was linked against one MPI's Fortran or C++ bindings and another's C "
+                       f"library (e.g. CMake found the system's libmpi.so of another MPI); relink it "
+                       f"with one MPI's compiler wrappers")
+        elif host["libmpi"] and mpi.get("libmpi") and _realpath(host["libmpi"]) != _realpath(mpi["libmpi"]):
             out.append(f"{host['exe']} links {host['libmpi']}, mpi4py uses {mpi['libmpi']}: one MPI "
                        f"implementation per process; rebuild mpi4py (or the host) for the same MPI")
     return out
@@ -261,12 +376,13 @@ def problems(py: dict, cm: dict, mpi: dict, host: Optional[dict] = None) -> List
 def host_info(exe: str) -> dict:
     libs = _linked_libraries(exe)
     return {"exe": exe, "libcomin": _find(libs, "libcomin")[1], "libpython": _find(libs, "libpython")[1],
-            "libmpi": _find_libmpi(libs)}
+            "libmpi": _find_libmpi(libs), "libmpis": _c_mpi_libraries(libs)}
 
 
 def report(host_exe: Optional[str] = None) -> Tuple[str, List[str]]:
     """The doctor's text and its problems."""
     py, cm, np_, mpi = python_info(), comin_info(), numpy_info(), mpi_info()
+    yac = yac_info(mpi)
     host = host_info(host_exe) if host_exe else None
     lines = ["Python",
              f"  executable        {py['executable']} ({py['version']})",
@@ -299,13 +415,25 @@ def report(host_exe: Optional[str] = None) -> Tuple[str, List[str]]:
                   f"  libmpi (mpi4py)   {mpi['libmpi'] or '?'}"]
     for wrapper in ("mpicc", "mpif90"):
         if wrapper in mpi:
-            lines.append(f"  {wrapper:<17} {mpi[wrapper]} -> {mpi.get(wrapper + '_libmpi') or '?'}")
+            lines.append(f"  {wrapper:<17} {mpi[wrapper]} -> {mpi.get(wrapper + '_libmpi') or '?'}"
+                         f" ({_short(mpi.get(wrapper + '_version')) or 'version unknown'})")
+    if "mpiexec" in mpi:
+        lines.append(f"  mpiexec           {mpi['mpiexec']} ({mpi.get('mpiexec_vendor') or 'unknown MPI'})")
+    lines.append("YAC")
+    if yac.get("missing"):
+        lines.append("  yac               not installed (optional: plugins that couple with YAC need it; "
+                     "pip install yac==3.21.0 with Open MPI, see the YAC page of the documentation)")
+    elif "error" in yac:
+        lines.append(f"  yac               not usable: {yac['error']}")
+    else:
+        lines += [f"  yac               {yac['version']} {yac['path']}",
+                  f"  libmpi (yac)      {yac['libmpi'] or '?'} ({_short(yac['library_version']) or 'version unknown'})"]
     if host:
         lines += [f"Host {host['exe']}",
                   f"  libcomin          {host['libcomin'] or '(not linked)'}",
                   f"  libpython         {host['libpython'] or '(not linked: good, comin loads it)'}",
                   f"  libmpi            {host['libmpi'] or '(not linked)'}"]
-    found = problems(py, cm, mpi, host)
+    found = problems(py, cm, mpi, host, yac)
     lines.append("Problems")
     lines += [f"  - {p}" for p in found] or ["  none found"]
     lines.append("Known embedding problems (symptom: what to do)")
@@ -313,16 +441,33 @@ def report(host_exe: Optional[str] = None) -> Tuple[str, List[str]]:
     return "\n".join(lines) + "\n", found
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="comin doctor",
-        description="What a C or Fortran host embedding comin uses (Python, NumPy, mpi4py, MPI, "
-                    "libcomin, headers, Fortran modules) and whether it matches.")
+NAME = "doctor"
+HELP = "what a C or Fortran host embedding comin uses and whether it matches (comin doctor --help)"
+_DESCRIPTION = ("What a C or Fortran host embedding comin uses (Python, NumPy, mpi4py, MPI, "
+                "libcomin, headers, Fortran modules) and whether it matches.")
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--host", metavar="EXE", help="also check the libraries this host executable links")
-    args = parser.parse_args(argv)
+    parser.set_defaults(execute=run)
+    return parser
+
+
+def add_parser(sub, argv=()) -> argparse.ArgumentParser:
+    return _add_arguments(sub.add_parser(NAME, help=HELP, description=_DESCRIPTION))
+
+
+def run(args: argparse.Namespace) -> int:
+    """``comin doctor``: the report on stdout; exit status 1 when it found problems."""
     text, found = report(args.host)
     sys.stdout.write(text)
     return 1 if found else 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``python -m comin.cli.doctor`` (as ``comin doctor``)."""
+    parser = _add_arguments(argparse.ArgumentParser(prog="comin doctor", description=_DESCRIPTION))
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -3,17 +3,22 @@
 ``comin run`` runs plugins inside it; tests and other tools use
 :class:`Emulator` directly::
 
-    from comin.emulator import Config, Emulator
+    from comin.hosts.emulator import Config, Emulator    # or: from comin.emulator import ...
     Emulator(["my_plugin.py --x=1"], Config(grid="R2B4", nest=True, steps=6)).run()
 
 It is an ordinary user of the Python host API (:mod:`comin.host`): nothing in
 the core knows it.  Modules:
 
-* :mod:`comin.emulator.config`      model options and their checks
-* :mod:`comin.emulator.atmosphere`  the analytic atmosphere (state, winds)
-* :mod:`comin.emulator.transport`   conservative tracer transport on the grid
-* :mod:`comin.emulator.model`       the host: grids, variables, entry points
-* :mod:`comin.emulator.decomp`      decomposition over MPI ranks, halo exchange
+* :mod:`.config`      model options and their checks
+* :mod:`.atmosphere`  the analytic atmosphere (state, winds)
+* :mod:`.transport`   conservative tracer transport on the grid
+* :mod:`.model`       the host: grids, variables, entry points
+* :mod:`.decomp`      decomposition over MPI ranks (the halo exchange is
+  :mod:`comin.icon.halo`, shared with the replay host)
+* :mod:`.grids`       ICON's icosahedral grids and nests (``comin.grid``)
+* :mod:`.cli`         the emulator as ``comin run``'s host (its options)
+
+``comin.emulator`` is this package under its first name.
 
 Under ``mpirun -n N comin run ...`` each domain is decomposed over the N host
 ranks as ICON does it (owned cells plus two halo rows, ``decomp_domain``,
@@ -22,8 +27,8 @@ single-process run bit for bit.  Processes started beside the host in the
 same ``mpirun`` (MPMD) join plugin communicators with
 :func:`comin.parallel.join`.
 """
-from comin.emulator.config import Config
-from comin.emulator.model import PHYSICS, Emulator
-from comin.grid import idx_blk
+from comin.hosts.emulator.config import Config
+from comin.hosts.emulator.model import PHYSICS, Emulator
+from comin.hosts.emulator.grids import idx_blk
 
 __all__ = ["Config", "Emulator", "PHYSICS", "idx_blk"]

@@ -5,7 +5,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from comin.grid import MAX_CELLS, parse_grid_name
+from comin.hosts.emulator.grids import MAX_CELLS, parse_grid_name
 
 
 @dataclass
@@ -19,7 +19,9 @@ class Config:
     lasts ``steps`` steps of ``dt`` seconds, or until ``end`` (ISO 8601)
     when ``steps`` is None.  ``seed`` makes the small random perturbation
     of the initial humidity reproducible.  Checkpoint entry points come every
-    ``checkpoint_every`` steps and after the last step.
+    ``checkpoint_every`` steps and after the last step.  ``yac``: the host is a
+    YAC host as ICON configured for coupling (True), is not (False), or is
+    when a plugin imports ``yac`` (None; :mod:`comin.hosts.yac`).
     """
 
     grid: str = "R2B4"
@@ -36,6 +38,7 @@ class Config:
     verbosity: int = 0
     cache_dir: Optional[str] = None
     checkpoint_every: Optional[int] = None
+    yac: Optional[bool] = None
 
     @property
     def n_dom(self) -> int:
