@@ -61,13 +61,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: profiling, the finish/abort machinery and MPI communicators (not part of the model;
 #: MPI is checked by conformance/test_mpi.py under --mpi), argument parsing of the bindings
 #: and the validation of a host's arrays (_expose, _set_var_array: dtype, shape, dimension
-#: semantics of the host's input, which ComIn does not check at all).
+#: semantics of the host's input, which ComIn does not check at all).  The conditions of the
+#: context call's fast path are C (comin_fast_slot, comin_nothing_at in
+#: comin/src/comin_internal.h) and are not mutated; _call_ep_fast, which applies them, is.
 SCOPE: Dict[str, Tuple[str, ...]] = {
     "comin/_variables.pxi": ("ncontained", "_new_handle", "_find_var", "_request_add",
                              "_request_metadata_set", "_request_metadata_set_one", "_var_get", "_has_device"),
     "comin/_metadata.pxi": ("_typeid_of", "_metadata_value", "_metadata_store"),
     "comin/_callbacks.pxi": ("_ep_id", "_as_ep", "_register", "_complete_callbacks", "_update_fast", "_dispatch",
-                             "_call", "_sync", "_sync_device", "_sync_halo"),
+                             "_register_c", "_call", "_sync", "_sync_device", "_sync_halo"),
     "comin/_descrdata.pxi": ("_domain", "_get_block", "_get_index", "_nproma", "_get_indices", "_refin_value",
                              "_npromz"),
     "comin/_state.pxi": ("_need_plugin", "_current", "_n_dom"),
@@ -80,10 +82,13 @@ SCOPE: Dict[str, Tuple[str, ...]] = {
                               "descrdata_index_lookup_glb2loc_cell", "setup_get_version"),
     "comin/_host.pxi": ("__init__", "set_error_handler", "check", "set_glb2loc_cell", "set_sync_halo",
                         "set_sync_device_mem", "run_primary_constructors", "set_metadata", "finalize",
-                        "_fast_path_applies", "_call_ep"),
-    "comin/_capi.pxi": ("_c_data_pointer", "_c_need_handle", "_c_comin_current_get_domain_id",
-                        "_c_comin_callback_register", "_c_metadata_set", "_c_metadata_get", "_c_metadata_iterator"),
-    "comin/_capi_host.pxi": ("_c_comin_setup_init", "_c_comin_setup_check"),
+                        "_call_ep_fast", "_call_ep"),
+    "comin/_capi.pxi": ("_c_data_pointer", "_c_need_handle", "_impl_comin_var_get",
+                        "_impl_comin_callback_register", "_impl_comin_callback_context_call", "_c_metadata_set",
+                        "_c_metadata_get", "_c_metadata_iterator"),
+    "comin/_capi_host.pxi": ("_impl_comin_setup_init", "_impl_comin_setup_check"),
+    # generated at build time from the rows of comin/_capi.py (a row's body is its rule)
+    "comin/_capi_wrappers.pxi": ("_c_comin_current_get_domain_id",),
 }
 
 #: lines of the rule functions that only print (ComIn's messages at a verbosity level) or
@@ -129,25 +134,10 @@ EQUIVALENT: Dict[str, str] = {
     "_descrdata.pxi:_get_index:cmp-flip:3": "j = 0 returned 0 before; for j != 0 the conditions agree",
     "_plugin_api.pxi:current_get_domain_id:cmp-flip:1": "the current domain is -2, -1 or 1..n_dom, never 0",
     "_plugin_api.pxi:current_get_domain_id:off-by-one:1": "the current domain is -2, -1 or 1..n_dom, never 0",
-    "_host.pxi:_fast_path_applies:off-by-one:1": "entry point 1 takes the general path: " + _FAST,
-    "_host.pxi:_fast_path_applies:cmp-flip:1": "no callback is ever registered at 0, so fast[0] is empty: "
-                                               "the general path answers 6 either way",
-    "_host.pxi:_fast_path_applies:cmp-flip:2": "entry point 42 takes the general path: " + _FAST,
-    "_host.pxi:_fast_path_applies:bool-flip:8": "domains take the general path, which checks them itself: " + _FAST,
-    "_host.pxi:_fast_path_applies:off-by-one:4": "domain 1 takes the general path: " + _FAST,
-    "_host.pxi:_fast_path_applies:cmp-flip:7": "domain n_dom takes the general path: " + _FAST,
     "_host.pxi:_call_ep:swap-order:3": "a finalized session and a bad domain are both COMIN_ERROR_STATUS (3); "
                                        "only the detail text differs",
-    "_capi.pxi:_c_comin_current_get_domain_id:cmp-flip:1": "d = -1 gives -1 either way",
-    "_capi.pxi:_c_comin_callback_register:bool-flip:1": "the overwrite search walks st.pending, empty after "
-                                                        "the primary constructors: _register answers the same",
-    "_capi.pxi:_c_comin_callback_register:bool-flip:2": "as _c_comin_callback_register:bool-flip:1 (pending is "
-                                                        "empty outside the primary constructors)",
-    "_capi.pxi:_c_comin_callback_register:cmp-flip:2": "pending never holds entry point 0: _register answers 6",
     "_capi.pxi:_c_metadata_get:cmp-flip:3": "the detail text of the error message only (the code is 36 "
                                             "either way)",
-    "_capi_host.pxi:_c_comin_setup_init:drop-check:1": "Host.__init__ refuses a second session with the "
-                                                       "same 13",
 }
 
 
@@ -463,8 +453,16 @@ def message_rows(text: str, names) -> set:
 def all_mutants() -> List[Mutant]:
     out = []
     for rel in SCOPE:
-        with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+        path = os.path.join(ROOT, rel)
+        if not os.path.exists(path):
+            raise SystemExit(f"mutate.py: {rel} is missing (generated files appear with "
+                             f"'python3 setup.py build_ext --inplace')")
+        with open(path, encoding="utf-8") as f:
             text = f.read()
+        found = {name for name, _, _ in functions(text, SCOPE[rel])}
+        missing = [name for name in SCOPE[rel] if name not in found]
+        if missing:          # the scope follows the core: a renamed function must not drop out silently
+            raise SystemExit(f"mutate.py: SCOPE names functions that {rel} no longer has: {', '.join(missing)}")
         skip = message_rows(text, SCOPE[rel])
         for m in mutants_of(rel, text):
             if m.text != text and m.line not in skip:
