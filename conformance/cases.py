@@ -415,6 +415,13 @@ def _(lang):
                            ("get_n_dom", ()), ("finalize", ())])
 
 
+@case("the primary constructors before the global data (a Fortran host passes the whole derived "
+      "type, so the only way is not to set it)", "host", ["host.primary_no_n_dom"], languages=("fortran",))
+def _(lang):
+    return host_scn(lang, [("init", ()), ("errhandler", (False,)), ("check", (8,)), ("primary", ()),
+                           ("global", (2, 4, 0)), ("primary", ()), ("finalize", ())])
+
+
 # -- every host language with every plugin language ---------------------------------------------------
 
 def matrix(plugin_lang: str) -> Scenario:

@@ -352,7 +352,7 @@ _rule("host.no_plugin", 3, "host", "comin: plugin functions called by the host (
 _rule("host.primary_twice", 3, "host", "comin: comin_plugin_primaryconstructor a second time (upstream "
       "loads the plugins again)", "the primary constructors run once", comin=True)
 _rule("host.primary_no_n_dom", 25, "host", "comin: the primary constructors need n_dom (upstream's "
-      "requests for all domains read it)", "n_dom before the primary constructors", ("python", "c"), comin=True)
+      "requests for all domains read it)", "n_dom before the primary constructors", comin=True)
 _rule("host.setter_not_callable", None, "host", "comin: Host.set_* of an object that is not callable (the "
       "C and Fortran interfaces take function pointers)", "Python: the host's functions must be callable",
       ("python",), comin=True)
