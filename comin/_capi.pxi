@@ -407,8 +407,13 @@ cdef void _impl_comin_error_set_errors_return(c_bool errors_return):
 
 cdef void* _impl_comin_var_get(int context_len, int* context, _c_descr var_descriptor,
                                int flag) except? NULL:
-    if context_len < 0 or (context_len > 0 and context == NULL):
-        raise ValueError(f"comin_var_get: bad context ({context_len} entry points)")
+    """C's ``comin_var_get``.  The context is read first, as its argument: upstream's
+    ``context(context_len)`` is a zero-size array for ``context_len <= 0`` (an empty
+    context, any pointer), and a NULL context with entries is comin's 26 (upstream reads
+    through the null pointer)."""
+    if context_len > 0 and context == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED,
+                   f"comin_var_get: the context is NULL with context_len {context_len}")
     eps = [context[i] for i in range(context_len)]
     return _c_keep_handle(_var_get(_active(), eps, _c_descriptor(var_descriptor), flag))
 

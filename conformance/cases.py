@@ -219,6 +219,19 @@ def _(lang):
                has_device=True)
 
 
+@case("var_get with an empty context: a handle, no access (C: context_len <= 0 with any pointer, "
+      "a NULL context with entries is 26)", "plugin", ["var_get.context_empty", "var_get.context_null"])
+def _(lang):
+    sec = [("var_get", ((), "a", 1, R)), ("var_info", ("a", 1))]
+    if lang == "c":
+        sec += [("var_get_raw", ("a", 2, R, 0, 1)), ("var_get_raw", ("n", 1, R, -1, 0)),
+                ("var_get_raw", ("t", 1, R, -3, 1)), ("var_get_raw", ("c", 1, R, 1, 1)),
+                ("var_get_raw", ("c", 1, R, 2, 1)), ("var_get_raw", ("zz", 1, R, 1, 1)),
+                ("var_info", ("n", 1))]
+    return scn(lang, secondary=sec, loop=[("var_read", ("a", 1))], exposures=EXPOSED,
+               eps=((LOOP_EP, 1, 0),))
+
+
 @case("the list of exposed variables, before and after the primary constructors", "plugin",
       ["var_descr_list.order"])
 def _(lang):

@@ -136,6 +136,18 @@ EQUIVALENT: Dict[str, str] = {
     "_plugin_api.pxi:current_get_domain_id:off-by-one:1": "the current domain is -2, -1 or 1..n_dom, never 0",
     "_host.pxi:_call_ep:swap-order:3": "a finalized session and a bad domain are both COMIN_ERROR_STATUS (3); "
                                        "only the detail text differs",
+    "_callbacks.pxi:_register_c:bool-flip:1": "the overwrite search walks st.pending, empty outside the primary "
+                                              "constructors (and no plugin is current before them): _register "
+                                              "answers the same",
+    "_callbacks.pxi:_register_c:bool-flip:2": "as _register_c:bool-flip:1 (pending is empty outside the primary "
+                                              "constructors, and inside them a plugin is current)",
+    "_callbacks.pxi:_register_c:cmp-flip:1": "pending never holds entry point 0: _register answers 6",
+    "_capi.pxi:_impl_comin_callback_context_call:cmp-flip:2":
+        "takes the core's fast path when libcomin's dispatch state points at another (an ended) session and "
+        "the general path when it points at this one: " + _FAST + " (libcomin's own fast path reads the "
+        "ended session's slots, which are cleared, and asks the core)",
+    "_capi_host.pxi:_impl_comin_setup_init:drop-check:1": "Host.__init__ refuses a second session with the "
+                                                         "same 13",
     "_capi.pxi:_c_metadata_get:cmp-flip:3": "the detail text of the error message only (the code is 36 "
                                             "either way)",
 }
@@ -639,7 +651,8 @@ class Workspace:
             return False, (cy.stdout + cy.stderr)[-20000:]
         tmp = _core_so(self.tree) + ".tmp"
         cc = subprocess.run(["gcc", "-O0", "-shared", "-fPIC", "-w", f"-I{sysconfig.get_paths()['include']}",
-                             f"-I{numpy.get_include()}", "-DNPY_NO_DEPRECATED_API=NPY_1_7_API_VERSION", c_file,
+                             f"-I{numpy.get_include()}", "-Icomin/src", "-Icomin/include",   # as setup.py's _core
+                             "-DNPY_NO_DEPRECATED_API=NPY_1_7_API_VERSION", c_file,
                              "-o", tmp], cwd=self.tree, capture_output=True, text=True)
         if cc.returncode != 0:
             return False, cc.stderr[-1500:]

@@ -192,6 +192,11 @@ _order("var_get", ["var_get.phase", "var_get.no_device", "var_get.not_found", "v
 _rule("var_get.context_type", None, "plugin", PY + "variables.cpp _var_get (ValueError 'PyCominVar requires "
       "list of integers as contexts'; comin also accepts a tuple)", "Python: the context must be a list",
       ("python",))
+_rule("var_get.context_empty", None, "plugin", VAR + " comin_var_get_internal (DO ic = 1, SIZE(context): "
+      "an empty context registers nothing; C: context(context_len) is a zero-size array for "
+      "context_len <= 0, whatever the pointer)", "an empty context: a handle, no access")
+_rule("var_get.context_null", 26, "plugin", "comin: C comin_var_get_c reads context(1..context_len) "
+      "through a NULL pointer (upstream crashes)", "C: a NULL context with context_len > 0", ("c",), comin=True)
 _rule("var_get.first_flag", None, "plugin", VAR + " comin_var_get_internal (comin_var_get_by_context: "
       "a registered variable keeps its first access_flag)", "a second var_get for the same entry point keeps the first flag")
 _rule("var_get.secondary_not_listed", None, "plugin", VAR + " comin_var_get_internal "
@@ -1095,6 +1100,8 @@ class Model:
         ])
         if failed:
             return failed
+        if not context:
+            self._fire("var_get.context_empty", lang)
         for ep in context:
             if ep == SECONDARY:
                 self._fire("var_get.secondary_not_listed", lang)
@@ -1107,6 +1114,15 @@ class Model:
         if keep:                         # the drivers keep the handle for the var_* operations
             p.handles[(name, jg)] = flag
         return ok("var", name, jg, flag)
+
+    def var_get_raw(self, pid: int, name: str, jg: int, flag: int, n: int, null: int):
+        """C: comin_var_get(n, ctx, ...) with no entry points in ctx: n <= 0 is an empty
+        context (whatever the pointer); a NULL ctx (``null``) with n > 0 is 26, before
+        ComIn's checks (the argument is read first)."""
+        if null and n > 0:
+            self._fire("var_get.context_null", self.plugin(pid).language)
+            return err(26)
+        return self.var_get(pid, [], name, jg, flag)
 
     def var_get_badctx(self, pid: int, name: str, jg: int):
         """Python: var_get with a context that is not a list (an int)."""

@@ -20,6 +20,8 @@
  *                                pointer getter T: d, f, i (comin_var_get_ptr_double/_float/
  *                                _int), dd, df, di (comin_var_get_device_ptr_*)
  *   PHASE var_shape_null         comin_var_get_shape of a NULL handle
+ *   PHASE var_get_raw NAME JG FLAG N NULL  comin_var_get(N, ctx, ...) with no entry points
+ *                                in ctx (NULL 1: a NULL ctx); keeps the handle
  *   PHASE var_descr_list | current_ep | current_domain | datetime | plugin_info | version
  *   PHASE descr_global FIELD | descr_domain JG FIELD | timestep JG | glb2loc JG IDX
  *   PHASE index J | block J | npromz JG
@@ -221,13 +223,14 @@ static void perform_one(int pid, char** tok, int nt, char* res, size_t n) {
     fputs("ok str ", m);
     put_hex(m, name, (int)strlen(name));
     fclose(m);
-  } else if (!strcmp(op, "var_get")) {
+  } else if (!strcmp(op, "var_get") || !strcmp(op, "var_get_raw")) {
     t_comin_var_descriptor d = descr(tok[2], tok[3]);
     int flag = atoi(tok[4]);
     int k = atoi(tok[5]);
     t_comin_entry_point ctx[MAXTOK];
-    for (int i = 0; i < k; i++) ctx[i] = (t_comin_entry_point)atoi(tok[6 + i]);
-    t_comin_var_handle* h = comin_var_get(k, ctx, d, flag);
+    int raw = !strcmp(op, "var_get_raw");
+    for (int i = 0; !raw && i < k; i++) ctx[i] = (t_comin_entry_point)atoi(tok[6 + i]);
+    t_comin_var_handle* h = comin_var_get(k, raw && atoi(tok[6]) ? NULL : ctx, d, flag);
     if (comin_error_get() != COMIN_SUCCESS) return;
     t_comin_var_descriptor got;
     memset(&got, 0, sizeof got);
