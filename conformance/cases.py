@@ -350,7 +350,7 @@ def _(lang):
     return host_scn(lang, setup(("ep", (LOOP_EP, 1, 0)), ("ep", (43, 99, 1)), ("primary", ()),
                                 ("ep", (SECONDARY, -1, 0)), ("ep", (43, -1, 0)), ("ep", (0, 1, 0)),
                                 ("ep", (LOOP_EP, 3, 0)), ("ep", (LOOP_EP, 0, 0)), ("ep", (LOOP_EP, -2, 0)),
-                                ("finalize", ())))
+                                ("ep", (C["EP_FINISH"], 3, 0)), ("finalize", ())))
 
 
 @case("context call after finalize, finalize twice", "host",
