@@ -52,7 +52,7 @@ import tempfile
 import time
 import tokenize
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -224,7 +224,6 @@ def mutants_of(rel: str, text: str) -> List[Mutant]:
     lines = text.split("\n")
     out: List[Mutant] = []
     for name, start, end in functions(text, SCOPE[rel]):
-        body = "\n".join(lines[start:end]) + "\n"
         # dedent so that tokenize accepts the fragment
         indent = len(lines[start]) - len(lines[start].lstrip())
         frag = "\n".join(l[indent:] if l.strip() else l for l in lines[start:end]) + "\n"
