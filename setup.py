@@ -125,6 +125,9 @@ extensions = [
         include_dirs=[numpy.get_include(), "comin/src", "comin/include"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
+    # the emulator host's inner loops (transport, column physics) on its own arrays
+    Extension("comin.hosts.emulator._kernels", ["comin/hosts/emulator/_kernels.pyx"],
+              extra_compile_args=["-O3"]),
     # the telemetry plugin's one-pass reductions (optional for the plugin: it falls back
     # to NumPy where this is not built)
     Extension("comin.plugins.telemetry._fused", ["comin/plugins/telemetry/_fused.pyx"]),

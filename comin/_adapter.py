@@ -34,6 +34,13 @@ def default_name(text: str) -> str:
     return text[:MAX_LEN["COMIN_MAX_LEN_PLUGIN_NAME"]]
 
 
+def library_name(plugin_library: str, primary_constructor: str) -> str:
+    """ComIn's name of a plugin whose namelist entry has no ``name``: the library's file name
+    and the constructor, ``libsimple_c_plugin.so(comin_main)``.  Upstream keeps it whole (an
+    allocatable string), so it may exceed the 32 characters of a given ``name``."""
+    return f"{plugin_library.rstrip('/').rsplit('/', 1)[-1]}({primary_constructor})"
+
+
 @dataclass
 class PluginDescription:
     """One entry of ComIn's plugin list (``&comin_nml plugin_list(i)``).
@@ -66,12 +73,14 @@ class PluginDescription:
                    comm=comm, **kw)
 
     @classmethod
-    def library(cls, path: str, options: str = "", name: str = "", **kw) -> "PluginDescription":
-        """A shared-library plugin (C, Fortran) with primary constructor ``comin_main``,
-        named as ComIn names it by default (``lib....so(comin_main)``)."""
+    def library(cls, path: str, options: str = "", name: str = "",
+                primary_constructor: str = "comin_main", **kw) -> "PluginDescription":
+        """A shared-library plugin (C, Fortran), named as ComIn names it by default
+        (``lib....so(comin_main)``, whatever its length, as upstream's)."""
         if not name:
-            name = default_name(f"{os.path.basename(path)}(comin_main)")
-        return cls(name=name, plugin_library=path, options=options, **kw)
+            name = library_name(path, primary_constructor)
+        return cls(name=name, plugin_library=path, primary_constructor=primary_constructor,
+                   options=options, **kw)
 
     @property
     def is_python(self) -> bool:
@@ -150,20 +159,36 @@ def run_library_constructor(state, plugin) -> None:
     ok, why = _capi_available()
     if not ok:
         state.finish(routine, f"ERROR: Cannot load plugin {lib_path}: libcomin is not available ({why})")
+    # gfortran buffers its units 0 and 6 when they are files: a Fortran plugin's WRITE(0,*)
+    # lines would come out at the end of the run, after all of comin's (and other plugins')
+    # lines.  Unbuffered, as on a terminal, they interleave where they were written.  The
+    # Fortran runtime reads this when it is loaded (with the first Fortran plugin).
+    os.environ.setdefault("GFORTRAN_UNBUFFERED_PRECONNECTED", "y")
     try:
         # RTLD_LOCAL, as ComIn's dlopen(path, RTLD_NOW): a plugin's own symbols (e.g. a
         # Fortran BIND(C) callback named like another plugin's) must not bind across
         # plugins; libcomin, which every plugin links, is already loaded globally
         lib = ctypes.CDLL(lib_path or None, mode=os.RTLD_LOCAL | os.RTLD_NOW)
     except OSError as exc:
-        state.finish(routine, f"ERROR: Cannot load plugin {lib_path}: {exc}")
+        state.finish(routine, f"ERROR: Cannot load plugin {lib_path}: {exc}{_load_hint(str(exc))}")
     symbol = plugin.primary_constructor
     try:
         fn = getattr(lib, symbol)
     except AttributeError as exc:
         state.finish(routine, f"ERROR: Cannot load primary constructor {symbol} from plugin "
-                              f"{lib_path or '(host process)'}: {exc}")
+                              f"{lib_path or '(host process)'}: {exc} (name the plugin's primary "
+                              f"constructor in the namelist, plugin_list(i)%primary_constructor, "
+                              f"or on comin's command line as \"{os.path.basename(lib_path) or 'lib.so'}"
+                              f"(constructor) [options]\")")
     _call_c_function(ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+def _load_hint(error: str) -> str:
+    """What to do about a dlopen error that comes from how the plugin was built."""
+    if "undefined symbol" in error and ("_MOD_" in error or "__comin_" in error):
+        return (" (a Fortran plugin links comin's Fortran modules: link it with the flags "
+                "of `comin-config --flibs`, not --libs)")
+    return ""
 
 
 def syntax_error_line(script: str, exc: BaseException) -> str:

@@ -227,19 +227,24 @@ cdef void _impl_comin_parallel_mpi_handshake(int comm, int n_group_names, const 
     if host.st.in_primary or host.st.d.primary_done:
         raise _err(COMIN_ERROR_STATUS,
                    "comin_parallel_mpi_handshake must come before comin_plugin_primaryconstructor")
-    from comin.parallel import _mpi
-    MPI = _mpi()
-    host.st.host_comm = MPI.Comm.f2py(comm)
+    if host.st.comms_done:
+        raise _err(COMIN_ERROR_STATUS, "comin_parallel_mpi_handshake was called before")
     if n_group_names < 0 or (n_group_names > 0 and group_names == NULL):
         raise _err(COMIN_ERROR_STATUS, f"comin_parallel_mpi_handshake: {n_group_names} group names "
                    "but no array of them")
+    from comin.parallel import _mpi
+    MPI = _mpi()
+    # ``comm`` is the "comin" communicator of the host's own first stage (upstream's hosts
+    # run mpi_handshake on MPI_COMM_WORLD with "comin" first); ComIn's stage runs on it now,
+    # collective, with the non-blank names in the host's order, as upstream's does
+    host.st.comin_comm = MPI.Comm.f2py(comm)
     names = [_c_string(group_names[i]).strip() for i in range(n_group_names)
              if group_names[i] != NULL]
-    if any(names):
-        host.st.handshake_names = [n for n in names if n]
+    host.st.handshake_names = [n for n in names if n]
     component = _c_string(component_name).strip()
     if component:
         host.component = component
+    _setup_plugin_comms(host.st, host.component, True)
 
 
 # -- plugins ----------------------------------------------------------------------------------

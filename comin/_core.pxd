@@ -123,6 +123,9 @@ cdef class _State:
     cdef dict plugin_comms
     cdef bint comms_done
     cdef object handshake_names     # the host's group names (None: the plugins' comm names)
+    cdef object comin_comm          # the "comin" group's communicator (stage 2 runs on it)
+    cdef dict group_comms           # the host's own stage-1 groups (e.g. "yac")
+    cdef tuple host_groups          # their names
 
     cdef bint _verbose(self, int level)
     cdef _Plugin _need_plugin(self, str what)

@@ -198,29 +198,31 @@ cdef class Host:
     def mpi_handshake(self, groups=()):
         """Run ComIn's MPI handshake now and return the host communicator (mpi4py).
 
-        Collective over the Host's ``comm`` (default ``MPI_COMM_WORLD``): the
-        plugins' ``comm`` names and ``comin_host_<component>`` are split off,
-        so processes started beside the host (MPMD) get their own part.  A
-        host that decomposes its domains calls it before the primary
-        constructors, as ICON does; it runs once (the primary constructors
-        then reuse the result).  ``groups``: further group names the host
-        takes part in, e.g. ``"yac"`` for a coupler whose other processes
-        meet it in the same handshake; :meth:`group_comm` gives their
-        communicators.
+        Both stages of upstream's handshake (:func:`comin.parallel.comin_handshake`):
+        on the Host's ``comm`` (default ``MPI_COMM_WORLD``) the group ``"comin"``
+        and ``groups`` (further groups the host takes part in, e.g. ``"yac"``
+        for a coupler whose other processes meet it there), then, on the
+        "comin" communicator, the plugins' ``comm`` names and
+        ``comin_host_<component>``; processes started beside the host (MPMD)
+        get their own part.  A host that decomposes its domains calls it
+        before the primary constructors, as ICON does; it runs once (the
+        primary constructors then reuse the result).  :meth:`group_comm`
+        gives the communicators of ``groups`` and of the plugins' names.
         """
         cdef _State st = self._live()
-        extra = [str(g) for g in groups if str(g)]
+        extra = tuple(dict.fromkeys(str(g) for g in groups if str(g)))
         if extra and not st.comms_done:
-            names = (list(st.handshake_names) if st.handshake_names is not None else
-                     [(<_Plugin>p).comm for p in st.plugins if (<_Plugin>p).comm])
-            st.handshake_names = names + [g for g in extra if g not in names]
+            st.host_groups = extra
         _setup_plugin_comms(st, self.component, True)
         return _host_comm(st)
 
     def group_comm(self, str name):
-        """The communicator of the handshake group ``name`` (a plugin's ``comm`` or one of
-        the ``groups`` of :meth:`mpi_handshake`), None when the handshake had no such group."""
-        return self._live().plugin_comms.get(name)
+        """The communicator of the handshake group ``name`` (one of the ``groups`` of
+        :meth:`mpi_handshake` or a plugin's ``comm``), None when the handshake had no
+        such group."""
+        cdef _State st = self._live()
+        found = st.group_comms.get(name)
+        return st.plugin_comms.get(name) if found is None else found
 
     @property
     def requests(self):

@@ -139,13 +139,18 @@ def descrdata_get_simulation_interval():
 
 
 def descrdata_get_timesteplength(int j):
-    """Time step of domain ``j`` in seconds."""
+    """Time step of domain ``j`` in seconds; 0.0 for a domain whose time step the host did
+    not set (a domain that does not exist), as upstream's table of time steps gives: it has
+    ``n_dom + 4`` entries.  Beyond them (upstream reads outside its table) and before the
+    host set any time step: COMIN_ERROR_FIELD_NOT_ALLOCATED."""
     cdef _State st = _active()
-    try:
-        return st.timesteps[j]
-    except KeyError:
+    if not st.timesteps:
+        raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED, "the host set no time step length")
+    cdef int n = st._n_dom("the table of time steps") + 4
+    if j < 1 or j > n:
         raise _err(COMIN_ERROR_FIELD_NOT_ALLOCATED,
-                   f"time step length of domain {j} was not set by the host") from None
+                   f"time step length of domain {j}: ComIn's table has domains 1..{n} (n_dom + 4)")
+    return st.timesteps.get(j, 0.0)
 
 
 def descrdata_get_index(int j):

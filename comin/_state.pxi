@@ -27,11 +27,11 @@ cdef _Plugin _make_plugin(int pid, desc):
     p.options = str(getattr(desc, "options", "") or "").strip()
     p.comm = str(getattr(desc, "comm", "") or "").strip()
     name = str(getattr(desc, "name", "") or "").strip()
-    if not name:
-        lib = p.plugin_library.rstrip("/").rsplit("/", 1)[-1]
-        name = f"{lib}({p.primary_constructor})"
-    p.name = name
-    _check_len(f"plugin name of plugin {pid}", p.name, COMIN_MAX_LEN_PLUGIN_NAME)
+    from comin._adapter import library_name
+    default = library_name(p.plugin_library, p.primary_constructor)
+    if name and name != default:        # a given name has the namelist's 32 characters;
+        _check_len(f"plugin name of plugin {pid}", name, COMIN_MAX_LEN_PLUGIN_NAME)
+    p.name = name or default            # ComIn's default name is kept whole, as upstream's
     _check_len(f"plugin_library of plugin '{name}'", p.plugin_library, COMIN_MAX_LEN_PLUGIN_LIBRARY)
     _check_len(f"primary_constructor of plugin '{name}'", p.primary_constructor,
                COMIN_MAX_LEN_PRIMARY_CONSTRUCTOR)
@@ -86,6 +86,9 @@ cdef class _State:
         self.plugin_comms = {}
         self.comms_done = False
         self.handshake_names = None
+        self.comin_comm = None
+        self.group_comms = {}
+        self.host_groups = ()
 
     # -- messages -------------------------------------------------------
     cdef bint _verbose(self, int level):

@@ -50,7 +50,10 @@ class EntryPoint(int):
     speed of a plain int.
     """
 
-    def __new__(cls, ep: int, name: str, register: Callable):
+    name: str
+    _register: Callable
+
+    def __new__(cls, ep: int, name: str, register: Callable) -> "EntryPoint":
         self = super().__new__(cls, ep)
         self.name = name
         self._register = register

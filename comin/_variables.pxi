@@ -59,6 +59,10 @@ cdef class VarHandle:
     cdef _Var var
     cdef readonly int flag
     cdef readonly bint readonly
+    cdef object _src          # the host array ``_nd`` views (``var.array`` when it was made)
+    cdef object _nd           # the 5-D view of ``_src`` that ``__array__`` returns
+    cdef object _nd3          # its ``to_3d`` view (None until asked for)
+    cdef dict _views          # id(host array) -> [host array, 5-D view, to_3d view]: time levels
 
     def __getbuffer__(self, Py_buffer *buffer, int flags):
         cdef _Var v = self.var
@@ -82,6 +86,44 @@ cdef class VarHandle:
 
     def __releasebuffer__(self, Py_buffer *buffer):
         pass
+
+    def __array__(self, dtype=None, copy=None):
+        """The variable as a 5-D NumPy array (as ``numpy.asarray(handle)``), without making one.
+
+        The handle keeps the view of each host array it has shown (the two
+        buffers of a time-level pair the host re-points between), so after
+        the first call per buffer this is an attribute check, not NumPy's
+        buffer protocol path (which builds a new array every call).  The
+        same array object is returned while the host does not re-point the
+        variable: treat it as the handle's, not as a private copy.
+        ``dtype``/``copy`` follow NumPy's ``__array__`` protocol.
+        """
+        cdef object nd = self._current()
+        if dtype is None and copy is None:
+            return nd
+        if dtype is not None and np.dtype(dtype) != nd.dtype:
+            if copy is False:
+                raise ValueError(f"variable ({self.var.name}, {self.var.domain_id}) is "
+                                 f"{nd.dtype}: {np.dtype(dtype)} needs a copy")
+            return nd.astype(dtype, order="K")
+        return nd.copy(order="K") if copy else nd
+
+    cdef inline object _current(self):
+        return self._nd if self._src is self.var.array else self._refresh()
+
+    cdef object _refresh(self):
+        """The view of the host array the variable points at now (made once per host array)."""
+        cdef _Var v = self.var
+        src = v.array
+        if self._views is None:
+            self._views = {}
+        hit = self._views.get(id(src))
+        if hit is None or hit[0] is not src:
+            if len(self._views) >= 4:           # the variable's buffers are not a pair: no cache
+                self._views.clear()
+            hit = self._views[id(src)] = [src, np.asarray(self), None]
+        self._src, self._nd, self._nd3 = src, hit[1], hit[2]
+        return self._nd
 
     @property
     def descriptor(self):
@@ -147,7 +189,11 @@ cdef class VarHandle:
 
         The nproma, level (if any) and block axes come first, the rest follow
         in order, and the last two axes are taken at index 0 (ComIn 0.3).
+        Made once per host array, as ``__array__``'s view.
         """
+        nd = self._current()
+        if self._nd3 is not None:
+            return self._nd3
         if self.var.lcontainer:
             raise ValueError(f"Attempt to convert container variable ({self.var.name}, "
                              f"{self.var.domain_id}) into 3D field")
@@ -160,7 +206,9 @@ cdef class VarHandle:
             first.append(ds.index(COMIN_DIM_SEMANTICS_LEVEL))
         first.append(ds.index(COMIN_DIM_SEMANTICS_BLOCK))
         rest = [i for i in range(5) if i not in first]
-        return np.asarray(self).transpose(first + rest)[..., 0, 0]
+        self._nd3 = nd3 = nd.transpose(first + rest)[..., 0, 0]
+        self._views[id(self._src)][2] = nd3
+        return nd3
 
     @property
     def has_device_data(self):
@@ -169,13 +217,17 @@ cdef class VarHandle:
 
     @property
     def __cuda_array_interface__(self):
+        """The variable's device memory for CuPy, Numba, PyTorch (``cupy.asarray(handle)``).
+
+        Without device memory (a CPU-only run) the pointer is 0 (``"data": (0, False)``), as
+        upstream's Python adapter gives: a plugin may print or test it; ``has_device_data``
+        tells whether there is device memory."""
         cdef _Var v = self.var
-        if v.device is None:
-            raise AttributeError(f"variable ({v.name}, {v.domain_id}) has no device memory")
         return {
             "shape": v.shape_tuple(),
             "typestr": _DATATYPE_DTYPE[v.datatype].str,
-            "data": (int(v.device_ptr), bool(self.readonly)),
+            "data": ((int(v.device_ptr), bool(self.readonly)) if v.device is not None
+                     else (0, False)),
             "strides": tuple(v.strides[i] for i in range(5)),
             "version": 3,
         }

@@ -1,11 +1,13 @@
 """MPI helpers of comin: ComIn's communicator handshake, for hosts and externals.
 
-ComIn splits a communicator (usually ``MPI_COMM_WORLD``) into named groups
-with a collective handshake: every rank lists the group names it belongs to,
-and one communicator per distinct name is created that holds every rank
-listing that name.  The host lists each plugin's ``comm`` name and
-``"comin_host_<component>"``; an external process started beside the host
-(MPMD) lists the plugin comm name it wants to join.
+ComIn splits a communicator into named groups with a collective handshake
+(:func:`mpi_handshake`, the protocol ComIn and YAC share): every rank lists
+the group names it belongs to, and one communicator per distinct name is
+created that holds every rank listing that name.  ComIn does it in two
+stages (:func:`comin_handshake`): on ``MPI_COMM_WORLD`` every host process
+and every external process (MPMD) lists ``"comin"``; on that communicator
+the host lists each plugin's ``comm`` name and ``"comin_host_<component>"``,
+an external process (:func:`join`) the plugin comm names it wants to join.
 
 The rank and size of this process (:func:`world_rank`, :func:`world_size`)
 are known without initialising MPI; :func:`mpiexec_command` and
@@ -214,54 +216,156 @@ def _mpi():
     return MPI
 
 
+#: the group every ComIn host process and every external process that talks to plugins
+#: lists in the first stage of the handshake (on MPI_COMM_WORLD)
+COMIN_GROUP = "comin"
+#: prefix of the host processes' group in the second stage (``comin_host_<component>``)
+HOST_GROUP_PREFIX = "comin_host_"
+#: seconds a rank waits in the handshake before it gives up on its peers (COMIN_MPI_TIMEOUT
+#: overrides): a process of the job that never takes part would otherwise hang every other
+HANDSHAKE_TIMEOUT = 300.0
+
+
+#: seconds between the aborts of consecutive ranks that all notice a handshake failure: the
+#: lowest rank ends the job, the others only when it cannot (Open MPI's launcher can hang when
+#: several ranks abort at once)
+ABORT_STAGGER = 1.0
+
+
+def _handshake_fail(comm, message: str) -> None:
+    """End the job as upstream's handshake does (MPI_Abort on ``comm``), after one line on
+    stderr that names this rank: ``  <rank>: ERROR(mpi_handshake): <message>``."""
+    rank = comm.Get_rank()
+    sys.stdout.flush()
+    sys.stderr.write(f"{rank:3d}: ERROR(mpi_handshake): {message}\n")
+    sys.stderr.flush()
+    time.sleep(ABORT_GRACE + ABORT_STAGGER * min(rank, 60))
+    comm.Abort(1)
+    raise SystemExit(1)                               # pragma: no cover - Abort does not return
+
+
+def _handshake_timeout() -> float:
+    env = os.environ.get("COMIN_MPI_TIMEOUT", "")
+    try:
+        return float(env) if env else HANDSHAKE_TIMEOUT
+    except ValueError:
+        return HANDSHAKE_TIMEOUT
+
+
 def mpi_handshake(comm, group_names: Sequence[str]) -> List:
-    """Split ``comm`` into one communicator per distinct group name.
+    """Split ``comm`` into one communicator per distinct group name (collective).
 
-    Collective over ``comm`` (an ``mpi4py.MPI.Intracomm``).  Returns, for
-    each entry of ``group_names``, the communicator of all ranks (of any
-    program in ``comm``) that listed that name; entries with the same name
-    share one communicator.  Names are limited to 256 characters.
+    ``comm``: an ``mpi4py.MPI.Intracomm``.  Returns, for each entry of
+    ``group_names``, the communicator of all processes of ``comm`` (of any
+    program) that listed that name, ranked as in ``comm``; entries with the
+    same name share one communicator.  An empty list takes part without
+    joining a group (upstream's ``mpi_handshake_dummy``).
 
-    The messages are those of the C implementation that ComIn and YAC share
-    (``MPI_Allreduce``/``MPI_Bcast`` of one ``MPI_INT``, the name as
-    ``MPI_CHAR`` without its terminator, ``MPI_Comm_split``), so the other
-    side may be a C or Fortran program, or YAC's own initialisation
+    The messages are those of the C ``mpi_handshake`` that ComIn and YAC
+    share, one for one: ``MPI_Allreduce`` (MIN, one ``MPI_INT``) of the
+    protocol version 1; then per round an ``MPI_Allreduce`` (MIN) of the
+    lowest rank with a pending name, ``MPI_Bcast`` of its length (one
+    ``MPI_INT``) and of its bytes (``MPI_CHAR``, no terminator), and
+    ``MPI_Comm_split`` (color 0 or ``MPI_UNDEFINED``, key = rank), until the
+    Allreduce gives the size of ``comm``.  So the other side may be a C or
+    Fortran program of upstream ComIn, or YAC's own initialisation
     (``yac.YAC()`` lists the group ``"yac"``).
+
+    A peer that breaks the protocol (another version, a name it broadcasts
+    twice) or a process of ``comm`` that does not take part within
+    ``COMIN_MPI_TIMEOUT`` seconds (default 300) ends the job with one line
+    ``<rank>: ERROR(mpi_handshake): ...`` on each rank that notices it, as
+    upstream's ``MPI_Abort`` does, never a traceback or a hang.
     """
     MPI = _mpi()
+    import threading
     import numpy as np
     names = [str(n) for n in group_names]
     for n in names:
-        if not n or len(n) > _MAX_GROUP_NAME:
-            raise ValueError(f"handshake group name must have 1..{_MAX_GROUP_NAME} characters: {n!r}")
+        if not n or len(n.encode()) > _MAX_GROUP_NAME or "\0" in n:
+            raise ValueError(f"handshake group name must have 1..{_MAX_GROUP_NAME} characters "
+                             f"and no NUL: {n!r}")
+    if comm.Is_inter():
+        _handshake_fail(comm, "inter-communicators are not supported")
+    distinct = list(dict.fromkeys(names))               # a name listed twice is sent once
     one = np.zeros(1, dtype=np.intc)
+    done = threading.Event()
+    timeout = _handshake_timeout()
 
-    def int_min(value: int) -> int:
-        one[0] = value
-        comm.Allreduce(MPI.IN_PLACE, [one, MPI.INT], op=MPI.MIN)
-        return int(one[0])
+    def watchdog() -> None:
+        if not done.wait(timeout):
+            _handshake_fail(comm, f"no answer from every process of the communicator within "
+                                  f"{timeout:g} s: a process of this job does not take part in "
+                                  f"the MPI handshake (set COMIN_MPI_TIMEOUT to wait longer)")
 
-    version = int_min(HANDSHAKE_VERSION)
-    if version != HANDSHAKE_VERSION:
-        raise RuntimeError(f"MPI handshake: peers speak version {version}, "
-                           f"this side {HANDSHAKE_VERSION}")
-    result: List = [None] * len(names)
-    rank, size = comm.Get_rank(), comm.Get_size()
-    while True:
-        open_ = [i for i, c in enumerate(result) if c is None]
-        root = int_min(rank if open_ else size)
-        if root == size:
-            return result
-        name = names[open_[0]].encode() if rank == root else b""
-        one[0] = len(name)
-        comm.Bcast([one, MPI.INT], root=root)
-        buf = bytearray(name) if rank == root else bytearray(int(one[0]))
-        comm.Bcast([buf, MPI.CHAR], root=root)
-        chosen = buf.decode()
-        mine = [i for i in open_ if names[i] == chosen]
-        new = comm.Split(0 if mine else MPI.UNDEFINED, rank)
-        for i in mine:
-            result[i] = new
+    if comm.Get_size() > 1:
+        threading.Thread(target=watchdog, name="comin-handshake-watchdog", daemon=True).start()
+    try:
+        def int_min(value: int) -> int:
+            one[0] = value
+            comm.Allreduce(MPI.IN_PLACE, [one, MPI.INT], op=MPI.MIN)
+            return int(one[0])
+
+        version = int_min(HANDSHAKE_VERSION)
+        if version != HANDSHAKE_VERSION:
+            _handshake_fail(comm, f"version mismatch: a process of the communicator speaks "
+                                  f"version {version} of the MPI handshake, comin speaks "
+                                  f"{HANDSHAKE_VERSION}")
+        got: Dict[str, object] = {}
+        rank, size = comm.Get_rank(), comm.Get_size()
+        while True:
+            pending = [n for n in distinct if n not in got]
+            root = int_min(rank if pending else size)
+            if root == size:
+                break
+            if not 0 <= root < size:
+                _handshake_fail(comm, f"broadcasting rank {root} outside 0..{size}")
+            name = pending[0].encode() if rank == root else b""
+            one[0] = len(name)
+            comm.Bcast([one, MPI.INT], root=root)
+            buf = bytearray(name) if rank == root else bytearray(int(one[0]))
+            comm.Bcast([buf, MPI.CHAR], root=root)
+            chosen = buf.decode(errors="replace")
+            if chosen in got:
+                _handshake_fail(comm, f"group {chosen!r} was broadcast again (a process lists "
+                                      "it twice)")
+            new = comm.Split(0 if chosen in distinct else MPI.UNDEFINED, rank)
+            if chosen in distinct:
+                got[chosen] = new
+    finally:
+        done.set()
+    return [got[n] for n in names]
+
+
+def mpi_handshake_dummy(comm) -> None:
+    """Take part in a handshake on ``comm`` without joining a group (upstream's
+    ``mpi_handshake_dummy``: processes of the "comin" group that run no ComIn call it)."""
+    mpi_handshake(comm, [])
+
+
+def comin_handshake(plugin_groups: Sequence[str], component: str, *, comm=None, comin_comm=None,
+                    groups: Sequence[str] = ()) -> Tuple[object, Dict[str, object], Dict[str, object], object]:
+    """A host's part of ComIn's two-stage handshake, as upstream's hosts and ComIn do it.
+
+    Stage 1 (skipped when the host passes ``comin_comm``, as a C or Fortran
+    host does to ``comin_parallel_mpi_handshake``): on ``comm`` (default
+    ``MPI_COMM_WORLD``) the host lists ``"comin"`` and its own ``groups``
+    (e.g. ``"yac"``); the "comin" group's communicator holds every host
+    process and every external process that talks to plugins.  Stage 2
+    (ComIn's ``comin_parallel_mpi_handshake``): on that communicator the
+    host lists the plugins' ``comm`` names and ``comin_host_<component>``.
+
+    Returns ``(comin_comm, {group: comm}, {plugin comm name: comm}, host_comm)``.
+    """
+    MPI = _mpi()
+    group_comms: Dict[str, object] = {}
+    if comin_comm is None:
+        extra = [g for g in dict.fromkeys(groups) if g != COMIN_GROUP]
+        comms = mpi_handshake(MPI.COMM_WORLD if comm is None else comm, [COMIN_GROUP, *extra])
+        comin_comm, group_comms = comms[0], dict(zip(extra, comms[1:]))
+    names = list(dict.fromkeys(n for n in plugin_groups if n))
+    comms = mpi_handshake(comin_comm, [*names, HOST_GROUP_PREFIX + component])
+    return comin_comm, group_comms, dict(zip(names, comms[:-1])), comms[-1]
 
 
 def comm_from_handle(handle: int):
@@ -269,20 +373,26 @@ def comm_from_handle(handle: int):
     return _mpi().Comm.f2py(handle)
 
 
-def join(*names: str, comm=None) -> dict:
+def join(*names: str, comm=None, groups: Sequence[str] = ()) -> dict:
     """For a process started beside a ComIn host (MPMD): join the plugin communicators ``names``.
 
     ``mpirun -n 2 comin run --namelist nml : -n 1 python external.py``: the
-    external process calls ``join("monitor")`` once, at start-up; it meets
-    the host's handshake (collective over ``comm``, default
-    ``MPI_COMM_WORLD``) and returns ``{"monitor": communicator}`` holding the
-    host ranks of every plugin whose ``comm`` is "monitor" plus every external
-    process that joined it.  With no names the process only takes part in the
-    handshake (it must, when it shares MPI_COMM_WORLD with a host).
+    external process calls ``join("monitor")`` once, at start-up, and takes
+    part in both stages of ComIn's handshake as upstream's externals do:
+    ``"comin"`` (and its own ``groups``) on ``comm`` (default
+    ``MPI_COMM_WORLD``), then ``names`` on the "comin" communicator.  It
+    returns ``{"monitor": communicator}`` holding the host ranks (of comin or
+    of an upstream ComIn host) plus every external process that joined
+    "monitor", and ``{group: communicator}`` for ``groups``.  With no names the
+    process only takes part (it must, when it shares MPI_COMM_WORLD with a host).
     """
     MPI = _mpi()
     world = MPI.COMM_WORLD if comm is None else comm
-    return dict(zip(names, mpi_handshake(world, list(names))))
+    extra = [g for g in dict.fromkeys(groups) if g != COMIN_GROUP]
+    stage1 = mpi_handshake(world, [COMIN_GROUP, *extra])
+    out = dict(zip(extra, stage1[1:]))
+    out.update(zip(names, mpi_handshake(stage1[0], list(names))))
+    return out
 
 
 def roles(comm, mine: str) -> dict:

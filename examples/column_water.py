@@ -24,7 +24,7 @@ Options: ``--name`` (of the variable, default ``tqw_plugin``), ``--tracers``
 
 It prints, per output time and domain::
 
-    INFO(column_water): 2026-01-01T00:10:00 domain 1: tqw_plugin (qv+qc+qi+qr+qs) mean 29.1434 kg m-2, min 12.9709, max 43.3122
+    INFO(column_water): 2026-01-01T00:10:00.000 domain 1: tqw_plugin (qv+qc+qi+qr+qs) mean 29.1434 kg m-2, min 12.9709, max 43.3122
 
 Each process sums over the cells it owns (``decomp_domain == 0``); with
 several MPI processes (``mpiexec -n 4 python3 -m comin run ...``) the mean,

@@ -18,7 +18,7 @@ Options: ``--var NAME`` (default ``temp``), any cell variable of domain 1.
 It prints, at the end of every time step, the minimum, mean and maximum of
 the variable over the real cells of domain 1 (all levels)::
 
-    INFO(minimal_plugin): 2026-01-01T00:10:00 temp: min 216.350, mean 236.150, max 273.172 K
+    INFO(minimal_plugin): 2026-01-01T00:10:00.000 temp: min 216.350, mean 236.150, max 273.172 K
 """
 import argparse
 

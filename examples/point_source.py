@@ -4,7 +4,8 @@ Shows how a plugin
 
 * requests a tracer of its own on every domain (``var_request_add`` with
   domain -1, metadata ``tracer``, ``tracer_turb``, ``tracer_conv`` and
-  ``units``): the host transports it, and its turbulence and convection
+  ``units``), a mixing ratio in kg kg-1: the host transports it with the air,
+  and its turbulence and convection
   schemes compute the tendencies ``ddt_<name>_turb`` and ``ddt_<name>_conv``
   which, as in ICON, the plugin applies itself (at EP_ATM_PHYSICS_BEFORE,
   ``q += dt * (ddt_turb + ddt_conv)``, the tendencies of the last physics pass);
@@ -15,7 +16,8 @@ Shows how a plugin
   lies inside the domain at all (a nest is a limited area; its lateral
   boundary zone is set by the parent and gets no emission);
 * adds an emission rate [kg/s] at the lowest level each time step of each
-  domain that holds the source, scaled by the domain's time step length;
+  domain that holds the source, scaled by the domain's time step length and
+  divided by the air mass of the cell (density ``rho`` times volume);
 * keeps account of the mass it emitted and of the mass present in the tracer.
 
 Run it (``--nest`` adds domain 2 around 10E 50N; the default source lies in it)::
@@ -25,17 +27,20 @@ Run it (``--nest`` adds domain 2 around 10E 50N; the default source lies in it):
 Options: ``--name`` (tracer name, default ``plume``), ``--lon``/``--lat``
 (degrees, default 11E 48N), ``--rate`` (kg/s, default 10).
 
-Mass.  The tracer is a mass concentration ``q`` in kg m-3, and the mass of a
-domain is ``M = sum over cells and levels of q * area * dz`` (``area``: the
-cell area, ``dz``: the layer thickness from the half-level heights ``hhl``).
-That is the quantity the emulator conserves: its transport is a
-non-divergent, finite-volume flow that keeps ``sum(q * area)`` of every
-level, and its turbulence and convection tendencies only move tracer within a
-column, keeping the column's sum of ``q`` (its levels are equally thick, so also
-``sum(q * dz)``).  (In ICON, whose transport conserves air mass
-times mixing ratio, a tracer in kg kg-1 would be weighted with ``rho``.)
-So what was emitted is what is there, to round-off.  The sums cover this
-process's cells; with several MPI processes, sum them over the processes.
+Mass.  The tracer is a mass mixing ratio ``q`` in kg kg-1, as ICON's tracers,
+and the mass of a domain is ``M = sum over cells and levels of rho * q * area
+* dz`` (``rho``: the density of the air, ``area``: the cell area, ``dz``: the
+layer thickness from the half-level heights ``hhl``).  That is the quantity
+the emulator conserves, as ICON does: its transport moves air mass and the
+tracer with it in flux form (``sum(rho * q * area)`` of every level stays), and
+its turbulence and convection tendencies only move tracer mass within a column
+(``sum(rho * q * dz)`` stays, with the density of the pass that computed them).
+So what was emitted is what is there, to about 1e-7: the plugin applies the
+tendencies of the last physics pass one step later, after the transport has
+changed the density a little; and as long as the plume stays away from the
+lateral boundary of a nest (whose boundary rows take the parent's values every
+step).  The sums cover
+this process's cells; with several MPI processes, sum them over the processes.
 
 It prints where the source is, and at every output time, per domain::
 
@@ -59,7 +64,7 @@ opts = parser.parse_args(comin.current_get_plugin_info().args)
 NAME = opts.name
 comin.var_request_add((NAME, -1), False)             # -1: every domain
 comin.metadata_set((NAME, -1), tracer=True, tracer_turb=True, tracer_conv=True,
-                   units="kg m-3", long_name="tracer of a point source")
+                   units="kg kg-1", long_name="tracer of a point source")
 
 glob = comin.descrdata_get_global()
 
@@ -101,6 +106,7 @@ class Domain:
         ctx = [comin.EP_ATM_ADVECTION_BEFORE, comin.EP_ATM_PHYSICS_BEFORE,
                comin.EP_ATM_WRITE_OUTPUT_BEFORE]
         self.q = comin.var_get(ctx, (NAME, jg), comin.COMIN_FLAG_READ | comin.COMIN_FLAG_WRITE)
+        self.rho = comin.var_get(ctx, ("rho", jg), comin.COMIN_FLAG_READ)
         self.ddt = {
             process: comin.var_get([comin.EP_ATM_PHYSICS_BEFORE], (f"ddt_{NAME}_{process}", jg),
                                    comin.COMIN_FLAG_READ)
@@ -136,27 +142,29 @@ class Domain:
         return jc, jb
 
     def emit(self):
-        """Add ``rate * dt`` kg to the source cell's lowest level."""
+        """Add ``rate * dt`` kg to the source cell's lowest level (over its air mass)."""
         if self.source is None:
             return
         jc, jb = self.source
         dt = comin.descrdata_get_timesteplength(self.jg)
         q = self.q.to_3d                                                   # (nproma, nlev, nblks)
-        q[jc, -1, jb] += opts.rate * dt / self.volume[jc, -1, jb]
+        air = self.rho.to_3d[jc, -1, jb] * self.volume[jc, -1, jb]        # kg of air
+        q[jc, -1, jb] += opts.rate * dt / air
         self.emitted += opts.rate * dt
 
     def apply_tendencies(self):
         """``q += dt * (ddt_turb + ddt_conv)``; count what left the lowest level [kg]."""
         dt = comin.descrdata_get_timesteplength(self.jg)
         q = self.q.to_3d
+        air = self.rho.to_3d[:, -1, :] * self.volume[:, -1, :]
         for process, handle in self.ddt.items():
             ddt = handle.to_3d
-            self.lifted[process] -= float(np.sum(ddt[:, -1, :] * self.volume[:, -1, :])) * dt
+            self.lifted[process] -= float(np.sum(ddt[:, -1, :] * air)) * dt
             q += dt * ddt
 
     def report(self):
         q = self.q.to_3d
-        column = np.einsum("ikj,ikj->ij", q, self.volume)                 # kg per column
+        column = np.einsum("ikj,ikj,ikj->ij", q, self.rho.to_3d, self.volume)   # kg per column
         present = float(column.sum())
         ncolumns = int(np.count_nonzero(column > 0.0))
         rel = abs(present - self.emitted) / self.emitted if self.emitted else 0.0

@@ -25,7 +25,7 @@ Run it (the host is a YAC host because the plugin imports yac)::
 
 It prints, on rank 0, per output time::
 
-    INFO(yac_regrid): 2026-01-01T00:10:00: pres_sfc on 180 x 90 points, 99840.1 .. 100193.2 Pa
+    INFO(yac_regrid): 2026-01-01T00:10:00.000: pres_sfc on 180 x 90 points, 99840.1 .. 100193.2 Pa
 """
 import argparse
 import os
@@ -95,7 +95,8 @@ def remap():
         return
     data, _ = tgt_field.get()
     field = np.asarray(data).reshape(opts.nlat, opts.nlon)
-    when = comin.current_get_datetime()
+    when = comin.current_get_datetime()          # ICON's form: 2026-01-01T00:10:00.000
+    stamp = when.split(".")[0].replace(":", "")
     comin.print_info(f"{when}: pres_sfc on {opts.nlon} x {opts.nlat} points, "
                      f"{field.min():.1f} .. {field.max():.1f} Pa")
     fig = Figure(figsize=(8, 4.2))
@@ -105,4 +106,4 @@ def remap():
     fig.colorbar(mesh, ax=ax, label="surface pressure [Pa]")
     ax.set(xlabel="longitude [deg]", ylabel="latitude [deg]", title=f"pres_sfc via YAC, {when}")
     os.makedirs(opts.outdir, exist_ok=True)
-    fig.savefig(os.path.join(opts.outdir, f"pres_sfc_lonlat_{when.replace(':', '')}.png"), dpi=80)
+    fig.savefig(os.path.join(opts.outdir, f"pres_sfc_lonlat_{stamp}.png"), dpi=80)

@@ -275,3 +275,36 @@ def emulator_config(n_dom: int = 1, ncells: int = 80, **kw):
     kw.setdefault("nproma", 8)
     kw.setdefault("nlev", 5)
     return Config(grid=grid, nest=n_dom == 2, nest_radius=35.0, **kw)
+
+
+def generator_grid_files(directory) -> dict:
+    """ICON grid files written by icon-grid-generator into ``directory``: ``global`` (R2B2),
+    ``lam`` (R2B3 around 10E 47N, 35 degrees; its rows 1-4 reach 20 degrees in),
+    ``lam2`` (R2B3 around 60W 15S, 15 degrees) and ``inner`` (R2B4 around 10E 47N,
+    10 degrees) whose ``uuidOfParHGrid`` names ``lam``, as ICON's grid tools write a nest
+    in a nest.  ``global_obj``: the generator's global grid object."""
+    import os
+
+    import grid_generator as gg
+    import netCDF4
+
+    radius = 6371229.0
+
+    def lam(parent, lon, lat, deg):
+        return gg.generate_grid(gg.LimitedAreaGridSpec(parent=parent, region=gg.Region.circle(
+            lon=lon, lat=lat, radius_degrees=deg)), sphere_radius=radius, max_cells=None)
+
+    out = {"dir": directory}
+    g = out["global_obj"] = gg.generate_grid("R2B2", sphere_radius=radius, max_cells=None)
+    for name, grid in (("global", g), ("lam", lam("R2B3", 10.0, 47.0, 35.0)),
+                       ("lam2", lam("R2B3", -60.0, -15.0, 15.0)),
+                       ("inner", lam("R2B4", 10.0, 47.0, 10.0))):
+        path = os.path.join(str(directory), f"{name}.nc")
+        grid.to_netcdf(path)
+        out[name] = path
+    with netCDF4.Dataset(out["lam"]) as ds:
+        lam_uuid = ds.uuidOfHGrid
+    with netCDF4.Dataset(out["inner"], "a") as ds:
+        ds.uuidOfParHGrid = lam_uuid
+        ds.delncattr("construction_parent_uuid")
+    return out

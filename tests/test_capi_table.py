@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+from typing import List, Optional
 
 import pytest
 
@@ -264,3 +265,65 @@ def test_type_checkers_see_the_constants(tmp_path):
     assert any(":3:" in ln and ("int" in ln or "Literal[2]" in ln) for ln in lines), r.stdout
     errors = [ln for ln in lines if ": error:" in ln]
     assert len(errors) == 1 and ":5:" in errors[0] and "COMIN_NO_SUCH_CONSTANT" in errors[0], r.stdout
+
+
+def _signature_names(doc: str, name: str) -> Optional[List[str]]:
+    """Parameter names of the signature line Cython's ``embedsignature`` puts first in a
+    docstring (``name(int jg, flag=0)`` -> ``["jg", "flag"]``), None without one."""
+    m = re.match(rf"(?:\w+\.)?{name}\((.*)\)", (doc or "").split("\n", 1)[0])
+    if m is None:
+        return None
+    params = [p.strip() for p in m.group(1).split(",") if p.strip() and p.strip() not in ("*", "/")]
+    return [p.split("=")[0].split(":")[0].strip().split()[-1].lstrip("*") for p in params]
+
+
+def _stub_names(fn: ast.FunctionDef) -> List[str]:
+    a = fn.args
+    return ([x.arg for x in a.posonlyargs + a.args] + ([a.vararg.arg] if a.vararg else [])
+            + [x.arg for x in a.kwonlyargs] + ([a.kwarg.arg] if a.kwarg else []))
+
+
+def test_core_stub_signatures_are_the_cores():
+    """``_core.pyi`` is written by hand: every public function and method of the core is in it
+    with the core's parameter names (keyword calls type-check as they run), nothing more."""
+    from comin import _core
+    with open(os.path.join(ROOT, "comin", "_core.pyi"), encoding="utf-8") as f:
+        stub = ast.parse(f.read())
+    problems = []
+
+    def compare(where: str, fn: ast.FunctionDef, obj) -> None:
+        names = _signature_names(getattr(obj, "__doc__", None), fn.name)
+        if names is None:
+            problems.append(f"{where}{fn.name}: the core has no signature line")
+            return
+        if fn.name != "__init__" and where:    # methods: self is implicit in the core's line
+            names = names[1:] if names[:1] == ["self"] else names
+        stub_names = _stub_names(fn)[1:] if where else _stub_names(fn)
+        if names != stub_names:
+            problems.append(f"{where}{fn.name}: core {names} != stub {stub_names}")
+
+    functions = {n.name: n for n in stub.body if isinstance(n, ast.FunctionDef)}
+    public = {k for k, v in vars(_core).items()
+              if callable(v) and not isinstance(v, type) and not k.startswith("_")}
+    assert public <= set(functions), sorted(public - set(functions))
+    for name, fn in functions.items():
+        obj = getattr(_core, name, None)
+        if obj is None:
+            problems.append(f"{name}: in the stub, not in the core")
+        else:
+            compare("", fn, obj)
+    for cls in (n for n in stub.body if isinstance(n, ast.ClassDef)):
+        rt = getattr(_core, cls.name, None)
+        if rt is None:
+            problems.append(f"class {cls.name}: in the stub, not in the core")
+            continue
+        for fn in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
+            if any(isinstance(d, ast.Name) and d.id == "property" for d in fn.decorator_list) \
+                    or fn.name.startswith("__") and fn.name not in ("__init__",):
+                continue
+            obj = getattr(rt, fn.name, None)
+            if obj is None:
+                problems.append(f"{cls.name}.{fn.name}: in the stub, not in the core")
+            elif fn.name != "__init__":
+                compare(f"{cls.name}.", fn, obj)
+    assert not problems, "\n".join(problems)

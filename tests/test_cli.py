@@ -385,10 +385,11 @@ def test_end_or_steps(tmp_path, capsys):
         assert rc == 0, err
         return [line.split()[1] for line in out.splitlines() if line.startswith("at ")]
 
-    assert times("--end", "2026-03-01T01:00:00") == [
-        "2026-03-01T00:15:00", "2026-03-01T00:30:00", "2026-03-01T00:45:00", "2026-03-01T01:00:00"]
+    assert times("--end", "2026-03-01T01:00:00") == [       # as ICON writes datetimes
+        "2026-03-01T00:15:00.000", "2026-03-01T00:30:00.000", "2026-03-01T00:45:00.000",
+        "2026-03-01T01:00:00.000"]
     assert len(times("--end", "2026-03-01T01:10:00")) == 4       # whole steps only
-    assert times("--steps", "2") == ["2026-03-01T00:15:00", "2026-03-01T00:30:00"]
+    assert times("--steps", "2") == ["2026-03-01T00:15:00.000", "2026-03-01T00:30:00.000"]
     assert len(times()) == 6                                      # the default
 
 
@@ -455,7 +456,7 @@ def test_host_option_picks_the_host_and_refuses_an_unknown_one(capsys):
     rc, out, err = cli(capsys, *SMALL, "--host", "nowhere", EXAMPLE)
     assert rc == 2
     assert err.splitlines() == ["comin run: argument --host: invalid choice: 'nowhere' (choose from "
-                                "'emulator') (see 'comin run --help')"]
+                                "'emulator', 'icon4py') (see 'comin run --help')"]
 
 
 def test_a_host_and_a_plugin_join_comin_run_by_one_registry_line(tmp_path, capsys, monkeypatch):
@@ -521,6 +522,56 @@ def test_a_host_and_a_plugin_join_comin_run_by_one_registry_line(tmp_path, capsy
     assert err.splitlines()[-1] == "hello was here"
     rc, out, err = cli(capsys, "--size", "3", EXAMPLE)          # the emulator has no --size
     assert rc == 2 and "unrecognized arguments: --size " in err
+
+
+def test_a_host_may_hand_the_checked_command_over(tmp_path, capsys, monkeypatch):
+    """HostCommand.hand_over runs after every input check and before anything starts: it gets
+    the command line as typed and its status is the command's; bad input never reaches it."""
+    import types
+
+    from comin.cli import extensions
+    from comin.cli.base import BadInput
+
+    handed = []
+
+    class Elsewhere(extensions.HostCommand):
+        name, help, yac = "elsewhere", "a host of this test that runs in another process", False
+
+        def add_arguments(self, parser):
+            parser.add_argument_group("model").add_argument("--size", type=int, default=1)
+
+        def configure(self, args):
+            if args.size < 1:
+                raise BadInput(f"--size must be >= 1, got {args.size}")
+            return args.size
+
+        def directories(self, args):
+            return [("--size-dir", str(tmp_path / "made"))]
+
+        def hand_over(self, args):
+            if args.size == 99:
+                raise BadInput("the other interpreter is missing")
+            handed.append(list(args.argv))
+            return 7
+
+        def start(self, args, config, plugins, profile):
+            raise AssertionError("a handed-over command starts nothing here")
+
+    monkeypatch.setitem(sys.modules, "elsewhere_cli", types.SimpleNamespace(HOST=Elsewhere()))
+    monkeypatch.setitem(extensions.HOSTS, "elsewhere", "elsewhere_cli")
+    rc, out, err = cli(capsys, "--host=elsewhere", EXAMPLE, "--size", "3", "--no-summary")
+    assert (rc, out, err) == (7, "", "")
+    assert handed == [["--host=elsewhere", EXAMPLE, "--size", "3", "--no-summary"]]
+    assert not (tmp_path / "made").exists()          # nothing made here: the other side makes it
+    for args, message in ((["--size", "0", EXAMPLE], "--size must be >= 1, got 0"),
+                          ([str(tmp_path / "nope.py")], "no such plugin script"),
+                          (["--yac", EXAMPLE], "unrecognized arguments: --yac"),
+                          (["--size", "99", EXAMPLE], "the other interpreter is missing")):
+        rc, out, err = cli(capsys, "--host", "elsewhere", *args)
+        assert rc == 2 and len(err.splitlines()) == 1 and message in err, err
+    assert len(handed) == 1
+    rc, out, err = cli(capsys, "--host", "elsewhere", "--help")
+    assert rc == 0 and "--size SIZE" in out and "--yac" not in out      # no coupler: no --yac
 
 
 def test_a_recorder_loaded_as_a_plugin_that_refuses_a_variable_exits_2(tmp_path, capsys):

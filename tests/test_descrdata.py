@@ -209,9 +209,15 @@ def test_simulation_interval_and_timesteps(make_host):
     for jg, dt in TIMESTEPS.items():
         assert comin.descrdata_get_timesteplength(jg) == dt
         assert comin.descrdata_get_timesteplength(j=jg) == dt
-    with pytest.raises(comin.ComInError) as ei:
-        comin.descrdata_get_timesteplength(3)
-    assert ei.value.code == 25
+    # a domain that does not exist: ICON's table of time steps holds 0.0 there (upstream's
+    # simple_fortran prints get_timesteplength(2) = 0.0 on a one-domain run), no error
+    assert comin.descrdata_get_timesteplength(3) == 0.0
+    assert comin.descrdata_get_timesteplength(len(TIMESTEPS) + 4) == 0.0
+    # beyond upstream's table of n_dom + 4 entries (upstream reads outside it): ComIn's error
+    for outside in (0, len(TIMESTEPS) + 5):
+        with pytest.raises(comin.ComInError) as ei:
+            comin.descrdata_get_timesteplength(outside)
+        assert ei.value.code == 25
     with pytest.raises(ValueError):
         host.set_simulation_interval("x" * 33, "", "", "")
 

@@ -72,7 +72,7 @@ def test_checkpoint_interval():
                                 lambda: calls.append(comin.current_get_datetime()))
 
     _run([plugin], steps=5, checkpoint_every=2, dt=60.0)
-    assert calls == ["2026-01-01T00:02:00", "2026-01-01T00:04:00", "2026-01-01T00:05:00"]
+    assert calls == ["2026-01-01T00:02:00.000", "2026-01-01T00:04:00.000", "2026-01-01T00:05:00.000"]
 
 
 def test_fields_change_and_requests_are_served():

@@ -159,9 +159,10 @@ def serial_fields(tmp_path_factory):
 @pytest.mark.parametrize("nranks", [1, 2, 4])
 def test_parallel_run_equals_serial_run(serial_fields, tmp_path, nranks):
     """Every field of both domains, gathered from the owners, equals the single-process run
-    bit for bit: pointwise fields trivially, and the transport because each rank sums each
-    owned cell's terms in the global order (see UpwindTransport).  Halos agree with owners
-    at the end, and glb2loc inverts glb_index on every rank."""
+    bit for bit: pointwise fields trivially, the transport because each cell sums its
+    edges' terms in its own edge order, which a rank's local grid keeps (see
+    UpwindTransport), and the nest's boundary because it gets exactly the parent's values.
+    Halos agree with owners at the end, and glb2loc inverts glb_index on every rank."""
     out = str(tmp_path / "fields.npz")
     r = _mpiexec(nranks, os.path.join(MPI_DIR, "emulator_fields.py"), out, *RUN_ARGS)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
@@ -178,6 +179,42 @@ def test_parallel_run_equals_serial_run(serial_fields, tmp_path, nranks):
             assert rep == {}
         else:
             assert rep and all(rep.values()), rep
+
+
+@pytest.fixture(scope="module")
+def grid_files(tmp_path_factory):
+    from _support import generator_grid_files
+    return generator_grid_files(tmp_path_factory.mktemp("gridfiles"))
+
+
+def _serial(out, *args):
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for var in list(env):
+        if var.startswith(("PMI_", "OMPI_", "PMIX_", "MPI_LOCAL")):
+            del env[var]
+    r = subprocess.run([sys.executable, os.path.join(MPI_DIR, "emulator_fields.py"), out, *args],
+                       capture_output=True, text=True, timeout=240, env=env, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    return np.load(out)
+
+
+@pytest.mark.parametrize("case", ["lam", "nests"])
+def test_parallel_run_on_grid_files_equals_serial_run(grid_files, tmp_path, case):
+    """A limited-area domain 1 with a nest, and a global domain 1 with two nests and a nest in
+    a nest, from grid files: the lateral boundaries (analytic; the parent's state across
+    ranks) and ICON's ordering of the parents keep serial == parallel bit for bit."""
+    f = grid_files
+    args = ((f["lam"], f["inner"], "3") if case == "lam" else
+            (f["global"], ",".join((f["lam"], f["lam2"], f["inner"])), "3"))
+    serial = _serial(str(tmp_path / "serial.npz"), *args)
+    out = str(tmp_path / "par.npz")
+    r = _mpiexec(3, os.path.join(MPI_DIR, "emulator_fields.py"), out, *args)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    par = np.load(out)
+    assert sorted(par.files) == sorted(serial.files)
+    for name in serial.files:
+        assert np.array_equal(par[name], serial[name]), name
+    assert all(all(rep.values()) for rep in _json_lines(r.stdout, "HALO_OK "))
 
 
 @pytest.mark.parametrize("nranks", [1, 2, 4])
@@ -203,6 +240,18 @@ def test_upstream_halo_roundtrip_plugin_in_parallel(nranks):
                  "--no-summary", "--no-progress", os.path.join(HERE, "plugins", "halo_roundtrip.py"))
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert (r.stdout + r.stderr).count("halo checks passed: 48") == 1
+
+
+def test_owned_cells_add_up_over_ranks():
+    """Upstream's test_parallel_plugin check on 2 ranks: the owned cells (decomp_domain == 0
+    over the whole blocked array, padding -1) of both ranks add up to ncells_global."""
+    r = _mpiexec(2, "-m", "comin", "run", "--grid", "R2B2", "--nest", "--nproma", "30",
+                 "--steps", "1", "--no-summary", "--no-progress",
+                 os.path.join(HERE, "plugins", "owned_cells.py"))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    out = r.stdout + r.stderr
+    assert "INFO(owned_cells): domain 1: 1280 owned cells of 1280" in out
+    assert "INFO(owned_cells): domain 2:" in out
 
 
 # -- faults: the whole job ends promptly with the failing rank's message -------------------

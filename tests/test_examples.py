@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from comin.__main__ import main
+from comin.icon.mtime import datetime_string
 from comin.emulator import Emulator
 from comin.parallel import launcher_environ, mpiexec_command
 from _support import emulator_config
@@ -46,8 +47,9 @@ def layer_thickness(dom):
 
 
 def output_times(cfg_steps, dt=600.0, start="2026-01-01T00:00:00"):
+    """The datetimes of the output steps as the host hands them to plugins (ICON's form)."""
     t0 = datetime.datetime.fromisoformat(start)
-    return [t0 + datetime.timedelta(seconds=dt * i) for i in range(cfg_steps + 1)]
+    return [datetime_string(t0 + datetime.timedelta(seconds=dt * i)) for i in range(cfg_steps + 1)]
 
 
 # -- minimal_plugin --------------------------------------------------------------------
@@ -56,7 +58,7 @@ def test_minimal_plugin_prints_statistics_of_the_field(capsys):
     emu = run([example("minimal_plugin.py")], n_dom=1, nlev=4, steps=2)
     lines = re.findall(rf"INFO\(minimal_plugin\): (\S+) temp: min ({NUMBER}), mean ({NUMBER}), "
                        rf"max ({NUMBER}) K", capsys.readouterr().err)
-    assert [t for t, *_ in lines] == [t.isoformat() for t in output_times(2)[1:]]
+    assert [t for t, *_ in lines] == output_times(2)[1:]
     dom = emu.domains[1]
     temp = unblock(emu.fields[1]["temp"], dom.grid.ncells)      # state after the last step
     tmin, tmean, tmax = map(float, lines[-1][1:])
@@ -98,23 +100,29 @@ def test_point_source_locates_emits_and_conserves(capsys, n_dom, ncells, steps):
         assert j == nearest
         assert (jc, jb) == ((j - 1) % nproma + 1, (j - 1) // nproma + 1)
 
-        # the mass present (sum of q * area * dz) is the emitted mass, to round-off
+        # the mass present (sum of rho * q * area * dz) is the emitted mass: the transport and
+        # the physics keep it to round-off; the plugin applies the tendencies of the last physics
+        # pass a step later, after the transport changed rho a little (~1e-7 of the mass)
         k = emu.tracers.index("pntsrc")
         q = unblock(emu.fields[jg]["container"][..., k], g.ncells)           # (ncells, nlev)
-        column = q @ layer_thickness(dom) * g.cell_area
+        rho = unblock(emu.fields[jg]["rho"], g.ncells)
+        column = (rho * q) @ layer_thickness(dom) * g.cell_area
         present = column.sum()
         emitted = RATE * emu.config.dt * steps      # the nest: twice as many steps of dt/2
-        assert abs(present - emitted) <= 1e-12 * emitted
+        if jg == 1:
+            assert abs(present - emitted) <= 1e-6 * emitted
+        else:   # one-way nesting: what reaches the boundary rows takes the parent's values
+            assert 0.99 * emitted <= present <= (1 + 1e-6) * emitted
         assert q.min() >= 0.0
         assert column[nearest - 1] > 0.0
 
         # what the plugin printed agrees, and the plume spreads over time
         rows = re.findall(rf"(\S+) domain {jg}: emitted ({NUMBER}) kg, present ({NUMBER}) kg "
                           rf"\(relative difference ({NUMBER})\), in (\d+) columns", err)
-        assert [r[0] for r in rows] == [t.isoformat() for t in output_times(steps)]
+        assert [r[0] for r in rows] == output_times(steps)
         assert float(rows[-1][1]) == pytest.approx(emitted, rel=1e-10)
         assert float(rows[-1][2]) == pytest.approx(present, rel=1e-10)
-        assert all(float(r[3]) <= 1e-12 for r in rows)
+        assert all(float(r[3]) <= (1e-6 if jg == 1 else 1e-2) for r in rows)
         counts = [int(r[4]) for r in rows]
         assert counts[0] == 0 and counts[1] >= 1
         assert all(a <= b for a, b in zip(counts, counts[1:]))
@@ -155,7 +163,8 @@ def test_plot_field_writes_maps_of_the_plume_for_every_output_and_domain(tmp_pat
     run([example("point_source.py"), example("plot_field.py", f"--var plume --log --outdir {shlex.quote(str(outdir))}")],
         n_dom=2, nlev=4, steps=steps)
     err = capsys.readouterr().err
-    stamps = [t.strftime("%Y%m%dT%H%M%SZ") for t in output_times(steps)]
+    stamps = [datetime.datetime.fromisoformat(t).strftime("%Y%m%dT%H%M%SZ")
+              for t in output_times(steps)]
     expected = {f"plume_L04_DOM{jg:02d}_{s}.png" for jg in (1, 2) for s in stamps}
     assert set(os.listdir(outdir)) == expected
     written = re.findall(r"INFO\(plot_field\): wrote (.+\.png)", err)
@@ -197,7 +206,7 @@ def test_column_water_matches_numpy(capsys, args, name, tracers):
         assert not np.any(diag.reshape(-1, order="F")[g.ncells:])           # padding untouched
         means = re.findall(rf"(\S+) domain {jg}: {name} \(\S+\) mean ({NUMBER}) kg m-2, "
                            rf"min ({NUMBER}), max ({NUMBER})", err)
-        assert [m[0] for m in means] == [t.isoformat() for t in output_times(2)]
+        assert [m[0] for m in means] == output_times(2)
         mean = np.sum(expected * g.cell_area) / np.sum(g.cell_area)
         assert float(means[-1][1]) == pytest.approx(mean, rel=1e-5)
         assert float(means[-1][2]) == pytest.approx(expected.min(), rel=1e-5)

@@ -558,3 +558,33 @@ def test_write_grid_netcdf_without_netcdf4(tmp_path, monkeypatch):
     with pytest.raises(ModuleNotFoundError, match="netCDF4"):
         G.write_grid_netcdf(g, tmp_path / "x.nc")
     assert not os.path.exists(tmp_path / "x.nc")
+
+
+def test_large_grid_generation_is_announced_with_progress(tmp_path, monkeypatch, capsys):
+    """A grid at least LARGE_GRID cells big says what is made, where it is cached and about
+    how long it takes, tells the elapsed time while it is made, and says when it is done;
+    loading it from the cache says nothing.  (Made small here: a lower threshold, a tick
+    every 10 ms, a slow generator.)"""
+    import time
+
+    from comin.hosts.emulator.grids import cache as cache_mod
+    monkeypatch.setattr(cache_mod, "LARGE_GRID", 100)
+    monkeypatch.setattr(cache_mod.Progress, "TICK_LOG", 0.01)
+    made = cache_mod.global_grid
+
+    def slow(name):
+        time.sleep(0.2)
+        return made(name)
+
+    monkeypatch.setattr(cache_mod, "global_grid", slow)
+    G.load_or_make_global("R2B1", cache=tmp_path)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("comin: making grid R2B1 (320 cells, about ")
+    assert str(tmp_path) in lines[0]
+    ticks = [line for line in lines[1:-1] if line.startswith("comin: making grid R2B1: ")]
+    assert len(ticks) >= 3 and all(" s of about " in t for t in ticks)
+    assert lines[-1].startswith("comin: made grid R2B1 in ")
+    G.load_or_make_global("R2B1", cache=tmp_path)
+    assert capsys.readouterr().err == ""
+    G.load_or_make_global("R1B0", cache=tmp_path)           # 20 cells: small, silent
+    assert capsys.readouterr().err == ""

@@ -166,3 +166,107 @@ def test_unsigned_min_max_reductions(request, unsigned_reductions, name):
     if why:
         request.applymarker(pytest.mark.xfail(reason=why, strict=True))
     assert unsigned_reductions[name] == {"min_ok": True, "max_ok": True}
+
+
+# -- ComIn's two-stage handshake against a C peer written from the protocol's description -----
+
+@pytest.fixture(scope="module")
+def c_peer(tmp_path_factory):
+    """tests/mpi/handshake_peer.c (no comin code in it), built with the MPI C compiler."""
+    from comin import _build
+    out = tmp_path_factory.mktemp("peer") / "handshake_peer"
+    return _build.build([os.path.join(HERE, "mpi", "handshake_peer.c")], str(out), kind="executable",
+                        comin=False, mpi=True, strict=True)
+
+
+def _namelist(tmp_path, comms):
+    plugin = os.path.join(HERE, "mpi", "comm_sizes_plugin.py")
+    lines = ["&comin_nml"]
+    for i, comm in enumerate(comms, start=1):
+        lines += [f'  plugin_list({i})%name = "sizes_{comm}"',
+                  f'  plugin_list({i})%plugin_library = "libpython_adapter.so"',
+                  f'  plugin_list({i})%options = "{plugin}"',
+                  f'  plugin_list({i})%comm = "{comm}"']
+    path = tmp_path / "sizes.nml"
+    path.write_text("\n".join(lines + ["/", ""]))
+    return str(path)
+
+
+def test_upstream_externals_beside_comin_run(tmp_path, c_peer):
+    """upstream's mpi_communicator2 set-up beside `comin run`: two plugins with the comms "a" and
+    "b" on 2 host ranks, one external process for "a" and two for "b", each doing both stages of
+    the handshake as upstream's externals do ("comin" on MPI_COMM_WORLD, then its names)."""
+    run = [sys.executable, "-m", "comin", "run", "--grid", "R2B0", "--steps", "1", "--no-summary",
+           "--no-progress", "--namelist", _namelist(tmp_path, ["a", "b"])]
+    r = _mpiexec(2, run, (1, [c_peer, "external", "a"]), (2, [c_peer, "external", "b"]), timeout=180)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out and "ERROR" not in out
+    assert "plugin(a) size: 3\nthis external size: 1\nall external size: 3\n" in r.stdout
+    assert "plugin(b) size: 4\nthis external size: 2\nall external size: 3\n" in r.stdout
+    for when in ("primary", "secondary"):
+        for rank in (0, 1):
+            assert f"sizes_a {when} host_comm: {rank}/2 plugin_comm: {rank}/3" in out
+            assert f"sizes_b {when} host_comm: {rank}/2 plugin_comm: {rank}/4" in out
+
+
+def test_join_beside_an_upstream_style_host(c_peer):
+    """comin.parallel.join beside a host that does what upstream's hosts do (stage 1 "replay",
+    "comin"; stage 2 the plugin comm and "comin_host_atmo"), in C."""
+    script = ("from comin.parallel import join\n"
+              "c = join('grp')['grp']\n"
+              "print(f'joined rank {c.Get_rank()} of {c.Get_size()}', flush=True)\n")
+    r = _mpiexec(2, [c_peer, "host", "grp"], (1, [sys.executable, "-c", script]))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "joined rank 2 of 3" in r.stdout
+    for rank in (0, 1):
+        assert f"host rank {rank}: host size 2 plugin(grp) size 3" in r.stdout
+
+
+@pytest.mark.parametrize("version", [0, 2])
+def test_version_mismatch_ends_the_job_with_one_line_per_rank(c_peer, version):
+    """A peer speaking another version of the protocol: the processes that see the mismatch say
+    so in one line each and the job ends (as upstream's MPI_Abort), no traceback, no hang.  With
+    a lower version every comin rank notices it; with a higher one the peer does."""
+    host = os.path.join(HERE, "mpi", "host_with_comm.py")
+    r = _mpiexec(2, [sys.executable, host], (1, [c_peer, "external", "grp", str(version)]))
+    out = r.stdout + r.stderr
+    assert r.returncode != 0 and "Traceback" not in out, out
+    if version == 0:
+        lines = re.findall(r"\s*\d+: ERROR\(mpi_handshake\): version mismatch: a process of the "
+                           r"communicator speaks version 0 of the MPI handshake, comin speaks 1", out)
+        assert len(lines) == 2, out              # each comin rank says it before rank 0 aborts
+    else:
+        assert "PEER ERROR: version mismatch" in out
+
+
+def test_a_process_that_skips_the_handshake_ends_the_job_after_the_timeout(c_peer):
+    """A process of MPI_COMM_WORLD that never takes part: upstream hangs; comin's ranks give up
+    after COMIN_MPI_TIMEOUT seconds with one line."""
+    host = os.path.join(HERE, "mpi", "host_with_comm.py")
+    cmd = mpiexec_command(2, [sys.executable, host], (1, [c_peer, "idle"]))
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                       env=launcher_environ(COMIN_MPI_TIMEOUT="5"))
+    out = r.stdout + r.stderr
+    assert r.returncode != 0 and "Traceback" not in out, out
+    lines = re.findall(r"\d+: ERROR\(mpi_handshake\): no answer from every process of the "
+                       r"communicator within 5 s", out)
+    assert len(lines) == 2, out
+
+
+def test_upstream_external_beside_comin_replay(tmp_path, c_peer):
+    """`comin replay` under MPI does the handshake too (as upstream's replay tool), so an
+    external process started beside it meets the plugin's communicator."""
+    rec = tmp_path / "rec"
+    run = subprocess.run(mpiexec_command(2, [sys.executable, "-m", "comin", "run", "--grid", "R2B0",
+                                             "--steps", "1", "--no-summary", "--no-progress",
+                                             "--record", str(rec)]),
+                         capture_output=True, text=True, timeout=180, env=launcher_environ())
+    assert run.returncode == 0, run.stdout + run.stderr
+    replay = [sys.executable, "-m", "comin", "replay", "--no-summary", str(rec), "--namelist",
+              _namelist(tmp_path, ["a"])]
+    r = _mpiexec(2, replay, (1, [c_peer, "external", "a"]), timeout=180)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "plugin(a) size: 3\nthis external size: 1\nall external size: 1\n" in r.stdout
+    for rank in (0, 1):
+        assert f"sizes_a secondary host_comm: {rank}/2 plugin_comm: {rank}/3" in r.stdout + r.stderr

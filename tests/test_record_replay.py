@@ -268,7 +268,7 @@ def test_every_descriptive_data_field_round_trips(recorded, replayed):
     assert live["global"] == replay["global"]
     assert live["domains"] == replay["domains"]
     assert live["interval"] == replay["interval"]
-    assert live["start_datetime"] == replay["start_datetime"] == "2026-01-01T00:00:00"
+    assert live["start_datetime"] == replay["start_datetime"] == "2026-01-01T00:00:00.000"
     # the table's every field was looked at, and the emulator sets them all
     for group in ("cells", "edges", "verts", "domain"):
         fields = live["domains"][2][group]
@@ -309,7 +309,7 @@ def test_call_sequence_is_identical(recorded, replayed):
     assert replay == live
     eps = [c[0] for c in live]
     assert eps[0] == comin.EP_SECONDARY_CONSTRUCTOR and eps[-1] == comin.EP_DESTRUCTOR
-    assert (comin.EP_ATM_PHYSICS_BEFORE, 2, "2026-01-01T00:10:00") in live
+    assert (comin.EP_ATM_PHYSICS_BEFORE, 2, "2026-01-01T00:10:00.000") in live
     assert recorded["probe_live"]["plugin_id"] == replayed["probe"]["plugin_id"] == 2
 
 
@@ -685,7 +685,7 @@ def test_run_ending_with_an_error_is_recorded_up_to_ep_finish(tmp_path, capsys):
     rc = main(["run", *SMALL, "--steps", "3", "--record", rec, f"{plugin} live"])
     err = capsys.readouterr().err
     assert rc == 1 and "second step fails" in err
-    assert "FINISH after ['2026-01-01T00:10:00', '2026-01-01T00:20:00']" in err
+    assert "FINISH after ['2026-01-01T00:10:00.000', '2026-01-01T00:20:00.000']" in err
     with netCDF4.Dataset(os.path.join(rec, "0.nc")) as ds:
         assert ds.recording_end == "EP_FINISH"
         assert int(ds["current_ep"][-1]) == comin.EP_FINISH
@@ -693,7 +693,7 @@ def test_run_ending_with_an_error_is_recorded_up_to_ep_finish(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 1
     # the recorder runs last: the call in which an earlier plugin failed never reached it
-    assert "FINISH after ['2026-01-01T00:10:00']\n" in err
+    assert "FINISH after ['2026-01-01T00:10:00.000']\n" in err
     assert err.splitlines()[-1].startswith("comin replay: the recorded run ended with an error "
                                            "(EP_FINISH at call ")
 
@@ -900,3 +900,98 @@ def test_multi_rank_replay_exchanges_halos(tmp_path):
     assert len(lines) == 2, r.stdout
     for line in lines:
         assert int(line.split()[4]) > 0 and line.endswith("True"), line
+
+
+def test_a_failure_of_the_writer_thread_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
+    """The recorder writes in a thread of its own; when that thread fails (a disk that fills
+    up, say), the run ends at the recorder's next step with one line naming the file, and
+    what was written before is a readable file."""
+    from comin.plugins.recorder import recorder as rec_mod
+
+    def broken(self, slot, events, call, seconds, calls):
+        self.writer.release(slot)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(rec_mod.Recorder, "_write_event", broken)
+    rec = str(tmp_path / "rec")
+    rc = main(["run", *SMALL, "--steps", "3", "--record", rec, "--no-summary", "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    lines = [line for line in err.splitlines() if "No space left" in line]
+    assert lines and all(f"{rec}/0.nc: OSError: [Errno 28] No space left on device" in line
+                         for line in lines), err
+    with netCDF4.Dataset(os.path.join(rec, "0.nc")) as ds:      # set up before the failure
+        assert ds.comin_format == "comin-recording"
+
+
+def test_recording_waits_for_the_writer_and_keeps_every_event(tmp_path, monkeypatch):
+    """A slow writer (one snapshot, every write delayed) costs the model time, never data:
+    every event arrives in order with the values of its entry point."""
+    import time as _time
+
+    from comin.plugins.recorder import recorder as rec_mod
+    monkeypatch.setattr(rec_mod, "SNAPSHOTS", 1)
+    slow = rec_mod.Recorder._write_event
+
+    def delayed(self, *args):
+        _time.sleep(0.05)
+        slow(self, *args)
+
+    monkeypatch.setattr(rec_mod.Recorder, "_write_event", delayed)
+    seen = []
+
+    def probe():
+        h = {}
+
+        @comin.EP_SECONDARY_CONSTRUCTOR
+        def sc():
+            h["t"] = comin.var_get([comin.EP_ATM_WRITE_OUTPUT_BEFORE], ("temp", 1),
+                                   comin.COMIN_FLAG_READ)
+
+        @comin.EP_ATM_WRITE_OUTPUT_BEFORE
+        def out():
+            seen.append(np.asarray(h["t"].to_3d).copy())
+
+    rec = tmp_path / "rec"
+    Emulator([probe, recorder_spec(rec, "--vars", "temp")], emulator_config(steps=4)).run()
+    with netCDF4.Dataset(rec / "0.nc") as ds:
+        temp = ds["domain_1"]["temp"][:]
+    assert temp.shape[0] == len(seen) == 5
+    for e, blocked in enumerate(seen):
+        n = temp.shape[-1]
+        flat = np.moveaxis(blocked, 2, 1).reshape(blocked.shape[0] * blocked.shape[2], -1, order="F")
+        np.testing.assert_array_equal(temp[e], flat[:n].T)
+
+
+def test_events_reach_the_file_while_the_model_runs(tmp_path):
+    """The writer puts each event into the file (checksummed) while the model goes on: at a
+    later step the bytes of the earlier events are there, not held in HDF5's chunk cache
+    until the file is closed (which would leave every write to the end of the run)."""
+    import time as _time
+    rec = tmp_path / "rec"
+    path = rec / "0.nc"
+    ncells, nlev = 1280, 100
+    event = ncells * nlev * 8                       # temp of one event: 1 MB
+    sizes = []
+
+    def probe():
+        @comin.EP_ATM_TIMELOOP_END
+        def end():
+            # events submitted so far: the initial output and one per step
+            want = len(sizes) * event
+            deadline = _time.monotonic() + 30.0
+            size = 0
+            while _time.monotonic() < deadline:
+                size = os.path.getsize(path) if path.exists() else 0
+                if size >= want:
+                    break
+                _time.sleep(0.02)
+            sizes.append(size)
+
+    Emulator([probe, recorder_spec(rec, "--vars", "temp")],
+             emulator_config(ncells=ncells, nlev=nlev, steps=4)).run()
+    assert len(sizes) == 4
+    for k, size in enumerate(sizes):
+        assert size >= k * event, (k, size, sizes)
+    with netCDF4.Dataset(path) as ds:
+        assert ds["domain_1"]["temp"].shape == (5, nlev, ncells)

@@ -277,7 +277,7 @@ def test_run_in_process(tmp_path):
     assert set(series(m, "comin_exporter_seconds_total")) == {(("rank", "0"),)}
     assert series(m, "comin_exporter_errors_total") == {(): 0}
     info = series(m, "comin_run_info")
-    assert len(info) == 1 and dict(next(iter(info)))["exp_start"] == "2026-01-01T00:00:00"
+    assert len(info) == 1 and dict(next(iter(info)))["exp_start"] == "2026-01-01T00:00:00.000"
     # the variables: every domain, equal to the plain computation
     for (name, jg), (lo, hi, mean, count, n) in expected.items():
         labels = (("domain", str(jg)), ("variable", name))

@@ -82,7 +82,8 @@ def test_arguments_plugin_info_and_tracer_writes(capsys):
     assert f"plugin_info(id=1, name='args_tracer', options={options!r}, comm='')" in lines
     sem = ast.literal_eval(next(x for x in lines if x.startswith("tracer dim_semantics:")).split(":", 1)[1].strip())
     assert isinstance(sem, tuple) and len(sem) == 5 and all(type(x) is int for x in sem)
-    assert sem[:3] == (NPROMA_SEM, LEVEL_SEM, BLOCK_SEM)
+    # one tracer is a slice of the container: its 4th dimension is UNUSED, as in ICON
+    assert sem == (NPROMA_SEM, LEVEL_SEM, BLOCK_SEM, UNUSED_SEM, UNUSED_SEM)
     assert "tracer ncontained: 5" in lines                   # after the host's qv, qc, qi, qr, qs
     assert "destructor after 4 output calls" in err.splitlines()
     # the plugin wrote host memory through its handles
@@ -90,7 +91,12 @@ def test_arguments_plugin_info_and_tracer_writes(capsys):
     diag_plus = emu.domains[1].requested["diag_plus"]
     np.testing.assert_array_equal(diag_plus, f["pres"] + 1.5)
     np.testing.assert_array_equal(f["container"][..., 5], (f["pres"] + 1.5) * 2.0)
-    assert not np.any(emu.fields[2]["container"][..., 5])    # domain 2's tracer was not written
+    # domain 2's tracer was not written: zero but in its lateral boundary rows, which take the
+    # parent's values (one-way nesting)
+    nest = emu.domains[2]
+    q2 = nest.gather(emu.fields[2]["container"][..., 5])
+    rows = (nest.grid.refin_c_ctrl >= 1) & (nest.grid.refin_c_ctrl <= 4)
+    assert not np.any(q2[~rows]) and np.all(q2[rows] > 0)
 
 
 def test_point_source_with_tracer_tendencies(tmp_path, capsys):
@@ -135,6 +141,7 @@ def test_descriptive_data_fields_and_helpers(tmp_path, capsys):
 
     g = r["global"]
     assert g["n_dom"] == {"type": "int", "value": 2} and g["nproma"] == {"type": "int", "value": 8}
+    assert g["max_dom"] == {"type": "int", "value": 10}      # ICON's max_dom, whatever n_dom is
     assert g["vct_a"] == {"type": "array", "dtype": "float64", "shape": [7], "writeable": False}
     for name in ("lrestartrun", "has_device"):
         assert kind("global", name) == "bool"
@@ -168,9 +175,11 @@ def test_descriptive_data_fields_and_helpers(tmp_path, capsys):
             if d["type"] == "array":
                 assert d["writeable"] is False, (group, name)
 
-    assert r["interval_repr"] == ("simulation_interval(exp_start='2026-01-01T00:00:00', "
-                                  "exp_stop='2026-01-01T00:02:00', run_start='2026-01-01T00:00:00', "
-                                  "run_stop='2026-01-01T00:02:00')")
+    # datetimes as ICON's mtime writes them, with milliseconds
+    assert r["interval_repr"] == ("simulation_interval(exp_start='2026-01-01T00:00:00.000', "
+                                  "exp_stop='2026-01-01T00:02:00.000', "
+                                  "run_start='2026-01-01T00:00:00.000', "
+                                  "run_stop='2026-01-01T00:02:00.000')")
     assert list(r["interval"]) == ["exp_start", "exp_stop", "run_start", "run_stop"]
     assert r["inner_block_indices"] == [1, 8]
     sizes = (r["cells"]["ncells"]["value"], r["edges"]["nedges"]["value"], r["verts"]["nverts"]["value"])
@@ -178,9 +187,8 @@ def test_descriptive_data_fields_and_helpers(tmp_path, capsys):
     assert r["glb2loc_42"] == 42
     assert r["version"] == [0, 3, 0] and r["rank"] == 0
     # the nest takes two half steps per step of domain 1
-    assert r["physics_calls"] == [[1, "2026-01-01T00:01:00"], [2, "2026-01-01T00:01:00"],
-                                  [2, "2026-01-01T00:01:00"], [1, "2026-01-01T00:02:00"],
-                                  [2, "2026-01-01T00:02:00"], [2, "2026-01-01T00:02:00"]]
+    t1, t2 = "2026-01-01T00:01:00.000", "2026-01-01T00:02:00.000"
+    assert r["physics_calls"] == [[1, t1], [2, t1], [2, t1], [1, t2], [2, t2], [2, t2]]
 
 
 def _table_rl(grid):
@@ -298,6 +306,8 @@ def test_variable_list_and_metadata_mapping(tmp_path):
     assert all(t == ["str", "int"] for *t, _, _, _, _ in r["listing"])
     by_name = {(name, jg): (tracer, units) for _, _, name, jg, tracer, units in r["listing"]}
     assert by_name[("qv", 1)][0] is True and by_name[("pres", 2)][0] is False
+    # the tracer container has neither key: .get gives None, as upstream's python_variables shows
+    assert by_name[("container", 1)] == by_name[("container", 2)] == (None, None)
     assert by_name[("probe", 1)] == (False, "%")
     assert r["custom_key"] == 42
     items = r["items"]
@@ -308,6 +318,18 @@ def test_variable_list_and_metadata_mapping(tmp_path):
     assert items["custom_flag"] == ["bool", True] and items["custom_real"] == ["float", 0.25]
     assert r["len"] == len(items) == len(r["keys"])
     assert r["outputs"] == [["tuple", ["probe", 1], [8, 4, 10]]] * 3     # R2B0: 80 cells
+
+
+def test_owned_cells_add_up_with_padding(capsys):
+    """decomp_domain of the last block's padding is -1 (ICON's divide_patch), so counting
+    ``decomp_domain == 0`` over the whole array gives ncells_global (upstream's
+    test_parallel_plugin; 80 cells in blocks of 7 leave 4 padding entries)."""
+    emulate([script("owned_cells.py")], n_dom=2, steps=1, nproma=7, nlev=4)
+    lines = capsys.readouterr().err.splitlines()
+    assert " INFO(owned_cells): domain 1: 80 owned cells of 80" in lines
+    (nest,) = [re.match(r" INFO\(owned_cells\): domain 2: (\d+) owned cells of (\d+)$", x)
+               for x in lines if "domain 2:" in x]
+    assert nest and nest.group(1) == nest.group(2)
 
 
 # -- module introspection and entry point objects ----------------------------------------

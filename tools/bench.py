@@ -44,8 +44,25 @@ ratio is <= the target, or >= it for a figure that declares a lower bound):
     itself needs).  Target >= 0.7: serving the data costs at most ~40 % on
     top of reading it.
 ``record_overhead``
-    an R2B4 emulator run of 3 steps with the recorder (default selection)
-    / the same run without it.  Reported, no target.
+    an R2B4 emulator run of 3 steps with the recorder (default selection:
+    every cell field at every output step) / the same run without it.
+    Target <= 1.5: the recorder writes in a thread of its own while the
+    model runs on.
+``emulator_step_r2b6``
+    one emulator step on R2B6 (327,680 cells), 90 levels, no plugin /
+    ``np.copyto`` of every field of the domain (the memory-traffic floor).
+    Target <= 3 (production size: the step writes every field and moves the
+    density and the tracers).
+``memory_r2b6``
+    peak resident memory of ``comin run --grid R2B6 --nlev 90`` with a plugin
+    that requests a field and a tracer and reads and writes fields every
+    step / the bytes of every field the host exposes (tracers counted once,
+    in their container).  Target <= 1.3.
+``startup``
+    ``comin run`` from its start to the first entry point of a trivial
+    plugin (R2B4 from the grid cache) / ``python -c "import numpy"``.  Both
+    run with bytecode caching on (a temporary pycache prefix), as an
+    installed package runs.  Target <= 2.
 ``telemetry_overhead``
     emulator time steps on R2B4 (20 levels) with the telemetry plugin (the
     exporter of ``comin run --telemetry``: ``temp`` and ``pres_sfc`` reduced
@@ -67,6 +84,40 @@ ratio is <= the target, or >= it for a figure that declares a lower bound):
     emulator step time on R2B5 (no plugin) on one rank / on two ranks
     (``mpiexec -n 1`` and ``-n 2``, alternated): the speed-up.  Reported;
     on a 2-core machine shared with other work it cannot reach 2.
+``icon4py_comin_overhead``
+    (icon4py's virtual environment) a Jablonowski-Williamson step of icon4py
+    on R2B2 with 35 levels through the icon4py host, with one plugin reading
+    ``rho`` and ``theta_v`` at every entry point / the same step of
+    icon4py's own driver without comin (both set up once, then their time
+    loops of 2 steps alternated, up to 15 samples each; per step).  Target
+    <= 1.05.
+``icon4py_handle_refresh``
+    (icon4py's virtual environment) ``handle.__array__()`` of ``rho``, which
+    the host re-points between icon4py's two time levels (the handle has
+    followed a swap and back) / ``np.asarray`` of icon4py's own NumPy buffer
+    of ``rho``.  Target <= 3.
+``icon4py_handle_asarray``
+    (icon4py's virtual environment) ``np.asarray(handle)`` of ``rho`` (NumPy's
+    buffer protocol: a new array per call) / ``np.asarray`` of icon4py's own
+    NumPy buffer of ``rho``.  Reported.
+``icon4py_handle_to_3d``
+    (icon4py's virtual environment) ``handle.to_3d`` of ``rho`` / ``np.asarray``
+    of icon4py's own NumPy buffer of ``rho``.  Reported.
+``icon4py_handle_vs_native``
+    (icon4py's virtual environment) ``handle.__array__()`` of ``rho`` /
+    ``np.asarray(ds.prognostics.current.rho.ndarray)``, icon4py's own way to
+    the current buffer of rho.  Reported.
+``icon4py_repoint``
+    (icon4py's virtual environment) the host re-pointing the five prognostic
+    variables to the other time level (ICON's icon_update_expose_variables;
+    twice per step) / one ``np.asarray(ndarray)``.  Reported.
+
+The icon4py figures need icon4py (Python >= 3.12): run them with the
+virtual environment's interpreter, ``$(python3 -c "from
+comin.hosts.icon4py.environment import venv_python; print(venv_python())")
+tools/bench.py --only icon4py_comin_overhead icon4py_handle_refresh
+icon4py_handle_asarray icon4py_handle_to_3d icon4py_handle_vs_native
+icon4py_repoint``; elsewhere they are listed as SKIP.
 
 Fairness rules, the same for every figure: the value and the baseline run
 the same loop, compiled from a statement string the way :mod:`timeit` does
@@ -83,7 +134,8 @@ samples (``--stat``), and the ratio is value-stat / baseline-stat.
 
 Benchmarks are not tests: the exit code is 0 even when targets are missed;
 the table marks them (MISS) and a summary line lists them.  Only a figure
-that crashes (ERROR) makes the exit code 1.
+that crashes (ERROR) makes the exit code 1; one that cannot run here (SKIP,
+e.g. an icon4py figure without icon4py) says why and does not.
 
 Adding a figure: write a function ``def my_figure(m):`` that sets up what it
 needs (use :func:`session` for a Host) and returns ``m.compare(value_stmt,
@@ -231,6 +283,10 @@ class Figure:
 
 
 FIGURES: Dict[str, Figure] = {}
+
+
+class SkipFigure(Exception):
+    """Raised by a figure that cannot run here; the message says why and what to do."""
 
 
 def figure(name: str, *, target: Optional[float], help: str, bound: str = "<="):
@@ -464,7 +520,7 @@ def first():
 """
 
 
-@figure("startup", target=None,
+@figure("startup", target=2.0,
         help="`comin run` start to the first entry point, trivial plugin, R2B4 cached / "
              "`python -c 'import numpy'`")
 def startup(m: Measure) -> Result:
@@ -475,18 +531,127 @@ def startup(m: Measure) -> Result:
         plugin = os.path.join(tmp, "trivial.py")
         with open(plugin, "w", encoding="utf-8") as f:
             f.write(_TRIVIAL_PLUGIN)
+        # bytecode cached, as for an installed package (the first runs fill the cache)
+        env = dict(os.environ, PYTHONPYCACHEPREFIX=os.path.join(tmp, "pycache"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         cmd = [sys.executable, "-m", "comin", "run", plugin, "--grid", "R2B4", "--steps", "0"]
-        subprocess.run(cmd, check=True, capture_output=True)          # fills the grid cache
+        base_cmd = [sys.executable, "-c", "import numpy"]
+        subprocess.run(cmd, check=True, capture_output=True, env=env)   # fills the grid cache
+        subprocess.run(base_cmd, check=True, env=env)
         values, bases = [], []
         for _ in range(repeat):
             t0 = time.time()
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stderr
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stderr
             first = float(out.split("FIRST_EP ", 1)[1].split()[0])
             values.append((first - t0) * 1e9)
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", "import numpy"], check=True)
+            subprocess.run(base_cmd, check=True, env=env)
             bases.append((time.perf_counter() - t0) * 1e9)
-    return Result(min(values), min(bases), values, bases)
+    agg = min if m.stat == "min" else statistics.median
+    return Result(agg(values), agg(bases), values, bases)
+
+
+@figure("emulator_step_r2b6", target=3.0,
+        help="one emulator time step on R2B6, 90 levels, no plugin / np.copyto of all its fields")
+def emulator_step_r2b6(m: Measure) -> Result:
+    """As ``emulator_step`` at production size: 327,680 cells, 90 levels (3.5 GB of fields;
+    the copy targets take as much again).  The grid comes from the cache (made once)."""
+    from comin.hosts.emulator import Config, Emulator
+    emu = Emulator([], Config(grid="R2B6", nlev=90, steps=0))
+    try:
+        emu.setup()
+        emu.host.run_primary_constructors()
+        emu._expose()
+        dom = emu.domains[1]
+        pairs = [(a, np.empty_like(a)) for a in dom.fields.values()]
+
+        def copy_all():
+            for src, dst in pairs:
+                np.copyto(dst, src)
+
+        copy_all()                    # the targets' pages exist before anything is timed
+        return m.compare("step(dom)", "copy_all()", _unroll=1, _repeat=max(3, min(m.repeat, 7)),
+                         step=emu._integrate, dom=dom, copy_all=copy_all)
+    finally:
+        if not emu.host.finalized:
+            emu.host.finalize()
+
+
+_MEMORY_PLUGIN = """
+import sys
+import numpy as np
+import comin
+
+comin.var_request_add(("plugin_field", -1), False)
+comin.var_request_add(("plugin_tracer", -1), False)
+comin.metadata_set(("plugin_tracer", -1), tracer=True)
+handles = {}
+
+
+@comin.EP_SECONDARY_CONSTRUCTOR
+def sizes():
+    total = 0
+    for name, jg in comin.var_descr_list():
+        v = comin.var_get([], (name, jg), comin.COMIN_FLAG_READ)
+        if v.ncontained >= 0 and not v.lcontainer:
+            continue                         # a tracer: a view into its container
+        total += np.asarray(v).nbytes
+    sys.stderr.write(f"EXPOSED_BYTES {total}\\n")
+    ctx = [comin.EP_ATM_WRITE_OUTPUT_BEFORE]
+    handles["temp"] = comin.var_get(ctx, ("temp", 1), comin.COMIN_FLAG_READ)
+    handles["out"] = comin.var_get(ctx, ("plugin_field", 1), comin.COMIN_FLAG_WRITE)
+    handles["tr"] = comin.var_get(ctx, ("plugin_tracer", 1),
+                                  comin.COMIN_FLAG_READ | comin.COMIN_FLAG_WRITE)
+
+
+@comin.EP_ATM_WRITE_OUTPUT_BEFORE
+def read_and_write():
+    np.multiply(handles["temp"].to_3d, 1.0 / 300.0, out=handles["out"].to_3d)
+    handles["tr"].to_3d[...] += 1e-6
+
+
+@comin.EP_DESTRUCTOR
+def peak():
+    # the high-water mark of this process's memory (its own since exec, unlike ru_maxrss,
+    # which starts from the forking parent's)
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    sys.stderr.write(f"PEAK_RSS {int(line.split()[1]) * 1024}\\n")
+    except OSError:
+        pass
+"""
+
+
+@figure("memory_r2b6", target=1.3,
+        help="peak RSS of `comin run` on R2B6, 90 levels, with a plugin reading and writing "
+             "fields / bytes of the exposed fields")
+def memory_r2b6(m: Measure) -> Result:
+    """Value: the peak resident set of the whole ``comin run`` process (bytes); baseline:
+    the bytes of every exposed field (requested ones included), as the plugin counts them."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        plugin = os.path.join(tmp, "memory.py")
+        with open(plugin, "w", encoding="utf-8") as f:
+            f.write(_MEMORY_PLUGIN)
+        cmd = [sys.executable, "-m", "comin", "run", "--grid", "R2B6", "--nlev", "90",
+               "--steps", "2", "--no-progress", "--no-summary", plugin]
+        peaks, exposed = [], []
+        for _ in range(2 if m.repeat > 1 else 1):
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            err = proc.stderr.read()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode != 0 or "EXPOSED_BYTES " not in err:
+                raise RuntimeError(f"comin run failed ({proc.returncode}): {err[-2000:]}")
+            if "PEAK_RSS " in err:
+                peaks.append(float(err.split("PEAK_RSS ", 1)[1].split()[0]))
+            else:                              # no /proc: the child's rusage (may be more)
+                peaks.append(usage.ru_maxrss * 1024.0)
+            exposed.append(float(err.split("EXPOSED_BYTES ", 1)[1].split()[0]))
+    return Result(max(peaks), min(exposed), peaks, exposed)
 
 
 # -- C plugins (libcomin) ------------------------------------------------------------
@@ -857,7 +1022,7 @@ def replay_read(m: Measure) -> Result:
         return _interleaved(direct, replay, max(3, min(m.repeat, 7)), m.stat)
 
 
-@figure("record_overhead", target=None,
+@figure("record_overhead", target=1.5,
         help="emulator run with the recorder / without (R2B4, 3 steps, default selection)")
 def record_overhead(m: Measure) -> Result:
     import tempfile
@@ -1060,6 +1225,135 @@ def scaling_2ranks(m: Measure) -> Result:
     return Result(agg(vs), agg(bs), vs, bs)
 
 
+# -- icon4py (in icon4py's virtual environment) ------------------------------------------
+
+_ICON4PY_STEPS = 2          # steps per timed sample: short samples, many of them (noise)
+
+
+def _need_icon4py() -> None:
+    from comin.hosts.icon4py import environment
+    if not environment.icon4py_here():
+        raise SkipFigure(f"needs icon4py (Python >= 3.12): run with {environment.venv_python()} "
+                         "after tools/install_icon4py.sh")
+
+
+def _icon4py_reader(names=("rho", "theta_v"), store=None):
+    """A plugin that reads ``names`` at every entry point (a value of each field)."""
+    def reader():
+        eps = [getattr(comin, n) for n in dir(comin) if n.startswith("EP_")
+               and n not in ("EP_SECONDARY_CONSTRUCTOR", "EP_FINISH")]
+        handles = [] if store is None else store
+
+        def setup():
+            handles[:] = [comin.var_get(eps, (v, 1), comin.COMIN_FLAG_READ) for v in names]
+
+        def read():
+            for h in handles:
+                np.asarray(h)[0, 0, 0, 0, 0]
+
+        comin.callback_register(comin.EP_SECONDARY_CONSTRUCTOR, setup)
+        for ep in eps:
+            comin.callback_register(ep, read)
+    return reader
+
+
+@figure("icon4py_comin_overhead", target=1.05,
+        help="icon4py JW step on R2B2 (35 levels) with a plugin reading rho, theta_v at every "
+             "entry point / the same step of icon4py's driver without comin")
+def icon4py_comin_overhead(m: Measure) -> Result:
+    _need_icon4py()
+    from comin.hosts.icon4py import Experiment, Icon4pyHost
+    from comin.hosts.icon4py.host import plain_driver
+    exp = Experiment(steps=_ICON4PY_STEPS)
+    model = Icon4pyHost([_icon4py_reader()], exp)
+    try:
+        model.setup()
+        drv, ds = plain_driver(exp)
+        ours = lambda: model.driver.time_integration(model.states)     # noqa: E731
+        theirs = lambda: drv.time_integration(ds)                      # noqa: E731
+        ours()
+        theirs()                       # the first step of a run differs (initial substep)
+        res = _interleaved(ours, theirs, max(5, min(m.repeat, 15)), m.stat)
+        n = _ICON4PY_STEPS
+        return Result(res.value / n, res.baseline / n, [v / n for v in res.value_samples],
+                      [b / n for b in res.baseline_samples])
+    finally:
+        model.close()
+
+
+@contextlib.contextmanager
+def _icon4py_model(store):
+    from comin.hosts.icon4py import Experiment, Icon4pyHost
+    model = Icon4pyHost([_icon4py_reader(("rho",), store)], Experiment(steps=1))
+    try:
+        model.setup()
+        yield model
+    finally:
+        model.close()
+
+
+def _icon4py_handle(m: Measure, value_stmt: str) -> Result:
+    """``value_stmt`` on the handle ``h`` of rho after it followed a swap and back /
+    ``np.asarray`` of icon4py's buffer of rho."""
+    _need_icon4py()
+    handles: list = []
+    with _icon4py_model(handles) as model:
+        h = handles[0]
+        for level in ("next", "current"):          # the handle follows a swap and back
+            model.point("prognostic", level)
+            nd = getattr(model.states.prognostics, level).rho.ndarray
+            assert np.shares_memory(h.__array__(), nd) and np.shares_memory(h.to_3d, nd)
+        return m.compare(value_stmt, "asarray(nd)", asarray=np.asarray, h=h, nd=nd)
+
+
+@figure("icon4py_handle_refresh", target=3.0,
+        help="handle.__array__() of icon4py's rho (re-pointed between its time levels) / "
+             "np.asarray of icon4py's NumPy buffer")
+def icon4py_handle_refresh(m: Measure) -> Result:
+    return _icon4py_handle(m, "h.__array__()")
+
+
+@figure("icon4py_handle_asarray", target=None,
+        help="np.asarray(handle) of icon4py's rho (the buffer protocol: a new array per call) / "
+             "np.asarray of icon4py's NumPy buffer")
+def icon4py_handle_asarray(m: Measure) -> Result:
+    return _icon4py_handle(m, "asarray(h)")
+
+
+@figure("icon4py_handle_to_3d", target=None,
+        help="handle.to_3d of icon4py's rho / np.asarray of icon4py's NumPy buffer")
+def icon4py_handle_to_3d(m: Measure) -> Result:
+    return _icon4py_handle(m, "h.to_3d")
+
+
+@figure("icon4py_handle_vs_native", target=None,
+        help="handle.__array__() of rho / np.asarray(ds.prognostics.current.rho.ndarray), "
+             "icon4py's own way to its current buffer")
+def icon4py_handle_vs_native(m: Measure) -> Result:
+    _need_icon4py()
+    handles: list = []
+    with _icon4py_model(handles) as model:
+        return m.compare("h.__array__()", "asarray(ds.prognostics.current.rho.ndarray)",
+                         asarray=np.asarray, h=handles[0], ds=model.states)
+
+
+@figure("icon4py_repoint", target=None,
+        help="the host re-pointing icon4py's 5 prognostic variables to the other time level / "
+             "np.asarray(ndarray)")
+def icon4py_repoint(m: Measure) -> Result:
+    _need_icon4py()
+    with _icon4py_model([]) as model:
+        nd = model.states.prognostics.current.rho.ndarray
+        pair = model.states.prognostics
+
+        def swap_and_point():
+            pair.swap()
+            model.point("prognostic", "current")
+
+        return m.compare("swap_and_point()", "asarray(nd)", _unroll=2,
+                         swap_and_point=swap_and_point, asarray=np.asarray, nd=nd)
+
+
 def _fmt_ns(x: float) -> str:
     return f"{x:10.1f}"
 
@@ -1092,7 +1386,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     names = args.only or list(FIGURES)
     m = Measure(args.repeat, args.stat)
-    print(f"comin {comin.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}")
+    print(f"comin {comin.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"ns per operation: {args.stat} of {args.repeat} interleaved samples per side, "
           f"statement unrolled x{UNROLL}, gc off; ratio = value / baseline "
           f"(baseline measured in the same run)")
@@ -1102,10 +1397,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     results: Dict[str, Result] = {}
     missed: List[str] = []
     errors: List[str] = []
+    skipped: List[str] = []
     for name in names:
         fig = FIGURES[name]
         try:
             res = fig.func(m)
+        except SkipFigure as exc:
+            skipped.append(name)
+            print(f"{name:<27} {'SKIP':>10}  {exc}", flush=True)
+            continue
         except Exception:
             traceback.print_exc()
             errors.append(name)
@@ -1122,12 +1422,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"{name:<27} {_fmt_ns(res.value)} {_fmt_ns(res.baseline)} {res.ratio:7.2f} "
               f"{target:>8}  {verdict}", flush=True)
     print("-" * len(header))
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if missed:
         print(f"targets missed ({len(missed)}/{len(names)}): {', '.join(missed)}")
     elif results:
         print(f"all targets met ({len(results)} figures)")
     if errors:
         print(f"figures that failed to run: {', '.join(errors)}")
+    if skipped:
+        print(f"figures skipped here: {', '.join(skipped)}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({n: {"value": r.value, "baseline": r.baseline, "ratio": r.ratio}

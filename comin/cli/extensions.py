@@ -5,7 +5,10 @@ Two seams, each a small class and one line in a registry below:
 * a **host** that ``comin run`` can drive implements :class:`HostCommand` in
   its package's ``cli.py`` and is listed in :data:`HOSTS`: it adds its model
   options, checks them and starts a run (:class:`HostRun`).  ``comin run
-  --host NAME`` picks it; the emulator is the default.
+  --host NAME`` picks it; the emulator is the default.  A host this
+  interpreter cannot run (icon4py needs a Python of its own) hands the
+  whole command over to another one once its input is checked
+  (:meth:`HostCommand.hand_over`).
 * a **plugin shipped with comin** that ``comin run`` (or ``comin replay``)
   loads for the user implements :class:`PluginOptions` in its package's
   ``cli.py`` and is listed in :data:`PLUGIN_OPTIONS`: it adds its options
@@ -26,6 +29,7 @@ from comin._adapter import PluginDescription
 #: hosts of ``comin run --host NAME``: name -> module whose ``HOST`` is a HostCommand
 HOSTS: Dict[str, str] = {
     "emulator": "comin.hosts.emulator.cli",
+    "icon4py": "comin.hosts.icon4py.cli",
 }
 #: the host of ``comin run`` without ``--host``
 DEFAULT_HOST = "emulator"
@@ -59,6 +63,10 @@ class HostRun:
         """The first line of the summary: what ran, in how long."""
         raise NotImplementedError
 
+    def details(self, seconds: float) -> List[str]:
+        """Lines of the summary after the headline (each printed as ``comin run: LINE``)."""
+        return []
+
     def after(self, args: argparse.Namespace, say: Callable[[str], None]) -> None:
         """After a run that ended (well or with an error), on every rank: e.g. write files."""
 
@@ -72,6 +80,9 @@ class HostCommand:
     #: ``comin run --help``'s description and epilog while this host is chosen
     description: str = ""
     epilog: str = ""
+    #: whether it can be a YAC host as ICON is when it couples (``comin run`` offers
+    #: ``--yac``/``--no-yac`` only then; otherwise ``args.yac`` is None)
+    yac: bool = True
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """Its model options (argument groups of ``parser``)."""
@@ -87,6 +98,24 @@ class HostCommand:
     def directories(self, args: argparse.Namespace) -> Directories:
         """Directories its options name (checked, then created, before the run)."""
         return ()
+
+    def hand_over(self, args: argparse.Namespace) -> Optional[int]:
+        """Run the whole command somewhere else instead of here: its exit status, or None
+        (the default) to run it in this process.
+
+        The seam for a host that needs another interpreter than the one running
+        ``comin`` (the icon4py host needs Python >= 3.12 and its own virtual
+        environment).  ``comin run`` calls it after every check of the input
+        (plugins, :meth:`configure`, the directories) and before anything is
+        created, loaded or started, so bad input is refused here, in one line,
+        and the other interpreter only ever gets a command that passed.
+        ``args.argv`` is the command line after ``run`` as the user typed it,
+        to pass on unchanged (the other side parses and checks it again).  The
+        status returned becomes the command's; an implementation may also
+        replace this process (``os.exec*``) and not return.  It raises
+        :class:`comin.cli.base.BadInput` when it cannot hand over (exit status 2).
+        """
+        return None
 
     def start(self, args: argparse.Namespace, config, plugins: List[PluginDescription],
               profile: bool) -> HostRun:

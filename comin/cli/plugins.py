@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 from typing import List
 
@@ -18,7 +19,8 @@ from comin.cli.base import BadInput
 def add_plugin_args(p: argparse.ArgumentParser) -> None:
     """The PLUGIN arguments and ``--namelist`` of ``comin run`` and ``comin replay``."""
     p.add_argument("plugins", nargs="*", metavar="PLUGIN",
-                   help='a Python plugin: "script.py [args...]" in one quoted string')
+                   help='a Python plugin: "script.py [args...]" in one quoted string; a C or '
+                        'Fortran plugin: "libplugin.so[(constructor)] [options]"')
     p.add_argument("--namelist", metavar="FILE",
                    help="read the plugins from ICON's &comin_nml namelist in FILE "
                         "(plugin_list(i)%%name, %%plugin_library, %%primary_constructor, "
@@ -46,6 +48,11 @@ def check_script(script: str, where: str = "") -> None:
         compile(source, script, "exec")
     except (SyntaxError, ValueError) as exc:
         raise BadInput(syntax_error_line(script, exc)) from None
+
+
+#: a shared-library plugin on the command line: ``LIB.so`` or ``LIB.so(CONSTRUCTOR)``, the
+#: second as ComIn writes a plugin's default name
+_LIBRARY = re.compile(r"^(.+\.so(?:\.[0-9.]+)?)(?:\(([A-Za-z_][A-Za-z0-9_$]*)\))?$")
 
 
 def _not_python(word: str) -> str:
@@ -92,10 +99,12 @@ def collect_plugins(args, command: str = "run", allow_none: bool = False) -> Lis
                            f"{exc}") from None
         if not words:
             raise BadInput("empty plugin argument: give \"script.py [args...]\"")
-        if words[0].endswith(".so"):     # "libfoo.so options": a C/Fortran plugin
-            check_library(words[0])
+        library = _LIBRARY.match(words[0])
+        if library:                      # "libfoo.so[(constructor)] options": a C/Fortran plugin
+            check_library(library.group(1))
             options = spec.strip().split(None, 1)[1] if len(spec.split()) > 1 else ""
-            plugins.append(PluginDescription.library(words[0], options))
+            plugins.append(PluginDescription.library(
+                library.group(1), options, primary_constructor=library.group(2) or "comin_main"))
             continue
         if not words[0].endswith(".py"):
             raise BadInput(_not_python(words[0]))

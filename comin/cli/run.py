@@ -2,7 +2,8 @@
 
 The host is the built-in emulator (:mod:`comin.hosts.emulator`) unless
 ``--host`` names another one (:data:`comin.cli.extensions.HOSTS`); it adds its
-own options.  Shipped plugins add theirs (``--record DIR``,
+own options, and may hand the checked command over to another interpreter
+(:meth:`comin.cli.extensions.HostCommand.hand_over`).  Shipped plugins add theirs (``--record DIR``,
 :data:`comin.cli.extensions.PLUGIN_OPTIONS`) and run after the user's.
 Everything the user typed is checked before the model is built: a typo in a
 plugin path or an impossible grid costs no grid generation, and bad input
@@ -31,7 +32,8 @@ from comin.hosts.yac import YacUnavailable, add_option as add_yac_option
 from comin.parallel import abort_world, initialised_world, launcher_size, world_rank
 
 NAME = "run"
-HELP = "run plugins in the built-in emulator host (ICON's atmosphere in small)"
+HELP = ("run plugins in the built-in emulator host (ICON's atmosphere in small), or in "
+        "another host (--host icon4py)")
 
 
 def chosen_host(argv: Sequence[str]) -> str:
@@ -42,8 +44,17 @@ def chosen_host(argv: Sequence[str]) -> str:
     return name if name in extensions.HOSTS else extensions.DEFAULT_HOST
 
 
+def run_arguments(argv: Sequence[str]) -> List[str]:
+    """The arguments after ``run`` in a ``comin`` command line (``comin``'s own options
+    come before the command, so the first ``run`` is the command)."""
+    argv = list(argv)
+    return argv[argv.index(NAME) + 1:] if NAME in argv else []
+
+
 def add_parser(sub, argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """``comin run``'s parser, with the options of the host ``argv`` chooses."""
+    """``comin run``'s parser, with the options of the host ``argv`` chooses (``argv``: the
+    whole ``comin`` command line; ``args.argv`` keeps what follows ``run``, for a host that
+    hands the command over)."""
     host = extensions.host_command(chosen_host(argv))
     p = sub.add_parser(NAME, help=HELP, description=host.description, epilog=host.epilog,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,14 +65,16 @@ def add_parser(sub, argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                         + "; ".join(f"{name}: {extensions.host_command(name).help}"
                                     for name in sorted(extensions.HOSTS)))
     host.add_arguments(p)
-    add_yac_option(p.add_argument_group("coupling"))
+    if host.yac:
+        add_yac_option(p.add_argument_group("coupling"))
     out = p.add_argument_group("output")
     add_output_args(out)
     host.add_output_arguments(out)
     options = extensions.plugin_options(NAME)
     for o in options:
         o.add_arguments(p)
-    p.set_defaults(execute=run, host_command=host, plugin_options=options)
+    p.set_defaults(execute=run, host_command=host, plugin_options=options, yac=None,
+                   argv=run_arguments(argv))
     return p
 
 
@@ -109,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
         config = host.configure(args)
         dirs = [*host.directories(args), *(d for o in extras for d in o.directories(args))]
         check_directories(dirs)
+        handed_over = host.hand_over(args)
+        if handed_over is not None:
+            return handed_over
         make_directories(dirs)
     except BadInput as exc:
         say(NAME, str(exc))
@@ -153,8 +169,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if not args.no_summary and world_rank() == 0:
         names = [p.name for p in job.host.plugins]
-        lines = [f"comin run: {job.headline(seconds, len(plugins))}",
-                 "time per plugin and entry point, costliest first:"]
+        lines = [f"comin run: {line}"
+                 for line in [job.headline(seconds, len(plugins)), *job.details(seconds)]]
+        lines.append("time per plugin and entry point, costliest first:")
         lines += summary_table(job.host.timings(), seconds, names, rest=job.rest)
         for o in extras:
             lines += o.report(args)

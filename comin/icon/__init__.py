@@ -9,6 +9,7 @@ plugin (:mod:`comin.plugins.recorder`) use these modules instead of copies:
 * :mod:`comin.icon.blocking`  nproma blocking: (idx, blk) pairs, blocked arrays
 * :mod:`comin.icon.gridfile`  ICON's grid-file variables, dimensions and rules
 * :mod:`comin.icon.halo`      halo exchange of a decomposed domain
+* :mod:`comin.icon.mtime`     datetime strings (with milliseconds)
 
 Nothing here holds a ComIn rule (those live in the core).
 """

@@ -19,6 +19,7 @@ from comin import _table
 _C = _table.all_constants()
 NPROMA, BLOCK, LEVEL = (_C["COMIN_DIM_SEMANTICS_NPROMA"], _C["COMIN_DIM_SEMANTICS_BLOCK"],
                         _C["COMIN_DIM_SEMANTICS_LEVEL"])
+CONTAINER, UNUSED = _C["COMIN_DIM_SEMANTICS_CONTAINER"], _C["COMIN_DIM_SEMANTICS_UNUSED"]
 
 
 def _check(nproma: int) -> None:
@@ -41,7 +42,14 @@ def idx_blk(j, nproma: int) -> Tuple[np.ndarray, np.ndarray]:
     for j >= 1 and a missing entry (0) becomes ``(0, 1)``.
     """
     _check(nproma)
-    j = np.asarray(j, dtype=np.int64)
+    j = np.asarray(j)
+    if j.size == 0 or j.min() >= 0:
+        # the usual case, no negative (ICON's "reversed") indices: one divmod
+        jb, jc = np.divmod(j.astype(np.intc) - 1, np.intc(nproma))
+        missing = j == 0                       # -> (0, 1)
+        return (np.where(missing, 0, jc + 1).astype(np.intc, copy=False),
+                np.where(missing, 1, jb + 1).astype(np.intc, copy=False))
+    j = j.astype(np.int64)
     a = np.abs(j)
     jc = np.where(j == 0, 0, np.sign(j) * ((a - 1) % nproma + 1))
     jb = np.maximum((a - 1) // nproma + 1, 1)
@@ -55,16 +63,17 @@ def unblock_index(idx: np.ndarray, blk: np.ndarray, nproma: int) -> np.ndarray:
     return np.where(idx == 0, 0, (np.asarray(blk).astype(np.int64) - 1) * nproma + idx).astype(np.int32)
 
 
-def block(values, nproma: int) -> np.ndarray:
+def block(values, nproma: int, fill=0) -> np.ndarray:
     """Per-point values (n, ...) -> ICON's (nproma, nblks, ...) Fortran-ordered array.
 
     Point j (1-based) goes to ``[(j-1) % nproma, (j-1) // nproma]``;
-    ``nblks`` as :func:`nblks`; padding in the last block is 0.
+    ``nblks`` as :func:`nblks`; padding in the last block is ``fill`` (ICON: 0, but -1
+    in ``decomp_domain``).
     """
     values = np.asarray(values)
     n = values.shape[0]
     nb = nblks(n, nproma)
-    flat = np.zeros((nb * nproma,) + values.shape[1:], dtype=values.dtype)
+    flat = np.full((nb * nproma,) + values.shape[1:], fill, dtype=values.dtype)
     flat[:n] = values
     return np.asfortranarray(flat.reshape((nb, nproma) + values.shape[1:]).swapaxes(0, 1))
 
@@ -78,6 +87,17 @@ def unblock(arr: np.ndarray, n: int) -> np.ndarray:
 
 
 # -- fields in ComIn's five dimensions ------------------------------------------------------
+
+def contained_semantics(container_semantics: Sequence[int]) -> tuple:
+    """The dimension semantics ICON gives one field of a container: the container's, with
+    its ``CONTAINER`` axis (where the field is a slice of length 1) ``UNUSED``.
+
+    ICON exposes a tracer such as ``qv`` of the container ``(NPROMA, LEVEL, BLOCK,
+    CONTAINER, UNUSED)`` as ``(NPROMA, LEVEL, BLOCK, UNUSED, UNUSED)``; upstream's
+    plugins check exactly that (simple_fortran, calc_water_column).
+    """
+    return tuple(UNUSED if s == CONTAINER else int(s) for s in container_semantics)
+
 
 PointAxes = Tuple[tuple, tuple]
 
@@ -125,3 +145,21 @@ def points_writer(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.nd
         if last is not None:
             last[...] = data[..., nfull * nproma:]
     return write
+
+
+def points_reader(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.ndarray], None]:
+    """A function that copies the first ``n`` points of the blocked field ``array`` into a
+    ``([level,] n)`` buffer (:func:`to_points` without a temporary: one copy)."""
+    view = array[axes[0]].transpose(axes[1])         # ([nlev,] nblks, nproma)
+    nproma = view.shape[-1]
+    nfull, rem = divmod(n, nproma)
+    lead = view.shape[:-2]
+    full = view[..., :nfull, :]
+    last = view[..., nfull, :rem] if rem else None
+
+    def read(out: np.ndarray) -> None:
+        if nfull:
+            np.copyto(out[..., :nfull * nproma].reshape(lead + (nfull, nproma)), full)
+        if last is not None:
+            np.copyto(out[..., nfull * nproma:], last)
+    return read

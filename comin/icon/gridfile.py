@@ -47,6 +47,14 @@ VARIABLES: Dict[str, Variable] = {
     "vlat": _coordinate("vertex", "latitude"),
     "cell_area": (("cell",), "f8", dict(units="m2", standard_name="cell_area",
                                         long_name="area of grid cell")),
+    # the names ICON's grid reader takes them by (mo_model_domimp_patches)
+    "lon_cell_centre": (("cell",), "f8", dict(units="radian", long_name="longitude of cell centre")),
+    "lat_cell_centre": (("cell",), "f8", dict(units="radian", long_name="latitude of cell centre")),
+    "longitude_vertices": (("vertex",), "f8", dict(units="radian", long_name="longitude of vertices")),
+    "latitude_vertices": (("vertex",), "f8", dict(units="radian", long_name="latitude of vertices")),
+    "lon_edge_centre": (("edge",), "f8", dict(units="radian", long_name="longitude of edge midpoint")),
+    "lat_edge_centre": (("edge",), "f8", dict(units="radian", long_name="latitude of edge midpoint")),
+    "cell_area_p": (("cell",), "f8", dict(units="m2", long_name="area of grid cell")),
     "clon_vertices": (("cell", "nv"), "f8", dict(units="radian")),
     "clat_vertices": (("cell", "nv"), "f8", dict(units="radian")),
     "vertex_of_cell": _index(("nv", "cell"), "vertices of each cell (1-based)"),
@@ -76,6 +84,12 @@ VARIABLES: Dict[str, Variable] = {
     "start_idx_v": _index(("max_chdom", "vert_grf"), "first vertex of each refin_v_ctrl level"),
     "end_idx_v": _index(("max_chdom", "vert_grf"), "last vertex of each refin_v_ctrl level"),
 }
+
+#: Variables of the same values under two names: ICON's reader takes the first (the
+#: second is the CF name most tools use); a reader may accept either
+ALIASES = {"lon_cell_centre": "clon", "lat_cell_centre": "clat", "longitude_vertices": "vlon",
+           "latitude_vertices": "vlat", "lon_edge_centre": "elon", "lat_edge_centre": "elat",
+           "cell_area_p": "cell_area"}
 
 #: The links that can cross an open boundary: -1 marks a missing entry there.
 MISSING_AS_MINUS_ONE = frozenset({"neighbor_cell_index", "adjacent_cell_of_edge", "cells_of_vertex",

@@ -31,6 +31,10 @@ functions and constants are read from the package's own tables.
 ``.. comin-constants:: group``
     The constants of one group of ``comin/_table.py`` (entry points, flags,
     error codes, ...), with their values, identical in the three languages.
+
+``.. comin-icon4py-entry-points::``
+    Every entry point and whether the icon4py host calls it, with the reason
+    when it does not (``comin/hosts/icon4py/host.py``).
 """
 from __future__ import annotations
 
@@ -359,7 +363,34 @@ class CominConstants(SphinxDirective):
         return node.children
 
 
+class CominIcon4pyEntryPoints(SphinxDirective):
+    """Every entry point and what the icon4py host does with it (from comin.hosts.icon4py.host)."""
+
+    def run(self) -> List[nodes.Node]:
+        sys.path.insert(0, ROOT)
+        from comin import _table
+        from comin.hosts.icon4py.host import HONOURED, NOT_HONOURED
+        lines = [".. list-table::", "   :header-rows: 1", "   :widths: 30 70", "",
+                 "   * - entry point", "     - in icon4py"]
+        for name in _table.ENTRY_POINTS:
+            short = name.removeprefix("EP_")
+            if short in HONOURED:
+                what = "called where ICON calls it"
+            elif short in NOT_HONOURED:
+                what = "not called: " + NOT_HONOURED[short]
+            else:
+                raise self.error(f"comin-icon4py-entry-points: {name} is neither honoured nor "
+                                 "explained in comin/hosts/icon4py/host.py")
+            lines += [f"   * - ``{name}``", f"     - {what}"]
+        node = nodes.section()
+        node.document = self.state.document
+        self.state.nested_parse(StringList(lines, source="comin-icon4py-entry-points"),
+                                self.content_offset, node)
+        return node.children
+
+
 def setup(app):
+    app.add_directive("comin-icon4py-entry-points", CominIcon4pyEntryPoints)
     app.add_directive("comin-run", CominRun)
     app.add_directive("comin-host", CominHost)
     app.add_directive("comin-api", CominApi)

@@ -1,6 +1,9 @@
 """Run the emulator (on however many ranks mpiexec gives) and gather its fields on rank 0.
 
-    [mpiexec -n N] python emulator_fields.py OUT.npz GRID NEST(0|1) STEPS [plugin ...]
+    [mpiexec -n N] python emulator_fields.py OUT.npz GRID NEST STEPS [plugin ...]
+
+GRID: RnBk or a grid file; NEST: 0, 1 (a nest made here) or grid files of nests,
+comma-separated.
 
 Rank 0 writes every domain's tracers and dynamics fields in global order to
 OUT.npz; every rank prints ``HALO_OK {json}`` saying whether each field's halo
@@ -14,16 +17,18 @@ import numpy as np
 
 from comin.emulator import Config, Emulator, decomp
 
-out, grid, nest, steps = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
+out, grid, nest, steps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 plugins = sys.argv[5:]
-emu = Emulator(plugins, Config(grid=grid, nest=nest, steps=steps, nproma=16, nlev=6, seed=3))
+files = tuple(n for n in nest.split(",") if n.endswith(".nc"))
+emu = Emulator(plugins, Config(grid=grid, nest=nest == "1", nest_files=files, steps=steps,
+                               nproma=16, nlev=6, seed=3))
 emu.run()
 result, halo_ok = {}, {}
 for jg, dom in emu.domains.items():
     f = dom.fields
     cont = f["container"]
     todo = [(f"q{k}", cont[..., k], "cells") for k in range(cont.shape[-1])]
-    todo += [(n, f[n], "cells") for n in ("temp", "u", "pres_sfc", "w")]
+    todo += [(n, f[n], "cells") for n in ("rho", "temp", "u", "pres_sfc", "w")]
     todo += [("vn", f["vn"], "edges"), ("omega_z", f["omega_z"], "verts")]
     for name, arr, where in todo:
         g = dom.gather(arr, where)

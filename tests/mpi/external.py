@@ -1,11 +1,10 @@
-"""An external process joining the plugin communicator 'grp' (MPMD beside the host)."""
+"""An external process joining the plugin communicator 'grp' (MPMD beside the host): both
+stages of ComIn's handshake ("comin" on MPI_COMM_WORLD, then 'grp') through comin.parallel.join."""
 import sys
 
-from mpi4py import MPI
+from comin.parallel import join
 
-from comin.parallel import mpi_handshake
-
-(grp,) = mpi_handshake(MPI.COMM_WORLD, ["grp"])
+grp = join("grp")["grp"]
 total = grp.allreduce(1)
 sys.stdout.write(f"external plug_size={grp.Get_size()} total={total}\n")
 sys.stdout.flush()

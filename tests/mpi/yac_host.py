@@ -60,4 +60,7 @@ report = {"rank": rank, "size": size, "instance_id": coupling.instance_id, "stag
           "grids": sorted(coupling.grids)}
 coupling.finish()
 host.finalize()
-print("YAC_HOST " + json.dumps(report), flush=True)
+# one write per line: under `python -u` print's text and newline are two writes, and the
+# launcher may put another rank's output between them
+sys.stdout.write("YAC_HOST " + json.dumps(report) + "\n")
+sys.stdout.flush()

@@ -11,11 +11,19 @@ the core knows it.  Modules:
 
 * :mod:`.config`      model options and their checks
 * :mod:`.atmosphere`  the analytic atmosphere (state, winds)
-* :mod:`.transport`   conservative tracer transport on the grid
-* :mod:`.model`       the host: grids, variables, entry points
+* :mod:`.transport`   transport of air and tracers (rho-weighted mixing ratios,
+  flux form: air and tracer masses kept to round-off)
+* :mod:`._kernels`    the compiled inner loops (transport, column physics, the
+  fields written each step), on the host's own arrays: production-size runs
+  (R2B6, 90 levels) need no field-size scratch
+* :mod:`.model`       the host: domains, variables, entry points, lateral
+  boundaries (a limited-area domain 1 from the analytic state, one-way nests
+  from their parents)
 * :mod:`.decomp`      decomposition over MPI ranks (the halo exchange is
-  :mod:`comin.icon.halo`, shared with the replay host)
-* :mod:`.grids`       ICON's icosahedral grids and nests (``comin.grid``)
+  :mod:`comin.icon.halo`, shared with the replay host), the parent's values
+  for a nest's boundary across ranks
+* :mod:`.grids`       ICON's icosahedral grids, made here or read from ICON
+  grid files, and their nests (``comin.grid``)
 * :mod:`.cli`         the emulator as ``comin run``'s host (its options)
 
 ``comin.emulator`` is this package under its first name.

@@ -66,6 +66,16 @@ def temperature_wave(lon: np.ndarray, lat: np.ndarray, t: float) -> np.ndarray:
     return 3.0 * np.cos(lat) ** 2 * np.sin(2.0 * lat) ** 2 * np.cos(2.0 * (lon - C_WAVE * t))
 
 
+def humidity_profile(z: np.ndarray) -> np.ndarray:
+    """The vertical profile [kg/kg] of :func:`specific_humidity`: dry aloft."""
+    return 0.018 * np.exp(-np.asarray(z) / 2500.0)
+
+
+def humidity_pattern(lat: np.ndarray) -> np.ndarray:
+    """The horizontal pattern (factor) of :func:`specific_humidity`: moist tropics."""
+    return 0.3 + 0.7 * np.cos(lat) ** 4
+
+
 def specific_humidity(z: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Initial water vapour [kg/kg]: moist tropics, dry aloft."""
-    return 0.018 * np.exp(-np.asarray(z) / 2500.0) * (0.3 + 0.7 * np.cos(lat) ** 4)
+    return humidity_profile(z) * humidity_pattern(lat)

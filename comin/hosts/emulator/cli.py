@@ -1,8 +1,8 @@
 """The emulator as ``comin run``'s host (``comin run --host emulator``, the default).
 
-Its options are the model's (``--grid RnBk``, ``--nest``, ``--steps``, ...)
-and where its grids go (``--write-grid``, ``--cache-dir``); everything is
-checked before a grid is made (:meth:`EmulatorCommand.configure`).
+Its options are the model's (``--grid RnBk|FILE.nc``, ``--nest [FILE.nc]``,
+``--steps``, ...) and where its grids go (``--write-grid``, ``--cache-dir``);
+everything is checked before a grid is made (:meth:`EmulatorCommand.configure`).
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import argparse
 from typing import List, Tuple
 
 from comin.cli.base import BadInput, count
+from comin.hosts.emulator.grids.domains import is_grid_file
 from comin.cli.extensions import HostCommand, HostRun
 from comin.parallel import world_rank
 
@@ -27,7 +28,10 @@ plugins:
     comin run "examples/simple_python_plugin.py --hello=world 'argument with spaces'"
 
   A C or Fortran plugin is its shared library (a path ending in .so) followed
-  by its options: comin run "./libmy_plugin.so some options".
+  by its options: comin run "./libmy_plugin.so some options".  Its primary
+  constructor is comin_main, as ComIn's default; another one follows the
+  library in parentheses, as in ComIn's default plugin names:
+  comin run "./libmy_plugin.so(my_setup) some options".
 
   --namelist FILE reads the plugin list of ICON's &comin_nml instead (or as
   well: the namelist's plugins come first, then the PLUGIN arguments):
@@ -40,25 +44,40 @@ plugins:
     /
 
   plugin_library = "libpython_adapter.so" means a Python plugin whose script
-  (and its arguments) is the options string, as in ICON.  Shared-library
-  plugins (C, Fortran) come with a later comin version.  Plugins run in the
+  (and its arguments) is the options string, as in ICON; any other library is
+  a C or Fortran plugin, opened with dlopen, whose primary constructor is
+  plugin_list(i)%primary_constructor (default comin_main).  Plugins run in the
   order given; each sees itself as the current plugin.
+
+grids:
+  --grid RnBk makes ICON's global grid here (cached); --grid FILE.nc reads an
+  ICON grid file, global or limited-area (a limited-area domain 1 takes its
+  lateral boundary rows from the analytic state, as ICON's LAM takes them from
+  boundary data).  --nest alone adds a nest made here around --nest-center;
+  --nest FILE.nc adds the nest of that grid file (repeatable: one domain per
+  file, in order), whose parent is the domain its uuidOfParHGrid names.  Nests
+  are one-way: their boundary rows take the parent's state every step.
+  --write-grid DIR writes every domain's grid as ICON grid files that --grid
+  and --nest read back.
 
 examples:
   comin run my_plugin.py                        R2B4 grid, 6 steps of 600 s
   comin run --grid R2B5 --nest --steps 36 "my_plugin.py --x=1"
   comin run --nest --nest-center=-60,-15 --nest-radius 20 my_plugin.py
+  comin run --grid icon_grid_R02B05_G.nc --nest nest_DOM01.nc --nest nest_DOM02.nc my_plugin.py
+  comin run --grid lam_R02B07.nc --steps 12 my_plugin.py          limited-area domain 1
   comin run --start 2026-07-01T00:00 --end 2026-07-02T00:00 --dt 900 my_plugin.py
   comin run --namelist icon_master.namelist --write-grid grids/
   mpiexec -n 4 comin run --no-progress my_plugin.py
-  comin run --record rec/ --nest my_plugin.py     record it; then: comin replay rec/ my_plugin.py
+  comin run --record rec/ --nest --steps 3 my_plugin.py   record it; then: comin replay rec/ my_plugin.py
   comin run --record rec/ --record-vars temp,pres --record-eps EP_ATM_TIMELOOP_END
 
 exit status:
   0  the run and every plugin succeeded
   1  a plugin (or the model) finished the run with an error
   2  bad input: unknown option, missing or invalid plugin script, invalid
-     namelist, impossible grid, nproma, level count or dates, a --record
+     namelist, impossible grid, nproma, level count or dates, a grid file
+     that cannot be used (one line naming the file and the variable), a --record
      directory that cannot be written, an unknown --record-eps entry point or
      --record-vars variable, a plugin that imports yac where YAC cannot be used
 """
@@ -75,6 +94,21 @@ def _nest_center(text: str) -> Tuple[float, float]:
             f"expected LON,LAT in degrees, e.g. 10,50 (write --nest-center=-60,-15 "
             f"for a negative longitude), got {text!r}") from None
     return lon, lat
+
+
+class _NestAction(argparse.Action):
+    """``--nest`` (a nest made here) or ``--nest FILE.nc`` (a nest grid file), repeatable:
+    the values in order, None for a nest made here."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from comin.hosts.emulator.grids.domains import is_grid_file
+        if values and not is_grid_file(values):
+            raise argparse.ArgumentError(
+                self, f"expected a nest grid file FILE.nc, got {values!r} (a nest made here: "
+                      "--nest alone before another option or at the end, or --nest=)")
+        items = list(getattr(namespace, self.dest) or [])
+        items.append(values or None)
+        setattr(namespace, self.dest, items)
 
 
 def _defaults() -> dict:
@@ -97,8 +131,11 @@ class EmulatorRun(HostRun):
 
     def headline(self, seconds: float, nplugins: int) -> str:
         emu, cfg = self.emulator, self.config
+        nests = cfg.n_dom - 1
         return (f"{count(emu.nsteps, 'step')} of {cfg.dt:g} s on {cfg.grid}"
-                f"{' with a nest' if cfg.nest else ''}{self._ranks()}, {count(nplugins, 'plugin')}, "
+                f"{' with a nest' if nests == 1 else ' with ' + count(nests, 'nest') if nests else ''}"
+                f"{self._ranks()}, "
+                f"{count(nplugins, 'plugin')}, "
                 f"{count(emu.calls, 'entry point call')} in {seconds:.2f} s")
 
     def _ranks(self) -> str:
@@ -112,7 +149,7 @@ class EmulatorRun(HostRun):
         emu = self.emulator
         if args.write_grid is not None and world_rank() == 0 and emu.domains:
             for jg, path in enumerate(emu.write_grids(args.write_grid), start=1):
-                grid = emu.domains[jg].grid
+                grid = emu.domains[jg].global_grid
                 say(f"wrote the grid of domain {jg} ({grid.ncells:,} cells) to {path}")
 
 
@@ -127,13 +164,17 @@ class EmulatorCommand(HostCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         d = _defaults()
         model = parser.add_argument_group("model")
-        model.add_argument("--grid", metavar="RnBk", default=d["grid"],
+        model.add_argument("--grid", metavar="RnBk|FILE.nc", default=d["grid"],
                            help="ICON grid of domain 1: the global grid with root division n and "
                                 "k bisections, 20*n*n*4**k cells (R2B4: 20480 cells, about 160 km; "
-                                "default: %(default)s)")
-        model.add_argument("--nest", action="store_true",
-                           help="add domain 2: a limited-area grid one bisection finer, with "
-                                "parent/child links to domain 1; it takes two steps of dt/2 per step")
+                                "default: %(default)s), or an ICON grid file, global or "
+                                "limited-area")
+        model.add_argument("--nest", metavar="FILE.nc", nargs="?", action=_NestAction, default=None,
+                           help="add a nest: alone, a limited-area grid made here one bisection "
+                                "finer than domain 1 (domain 2); with a grid file, the nest of "
+                                "that file (repeatable, in order; its parent is the domain its "
+                                "uuidOfParHGrid names).  A nest takes two steps of half its "
+                                "parent's time step per step of its parent")
         model.add_argument("--nest-center", metavar="LON,LAT", type=_nest_center, default=None,
                            help="centre of the nest in degrees (default: %s,%s; write "
                                 "--nest-center=-60,-15 for a negative longitude)"
@@ -172,10 +213,14 @@ class EmulatorCommand(HostCommand):
         """The emulator's Config from the options; BadInput naming every problem."""
         from comin.hosts.emulator import Config
         d = _defaults()
-        if not args.nest and (args.nest_center is not None or args.nest_radius is not None):
+        nests = args.nest or []
+        made = sum(1 for n in nests if n is None)
+        if made > 1:
+            raise BadInput("--nest without a file adds the one nest made here: give it once")
+        if not made and (args.nest_center is not None or args.nest_radius is not None):
             given = "--nest-center" if args.nest_center is not None else "--nest-radius"
             raise BadInput(f"{given} places the nest: add --nest")
-        cfg = Config(grid=args.grid, nest=args.nest,
+        cfg = Config(grid=args.grid, nest=bool(made), nest_files=tuple(n for n in nests if n),
                      nest_center=args.nest_center if args.nest_center is not None else d["nest_center"],
                      nest_radius=args.nest_radius if args.nest_radius is not None else d["nest_radius"],
                      nproma=args.nproma, nlev=args.nlev, steps=args.steps, end=args.end,
@@ -184,6 +229,16 @@ class EmulatorCommand(HostCommand):
         problems = cfg.problems()
         if problems:
             raise BadInput("; ".join(problems))
+        self._domains = None
+        if cfg.nest_files or is_grid_file(cfg.grid):
+            # reading the grid files is checking them: a bad file is one line, exit 2
+            from comin.hosts.emulator.grids.domains import build_domains
+            from comin.hosts.emulator.grids.netcdf import GridFileError
+            try:
+                self._domains = (cfg, build_domains(cfg.grid, cfg.nest, cfg.nest_center,
+                                                    cfg.nest_radius, cfg.nest_files, cfg.cache_dir))
+            except GridFileError as exc:
+                raise BadInput(str(exc)) from None
         return cfg
 
     def directories(self, args: argparse.Namespace) -> List[Tuple[str, str]]:
@@ -191,7 +246,10 @@ class EmulatorCommand(HostCommand):
 
     def start(self, args, config, plugins, profile: bool) -> EmulatorRun:
         from comin.hosts.emulator import Emulator
-        return EmulatorRun(Emulator(plugins, config, host_kwargs={"profile": profile}), config)
+        emu = Emulator(plugins, config, host_kwargs={"profile": profile})
+        if getattr(self, "_domains", None) and self._domains[0] is config:
+            emu._domains = self._domains[1]            # read (and checked) by configure
+        return EmulatorRun(emu, config)
 
 
 HOST = EmulatorCommand()

@@ -2,20 +2,25 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from comin.hosts.emulator.grids import MAX_CELLS, parse_grid_name
+from comin.hosts.emulator.grids.domains import is_grid_file
+from comin.hosts.emulator.grids.grid import MAX_CELLS, parse_grid_name
 
 
 @dataclass
 class Config:
     """Options of an emulator run (``comin run --help`` explains each).
 
-    ``grid``: ICON's ``RnBk`` name of domain 1 (a global grid).  ``nest``:
-    add domain 2, a limited-area grid one bisection finer around
-    ``nest_center`` (lon, lat in degrees) with ``nest_radius`` degrees; it
-    takes two steps of ``dt/2`` per step of domain 1, as in ICON.  The run
+    ``grid``: domain 1: ICON's ``RnBk`` name of a global grid made here, or an
+    ICON grid file (``*.nc``, global or limited-area).  ``nest``: add domain 2,
+    a limited-area grid one bisection finer around ``nest_center`` (lon, lat
+    in degrees) with ``nest_radius`` degrees.  ``nest_files``: grid files of
+    further nests (domains 2 or 3, ... in this order), each the nest of the
+    domain its ``uuidOfParHGrid`` names.  A nest takes two steps of half its
+    parent's time step per step of its parent, as in ICON.  The run
     lasts ``steps`` steps of ``dt`` seconds, or until ``end`` (ISO 8601)
     when ``steps`` is None.  ``seed`` makes the small random perturbation
     of the initial humidity reproducible.  Checkpoint entry points come every
@@ -26,6 +31,7 @@ class Config:
 
     grid: str = "R2B4"
     nest: bool = False
+    nest_files: Tuple[str, ...] = ()
     nest_center: Tuple[float, float] = (10.0, 50.0)
     nest_radius: float = 12.0
     nproma: int = 32
@@ -42,7 +48,7 @@ class Config:
 
     @property
     def n_dom(self) -> int:
-        return 2 if self.nest else 1
+        return 1 + bool(self.nest) + len(self.nest_files)
 
     def start_time(self) -> _dt.datetime:
         return _parse_time("start", self.start)
@@ -59,10 +65,19 @@ class Config:
     def problems(self) -> List[str]:
         """Everything wrong with these options, one clear sentence each (empty: fine)."""
         out = []
-        try:
-            parse_grid_name(self.grid, MAX_CELLS)
-        except (ValueError, TypeError) as exc:
-            out.append(str(exc))
+        if is_grid_file(self.grid):
+            if not os.path.isfile(self.grid):
+                out.append(f"grid file {self.grid} does not exist")
+        else:
+            try:
+                parse_grid_name(self.grid, MAX_CELLS)
+            except (ValueError, TypeError) as exc:
+                out.append(str(exc))
+        for path in self.nest_files:
+            if not is_grid_file(path):
+                out.append(f"nest grid file {path} is not a NetCDF grid file (*.nc)")
+            elif not os.path.isfile(path):
+                out.append(f"nest grid file {path} does not exist")
         if self.nproma < 1:
             out.append(f"nproma must be >= 1, got {self.nproma}")
         if self.nlev < 1:

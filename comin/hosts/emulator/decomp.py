@@ -39,7 +39,6 @@ import dataclasses
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from comin.hosts.emulator.grids.grid import RL, Grid, xyz
 from comin.icon.halo import Channel, Halo, halo_from_indices, local_index_table, sync_label  # noqa: F401
@@ -88,8 +87,9 @@ def partition(grid: Grid, nranks: int) -> np.ndarray:
 
 # -- which points a rank holds -----------------------------------------------------------
 
-def _incidence(index: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
+def _incidence(index: np.ndarray, n_rows: int, n_cols: int):
     """Sparse 0/1 matrix row -> the 1-based entries of ``index`` (0 = none)."""
+    import scipy.sparse as sp          # only a decomposed run needs it (startup)
     rows = np.repeat(np.arange(n_rows), index.shape[1])
     cols = index.reshape(-1).astype(np.int64) - 1
     keep = cols >= 0
@@ -180,11 +180,13 @@ def _ranges(glb_owned: np.ndarray, n_local: int, start: np.ndarray, end: np.ndar
     return s, e
 
 
-def local_grid(grid: Grid, layout: Layout, child_lut: Optional[np.ndarray] = None) -> Grid:
+def local_grid(grid: Grid, layout: Layout, child_lut=None) -> Grid:
     """``grid`` restricted to the points of ``layout``, in its local order and indices.
 
-    ``child_lut``: global -> local index of the child domain's patch on this
-    rank (child indices not held there become 0); None keeps them global.
+    ``child_lut``: {"cells": lut, "edges": lut}, global -> local index of the
+    child domain's patch on this rank (child indices not held there become 0),
+    or a list of such per nest number (a grid with several nests); None keeps
+    them global.
     """
     gc, ge, gv = (layout.glb[k] for k in KINDS)
     ic, ie, iv = gc - 1, ge - 1, gv - 1
@@ -206,8 +208,15 @@ def local_grid(grid: Grid, layout: Layout, child_lut: Optional[np.ndarray] = Non
     kw["edges_of_vertex"] = le[grid.edges_of_vertex[iv]]
     kw["vertices_of_vertex"] = lv[grid.vertices_of_vertex[iv]]
     if child_lut is not None:
-        kw["child_cells"] = child_lut["cells"][grid.child_cells[ic]]
-        kw["child_edges"] = child_lut["edges"][grid.child_edges[ie]]
+        luts = child_lut if isinstance(child_lut, (list, tuple)) else [child_lut] * max(grid.n_nests, 1)
+        for name, group, nest_of, idx in (("child_cells", "cells", grid.child_nest_of_cell, ic),
+                                          ("child_edges", "edges", grid.child_nest_of_edge, ie)):
+            out = np.zeros((len(idx), 4), dtype=np.int32)
+            kids, which = getattr(grid, name)[idx], nest_of[idx]
+            for n, lut in enumerate(luts, start=1):
+                mine = which == n
+                out[mine] = lut[group][kids[mine]]
+            kw[name] = out
     else:
         kw["child_cells"], kw["child_edges"] = grid.child_cells[ic], grid.child_edges[ie]
     for kind in KINDS:
@@ -257,6 +266,7 @@ class Patch:
     layout: Layout
     n_global: Dict[str, int]
     halo: Dict[str, Halo]
+    layouts: List[Layout] = dataclasses.field(default_factory=list)   # every rank's
 
     @property
     def channel(self) -> Channel:
@@ -273,12 +283,17 @@ class Patch:
         return np.argsort(self.layout.glb[kind], kind="stable")
 
 
-def decompose(grids: Sequence[Grid], comm, halo_rows: int = HALO_ROWS) -> List[Patch]:
-    """This rank's :class:`Patch` of each domain in ``grids`` (domain 1 first, then its nest).
+def decompose(grids: Sequence[Grid], comm, halo_rows: int = HALO_ROWS,
+              parents: Optional[Sequence[int]] = None) -> List[Patch]:
+    """This rank's :class:`Patch` of each domain in ``grids`` (domain 1 first).
 
     ``comm``: the host communicator (mpi4py); its size is the number of parts.
+    ``parents[i]``: the 0-based index of domain i+1's parent (-1: none); by
+    default each domain is the nest of the one before.
     """
     rank, nranks = comm.Get_rank(), comm.Get_size()
+    if parents is None:
+        parents = [i - 1 for i in range(len(grids))]
     channel = Channel(comm)
     per_domain = []
     for grid in grids:
@@ -287,15 +302,85 @@ def decompose(grids: Sequence[Grid], comm, halo_rows: int = HALO_ROWS) -> List[P
     patches = []
     for d, grid in enumerate(grids):
         mine = per_domain[d][rank]
-        child_lut = None
-        if d + 1 < len(grids):
-            child = grids[d + 1]
-            cl = per_domain[d + 1][rank]
-            child_lut = {"cells": local_index_table(cl.glb["cells"], child.ncells),
-                         "edges": local_index_table(cl.glb["edges"], child.nedges)}
+        kids = [j for j, p in enumerate(parents) if p == d]
+        child_lut = [{"cells": local_index_table(per_domain[j][rank].glb["cells"], grids[j].ncells),
+                      "edges": local_index_table(per_domain[j][rank].glb["edges"], grids[j].nedges)}
+                     for j in kids] or None
         local = local_grid(grid, mine, child_lut)
         halo = {k: Halo(channel, *halo_lists(per_domain[d], k, rank)) for k in KINDS}
         patches.append(Patch(rank, nranks, local, mine,
                              {"cells": grid.ncells, "edges": grid.nedges, "verts": grid.nverts},
-                             halo))
+                             halo, per_domain[d]))
     return patches
+
+
+class ParentFeed:
+    """A parent domain's cell values at its nest's lateral boundary cells (one-way nesting).
+
+    The nest's cells of boundary rows ``1..rows`` this rank holds (``positions``,
+    0-based in the nest's local order) take the values of their parent cells
+    (:meth:`take`: ``(n, rest...)`` from a parent field in ICON's layout
+    (nproma, [nlev,] nblks[, ...])).  On one process the parent's cells are read
+    directly; on several, the ranks owning them send them (the lists come from
+    every rank's layouts, which every rank knows: no communication to set up).
+    """
+
+    def __init__(self, nest: Grid, nproma: int, rows: int, parent_patch: Optional[Patch] = None,
+                 nest_patch: Optional[Patch] = None, nest_global: Optional[Grid] = None,
+                 label: str = ""):
+        at = (nest.refin_c_ctrl >= 1) & (nest.refin_c_ctrl <= rows)
+        self.positions = np.nonzero(at)[0]
+        parents = nest.parent_cell[at].astype(np.int64)            # global indices
+        self.nproma, self.label, self.patch = nproma, label, parent_patch
+        if parent_patch is None:
+            self.local = parents - 1
+            return
+        rank = parent_patch.rank
+        pl = parent_patch.layouts
+        n_parent = parent_patch.n_global["cells"]
+        owner_of = np.full(n_parent + 1, -1, dtype=np.int64)
+        for q, lay in enumerate(pl):
+            owner_of[lay.glb["cells"][lay.decomp["cells"] == 0]] = q
+
+        def needs(q: int) -> np.ndarray:
+            glb = nest_patch.layouts[q].glb["cells"]
+            refin = nest_global.refin_c_ctrl[glb - 1]
+            held = (refin >= 1) & (refin <= rows)
+            return np.unique(nest_global.parent_cell[glb[held] - 1].astype(np.int64))
+
+        self.needed = needs(rank)
+        self.index = np.searchsorted(self.needed, parents)
+        lut = local_index_table(pl[rank].glb["cells"], n_parent).astype(np.int64)
+        mine = owner_of[self.needed] == rank
+        self.local_at = np.nonzero(mine)[0]
+        self.local = lut[self.needed[mine]] - 1
+        self.sends, self.recvs = [], []
+        for q in range(parent_patch.nranks):
+            if q == rank:
+                continue
+            theirs = needs(q)
+            send = lut[theirs[owner_of[theirs] == rank]] - 1
+            recv = np.nonzero(owner_of[self.needed] == q)[0]
+            if len(send):
+                self.sends.append((q, send))
+            if len(recv):
+                self.recvs.append((q, recv))
+
+    def _at(self, a: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        jc, jb = pos % self.nproma, pos // self.nproma
+        return a[jc, jb] if a.ndim == 2 else a[jc, :, jb]          # (n, rest...)
+
+    def take(self, a: np.ndarray) -> np.ndarray:
+        """The parent's values of ``a`` at this rank's boundary cells: (n, rest...)."""
+        if self.patch is None:
+            return self._at(a, self.local)
+        rest = a.shape[1:2] + a.shape[3:] if a.ndim > 2 else ()
+        buf = np.empty((len(self.needed),) + rest, dtype=a.dtype)
+        buf[self.local_at] = self._at(a, self.local)
+        if self.sends or self.recvs:
+            sends = [(q, np.ascontiguousarray(self._at(a, idx))) for q, idx in self.sends]
+            recvs = [(q, np.empty((len(idx),) + rest, dtype=a.dtype)) for q, idx in self.recvs]
+            self.patch.channel.exchange(sends, recvs, f"the one-way nesting{self.label}")
+            for (q, idx), (_, data) in zip(self.recvs, recvs):
+                buf[idx] = data
+        return buf[self.index]

@@ -2,8 +2,15 @@
 
 What a plugin meets here is what it meets in ICON:
 
-* domain 1 is ICON's global ``RnBk`` grid; with ``nest`` domain 2 is a
-  limited-area grid one bisection finer, linked to its parent cells;
+* domain 1 is ICON's global ``RnBk`` grid or the grid of an ICON grid file,
+  global or limited-area; nests (made here, or from grid files) are
+  limited-area grids one bisection finer, linked to their parent cells; a
+  parent's cells, edges and vertices over a nest carry ICON's negative
+  refin_ctrl levels, in ICON's order;
+* lateral boundaries as ICON has them: the rows ``refin_ctrl`` 1..4 of a
+  limited-area domain 1 take the analytic state (as ICON's LAM takes its
+  boundary data), those of a nest its parent's state, interpolated in time
+  over its two half steps (one-way nesting, tracers included);
 * descriptive data with ICON's names and conventions (:mod:`comin.hosts.emulator.grids`);
 * the variables ICON exposes to ComIn, in ICON's (nproma, nlev, nblks)
   layout: ``u, v, temp, pres, rho, exner, theta_v`` (full levels), ``w``
@@ -16,9 +23,11 @@ What a plugin meets here is what it meets in ICON:
   destructor, with the current domain and datetime set as ICON sets them.
 
 The model itself is small (:mod:`~comin.hosts.emulator.atmosphere`,
-:mod:`~comin.hosts.emulator.transport`): winds from a travelling wave, tracers
-moved by a conservative scheme, vertical mixing and convection that keep
-every column's tracer mass.
+:mod:`~comin.hosts.emulator.transport`): winds from a travelling wave; the
+density prognostic, moved with the air mass fluxes, and the tracers with it
+as mass mixing ratios (total air and tracer masses kept to round-off);
+pressure and Exner pressure analytic, temperature from the ideal gas law;
+vertical mixing and convection that keep every column's tracer mass.
 """
 from __future__ import annotations
 
@@ -28,15 +37,18 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 import comin
+from comin.hosts.emulator import _kernels
 from comin.hosts.emulator import grids as gridmod
 from comin.hosts.emulator import atmosphere as atm
 from comin.hosts.emulator import decomp
 from comin.hosts.emulator.config import Config
+from comin.hosts.emulator.grids.domains import Domains, build_domains, grid_file_name
 from comin.hosts.emulator.transport import UpwindTransport
 from comin.host import Host, default_metadata, requested_array
 from comin.hosts.yac import Coupling
-from comin.icon.blocking import nblks
+from comin.icon.blocking import contained_semantics, nblks
 from comin.icon.halo import HaloSync, local_index_table, sync_label
+from comin.icon.mtime import datetime_string
 from comin.icon.points import BY_HGRID
 from comin.parallel import world_rank
 
@@ -45,6 +57,8 @@ PHYSICS = ("SURFACE", "TURBULENCE", "MICROPHYSICS", "CONVECTION", "RADIATION", "
 #: the tracers ICON's NWP physics carries
 HOST_TRACERS = ("qv", "qc", "qi", "qr", "qs")
 TOP_HEIGHT = 20000.0
+#: ICON's ``max_dom`` (mo_impl_constants): the descriptive data ``max_dom`` whatever ``n_dom`` is
+ICON_MAX_DOM = 10
 PBL_HEIGHT = 2500.0
 
 _S = comin
@@ -68,48 +82,56 @@ HOST_VARIABLES = {
                 "s-1", "relative vorticity at vertices"),
 }
 
+#: the tracer container's metadata: where it lives, no ``tracer``/``units`` keys (a plugin's
+#: ``metadata(("container", jg)).get("units")`` is None, as upstream's)
+CONTAINER_METADATA = dict(_CELL3D)
+
 
 class Domain:
-    """One domain of the emulator: grid, blocking, fields and transport."""
+    """One domain of the emulator: grid, blocking, fields, transport and lateral boundary.
+
+    ``parent``: the parent :class:`Domain` of a nest (None for domain 1);
+    ``children``: its nests, in domain order.
+    """
 
     def __init__(self, jg: int, grid: gridmod.Grid, nproma: int, nlev: int, dt: float,
-                 patch: Optional["decomp.Patch"] = None):
+                 patch: Optional["decomp.Patch"] = None, parent: Optional["Domain"] = None):
         #: ``grid``: this rank's grid (the patch's local grid when decomposed);
         #: ``global_grid``: the whole domain; ``patch``: the decomposition (None: one rank)
         self.global_grid, self.patch = grid, patch
         if patch is not None:
             grid = patch.grid
         self.jg, self.grid, self.nproma, self.nlev, self.dt = jg, grid, nproma, nlev, dt
+        self.parent, self.children = parent, []
         self.nblks = {"cells": nblks(grid.ncells, nproma), "edges": nblks(grid.nedges, nproma),
                       "verts": nblks(grid.nverts, nproma)}
         self.fields: Dict[str, np.ndarray] = {}        # the host's own variables + "container"
         self.requested: Dict[str, np.ndarray] = {}     # variables allocated for plugins' requests
         self.tendencies: Dict[tuple, np.ndarray] = {}   # (tracer index, "turb"|"conv") -> array
-        if patch is None:
-            self.transport = UpwindTransport(grid)
-            edge_pos = self.transport.edges
-        else:
-            # the transport runs on the patch in global-index order (bit-identical sums)
-            order = {k: patch.sorted_positions(k) for k in decomp.KINDS}
-            lay = decomp.Layout({k: patch.layout.glb[k][order[k]] for k in decomp.KINDS},
-                                {k: patch.layout.decomp[k][order[k]] for k in decomp.KINDS})
-            self.transport = UpwindTransport(decomp.local_grid(self.global_grid, lay))
-            self.transport.parallel(order["cells"], patch.halo["cells"], patch.channel,
-                                    f" of domain {jg}")
-            edge_pos = order["edges"][self.transport.edges]
+        self.transport = UpwindTransport(grid, nproma)
+        if patch is not None:
+            self.transport.parallel(patch.halo["cells"], patch.channel, f" of domain {jg}")
         self.glb2loc = None if patch is None else local_index_table(patch.layout.glb["cells"],
                                                               self.global_grid.ncells)
         self.z_ifc = np.linspace(TOP_HEIGHT, 0.0, nlev + 1)
         self.z_mc = 0.5 * (self.z_ifc[1:] + self.z_ifc[:-1])
         self.level_factor = atm.vertical_profile(nlev)
         self.time = 0.0
-        self.edge_jc, self.edge_jb = edge_pos % nproma, edge_pos // nproma     # interior edges
         self.clon, self.clat = self.blocked(grid.clon), self.blocked(grid.clat)
         self.vlon, self.vlat = self.blocked(grid.vlon, "verts"), self.blocked(grid.vlat, "verts")
         self.temp0, self.pres0 = atm.standard_atmosphere(self.z_mc)
         self.exner0 = (self.pres0 / 1.0e5) ** (atm.RD / atm.CPD)
-        self.valid = self.blocked(np.ones(grid.ncells))[:, None, :]   # 1 on cells, 0 in padding
-        self.qsat = 0.6 * atm.specific_humidity(self.level(self.z_mc), self.clat[:, None, :]) * self.valid
+        self.valid = self.blocked(np.ones(grid.ncells))              # 1 on cells, 0 in padding
+        # saturation: a profile times a pattern (never a field of its own)
+        self.qsat_level = 0.6 * atm.humidity_profile(self.z_mc)
+        self.qsat_column = np.ascontiguousarray((atm.humidity_pattern(self.clat) * self.valid).T)
+        # the lateral boundary rows (a limited-area domain, a nest): values from outside
+        rows = (grid.refin_c_ctrl >= 1) & (grid.refin_c_ctrl <= gridmod.GRF_BDYWIDTH_C)
+        self.boundary = np.nonzero(rows)[0]
+        self.bnd_jc, self.bnd_jb = self.boundary % nproma, self.boundary // nproma
+        self.feed: Optional[decomp.ParentFeed] = None      # a nest: the parent's values
+        self._feed_old = self._feed_new = None
+        self._scratch = {"mix": np.empty((3, nlev, nproma)), "convect": None}
 
     @staticmethod
     def level(profile: np.ndarray) -> np.ndarray:
@@ -154,39 +176,109 @@ class Domain:
         return np.zeros(shape, dtype=dtype, order="F")
 
     # -- the atmosphere ------------------------------------------------------------
-    def update_dynamics(self) -> None:
-        """Winds, temperature and pressure at the domain's current time, in place.
+    def update_winds(self) -> None:
+        """Winds, fluxes and vorticity at the domain's current time, in place.
 
         Everything is evaluated on ICON's blocked arrays: 2-D patterns times
         vertical profiles, one pass per field.
         """
-        f, t, lev = self.fields, self.time, self.level
-        prof = lev(self.level_factor)
+        f, t = self.fields, self.time
+        prof = self.level_factor
+        outer = _kernels.outer
         u, v = atm.wind(self.clon, self.clat, t)
-        np.multiply(u[:, None, :], prof, out=f["u"])
-        np.multiply(v[:, None, :], prof, out=f["v"])
+        outer(f["u"].T, u.T, prof)
+        outer(f["v"].T, v.T, prof)
         tr = self.transport
         self.flux = tr.fluxes(atm.stream_function(tr.vlon, tr.vlat, t))
-        vn = np.zeros((self.nproma, self.nblks["edges"]), order="F")
-        vn[self.edge_jc, self.edge_jb] = self.transport.normal_wind(self.flux)
-        np.multiply(vn[:, None, :], prof, out=f["vn"])
+        outer(f["vn"].T, gridmod.block(tr.normal_wind(self.flux), self.nproma).T, prof)
         if self.patch is not None:
             # edges at the outer rim of the halo have one cell here: their owner knows vn
             self.patch.halo["edges"].exchange_blocked(
                 f["vn"], what=f"the halo exchange of vn on domain {self.jg}")
-        np.multiply(atm.vorticity(self.vlon, self.vlat, t)[:, None, :], prof, out=f["omega_z"])
-        dtemp = atm.temperature_wave(self.clon, self.clat, t)[:, None, :]
-        rel = 1.0 + 0.002 * dtemp                                   # pressure anomaly
-        np.multiply(dtemp, lev(self.pres0 / atm.P0), out=f["temp"])
-        f["temp"] += lev(self.temp0)
-        np.multiply(lev(self.pres0), rel, out=f["pres"])
-        np.divide(f["pres"], f["temp"], out=f["rho"])
-        f["rho"] *= 1.0 / atm.RD
-        np.multiply(lev(self.exner0), 1.0 + (atm.RD / atm.CPD) * 0.002 * dtemp, out=f["exner"])
-        np.divide(f["temp"], f["exner"], out=f["theta_v"])
-        np.multiply(atm.P0, rel[:, 0, :], out=f["pres_sfc"])
+        outer(f["omega_z"].T, atm.vorticity(self.vlon, self.vlat, t).T, prof)
         w_half = 0.01 * np.sin(np.pi * self.z_ifc / TOP_HEIGHT) * np.cos(atm.C_WAVE * t * 50.0)
-        np.multiply(np.sin(2.0 * self.clon)[:, None, :], lev(w_half), out=f["w"])
+        outer(f["w"].T, np.sin(2.0 * self.clon).T, w_half)
+
+    def diagnose(self) -> None:
+        """Pressure and Exner pressure (analytic: a travelling wave) and, from the
+        prognostic density, temperature (ideal gas) and virtual potential temperature."""
+        f = self.fields
+        dtemp = atm.temperature_wave(self.clon, self.clat, self.time)      # (nproma, nblks)
+        rel = 1.0 + 0.002 * dtemp                                           # pressure anomaly
+        _kernels.thermodynamics(f["rho"].T, f["pres"].T, f["exner"].T, f["temp"].T, f["theta_v"].T,
+                                np.ascontiguousarray(rel.T),
+                                np.ascontiguousarray((1.0 + (atm.RD / atm.CPD) * 0.002 * dtemp).T),
+                                self.pres0, self.exner0, atm.RD)
+        np.multiply(atm.P0, rel, out=f["pres_sfc"])
+
+    def update_dynamics(self) -> None:
+        """Winds and the thermodynamic fields at the domain's current time."""
+        self.update_winds()
+        self.diagnose()
+
+    def analytic_density(self, t: float, where: Optional[np.ndarray] = None) -> np.ndarray:
+        """The analytic density (pressure and temperature waves) at time ``t``: blocked
+        (nproma, nlev, nblks) into ``fields["rho"]``, or (n, nlev) at the cells ``where``."""
+        if where is None:
+            f, lev = self.fields, self.level
+            dtemp = atm.temperature_wave(self.clon, self.clat, t)[:, None, :]
+            np.multiply(lev(self.pres0), 1.0 + 0.002 * dtemp, out=f["pres"])
+            rho = f["rho"]
+            np.multiply(dtemp, lev(self.pres0 / atm.P0), out=rho)
+            rho += lev(self.temp0)
+            np.divide(f["pres"], rho, out=rho)
+            rho *= 1.0 / atm.RD
+            return rho
+        g = self.grid
+        dtemp = atm.temperature_wave(g.clon[where], g.clat[where], t)[:, None]
+        pres = self.pres0[None, :] * (1.0 + 0.002 * dtemp)
+        temp = self.temp0[None, :] + dtemp * (self.pres0 / atm.P0)[None, :]
+        return pres / (atm.RD * temp)
+
+    def host_tracers(self, lat: np.ndarray) -> List[tuple]:
+        """The initial host tracers (qv, qc, qi, qr, qs) as (level profile, pattern of ``lat``)."""
+        z = self.z_mc
+        cloud = np.exp(-((z - 3000.0) / 1500.0) ** 2)
+        ice = np.exp(-((z - 9000.0) / 2000.0) ** 2)
+        band = np.cos(lat) ** 8                                    # the moist tropics
+        return [(atm.humidity_profile(z), atm.humidity_pattern(lat)),
+                (2.0e-5 * cloud, band), (1.0e-5 * ice, band),
+                (5.0e-6 * np.exp(-z / 1500.0), band), (2.0e-6 * ice, band)]
+
+    # -- the lateral boundary ---------------------------------------------------------
+    def take_from_parent(self) -> None:
+        """A nest: the parent's density and tracers at this domain's boundary cells (after
+        the parent's step); the previous ones become the start of the interpolation."""
+        p = self.parent.fields
+        new = (self.feed.take(p["rho"]), self.feed.take(p["container"]))
+        self._feed_old = new if self._feed_new is None else self._feed_new
+        self._feed_new = new
+
+    def prescribe_boundary(self, fraction: float = 1.0) -> None:
+        """Set the lateral boundary rows: a nest from its parent (``fraction`` of the way from
+        the parent's previous state to its current one), domain 1 of a limited-area run
+        from the analytic state at the domain's time, as ICON's LAM takes its boundary
+        data."""
+        if not len(self.boundary):
+            return
+        f = self.fields
+        jc, jb = self.bnd_jc, self.bnd_jb
+        cont = f["container"]
+        if self.parent is not None:
+            (r0, q0), (r1, q1) = self._feed_old, self._feed_new
+            if fraction >= 1.0:
+                rho, q = r1, q1
+            else:
+                rho, q = r0 + fraction * (r1 - r0), q0 + fraction * (q1 - q0)
+            f["rho"][jc, :, jb] = rho
+            cont[jc, :, jb] = q
+            return
+        f["rho"][jc, :, jb] = self.analytic_density(self.time, self.boundary)
+        lat = self.grid.clat[self.boundary]
+        q = np.zeros((len(self.boundary), self.nlev, cont.shape[3]))
+        for k, (prof, pattern) in enumerate(self.host_tracers(lat)):
+            q[:, :, k] = pattern[:, None] * prof[None, :]
+        cont[jc, :, jb] = q
 
 
 class Emulator:
@@ -209,6 +301,7 @@ class Emulator:
         self.config = cfg = config or Config()
         cfg.check()
         self.domains: Dict[int, Domain] = {}
+        self._domains: Optional[Domains] = None
         self.tracers: List[str] = list(HOST_TRACERS)
         self.calls = 0
         self.nsteps = cfg.n_steps()
@@ -233,15 +326,18 @@ class Emulator:
         return {jg: d.fields for jg, d in self.domains.items()}
 
     # -- set-up ------------------------------------------------------------------------
+    def build_domains(self) -> "Domains":
+        """Every domain's grid and parent (made here through the cache, or read from grid files;
+        see :mod:`comin.hosts.emulator.grids.domains`)."""
+        if self._domains is None:
+            cfg = self.config
+            self._domains = build_domains(cfg.grid, cfg.nest, cfg.nest_center, cfg.nest_radius,
+                                          cfg.nest_files, cfg.cache_dir)
+        return self._domains
+
     def build_grids(self) -> List[gridmod.Grid]:
-        """Domain 1's global grid and, with ``nest``, domain 2 (from the cache when possible)."""
-        cfg = self.config
-        root = gridmod.load_or_make_global(cfg.grid, cfg.cache_dir)
-        if not cfg.nest:
-            return [root]
-        lon, lat = cfg.nest_center
-        root, nest = gridmod.load_or_make_nested(root, cfg.grid, lon, lat, cfg.nest_radius, cfg.cache_dir)
-        return [root, nest]
+        """The grid of every domain, domain 1 first."""
+        return list(self.build_domains().grids)
 
     def communicator(self):
         """The host communicator (mpi4py) when this run is parallel, else None.
@@ -261,19 +357,25 @@ class Emulator:
     def setup(self) -> None:
         """Descriptive data, time steps, host functions and the initial state."""
         cfg, host = self.config, self.host
-        grids = self.build_grids()
-        n_dom = len(grids)
         comm = self.communicator()
+        if comm is not None and comm.Get_size() > 1 and self._domains is None:
+            # rank 0 makes the grids that are not cached yet; the others then load them
+            if comm.Get_rank() == 0:
+                self.build_domains()
+            comm.Barrier()
+        domains = self.build_domains()
+        grids, parents = domains.grids, domains.parents
+        n_dom = len(grids)
         patches = [None] * n_dom
         if comm is not None and comm.Get_size() > 1:
-            patches = decomp.decompose(grids, comm)
+            patches = decomp.decompose(grids, comm, parents=parents)
         z_ifc = np.linspace(TOP_HEIGHT, 0.0, cfg.nlev + 1)
         start = cfg.start_time()
         self.times = [start + _dt.timedelta(seconds=cfg.dt * i) for i in range(self.nsteps + 1)]
         stop = self.times[-1]
         self.yac.start(None if comm is None else host.group_comm("yac"), start, stop, host.component)
         host.set_global(
-            n_dom=n_dom, max_dom=n_dom, nproma=cfg.nproma, wp=8,
+            n_dom=n_dom, max_dom=ICON_MAX_DOM, nproma=cfg.nproma, wp=8,
             min_rlcell_int=gridmod.MIN_RLCELL_INT, min_rlcell=gridmod.MIN_RLCELL,
             max_rlcell=gridmod.MAX_RLCELL, min_rledge_int=gridmod.MIN_RLEDGE_INT,
             min_rledge=gridmod.MIN_RLEDGE, max_rledge=gridmod.MAX_RLEDGE,
@@ -283,26 +385,34 @@ class Emulator:
             yac_instance_id=self.yac.instance_id, host_git_remote_url="", host_git_branch="", host_git_tag="",
             host_revision=f"comin-emulator {comin.__version__}", has_device=False,
             device_name="", device_vendor="", device_driver="")
-        host.set_simulation_interval(start.isoformat(), stop.isoformat(), start.isoformat(),
-                                     stop.isoformat())
-        for jg, grid in enumerate(grids, start=1):
-            dt = cfg.dt / 2 ** (jg - 1)
-            patch = patches[jg - 1]
-            dom = self.domains[jg] = Domain(jg, grid, cfg.nproma, cfg.nlev, dt, patch)
+        host.set_simulation_interval(datetime_string(start), datetime_string(stop),
+                                     datetime_string(start), datetime_string(stop))
+        # ICON's number_of_grid_used of every domain (the grid files' GRIB2 keys)
+        used = np.array([g.number_of_grid_used for g in grids], dtype=np.intc)
+        for i, grid in enumerate(grids):
+            jg = i + 1
+            parent = self.domains[parents[i] + 1] if parents[i] >= 0 else None
+            dt = cfg.dt if parent is None else parent.dt / 2
+            patch = patches[i]
+            dom = self.domains[jg] = Domain(jg, grid, cfg.nproma, cfg.nlev, dt, patch, parent)
+            if parent is not None:
+                parent.children.append(dom)
+                dom.feed = decomp.ParentFeed(dom.grid, cfg.nproma, gridmod.GRF_BDYWIDTH_C,
+                                             parent.patch, patch, grid, f" of domain {jg}")
             par = {} if patch is None else dict(
                 decomp_domain=patch.layout.decomp, n_global=patch.n_global)
+            kids = domains.child_domain_ids(i)
             kw = gridmod.domain_descrdata(dom.grid, cfg.nproma, cfg.nlev,
-                                          child_domain_id=jg + 1 if jg < n_dom else None,
+                                          child_domain_id=kids or None,
                                           top_height=TOP_HEIGHT, **par)
-            host.set_domain(jg, grid_filename=grid_file_name(grid), n_childdom=1 if jg < n_dom else 0,
-                            nshift=0, nshift_total=0, dom_start=0.0,
-                            dom_end=cfg.dt * self.nsteps,
-                            number_of_grid_used=np.arange(1, n_dom + 1, dtype=np.intc), **kw)
+            host.set_domain(jg, grid_filename=grid.path or grid_file_name(grid),
+                            n_childdom=len(kids), nshift=0, nshift_total=0, dom_start=0.0,
+                            dom_end=cfg.dt * self.nsteps, number_of_grid_used=used, **kw)
             host.set_timesteplength(jg, dt)
             self._allocate(dom)
         host.set_glb2loc_cell(self._glb2loc)
         host.set_sync_halo(self._sync_halo)
-        host.set_datetime(start.isoformat())
+        host.set_datetime(datetime_string(start))
 
     def _glb2loc(self, jg: int, glb: int) -> int:
         """The 1-based local index of global cell ``glb`` on this rank (owned or halo), -1 if
@@ -330,6 +440,7 @@ class Emulator:
                 f[name] = dom.empty(where)
             else:
                 f[name] = dom.empty(where, nlev + (meta["zaxis_id"] == comin.COMIN_ZAXIS_3D_HALF))
+        dom.analytic_density(0.0)          # the density is prognostic from here on
         dom.update_dynamics()
 
     def _expose(self) -> None:
@@ -339,8 +450,11 @@ class Emulator:
         for r in requests:
             if r.tracer and r.name not in self.tracers:
                 self.tracers.append(r.name)
+        # ICON's container (nproma, nlev, nblks, ntracer) and its tracers, each a slice of
+        # length 1 whose 4th dimension is UNUSED (not CONTAINER), as upstream's plugins check
         sem = (comin.COMIN_DIM_SEMANTICS_NPROMA, comin.COMIN_DIM_SEMANTICS_LEVEL,
                comin.COMIN_DIM_SEMANTICS_BLOCK, comin.COMIN_DIM_SEMANTICS_CONTAINER)
+        tracer_sem = contained_semantics(sem)
         for jg, dom in self.domains.items():
             f = dom.fields
             for name, (meta, units, long_name) in HOST_VARIABLES.items():
@@ -348,25 +462,19 @@ class Emulator:
                                                             long_name=long_name, **meta))
             cont = np.zeros((dom.nproma, dom.nlev, dom.nblks["cells"], len(self.tracers)), order="F")
             f["container"] = cont
-            noise = 1.0 + 0.01 * dom.noise(self.rng)[:, None, :]   # --seed
-            cont[..., 0] = (atm.specific_humidity(dom.level(dom.z_mc), dom.clat[:, None, :])
-                            * noise * dom.valid)
-            cloud = dom.level(np.exp(-((dom.z_mc - 3000.0) / 1500.0) ** 2))
-            ice = dom.level(np.exp(-((dom.z_mc - 9000.0) / 2000.0) ** 2))
-            rain = dom.level(np.exp(-dom.z_mc / 1500.0))
-            band = np.cos(dom.clat[:, None, :]) ** 8 * dom.valid      # the moist tropics
-            cont[..., 1] = 2.0e-5 * cloud * band                      # qc
-            cont[..., 2] = 1.0e-5 * ice * band                        # qi
-            cont[..., 3] = 5.0e-6 * rain * band                       # qr
-            cont[..., 4] = 2.0e-6 * ice * band                        # qs
+            noise = 1.0 + 0.01 * dom.noise(self.rng)                 # --seed
+            for k, (profile, pattern) in enumerate(dom.host_tracers(dom.clat)):
+                pattern = pattern * dom.valid * (noise if k == 0 else 1.0)
+                np.multiply(pattern[:, None, :], dom.level(profile), out=cont[..., k])
+            # the container has no tracer or units key (upstream's containers have neither)
             host.expose("container", jg, cont, dim_semantics=sem, lcontainer=True,
-                        ncontained=len(self.tracers), metadata=default_metadata())
+                        ncontained=len(self.tracers), metadata=CONTAINER_METADATA)
             for k, name in enumerate(self.tracers):
                 meta = dict(default_metadata(), tracer=True, units="kg kg-1")
                 for r in requests:
                     if r.name == name and r.domain_id == jg:
                         meta.update(r.metadata)
-                host.expose(name, jg, cont[:, :, :, k:k + 1], dim_semantics=sem, ncontained=k + 1,
+                host.expose(name, jg, cont[:, :, :, k:k + 1], dim_semantics=tracer_sem, ncontained=k + 1,
                             metadata=meta)
                 for process in ("turb", "conv"):        # ICON's tendencies of such tracers
                     if meta.get(f"tracer_{process}") is True:
@@ -386,6 +494,12 @@ class Emulator:
                 arr = requested_array(r.name, jg, meta, dom.nproma, dom.nlev, dom.nblks)
                 dom.requested[r.name] = arr
                 host.expose(r.name, jg, arr, metadata=meta)
+        for dom in self.domains.values():          # the lateral boundaries' first values
+            if dom.parent is not None:
+                dom.take_from_parent()
+            if len(dom.boundary):
+                dom.prescribe_boundary()
+                dom.diagnose()
 
     # -- the time loop ---------------------------------------------------------------
     def call(self, name: str, jg: int = -1) -> None:
@@ -413,64 +527,58 @@ class Emulator:
         it to the plugin (ComIn's point-source example adds ``dt * ddt`` at
         EP_ATM_PHYSICS_BEFORE); other plugin tracers are not touched.
         """
-        q = dom.fields["container"]
-        fn(q[..., : len(HOST_TRACERS)])
+        q, rho = dom.fields["container"], dom.fields["rho"]
+        fn(dom, q.T[: len(HOST_TRACERS)], rho.T)
         for (k, proc), ddt in dom.tendencies.items():
             if proc == process:
-                moved = q[..., k:k + 1].copy()
-                fn(moved)
+                moved = np.array(q[..., k:k + 1], order="F")
+                fn(dom, moved.T, rho.T)
                 np.subtract(moved[..., 0], q[..., k], out=ddt)
                 ddt /= dom.dt
 
-    def _mix(self, q: np.ndarray) -> None:
-        """Turbulent mixing in the boundary layer (below ``PBL_HEIGHT``): exchange between
-        neighbouring levels, which keeps every column's sum."""
-        pbl = q[:, self._pbl_top:]
-        if pbl.shape[1] < 2:
-            return
-        flux = np.subtract(pbl[:, 1:], pbl[:, :-1])
-        flux *= 0.1
-        pbl[:, :-1] += flux
-        pbl[:, 1:] -= flux
+    def _mix(self, dom: Domain, q: np.ndarray, rho: np.ndarray) -> None:
+        """Turbulent mixing in the boundary layer (below ``PBL_HEIGHT``): exchange of mass
+        between neighbouring levels, which keeps every column's tracer mass."""
+        _kernels.mix_levels(q, rho, self._pbl_top, 0.1, dom._scratch["mix"])
 
     @staticmethod
-    def _convect(q: np.ndarray) -> None:
-        """Convection: lift 2 % of the lowest level's content, spread over the lower half."""
-        nlev = q.shape[1]
-        if nlev < 2:
-            return
-        lifted = 0.02 * q[:, -1]
-        q[:, -1] -= lifted
-        top = nlev // 2
-        q[:, top:-1] += lifted[:, None] / (nlev - 1 - top)
+    def _convect(dom: Domain, q: np.ndarray, rho: np.ndarray) -> None:
+        """Convection: lift 2 % of the lowest level's tracer mass, spread over the lower half."""
+        share = dom._scratch["convect"]
+        if share is None or share.shape[0] != q.shape[0] + 1:
+            share = dom._scratch["convect"] = np.empty((q.shape[0] + 1, dom.nproma))
+        _kernels.convect(q, rho, dom.nlev // 2, 0.02, share)
 
     @staticmethod
     def _microphysics(dom: Domain) -> None:
         """Condensation of water vapour above saturation into cloud water (qv, qc only)."""
         q = dom.fields["container"]
-        excess = np.subtract(q[..., 0], dom.qsat)
-        np.maximum(excess, 0.0, out=excess)
-        excess *= 0.1
-        q[..., 0] -= excess
-        q[..., 1] += excess
+        _kernels.saturation_adjust(q[..., 0].T, q[..., 1].T, dom.qsat_level, dom.qsat_column, 0.1)
 
-    def _integrate(self, dom: Domain) -> None:
-        """One step of domain ``dom`` with its entry points, and its child's two half steps."""
+    def _integrate(self, dom: Domain, fraction: float = 1.0) -> None:
+        """One step of domain ``dom`` with its entry points, and its nests' two half steps.
+
+        ``fraction``: how far into its parent's step this step ends (a nest's
+        boundary values are interpolated in time between the parent's states)."""
         jg = dom.jg
+        f = dom.fields
         self.call("ATM_INTEGRATE_BEFORE", jg)
         self.call("ATM_INTEGRATE_START", jg)
         dom.time += dom.dt
-        dom.update_dynamics()
+        dom.update_winds()
         self.call("ATM_ADVECTION_BEFORE", jg)
-        dom.transport.advect(dom.fields["container"], dom.flux, dom.dt, dom.level_factor)
+        dom.transport.advect(f["rho"], f["container"], dom.flux, dom.dt, dom.level_factor)
+        dom.prescribe_boundary(fraction)
+        dom.diagnose()
         self.call("ATM_ADVECTION_AFTER", jg)
         self.call("ATM_PHYSICS_BEFORE", jg)
         self._physics(dom)
+        dom.prescribe_boundary(fraction)
         self.call("ATM_PHYSICS_AFTER", jg)
-        child = self.domains.get(jg + 1)
-        if child is not None:
-            for _ in range(2):
-                self._integrate(child)
+        for child in dom.children:
+            child.take_from_parent()
+            for half in (0.5, 1.0):
+                self._integrate(child, half)
         self.call("ATM_NUDGING_BEFORE", jg)
         self.call("ATM_NUDGING_AFTER", jg)
         self.call("ATM_INTEGRATE_END", jg)
@@ -503,7 +611,7 @@ class Emulator:
             self.call("ATM_WRITE_OUTPUT_AFTER")
             self.call("ATM_TIMELOOP_BEFORE")
             for step in range(1, self.nsteps + 1):
-                host.set_datetime(self.times[step].isoformat())
+                host.set_datetime(datetime_string(self.times[step]))
                 self.call("ATM_TIMELOOP_START")
                 self._integrate(self.domains[1])
                 self.call("ATM_WRITE_OUTPUT_BEFORE")
@@ -526,17 +634,9 @@ class Emulator:
         import os
         os.makedirs(directory, exist_ok=True)
         out = []
-        grids = [d.global_grid for d in self.domains.values()] or self.build_grids()
-        for jg, grid in enumerate(grids, start=1):
+        domains = self.build_domains()
+        for i, grid in enumerate(domains.grids):
             path = os.path.join(directory, grid_file_name(grid))
-            gridmod.write_grid_netcdf(grid, path, child_domain_id=jg + 1 if jg < len(grids) else None)
+            gridmod.write_grid_netcdf(grid, path, child_domain_id=domains.child_domain_ids(i) or None)
             out.append(path)
         return out
-
-
-def grid_file_name(grid: gridmod.Grid) -> str:
-    """A shell-friendly file name for a grid: ``R2B4.nc``, ``R2B5-nest_10_50_12.nc``."""
-    safe = "".join(c if c.isalnum() or c in "-." else "_" for c in grid.name).strip("_")
-    while "__" in safe:
-        safe = safe.replace("__", "_")
-    return f"{safe}.nc"

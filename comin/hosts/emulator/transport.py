@@ -1,146 +1,157 @@
-"""Conservative tracer transport on ICON's triangular grid.
+"""Conservative transport of air and tracers on ICON's triangular grid.
 
-First-order upwind finite volumes.  The volume flux through an edge (per
-metre of height) is the difference of the stream function at the edge's
-two vertices, so the discrete divergence of every cell is exactly zero: a
-uniform tracer stays uniform, and the update only moves mass between
-neighbouring cells, so the total ``sum(q * area)`` is conserved to
-round-off.  Edges on the outer boundary of a limited-area domain carry no
-flux (a closed boundary).  When the Courant number of a step exceeds 1/2
-the step is split into equal sub-steps, which keeps the scheme positive.
+First-order upwind finite volumes in flux form, as ICON transports tracers:
+the density ``rho`` moves with the mass fluxes of the flow, the tracers as
+mass-weighted mixing ratios with the same fluxes (``rho q`` moves, ``q =
+(rho q) / rho``).  So the total air mass ``sum(rho * area)`` and every total
+tracer mass ``sum(rho * q * area)`` per level are conserved to round-off, a
+uniform mixing ratio stays uniform, and a step never makes new extrema.
+
+The volume flux through an edge (per metre of height) is the difference of
+the stream function at the edge's two vertices, so the discrete divergence
+of every cell is exactly zero.  Edges with one cell only (the lateral
+boundary of a limited-area domain or a nest, the outer rim of a rank's halo)
+carry no flux; the boundary rows get their values from outside (analytic
+data, the parent domain) and the halo from its owners.  When a cell would
+lose more than :data:`COURANT_LIMIT` of its mass in one step the step is
+split into equal sub-steps.
+
+The work is one compiled loop per sub-step on the host's own arrays
+(:func:`comin.hosts.emulator._kernels.upwind_substep`): nothing of the size of
+a field is allocated or copied.
 """
 from __future__ import annotations
 
 import math
-
 import numpy as np
-import scipy.sparse as sp
 
+from comin.hosts.emulator._kernels import upwind_substep
 from comin.hosts.emulator.atmosphere import RADIUS
 from comin.hosts.emulator.grids.grid import Grid, xyz
+
+#: the largest fraction of its mass a cell may lose in one sub-step
+COURANT_LIMIT = 0.9
+#: blocks whose old values the transport keeps while it updates the arrays in place,
+#: RING_AHEAD of them not yet updated (the few cells with neighbours further on are
+#: kept on their own)
+RING_BLOCKS, RING_AHEAD = 68, 4
 
 
 class UpwindTransport:
     """Transport operator of one domain's grid (built once; fluxes change every step).
 
-    On a decomposed domain (:meth:`parallel`) ``grid`` is the rank's patch in
-    *global-index order* (owned and halo cells sorted by global index): each
-    owned cell's row of the operator then holds the same terms in the same
-    order as in the single-process run, so owned cells get bit-identical
-    results; halo cells are refreshed from their owners after every sub-step.
+    ``grid``: the domain's grid in the host's order (on a decomposed domain the
+    rank's local grid, halo included); ``nproma``: the host's blocking.  Sums run
+    per cell over its edges in the grid's order, so the owned cells of a rank get
+    the single-process results bit for bit; halo cells are refreshed from their
+    owners after every sub-step (:meth:`parallel`).
     """
 
-    def __init__(self, grid: Grid):
-        c = grid.cells_of_edge.astype(np.int64) - 1           # 0-based, -1: none
+    def __init__(self, grid: Grid, nproma: int):
+        c = grid.cells_of_edge.astype(np.int64) - 1               # 0-based, -1: none
         interior = (c[:, 0] >= 0) & (c[:, 1] >= 0)
+        self.interior = interior
         self.edges = np.nonzero(interior)[0]
-        self.c1, self.c2 = c[interior, 0], c[interior, 1]
-        v = grid.vertices_of_edge[interior, :2].astype(np.int64) - 1
+        self.c1, self.c2 = c[:, 0], c[:, 1]
+        v = grid.vertices_of_edge[:, :2].astype(np.int64) - 1
         cell_xyz = xyz(grid.clon, grid.clat)
         vert_xyz = xyz(grid.vlon, grid.vlat)
         mid = vert_xyz[v[:, 0]] + vert_xyz[v[:, 1]]
         mid /= np.linalg.norm(mid, axis=1)[:, None]
-        normal = cell_xyz[self.c2] - cell_xyz[self.c1]           # from cell 1 to cell 2
-        tangent = np.cross(normal, mid)                          # flux = psi(end) - psi(start) along it
+        c2 = np.where(interior, self.c2, self.c1)
+        normal = cell_xyz[c2] - cell_xyz[self.c1]                 # from cell 1 to cell 2
+        tangent = np.cross(normal, mid)                            # flux = psi(end) - psi(start)
         forward = np.einsum("ij,ij->i", vert_xyz[v[:, 1]] - vert_xyz[v[:, 0]], tangent) > 0
         self.v_start = np.where(forward, v[:, 0], v[:, 1])
         self.v_end = np.where(forward, v[:, 1], v[:, 0])
         cosang = np.clip(np.einsum("ij,ij->i", vert_xyz[v[:, 0]], vert_xyz[v[:, 1]]), -1.0, 1.0)
-        self.length = RADIUS * np.arccos(cosang)                 # edge length [m]
-        self.area = np.asarray(grid.cell_area, dtype=float)      # cell area [m^2]
-        self.ncells = grid.ncells
+        self.length = RADIUS * np.arccos(cosang)                   # edge length [m]
+        self.area = np.asarray(grid.cell_area, dtype=float)        # cell area [m^2]
+        self.inv_area = 1.0 / self.area
+        self.ncells, self.nproma = grid.ncells, nproma
         self.vlon, self.vlat = grid.vlon, grid.vlat
-        self.perm = None          # parallel: cell positions of the host's layout, in our order
+        # each cell's edges, and whether the flux of an edge (cell 1 -> 2) enters (+1) or leaves it
+        eoc = grid.edge_of_cell.astype(np.int64) - 1
+        self.cell_edge = np.ascontiguousarray(eoc)
+        first = self.c1[np.maximum(eoc, 0)] == np.arange(grid.ncells)[:, None]
+        ok = (eoc >= 0) & interior[np.maximum(eoc, 0)]
+        self.cell_sign = np.ascontiguousarray(np.where(ok, np.where(first, -1.0, 1.0), 0.0))
+        # cells whose neighbours lie further on than the ring reaches back: their old values are
+        # kept on their own (the ring of recent blocks does not hold them any more)
+        other = np.where(self.cell_sign > 0, self.c1[np.maximum(eoc, 0)],
+                         np.where(self.cell_sign < 0, self.c2[np.maximum(eoc, 0)], -1))
+        self.neighbour = np.ascontiguousarray(np.maximum(other, 0))   # the cell beyond each edge
+        block = np.arange(grid.ncells) // nproma
+        # the last block that needs a cell: its neighbours' (neighbourhood is symmetric)
+        last = np.maximum(block, np.where(other >= 0, block[np.maximum(other, 0)], -1).max(axis=1))
+        nblks = max(-(-grid.ncells // nproma), 1)
+        self.ring_blocks = min(RING_BLOCKS, nblks)          # no more blocks than there are
+        self.ring_ahead = min(RING_AHEAD, self.ring_blocks - 1)
+        behind = self.ring_blocks - self.ring_ahead - 1
+        self.far_cells = np.flatnonzero(last - block > behind).astype(np.int64)
+        self.far_index = np.full(grid.ncells, -1, dtype=np.int64)
+        self.far_index[self.far_cells] = np.arange(len(self.far_cells))
         self.halo = None
         self.comm = None
+        self.label = ""
+        self._work = None
 
-    def parallel(self, perm: np.ndarray, halo, channel, label: str = "") -> None:
-        """Run on one rank of a decomposed domain.
-
-        ``perm[i]``: position in the host's (ICON-ordered, blocked) arrays of
-        this operator's cell ``i``; ``halo``: a :class:`comin.icon.halo.Halo`
-        of cells in the host's order; ``channel``: the emulator's
-        :class:`comin.icon.halo.Channel` (the Courant number is a global
-        maximum, so every rank sub-steps alike); ``label`` names the domain in reports.
-        """
-        self.perm, self.halo, self.comm = np.asarray(perm, dtype=np.int64), halo, channel
-        self.where = np.empty_like(self.perm)
-        self.where[self.perm] = np.arange(len(self.perm))
-        self.label = label
-
-    def _in_host_order(self, op: sp.csr_matrix) -> sp.csr_matrix:
-        """``op`` with rows and columns relabelled to the host's cell positions.
-
-        Each row keeps its entries in the same order (no re-sorting), so the
-        sparse product sums every row's terms exactly as before: the results
-        are bit-identical, without copying the tracers into another order.
-        """
-        lens = np.diff(op.indptr)[self.where]
-        indptr = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens, out=indptr[1:])
-        take = np.repeat(op.indptr[self.where] - indptr[:-1], lens) + np.arange(indptr[-1])
-        return sp.csr_matrix((op.data[take], self.perm[op.indices[take]], indptr), shape=op.shape)
+    def parallel(self, halo, channel, label: str = "") -> None:
+        """Run on one rank of a decomposed domain: ``halo``, a :class:`comin.icon.halo.Halo`
+        of the cells (the host's local order); ``channel``: the emulator's
+        :class:`comin.icon.halo.Channel` (the Courant number is a global maximum, so
+        every rank sub-steps alike); ``label`` names the domain in reports."""
+        self.halo, self.comm, self.label = halo, channel, label
 
     def fluxes(self, psi_vertices: np.ndarray) -> np.ndarray:
-        """Volume flux per metre of height [m^2/s] through each interior edge, cell 1 -> cell 2."""
-        return psi_vertices[self.v_end] - psi_vertices[self.v_start]
+        """Volume flux per metre of height [m^2/s] through every edge, cell 1 -> cell 2
+        (0 through an edge with one cell)."""
+        flux = psi_vertices[self.v_end] - psi_vertices[self.v_start]
+        flux[~self.interior] = 0.0
+        return flux
 
     def normal_wind(self, flux: np.ndarray) -> np.ndarray:
-        """Normal wind [m/s] of interior edges from their fluxes."""
+        """Normal wind [m/s] of the edges from their fluxes."""
         return flux / self.length
 
     def courant(self, flux: np.ndarray, dt: float) -> float:
         """Largest fraction of a cell's content leaving it in one step."""
         local = 0.0
         if len(flux):
-            out = np.bincount(np.where(flux > 0, self.c1, self.c2), weights=np.abs(flux) * dt,
-                              minlength=self.ncells)
-            local = float((out / self.area).max())
+            up = np.where(flux > 0, self.c1, np.maximum(self.c2, 0))
+            out = np.bincount(up, weights=np.abs(flux) * dt, minlength=self.ncells)[: self.ncells]
+            local = float((out / self.area).max(initial=0.0))
         if self.comm is None:
             return local
         # halo cells miss edges beyond the halo, so theirs is never too large: the
         # maximum over all ranks is the single-process one
         return self.comm.allreduce_max(local, f"the Courant number of the transport{self.label}")
 
-    def operator(self, flux: np.ndarray, dt: float) -> sp.csr_matrix:
-        """Sparse cell-to-cell change of one upwind step: ``q += operator @ q``."""
-        up = np.where(flux > 0, self.c1, self.c2)
-        moved = flux * dt
-        rows = np.concatenate([self.c1, self.c2])
-        cols = np.concatenate([up, up])
-        vals = np.concatenate([-moved / self.area[self.c1], moved / self.area[self.c2]])
-        return sp.csr_matrix((vals, (rows, cols)), shape=(self.ncells, self.ncells))
+    def substeps(self, flux: np.ndarray, dt: float, level_factor: np.ndarray) -> int:
+        """Sub-steps that keep every cell's outflow below :data:`COURANT_LIMIT` of its mass."""
+        c = self.courant(flux, dt) * float(np.max(level_factor))
+        return max(1, math.ceil(c / COURANT_LIMIT))
 
-    def advect(self, q: np.ndarray, flux: np.ndarray, dt: float, level_factor: np.ndarray) -> int:
-        """Advance the blocked tracers ``q`` by ``dt`` in place; returns the sub-steps used.
-
-        ``q``: ICON's container layout (nproma, nlev, nblks, ntracers), the
-        host's own array.  It is copied once into a work array where each
-        (level, tracer) field is a contiguous vector, updated with one sparse
-        operator, and copied back.
-        ``level_factor`` scales the flux per level (the wind's vertical profile).
-        """
-        nproma, nlev, nblks, ntr = q.shape
-        if q.size == 0 or (len(flux) == 0 and self.comm is None):
-            return 0
-        nsub = max(1, math.ceil(2.0 * self.courant(flux, dt) * float(np.max(level_factor))))
-        # work array (level, tracer, block, jc): every copy moves whole nproma runs, and
-        # every (level, tracer) field is one contiguous vector for the sparse update
-        work = np.empty((nlev, ntr, nblks, nproma))
-        np.copyto(work, q.transpose(1, 3, 2, 0))
-        fields = work.reshape(nlev, ntr, nblks * nproma)
-        op = self.operator(flux, dt / nsub)
-        if self.perm is not None:
-            op = self._in_host_order(op)
+    def advect(self, rho: np.ndarray, q: np.ndarray, flux: np.ndarray, dt: float,
+               level_factor: np.ndarray) -> int:
+        """Advance the density ``rho`` (nproma, nlev, nblks) and the tracers ``q`` (nproma,
+        nlev, nblks, ntracers) -- the host's own Fortran-ordered arrays -- by ``dt`` in
+        place; returns the sub-steps used.  ``level_factor`` scales the flux per level
+        (the wind's vertical profile)."""
+        nsub = self.substeps(flux, dt, level_factor)
+        nq, nlev = 1 + q.shape[3], q.shape[1]
+        shape = (self.ring_blocks, nq, nlev, self.nproma)
+        if self._work is None or self._work[0].shape != shape:
+            self._work = (np.empty(shape), np.empty((len(self.far_cells), nq, nlev)),
+                          np.empty((nq, self.nproma)))
+        factor = np.ascontiguousarray(level_factor, dtype=float)
+        ring, far, acc = self._work
         for _ in range(nsub):
-            for k in range(nlev):
-                factor = float(level_factor[k])
-                for t in range(ntr):
-                    cells = fields[k, t, : self.ncells]
-                    change = op @ cells
-                    change *= factor
-                    cells += change
+            upwind_substep(rho.T, q.T, flux, dt / nsub, self.cell_edge, self.cell_sign,
+                           self.neighbour, self.inv_area, factor, ring, self.ring_ahead, self.far_cells,
+                           self.far_index, far, acc, self.ncells)
             if self.halo is not None:
-                self.halo.exchange_last(fields, f"the halo exchange of the transport{self.label}")
-        np.copyto(q.transpose(1, 3, 2, 0), work)
+                what = f"the halo exchange of the transport{self.label}"
+                self.halo.exchange_blocked(rho, 0, 2, what)
+                self.halo.exchange_blocked(q, 0, 2, what)
         return nsub

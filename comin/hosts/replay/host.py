@@ -10,6 +10,7 @@ from comin import _table
 from comin.host import Host, default_metadata, requested_array
 from comin.hosts.replay.recording import RecordedVariable, Recording, ReplayError
 from comin.hosts.yac import STAGE_AFTER, Coupling
+from comin.icon.blocking import contained_semantics
 from comin.icon.halo import Channel, Halo, HaloSync, halo_from_indices
 from comin.parallel import world
 
@@ -34,22 +35,30 @@ class Replay:
     def __init__(self, directory: str, plugins: Sequence = (), *, verbosity: int = 0,
                  profile: bool = False, error_handler=None, rank: Optional[int] = None,
                  size: Optional[int] = None, yac: Optional[bool] = None):
-        if rank is None or size is None:
-            w = world()
-            rank, size = (0, 1) if w is None else (w.Get_rank(), w.Get_size())
         self.yac = Coupling(plugins, yac)
-        self.recording = Recording(directory, rank, size)
+        w = world() if rank is None or size is None else None
+        first = (rank or 0) if w is None else w.Get_rank()
+        self.host = Host(plugins, verbosity=verbosity, lstdout=first == 0, profile=profile,
+                         error_handler=error_handler)
+        # under MPI ComIn's handshake runs first, as in ICON and upstream's replay tool (whose
+        # first stage lists "replay", "comin" and "yac"): processes started beside the replay
+        # (MPMD) meet it, YAC gets the "yac" group, and the host ranks are the replay's ranks
+        self._comm = None
+        try:
+            if w is not None and w.Get_size() > 1:
+                self._comm = self.host.mpi_handshake(groups=self.yac.groups)
+                rank, size = self._comm.Get_rank(), self._comm.Get_size()
+            elif rank is None or size is None:
+                rank, size = 0, 1
+            self.recording = Recording(directory, rank, size)
+        except BaseException:
+            self.host.finalize()
+            raise
         self.rank, self.size = rank, size
         self.calls = 0                   # entry-point calls replayed
         self.events = 0                  # variable events loaded
         self.ended_by_finish = False     # the recorded run ended with EP_FINISH
         self.refused_recording = False   # the replay ended the run: the recording cannot go on
-        try:
-            self.host = Host(plugins, verbosity=verbosity, lstdout=rank == 0, profile=profile,
-                             error_handler=error_handler)
-        except BaseException:
-            self.recording.close()
-            raise
         self._glb2loc: Dict[int, Dict[int, int]] = {}
         self._halos: Dict[Tuple[int, str], Halo] = {}
         self._channel = None
@@ -64,7 +73,8 @@ class Replay:
         """Descriptive data, time steps and the host functions from the recording."""
         rec, host = self.recording, self.host
         interval = rec.interval or (None,) * 4
-        self.yac.start(None, interval[2], interval[3], host.component)
+        self.yac.start(None if self._comm is None else host.group_comm("yac"), interval[2],
+                       interval[3], host.component)
         host.set_global(**dict(rec.global_data, yac_instance_id=self.yac.instance_id))
         for jg, dom in sorted(rec.domains.items()):
             fields = dict(dom)
@@ -163,7 +173,8 @@ class Replay:
         n = cont.shape[pos]
         expect = tuple(1 if i == pos else s for i, s in enumerate(cont.shape))
         slots = sorted(m.ncontained for m in members
-                       if m.shape == expect and m.dim_semantics == cont.dim_semantics
+                       if m.shape == expect and m.dim_semantics in (
+                           cont.dim_semantics, contained_semantics(cont.dim_semantics))
                        and m.datatype == cont.datatype)
         return n > 0 and slots == list(range(1, n + 1))
 

@@ -9,6 +9,7 @@ import atexit
 import datetime as _dt
 import os
 import sys
+import threading
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -17,7 +18,7 @@ import comin
 from comin import _table, record_format
 from comin.host import DTYPES
 from comin.icon import gridfile
-from comin.icon.blocking import point_axes, to_points, unblock, unblock_index
+from comin.icon.blocking import contained_semantics, point_axes, points_reader, unblock, unblock_index
 from comin.icon.points import BY_GROUP, BY_HGRID, KINDS
 from comin.parallel import world
 from comin.plugins.recorder.options import EP_IDS, EP_NAMES, OptionError, RecordOptions, parse_options
@@ -55,10 +56,94 @@ _GRID_VIEW = {
     "cell_index": ("cells", "glb_index"), "edge_index": ("edges", "glb_index"),
     "vertex_index": ("verts", "glb_index"),
 }
-#: largest chunk of a recorded variable (bytes), so huge grids get several per event
-CHUNK_BYTES = 16 << 20
+#: largest chunk of a recorded variable (bytes), so huge grids get several per event (one
+#: level of an R2B6 field is 2.6 MB; HDF5 checksums and writes chunks of a few MB fastest)
+CHUNK_BYTES = 4 << 20
 #: calls kept in memory before they are written
 CALL_BUFFER = 4096
+#: seconds between flushes of the file while events are written (and at the end)
+SYNC_SECONDS = 30.0
+#: snapshots of the recorded values that may wait for the writer (memory: that many copies
+#: of the recorded fields; the model waits when all are taken), and the largest size of
+#: all snapshots together above which there is only one
+SNAPSHOTS, SNAPSHOT_BYTES = 2, 1 << 30
+
+
+class Writer:
+    """The thread that writes the recording while the model runs on.
+
+    Every NetCDF call after the file is set up runs here, in the order given
+    (HDF5 is not thread-safe: one thread touches the file).  The values of an
+    event are copied into a free snapshot first (:meth:`snapshot`), so the
+    model may change its fields at once; there are ``snapshots`` of them, and the
+    model waits only when the writer is that far behind.  A failure is
+    kept and raised by the next call from the model's side (:meth:`check`),
+    which the recorder reports as one line naming the file.
+    """
+
+    def __init__(self, snapshots: int = SNAPSHOTS):
+        import queue
+        self._tasks: "queue.Queue" = queue.Queue()
+        self.error: Optional[BaseException] = None
+        self._free = [threading.Event() for _ in range(snapshots)]
+        for e in self._free:
+            e.set()
+        self._buffers: Dict[tuple, np.ndarray] = {}
+        self._next = 0
+        self._thread = threading.Thread(target=self._run, name="comin-recorder-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            task = self._tasks.get()
+            if task is None:
+                return
+            fn, args = task
+            if self.error is None:
+                try:
+                    fn(*args)
+                except BaseException as exc:  # noqa: BLE001 - reported by check()
+                    self.error = exc
+
+    def check(self) -> None:
+        """Raise the writer's failure, if any (on the model's side)."""
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, fn, *args) -> None:
+        self.check()
+        self._tasks.put((fn, args))
+
+    def snapshot(self, key, shape, dtype) -> Tuple[int, np.ndarray]:
+        """A buffer of snapshot set ``self.slot`` for ``key`` (allocated once)."""
+        buf = self._buffers.get((self.slot, key))
+        if buf is None:
+            buf = self._buffers[(self.slot, key)] = np.empty(shape, dtype=dtype)
+        return buf
+
+    def take(self) -> int:
+        """The next snapshot set, once the writer is done with it."""
+        self.slot = self._next
+        self._next = (self._next + 1) % len(self._free)
+        self._free[self.slot].wait()
+        self.check()
+        self._free[self.slot].clear()
+        return self.slot
+
+    def release(self, slot: int) -> None:
+        """(Writer side) snapshot set ``slot`` is written."""
+        self._free[slot].set()
+
+    def finish(self) -> None:
+        """Wait until everything submitted is written; raise a failure."""
+        self.stop()
+        self.check()
+
+    def stop(self) -> None:
+        """Let the thread end after what is submitted (a failure skips the rest)."""
+        if self._thread.is_alive():
+            self._tasks.put(None)
+            self._thread.join()
 
 
 def host_rank_size() -> Tuple[int, int]:
@@ -117,6 +202,8 @@ class Variable:
         self.axes = None        # unblocked: how the 5-D array holds the points (point_axes)
         self.npoints = 0
         self.nblks = 0
+        self._reader = None     # unblocked: copies the points into a snapshot
+        self._shape = None
 
     @property
     def is_cell_field(self) -> bool:
@@ -143,12 +230,20 @@ class Variable:
         self.axes = axes
         self.npoints, self.nblks = n, nblks
 
-    def values(self) -> np.ndarray:
-        """This event's values in the stored layout."""
+    def snapshot(self, writer: Writer) -> np.ndarray:
+        """This event's values in the stored layout, copied into a snapshot buffer."""
         a = np.asarray(self.handle)
         if self.layout == "raw":
-            return a.T
-        return to_points(a, self.axes, self.npoints)
+            buf = writer.snapshot(id(self), a.T.shape, a.dtype)
+            np.copyto(buf, a.T)
+            return buf
+        if self._reader is None:
+            self._reader = points_reader(a, self.axes, self.npoints)
+            lead = tuple(a[self.axes[0]].transpose(self.axes[1]).shape[:-2])
+            self._shape = lead + (self.npoints,)
+        buf = writer.snapshot(id(self), self._shape, a.dtype)
+        self._reader(buf)
+        return buf
 
 
 class Recorder:
@@ -170,6 +265,8 @@ class Recorder:
         self.rank, self.size = host_rank_size()
         self.path = rank_file(self.directory, self.rank)
         self.ds = None
+        self.writer: Optional[Writer] = None
+        self.started = False           # the file is being written (by the writer thread)
         self.closed = False
         self.calls: List[Tuple[int, int, str]] = []
         self.ncalls = 0
@@ -263,30 +360,73 @@ class Recorder:
 
     def _abandon(self) -> None:
         self.closed = True
-        if self.ds is not None:
-            try:
-                self.ds.close()
-            except Exception:  # noqa: BLE001
-                pass
-            self.ds = None
+        if self.writer is not None:
+            self.writer.stop()
+        self._close_quietly()
 
     # -- the secondary constructor: choose, describe, open ----------------------------
     def start(self) -> None:
+        """Choose the variables and open the file here; the writer thread writes the
+        descriptive data and defines the variables while the model goes on."""
         glob = comin.descrdata_get_global()
         n_dom = glob.n_dom
         exposed = list(comin.var_descr_list())
         self._choose(exposed, n_dom)
-        self._open(glob, n_dom, exposed)
+        info = self._info(n_dom)
+        si = info["interval"]
+        self.time_ref = _parse_datetime(si.exp_start) if si is not None else None
+        if self.time_ref is None:
+            self.time_ref = _parse_datetime(self.datetime_at_start)
         nproma = glob.__dict__.get("nproma", 0)
         for jg in range(1, n_dom + 1):
             counts = self._counts(jg)
             for var in self.variables.get(jg, []):
                 var.plan(nproma, counts)
             self._members(jg)
+        size = sum(int(np.asarray(v.handle).nbytes) for vs in self.variables.values() for v in vs
+                   if v.layout != "container")
+        self.writer = Writer(SNAPSHOTS if size * SNAPSHOTS <= SNAPSHOT_BYTES else 1)
+        self.writer.submit(self._write_setup, glob, n_dom, exposed, info, nproma)
+        self.started = True
+        atexit.register(self._at_exit)
+
+    def _info(self, n_dom: int) -> dict:
+        """What the file's setup needs from ComIn, asked here (the model's thread)."""
+        try:
+            interval = comin.descrdata_get_simulation_interval()
+        except comin.ComInError:
+            interval = None
+        domains = {}
+        for jg in range(1, n_dom + 1):
+            try:
+                dom = comin.descrdata_get_domain(jg)
+            except comin.ComInError:
+                continue
+            try:
+                dt = comin.descrdata_get_timesteplength(jg)
+            except comin.ComInError:
+                dt = None
+            domains[jg] = (dom, dt)
+        return {"version": comin.setup_get_version(), "interval": interval, "domains": domains}
+
+    def _write_setup(self, glob, n_dom: int, exposed, info: dict, nproma: int) -> None:
+        """(Writer thread) the file: root attributes, descriptive data and variables."""
+        import netCDF4
+        self.ds = netCDF4.Dataset(self.path, "w", format="NETCDF4")
+        self._open(glob, n_dom, exposed, info)
+        for jg in range(1, n_dom + 1):
             for var in self.variables.get(jg, []):
                 self._define(var)
-        self.ds.sync()
-        atexit.register(self._at_exit)
+        self._synced = float("-inf")
+        self._sync_now_and_then()
+        # Each chunk of an event is written once, whole: no chunk cache, so it goes to the
+        # file (checksummed) while the model runs on, not all at the close.  Only now: in
+        # define mode netCDF-C sizes each variable's cache to hold a chunk when the file
+        # leaves it, whatever was set before.
+        for variables in self.variables.values():
+            for var in variables:
+                if var.nc is not None and var.layout != "container":
+                    var.nc.set_var_chunk_cache(size=0)
 
     def _choose(self, exposed: List[Tuple[str, int]], n_dom: int) -> None:
         context = [ep for ep in self.var_eps if ep != _EP_SECONDARY]
@@ -343,7 +483,8 @@ class Recorder:
                 va = np.asarray(var.handle)
                 expect = list(cont.shape)
                 expect[pos] = 1
-                if (var.shape == tuple(expect) and var.dim_semantics == sem and va.dtype == ca.dtype
+                if (var.shape == tuple(expect) and va.dtype == ca.dtype
+                        and var.dim_semantics in (sem, contained_semantics(sem))
                         and (va.__array_interface__["data"][0]
                              == base + (var.ncontained - 1) * stride)
                         and all(va.strides[i] == ca.strides[i] for i in range(5)
@@ -367,14 +508,9 @@ class Recorder:
                 pass
         return out
 
-    def _open(self, glob, n_dom: int, exposed) -> None:
-        import netCDF4
-        try:
-            ds = netCDF4.Dataset(self.path, "w", format="NETCDF4")
-        except OSError as exc:
-            raise OptionError(f"cannot write {self.path}: {exc}") from None
-        self.ds = ds
-        version = comin.setup_get_version()
+    def _open(self, glob, n_dom: int, exposed, info: dict) -> None:
+        ds = self.ds
+        version = info["version"]
         ds.setncatts({
             "title": "ComIn recording: descriptive data, entry-point calls and variables of a "
                      "model run (comin record & replay)",
@@ -392,15 +528,10 @@ class Recorder:
         d = glob.__dict__
         self._descrdata(ds, "global", d, lambda name, arr: ("vct_a",) if name == "vct_a"
                         else (f"n_{name}",))
-        try:
-            si = comin.descrdata_get_simulation_interval()
+        si = info["interval"]
+        if si is not None:
             ds.setncatts({"exp_start": si.exp_start, "exp_stop": si.exp_stop,
                           "run_start": si.run_start, "run_stop": si.run_stop})
-            self.time_ref = _parse_datetime(si.exp_start)
-        except comin.ComInError:
-            pass
-        if self.time_ref is None:
-            self.time_ref = _parse_datetime(self.datetime_at_start)
         ds.createDimension("call", None)
         v = ds.createVariable("current_ep", "i4", ("call",))
         v.long_name = "entry point of the call"
@@ -416,7 +547,7 @@ class Recorder:
         for jg in range(1, n_dom + 1):
             g = ds.createGroup(domain_group(jg))
             g.setncattr("comin_exposed_variables", " ".join(by_domain.get(jg, [])))
-            self._domain(g, jg, d.get("nproma", 0))
+            self._domain(g, jg, d.get("nproma", 0), info["domains"].get(jg))
 
     # -- descriptive data ----------------------------------------------------------------
     @staticmethod
@@ -431,15 +562,12 @@ class Recorder:
         if data.size:
             v[...] = data
 
-    def _domain(self, g, jg: int, nproma: int) -> None:
-        try:
-            dom = comin.descrdata_get_domain(jg)
-        except comin.ComInError:
+    def _domain(self, g, jg: int, nproma: int, dom_dt) -> None:
+        if dom_dt is None:
             return
-        try:
-            g.setncattr("timestep_length", np.float64(comin.descrdata_get_timesteplength(jg)))
-        except comin.ComInError:
-            pass
+        dom, dt = dom_dt
+        if dt is not None:
+            g.setncattr("timestep_length", np.float64(dt))
         d = dom.__dict__
         self._descrdata(g, "domain", d, lambda name, arr: (f"n_{name}",))
         self.nlevs[jg] = d.get("nlev")
@@ -558,7 +686,6 @@ class Recorder:
             nc = g.createVariable(ncname, dtype, tuple(dims),
                                   chunksizes=tuple(max(1, c) for c in chunk),
                                   fill_value=False, fletcher32=True)
-            nc.set_var_chunk_cache(size=0)        # each chunk is written once, whole
             if var.layout == "unblocked":
                 nc.coordinates = ("time " if "time" in g.variables else "") + kind.coordinates
                 nc.CDI_grid_type = "unstructured"
@@ -587,9 +714,11 @@ class Recorder:
         var.nc = nc
 
     def record_values(self, ep: int) -> None:
-        """Record the chosen variables of the current call's domain(s) as one event each."""
-        if self.ds is None:
+        """Record the chosen variables of the current call's domain(s) as one event each:
+        their values are copied into a snapshot here, written by the writer thread."""
+        if not self.started:
             return
+        writer = self.writer
         call = self.ncalls + len(self.calls) - 1
         jg_now = self.calls[-1][1]
         dt = self.calls[-1][2]
@@ -597,50 +726,101 @@ class Recorder:
         t = _parse_datetime(dt)
         if t is not None and self.time_ref is not None:
             seconds = (t - self.time_ref).total_seconds()
+        slot = writer.take()
+        events = []
         for jg, variables in self.variables.items():
             if jg_now > 0 and jg != jg_now:
                 continue
-            stored = [v for v in variables if v.nc is not None and v.layout != "container"]
+            stored = [v for v in variables if v.layout != "container"]
             if not stored:
                 continue
-            g = self.ds[domain_group(jg)]
             e = self.events.get(jg, 0)
-            for var in stored:
-                var.nc[e] = var.values()
-            g["event_call"][e] = call
-            if "time" in g.variables:
-                g["time"][e] = seconds
+            events.append((jg, e, [(var, var.snapshot(writer)) for var in stored]))
             self.events[jg] = e + 1
-        self.flush_calls()
-        self.ds.sync()
+        writer.submit(self._write_event, slot, events, call, seconds, self._take_calls())
+
+    def _write_event(self, slot: int, events, call: int, seconds: float, calls) -> None:
+        """(Writer thread) one event of every domain, and the calls before it."""
+        try:
+            ds = self.ds
+            for jg, e, values in events:
+                g = ds[domain_group(jg)]
+                for var, buf in values:
+                    var.nc[e] = buf
+                g["event_call"][e] = call
+                if "time" in g.variables:
+                    g["time"][e] = seconds
+            self._write_calls(calls)
+            self._sync_now_and_then()
+        finally:
+            self.writer.release(slot)
+
+    def _sync_now_and_then(self) -> None:
+        """(Writer thread) Flush the file every :data:`SYNC_SECONDS`: what was written then
+        survives a crash; flushing costs as much as writing an event of a small grid, so
+        not after every event."""
+        import time
+        now = time.monotonic()
+        if now - self._synced >= SYNC_SECONDS:
+            self.ds.sync()
+            self._synced = now
 
     # -- the call sequence, closing --------------------------------------------------
-    def flush_calls(self) -> None:
-        if self.ds is None or not self.calls:
-            return
+    def _take_calls(self):
+        """The buffered calls as arrays, numbered on from the calls taken before (or None)."""
+        if not self.calls:
+            return None
         a, b = self.ncalls, self.ncalls + len(self.calls)
         eps, doms, dts = zip(*self.calls)
-        self.ds["current_ep"][a:b] = np.array(eps, dtype=np.int32)
-        self.ds["current_domain_id"][a:b] = np.array(doms, dtype=np.int32)
-        self.ds["current_datetime"][a:b] = np.array(dts, dtype=object)
         self.ncalls = b
         self.calls.clear()
+        return (a, b, np.array(eps, dtype=np.int32), np.array(doms, dtype=np.int32),
+                np.array(dts, dtype=object))
+
+    def _write_calls(self, calls) -> None:
+        """(Writer thread) calls taken by :meth:`_take_calls`."""
+        if calls is None:
+            return
+        a, b, eps, doms, dts = calls
+        self.ds["current_ep"][a:b] = eps
+        self.ds["current_domain_id"][a:b] = doms
+        self.ds["current_datetime"][a:b] = dts
+
+    def flush_calls(self) -> None:
+        if not self.started or not self.calls:
+            return
+        self.writer.submit(self._write_calls, self._take_calls())
 
     def close(self, end: str = "") -> None:
-        """Write what is buffered and close the file (``end``: the entry point, or "")."""
+        """Write what is buffered, wait for the writer and close the file (``end``: the entry
+        point, or "")."""
         if self.closed:
             return
         self.closed = True
         atexit.unregister(self._at_exit)
-        ds = self.ds
-        if ds is None:
+        if not self.started:
             return
         try:
-            self.flush_calls()
-            ds.setncattr("recording_end", end)
+            self.writer.submit(self._write_calls, self._take_calls())
+            self.writer.submit(self._close_file, end)
+            self.writer.finish()
         finally:
-            self.ds = None
-            ds.close()
+            self._close_quietly()
+
+    def _close_file(self, end: str) -> None:
+        """(Writer thread) the last attribute, and the file closed."""
+        self.ds.setncattr("recording_end", end)
+        ds, self.ds = self.ds, None
+        ds.close()
+
+    def _close_quietly(self) -> None:
+        """Close the file if the writer could not (it has stopped)."""
+        ds, self.ds = self.ds, None
+        if ds is not None:
+            try:
+                ds.close()
+            except Exception:  # noqa: BLE001 - the failure that stopped the writer is reported
+                pass
 
     def _at_exit(self) -> None:
         try:

@@ -14,12 +14,18 @@ data from real icosahedral grids, made by the ``icon-grid-generator`` package
   than a parent grid, and the parent/child links ICON's nesting needs
   (:func:`link_nest`; the generator does not give them)
 * :mod:`.cache`      :func:`load_or_make_global` / :func:`load_or_make_nested`
-  through an on-disk cache of ``.npz`` files
+  through an on-disk cache of ``.npz`` files (a large grid shows its progress)
+* :mod:`.refin`      ICON's refin_ctrl ordering, and the negative levels a
+  parent gives its points over its nests (:func:`order_domains`)
+* :mod:`.domains`    :func:`build_domains`: every domain of a run, made here or
+  read from grid files, linked by uuid and ordered
 * :mod:`.descrdata`  :func:`domain_descrdata`, a :class:`Grid` as the keyword
   arguments of :meth:`comin.host.Host.set_domain` (blocked with
   :mod:`comin.icon.blocking`, whose :func:`block` and :func:`idx_blk` are
   re-exported here)
-* :mod:`.netcdf`     :func:`write_grid_netcdf`, an ICON grid file
+* :mod:`.netcdf`     :func:`write_grid_netcdf`, an ICON grid file, and
+  :func:`read_grid_netcdf` / :func:`read_grid_file`, reading one as ICON does
+  (:class:`GridFileError`: one line naming the file and the variable)
 
 ``comin.grid`` is this package under its first name.
 """
@@ -31,7 +37,8 @@ from comin.hosts.emulator.grids.grid import (EARTH_RADIUS, GRF_BDYWIDTH_C, GRF_B
                                              MIN_RLCELL_INT, MIN_RLEDGE, MIN_RLEDGE_INT, MIN_RLVERT,
                                              MIN_RLVERT_INT, RL, Grid, parse_grid_name)
 from comin.hosts.emulator.grids.nesting import link_nest, nested_grid
-from comin.hosts.emulator.grids.netcdf import write_grid_netcdf
+from comin.hosts.emulator.grids.netcdf import (GridFileError, read_grid_file, read_grid_netcdf,
+                                               write_grid_netcdf)
 from comin.icon.blocking import block, idx_blk
 
 __all__ = [
@@ -41,4 +48,5 @@ __all__ = [
     "Grid", "parse_grid_name", "global_grid", "nested_grid", "link_nest",
     "cache_dir", "load_or_make_global", "load_or_make_nested",
     "block", "idx_blk", "domain_descrdata", "write_grid_netcdf", "generator_version",
+    "read_grid_netcdf", "read_grid_file", "GridFileError",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -21,7 +22,7 @@ from comin.hosts.emulator.grids.grid import (ARRAY_FIELDS, SCALAR_FIELDS, EARTH_
 from comin.hosts.emulator.grids.nesting import attach_nest, check_region, make_nested
 
 #: Bumped whenever the cache file layout or the derived fields change.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 # -- cache ----------------------------------------------------------------------------
 
@@ -84,9 +85,81 @@ def _load(path: Path, key_text: str, extra: Sequence[str]) -> Tuple[Grid, Dict[s
         str(scalars["name"]), str(scalars["uuid"]), str(scalars["parent_uuid"]))
     scalars["root"], scalars["bisections"] = int(scalars["root"]), int(scalars["bisections"])
     scalars["sphere_radius"] = float(scalars["sphere_radius"])
+    scalars["number_of_grid_used"] = int(scalars["number_of_grid_used"])
     grid = Grid(**scalars, **arrays)
     grid.validate()
     return grid, more
+
+
+#: grids of at least this many cells say that they are being made, and how long it takes
+LARGE_GRID = 200_000
+#: seconds per cell the generator takes, roughly (R2B6: about a minute on a busy 2-core machine)
+SECONDS_PER_CELL = 1.9e-4
+
+
+class Progress:
+    """Shows on stderr that a large grid is being made: a line when it starts (what, where it
+    is cached, about how long), then the elapsed time every few seconds (one updated line on
+    a terminal, a line every 30 s otherwise), and one when it is done.  Only where it runs
+    (rank 0 of an MPI job, or a single process)."""
+
+    #: seconds between updates on a terminal and in a log
+    TICK_TTY, TICK_LOG = 2.0, 30.0
+
+    def __init__(self, what: str, ncells: int, path: Path, stream=None):
+        import sys
+        self.what, self.ncells, self.path = what, ncells, path
+        self.stream = stream if stream is not None else sys.stderr
+        self.estimate = ncells * SECONDS_PER_CELL
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._stop = None
+
+    def _say(self, text: str, end: str = "\n") -> None:
+        try:
+            self.stream.write(text + end)
+            self.stream.flush()
+        except (OSError, ValueError):      # a closed stream: nothing to tell
+            pass
+
+    def _tick(self) -> None:
+        import time
+        t0, every = time.monotonic(), (self.TICK_TTY if self.tty else self.TICK_LOG)
+        while not self._stop.wait(every):
+            elapsed = time.monotonic() - t0
+            share = min(elapsed / self.estimate, 0.99) if self.estimate > 0 else 0.0
+            text = (f"comin: making grid {self.what}: {elapsed:,.0f} s of about "
+                    f"{self.estimate:,.0f} s ({share:.0%})")
+            self._say(("\r" + text) if self.tty else text, end="" if self.tty else "\n")
+
+    def __enter__(self):
+        import threading
+        import time
+        self._t0 = time.monotonic()
+        self._say(f"comin: making grid {self.what} ({self.ncells:,} cells, about "
+                  f"{self.estimate:,.0f} s); it is cached in {self.path}")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, daemon=True, name="comin-grid-progress")
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        import time
+        self._stop.set()
+        self._thread.join()
+        if exc[0] is None:
+            end = "\n" if self.tty else ""
+            self._say(f"{end}comin: made grid {self.what} in {time.monotonic() - self._t0:,.0f} s")
+        return False
+
+
+def _announce(what: str, ncells: int, path: Path):
+    """A :class:`Progress` for a large grid made on this rank, else a no-op context."""
+    import contextlib
+
+    from comin.parallel import world_rank
+    if ncells < LARGE_GRID or world_rank() != 0:
+        return contextlib.nullcontext()
+    return Progress(what, ncells, path)
 
 
 def _cached(path: Path, key_text: str, extra: Sequence[str], make):
@@ -116,7 +189,11 @@ def load_or_make_global(name: str, cache: Union[str, os.PathLike, None] = None) 
     key = {"kind": "global", "name": canonical_name(n, k), "sphere_radius": EARTH_RADIUS,
            "generator": generator_version(), "format": _CACHE_FORMAT}
     path, text = _key_file(cache_dir(cache), key, f"global_{canonical_name(n, k)}")
-    grid, _ = _cached(path, text, (), lambda: (global_grid(name), {}))
+
+    def make():
+        with _announce(canonical_name(n, k), 20 * n * n * 4 ** k, path):
+            return global_grid(name), {}
+    grid, _ = _cached(path, text, (), make)
     return grid
 
 
@@ -145,7 +222,9 @@ def load_or_make_nested(parent: Grid, name_of_parent: Optional[str], center_lon_
     path, text = _key_file(cache_dir(cache), key, label)
 
     def make():
-        child, cc, ce = make_nested(parent, None, center_lon_deg, center_lat_deg, radius_deg)
+        estimate = parent.ncells * 4 * (1 - math.cos(math.radians(radius_deg))) / 2
+        with _announce(f"{label} around ({center_lon_deg:g}, {center_lat_deg:g})", int(estimate), path):
+            child, cc, ce = make_nested(parent, None, center_lon_deg, center_lat_deg, radius_deg)
         return child, {"parent_child_cells": cc, "parent_child_edges": ce}
 
     child, more = _cached(path, text, ("parent_child_cells", "parent_child_edges"), make)

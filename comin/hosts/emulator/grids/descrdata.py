@@ -41,9 +41,10 @@ def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None
     with every descriptive data field the grid determines, blocked by
     ``nproma`` (Fortran order, dtypes of ``comin._table.DESCRDATA``, index
     values as (idx, blk) pairs, missing entries as (0, 1), last-block padding
-    0).  ``start/end_index/block`` have one entry per refin_ctrl level
-    ``min_rl..max_rl``.  ``glb_index`` is the grid's (1..n for a whole grid)
-    and ``decomp_domain`` 0 (one process owns everything), unless a rank's
+    0, but -1 in ``decomp_domain`` as ICON's ``divide_patch`` sets it).
+    ``start/end_index/block`` have one entry per refin_ctrl level ``min_rl..max_rl``.
+    ``glb_index`` is the grid's (1..n for a whole grid) and ``decomp_domain``
+    0 (one process owns everything), unless a rank's
     part of a decomposed domain is described: then ``grid`` is its local grid
     (:func:`comin.hosts.emulator.decomp.local_grid`), ``decomp_domain`` maps
     "cells"/"edges"/"verts" to per-point halo levels and ``n_global`` to the
@@ -107,7 +108,7 @@ def domain_descrdata(grid: Grid, nproma: int, nlev: int, *, child_domain_id=None
             **ranges(getattr(grid, f"start_idx_{sfx}"), getattr(grid, f"end_idx_{sfx}")),
             kind.lon: blk(getattr(grid, kind.lon)), kind.lat: blk(getattr(grid, kind.lat)),
             "glb_index": getattr(grid, f"glb_index_{sfx}").astype(i32),
-            "decomp_domain": blk(dec[g]), **extra[g]}
+            "decomp_domain": block(dec[g], nproma, fill=-1), **extra[g]}
         for name, src in links[g]:
             part[name + "_idx"], part[name + "_blk"] = pair(src)
         out[g] = part

@@ -11,7 +11,8 @@ from typing import Any, Optional
 import numpy as np
 
 from comin.hosts.emulator.grids.grid import (EARTH_RADIUS, MAX_RLCELL, MAX_RLEDGE, MAX_RLVERT, MIN_RLCELL,
-                                             MIN_RLEDGE, MIN_RLVERT, Grid, canonical_name, parse_grid_name)
+                                             MIN_RLEDGE, MIN_RLVERT, Grid, canonical_name, opposite_vertices,
+                                             parse_grid_name)
 
 #: The generator version this module was written against.
 GENERATOR_PIN = "0.9.0"
@@ -29,8 +30,19 @@ def generator_module():
 
 def generator_version() -> str:
     """Installed version of icon-grid-generator (part of every cache key)."""
+    import importlib.util
+    import os
+    # the version from the installed distribution's directory name: neither the package
+    # nor importlib.metadata (its email parser) is imported, which keeps startup short
+    spec = importlib.util.find_spec("grid_generator")
+    if spec is None or not spec.origin:
+        generator_module()                                 # the helpful ImportError
+    site = os.path.dirname(os.path.dirname(spec.origin))
+    prefix = "icon_grid_generator-"
+    for entry in os.listdir(site):
+        if entry.startswith(prefix) and entry.endswith(".dist-info"):
+            return entry[len(prefix):-len(".dist-info")]
     from importlib import metadata
-    generator_module()
     try:
         return metadata.version("icon-grid-generator")
     except metadata.PackageNotFoundError:  # pragma: no cover - e.g. a source checkout
@@ -41,24 +53,6 @@ def _one_based(a: np.ndarray) -> np.ndarray:
     """The generator's 0-based, -1-padded indices -> 1-based, 0 for missing."""
     a = np.asarray(a, dtype=np.int64)
     return np.where(a < 0, 0, a + 1).astype(np.int32)
-
-
-def _opposite_vertices(vertex_of_cell: np.ndarray, cells_of_edge: np.ndarray,
-                       edge_vertices: np.ndarray) -> np.ndarray:
-    """For each edge, the vertex of each adjacent cell not on the edge (0: no cell)."""
-    ne = cells_of_edge.shape[0]
-    out = np.zeros((ne, 2), dtype=np.int32)
-    for side in range(2):
-        c = cells_of_edge[:, side]
-        has = c > 0
-        cv = vertex_of_cell[c[has] - 1]                        # (m, 3)
-        ev = edge_vertices[has]
-        off = (cv != ev[:, :1]) & (cv != ev[:, 1:2])
-        if not np.all(off.sum(axis=1) == 1):
-            raise ValueError("generator grid is inconsistent: an edge's vertices are not "
-                             "two vertices of its cell")
-        out[has, side] = cv[off]
-    return out
 
 
 def from_generator(g: Any, *, name: str, root: int, bisections: int,
@@ -74,7 +68,7 @@ def from_generator(g: Any, *, name: str, root: int, bisections: int,
     if np.any(cells_of_edge[:, 0] == 0):
         # ICON keeps an edge's existing cell first; the generator does too.
         raise ValueError("generator grid has an edge without a first cell")
-    opposite = _opposite_vertices(vertex_of_cell, cells_of_edge, edge_vertices)
+    opposite = opposite_vertices(vertex_of_cell, cells_of_edge, edge_vertices)
 
     def refin(key: str, size: int) -> np.ndarray:
         a = np.asarray(ref[key], dtype=np.int32).reshape(-1)
@@ -89,6 +83,7 @@ def from_generator(g: Any, *, name: str, root: int, bisections: int,
         parent_uuid=parent_uuid or str(_uuid.UUID(int=0)),
         root=root, bisections=bisections,
         sphere_radius=float(meta.get("sphere_radius", g.options.sphere_radius)),
+        number_of_grid_used=int(meta.get("number_of_grid_used", 0)),
         clon=f64(np.radians(g.lon)), clat=f64(np.radians(g.lat)),
         cell_area=f64(g.geometry["cell_area"]),
         vertex_of_cell=vertex_of_cell, edge_of_cell=_one_based(conn["edge_of_cell"]),

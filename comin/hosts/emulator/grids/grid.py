@@ -101,7 +101,8 @@ ARRAY_FIELDS = {
     "start_idx_v": ("int32", (MAX_RLVERT - MIN_RLVERT + 1,), None),
     "end_idx_v": ("int32", (MAX_RLVERT - MIN_RLVERT + 1,), None),
 }
-SCALAR_FIELDS = ("name", "uuid", "parent_uuid", "root", "bisections", "sphere_radius")
+SCALAR_FIELDS = ("name", "uuid", "parent_uuid", "root", "bisections", "sphere_radius",
+                 "number_of_grid_used")
 
 
 @dataclass(eq=False)
@@ -136,10 +137,14 @@ class Grid:
     ``child_nest_of_cell`` / ``child_nest_of_edge`` say which nest (1, 2, ...
     in the order :func:`nested_grid` attached them) holds those children.
 
-    ``uuid``: the generator's ``uuidOfHGrid``; ``parent_uuid``: the parent
-    domain's uuid (all zeros for a root domain); ``root``/``bisections``:
-    n and k of the grid's resolution RnBk; ``name``: "RnBk" for a global
-    grid, "RnBk-nest(lon,lat,radius)" for a nest.
+    ``uuid``: the grid file's (or the generator's) ``uuidOfHGrid``;
+    ``parent_uuid``: the parent domain's uuid (all zeros for a root domain);
+    ``root``/``bisections``: n and k of the grid's resolution RnBk; ``name``:
+    "RnBk" for a global grid, "RnBk-nest(lon,lat,radius)" for a generated
+    nest, the file's name for a grid read from a file;
+    ``number_of_grid_used``: the GRIB2 key of the grid file (ICON's
+    ``number_of_grid_used`` attribute); ``path``: the file the grid was read
+    from ("" when it was made here).
 
     The dataclass is not frozen, but the functions of this module never
     change a Grid in place: :func:`nested_grid` returns a new parent.
@@ -151,6 +156,7 @@ class Grid:
     root: int
     bisections: int
     sphere_radius: float
+    number_of_grid_used: int
     clon: np.ndarray
     clat: np.ndarray
     cell_area: np.ndarray
@@ -187,6 +193,8 @@ class Grid:
     #: the generator's grid object when this Grid was just generated (None when
     #: loaded from the cache); :func:`write_grid_netcdf` uses its writer.
     source: Any = field(default=None, repr=False)
+    #: the grid file this Grid was read from ("": made here); not part of the cache
+    path: str = ""
 
     def __repr__(self) -> str:
         return (f"Grid({self.name!r}, ncells={self.ncells}, nedges={self.nedges}, "
@@ -214,6 +222,12 @@ class Grid:
     def is_nest(self) -> bool:
         """True when the grid has a parent domain."""
         return bool(np.any(self.parent_cell))
+
+    @property
+    def is_limited_area(self) -> bool:
+        """True when the grid has a lateral boundary (an edge with one cell): a limited-area
+        grid or a nest."""
+        return bool(np.any(self.cells_of_edge[:, 1] == 0))
 
     @property
     def n_nests(self) -> int:
@@ -270,6 +284,24 @@ class Grid:
                 raise ValueError(f"grid field {name} has negative values")
         if (self.child_nest_of_cell > 0).any() != (self.child_cells > 0).any():
             raise ValueError("grid fields child_cells and child_nest_of_cell disagree")
+
+
+def opposite_vertices(vertex_of_cell: np.ndarray, cells_of_edge: np.ndarray,
+                       edge_vertices: np.ndarray) -> np.ndarray:
+    """For each edge, the vertex of each adjacent cell not on the edge (0: no cell)."""
+    ne = cells_of_edge.shape[0]
+    out = np.zeros((ne, 2), dtype=np.int32)
+    for side in range(2):
+        c = cells_of_edge[:, side]
+        has = c > 0
+        cv = vertex_of_cell[c[has] - 1]                        # (m, 3)
+        ev = edge_vertices[has]
+        off = (cv != ev[:, :1]) & (cv != ev[:, 1:2])
+        if not np.all(off.sum(axis=1) == 1):
+            raise ValueError("the grid is inconsistent: an edge's vertices are not "
+                             "two vertices of its cell")
+        out[has, side] = cv[off]
+    return out
 
 
 def xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
