@@ -313,12 +313,12 @@ def _(lang):
 # -- descriptive data ------------------------------------------------------------------------------------
 
 @case("descriptive data per domain, glb2loc per domain, index helpers", "plugin",
-      ["descr.global", "descr.domain", "descr.domain_unset", "descr.timestep", "descr.glb2loc", "descr.index",
-       "descr.block", "descr.npromz"])
+      ["descr.global", "descr.domain", "descr.domain_unset", "descr.timestep", "descr.timestep_unset",
+       "descr.timestep_outside", "descr.glb2loc", "descr.index", "descr.block", "descr.npromz"])
 def _(lang):
     ops = [("descr_global", (f,)) for f in ("n_dom", "nproma", "has_device")] + \
           [("descr_domain", (jg, f)) for jg in (1, 2, 3) for f in ("nlev", "id", "ncells", "nblks")] + \
-          [("timestep", (jg,)) for jg in (1, 2, 3)] + [("glb2loc", (jg, g)) for jg in (1, 2) for g in (1, 7)] + \
+          [("timestep", (jg,)) for jg in (1, 2, 3, 7, 8, 0)] + [("glb2loc", (jg, g)) for jg in (1, 2) for g in (1, 7)] + \
           [(op, (j,)) for j in (0, 1, 4, 5, 8, 9, -1, -4, -5, 123) for op in ("index", "block")] + \
           [("npromz", (jg,)) for jg in (1, 2, 3)]
     # three domains, the host described the first two only

@@ -310,6 +310,12 @@ _rule("descr.domain", None, "plugin", DD + " comin_descrdata_get_domain(jg)", "e
 _rule("descr.domain_unset", 25, "plugin", "comin: comin_descrdata_get_domain (upstream: no range check)",
       "a domain the host did not set", comin=True)
 _rule("descr.timestep", None, "plugin", DD + " comin_descrdata_get_timesteplength(jg)", "each domain's time step")
+_rule("descr.timestep_unset", None, "plugin", DD + " comin_descrdata_get_timesteplength(jg) (the table has "
+      "n_dom + 4 entries, allocated at the host's first set; an entry never set is 0.0)",
+      "0.0 for a domain in the table whose time step the host did not set")
+_rule("descr.timestep_outside", 25, "plugin", "comin: comin_descrdata_get_timesteplength outside 1..n_dom + 4 "
+      "or before the host set one (upstream reads outside its table)", "a time step outside ComIn's table",
+      comin=True)
 _rule("descr.glb2loc", None, "plugin", DD + " comin_descrdata_index_lookup_glb2loc_cell (the host's "
       "function, called with jg and the global index)", "the host's global-to-local lookup, per domain")
 _rule("descr.glb2loc_unset", 7, "plugin", "comin: no lookup function (upstream calls a null procedure)",
@@ -1220,9 +1226,12 @@ class Model:
 
     def timestep(self, pid: int, jg: int):
         lang = self.plugin(pid).language
-        if jg not in self.timesteps:
-            self._fire("descr.domain_unset", lang)
+        if not self.timesteps or not self.n_dom or not 1 <= jg <= self.n_dom + 4:
+            self._fire("descr.timestep_outside", lang)
             return err(25)
+        if jg not in self.timesteps:
+            self._fire("descr.timestep_unset", lang)
+            return ok("float", 0.0)
         self._fire("descr.timestep", lang)
         return ok("float", self.timesteps[jg])
 
