@@ -14,37 +14,46 @@ cdef class _Callback:
         return f"<comin callback {_EP_NAMES[self.ep]} of plugin '{self.plugin.name}'>"
 
 
-cdef inline int _check_ep(int ep) except -1:
-    if ep < 1 or ep > NUM_ENTRY_POINTS:
-        raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
-    return ep
+cdef long _ep_id(object ep) except? -1:
+    """An entry point id from an int or an EntryPoint object, not range-checked
+    (the rule functions check the range where ComIn does, in ComIn's order)."""
+    try:
+        return operator.index(ep)
+    except TypeError:
+        raise TypeError(f"an entry point must be an int or comin.EP_* object, "
+                        f"not {type(ep).__name__}") from None
+    except OverflowError:
+        raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}") from None
 
 
 cdef int _as_ep(object ep) except -1:
     """An entry point id from an int or an EntryPoint object (checked)."""
-    cdef long v
-    try:
-        v = operator.index(ep)
-    except TypeError:
-        raise TypeError(f"an entry point must be an int or comin.EP_* object, "
-                        f"not {type(ep).__name__}") from None
+    cdef long v = _ep_id(ep)
     if v < 1 or v > NUM_ENTRY_POINTS:
         raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {v}")
     return <int>v
 
 
-cdef int _register(_State st, int ep, object fun) except -1:
-    """ComIn's ``comin_callback_register``: only in primary constructors."""
+cdef int _register(_State st, long ep, object fun) except -1:
+    """ComIn's ``comin_callback_register``: only in primary constructors.
+
+    Order of checks as upstream (comin_callback.F90, comin_callback_register):
+    the phase (code 4) first, then the entry point id (code 6; upstream finds an
+    unknown id only when it looks up the name after storing the callback, comin
+    stores nothing).  A non-callable is the Python adapter's TypeError, before
+    ComIn is called.
+    """
     if not callable(fun):
         raise TypeError("A callable is required")
-    _check_ep(ep)
     if not st.in_primary or st.d.cur_pid == 0:
         raise _err(COMIN_ERROR_CALLBACK_REGISTER_OUTSIDE_PRIMARYCONSTRUCTOR)
+    if ep < 1 or ep > NUM_ENTRY_POINTS:
+        raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
     cdef _Callback cb = _Callback.__new__(_Callback)
     cb.plugin = st._current()
     cb.pid = cb.plugin.id
     cb.func = fun
-    cb.ep = ep
+    cb.ep = <int>ep
     cb.access = None
     cb.special = False
     st.pending.append(cb)

@@ -341,13 +341,19 @@ cdef int _c_metadata_set(_c_descr d, const char* key, object value) except -1:
 
 
 cdef object _c_metadata_get(_c_descr d, const char* key, int typeid):
-    """An exposed variable's metadata value, which must have ComIn type ``typeid``."""
+    """An exposed variable's metadata value, which must have ComIn type ``typeid``.
+
+    As upstream's typed getters (comin_metadata.F90, comin_metadata_get_*): 11, 24,
+    then 36 for a key of another type *or a missing key* (Python raises KeyError).
+    """
     descr = _c_descriptor(d)
     k = _c_string(key)
-    value = metadata_get(descr, k)
-    if _typeid_of(value) != typeid:
+    cdef _Var v = _metadata_var(_active(), descr)
+    value = v.metadata.get(k)
+    if value is None or _typeid_of(value) != typeid:
         raise _err(COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE,
-                   f"var_descr: {descr[0]}, {descr[1]}; key '{k}' holds {type(value).__name__}")
+                   f"var_descr: {descr[0]}, {descr[1]}; key '{k}' "
+                   + ("is not set" if value is None else f"holds {type(value).__name__}"))
     return value
 
 
@@ -426,8 +432,13 @@ cdef void _impl_comin_error_set_errors_return(c_bool errors_return):
 
 cdef void* _impl_comin_var_get(int context_len, int* context, _c_descr var_descriptor,
                                int flag) except? NULL:
-    if context_len < 0 or (context_len > 0 and context == NULL):
-        raise ValueError(f"comin_var_get: bad context ({context_len} entry points)")
+    """C's ``comin_var_get``.  The context is read first, as its argument: upstream's
+    ``context(context_len)`` is a zero-size array for ``context_len <= 0`` (an empty
+    context, any pointer), and a NULL context with entries is comin's 26 (upstream reads
+    through the null pointer)."""
+    if context_len > 0 and context == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED,
+                   f"comin_var_get: the context is NULL with context_len {context_len}")
     eps = [context[i] for i in range(context_len)]
     return _c_keep_handle(_var_get(_active(), eps, _c_descriptor(var_descriptor), flag))
 

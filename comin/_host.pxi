@@ -369,15 +369,21 @@ cdef inline int _call_ep_fast(_State st, int ep, int domain_id, bint lacc) excep
 
 
 cdef int _call_ep(_State st, int ep, int domain_id, bint lacc) except -1:
-    """The general path of :meth:`Host.call_ep`: checks, messages, syncs."""
+    """The general path of :meth:`Host.call_ep`: checks, messages, syncs.
+
+    Order as upstream (comin_callback.F90, comin_callback_context_call): before the
+    primary constructors are done the call returns silently, whatever its
+    arguments; then an unknown entry point is code 6.  comin's own checks follow
+    (a closed session, a domain id outside -1, 1..n_dom).
+    """
+    if not st.d.primary_done:
+        return 0
     if ep < 1 or ep > NUM_ENTRY_POINTS:
         raise _err(COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN, f"ep = {ep}")
     if st.d.closed:
         raise _err(COMIN_ERROR_STATUS, "the session has ended (finalized or finished)")
     if domain_id < -1 or domain_id == 0 or domain_id > st.d.n_dom:
         raise ValueError(f"domain id {domain_id} outside 1..{st.d.n_dom} (or -1 outside a domain loop)")
-    if not st.d.primary_done:
-        return 0
     cdef int n = st.d.ncb[ep]
     if st.d.verbosity > 12 and st.d.lstdout:
         st.message(f"    CONTEXT {_EP_NAMES[ep]}", 12)

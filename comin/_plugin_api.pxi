@@ -3,12 +3,12 @@
 
 def callback_register(ep, fun):
     """Register ``fun`` (no arguments) for entry point ``ep`` (primary constructor only)."""
-    _register(_active(), _as_ep(ep), fun)
+    _register(_active(), _ep_id(ep), fun)
 
 
 def register_callback(ep):
     """Decorator form of :func:`callback_register`: ``@comin.register_callback(ep)``."""
-    cdef int iep = _as_ep(ep)
+    cdef long iep = _ep_id(ep)
     def decorator(fun):
         _register(_active(), iep, fun)
         return fun

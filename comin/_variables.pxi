@@ -394,7 +394,17 @@ cdef _Var _find_var(_State st, str name, int domain_id, int code):
 # -- plugin side: requests and var_get -----------------------------------------
 
 cdef int _request_add(_State st, object descr, bint lmodexclusive) except -1:
-    """ComIn's ``comin_var_request_add`` (primary constructors only)."""
+    """ComIn's ``comin_var_request_add`` (primary constructors only).
+
+    As upstream (comin_variable.F90, comin_var_request_add and its element
+    routine): after the primary constructors code 20; domain id -1 asks for each
+    domain 1..n_dom in turn, and a conflict on one domain does not stop the
+    others (upstream's loop goes on with errors_return; the last error is the
+    one reported).  Per domain, at the first request of the same descriptor: it
+    is exclusive (21), else the new one is (22), else the plugin id is appended
+    to the request's plugin ids (again if the plugin asked before, as upstream's
+    moduleID).  No match: a new request.
+    """
     name, domain_id = _parse_descriptor(descr)
     if not st.in_primary:
         raise _err(COMIN_ERROR_VAR_REQUEST_AFTER_PRIMARYCONSTRUCTOR, f"var_descr: {name}, {domain_id}")
@@ -404,18 +414,19 @@ cdef int _request_add(_State st, object descr, bint lmodexclusive) except -1:
     else:
         ids = (domain_id,)
     cdef _Request r
+    failed = None
     for jg in ids:
         for r in st.requests:
             if r.name == name and r.domain_id == jg:
                 if r.lmodexclusive:
-                    raise _err(COMIN_ERROR_VAR_REQUEST_EXISTS_IS_LMODEXCLUSIVE,
-                               f"var_descr: {name}, {jg} (requested exclusively by plugin(s) "
-                               f"{r.plugin_ids})")
-                if lmodexclusive:
-                    raise _err(COMIN_ERROR_VAR_REQUEST_EXISTS_REQUEST_LMODEXCLUSIVE,
-                               f"var_descr: {name}, {jg} (already requested by plugin(s) "
-                               f"{r.plugin_ids})")
-                if p.id not in r.plugin_ids:
+                    failed = _err(COMIN_ERROR_VAR_REQUEST_EXISTS_IS_LMODEXCLUSIVE,
+                                  f"var_descr: {name}, {jg} (requested exclusively by plugin(s) "
+                                  f"{r.plugin_ids})")
+                elif lmodexclusive:
+                    failed = _err(COMIN_ERROR_VAR_REQUEST_EXISTS_REQUEST_LMODEXCLUSIVE,
+                                  f"var_descr: {name}, {jg} (already requested by plugin(s) "
+                                  f"{r.plugin_ids})")
+                else:
                     r.plugin_ids.append(p.id)
                 break
         else:
@@ -426,52 +437,73 @@ cdef int _request_add(_State st, object descr, bint lmodexclusive) except -1:
             r.plugin_ids = [p.id]
             r.metadata = {}
             st.requests.append(r)
+    if failed is not None:
+        raise failed
     return 0
 
 
 cdef int _request_metadata_set(_State st, object descr, dict kwargs) except -1:
-    """ComIn's request-side ``comin_metadata_set`` (primary constructors only)."""
+    """ComIn's request-side ``comin_metadata_set`` (primary constructors only).
+
+    One ComIn call per keyword, in order (as upstream's Python ``metadata_set``;
+    a failing keyword leaves the earlier ones set): the value is converted
+    first (ValueError, the adapter's), then the checks of
+    comin_metadata.F90, comin_request_set_var_metadata_*: after the primary
+    constructors 9; then for each domain (1..n_dom for id -1) the request of
+    that descriptor, if there is one: a logical ``tracer`` set to true with an
+    id other than -1 is 27, a key that holds another type 36 (domains done
+    before keep the value, as upstream), else the value is set; no request on
+    any domain: 23.
+    """
     name, domain_id = _parse_descriptor(descr)
+    for key, value in kwargs.items():
+        _request_metadata_set_one(st, name, domain_id, key, value)
+    return 0
+
+
+cdef int _request_metadata_set_one(_State st, str name, int domain_id, str key,
+                                   object value) except -1:
+    v = _metadata_value(name, domain_id, key, value)
     if not st.in_primary:
         raise _err(COMIN_ERROR_METADATA_SET_OUTSIDE_PRIMARYCONSTRUCTOR, f"var_descr: {name}, {domain_id}")
-    tracer = kwargs.get("tracer", False)
-    if (domain_id != COMIN_DOMAIN_OUTSIDE_LOOP and isinstance(tracer, (bool, np.bool_))
-            and tracer):
-        raise _err(COMIN_ERROR_TRACER_REQUEST_NOT_FOR_ALL_DOMAINS, f"var_descr: {name}, {domain_id}")
     if domain_id == COMIN_DOMAIN_OUTSIDE_LOOP:
         ids = range(1, st._n_dom("metadata_set for all domains (id -1)") + 1)
     else:
         ids = (domain_id,)
-    items = []
     cdef _Request r
+    cdef bint found = False
     for jg in ids:
         for r in st.requests:
             if r.name == name and r.domain_id == jg:
-                items.append(r)
+                found = True
+                if key == "tracer" and v is True and domain_id != COMIN_DOMAIN_OUTSIDE_LOOP:
+                    raise _err(COMIN_ERROR_TRACER_REQUEST_NOT_FOR_ALL_DOMAINS,
+                               f"var_descr: {name}, {domain_id}")
+                _metadata_store(r.metadata, name, jg, key, v)
                 break
-        else:
-            raise _err(COMIN_ERROR_VAR_DESCRIPTOR_NOT_FOUND, f"var_descr: {name}, {jg}")
-    # check everything first (values and types on every domain), so an error
-    # leaves no half-set metadata; then store
-    converted = {key: _metadata_value(name, domain_id, key, value) for key, value in kwargs.items()}
-    for r in items:
-        trial = dict(r.metadata)
-        for key, value in converted.items():
-            _metadata_store(trial, name, r.domain_id, key, value)
-    for r in items:
-        r.metadata.update(converted)
+    if not found:
+        raise _err(COMIN_ERROR_VAR_DESCRIPTOR_NOT_FOUND, f"var_descr: {name}, {domain_id}")
     return 0
 
 
 cdef VarHandle _var_get(_State st, object context, object descr, int flag):
-    """ComIn's ``comin_var_get`` (secondary constructor only)."""
+    """ComIn's ``comin_var_get`` (secondary constructor only).
+
+    Order of checks as upstream (comin_variable.F90, comin_var_get_internal):
+    outside the secondary constructor (30), DEVICE without a device (31), not
+    exposed (32), SYNC_HALO on a container (33), on an irregular variable (34).
+    comin's own checks come where upstream would go on: DEVICE on a variable
+    without device memory (31) after the lookup, SYNC_HALO without the host's
+    halo function (29) after the halo checks, then the entry points of the
+    context (6: upstream does not check them) and unknown flag bits.  Argument
+    types (a list, integer entry points, the descriptor) are checked first, as
+    the Python adapter parses them before it calls ComIn.
+    """
     if isinstance(context, (str, bytes)) or not isinstance(context, (list, tuple)):
         raise ValueError("var_get requires a list of entry points as context, "
                          f"got {type(context).__name__}")
-    eps = [_as_ep(ep) for ep in context]
+    ids = [_ep_id(ep) for ep in context]
     name, domain_id = _parse_descriptor(descr)
-    if flag & ~_ALL_FLAGS:
-        raise ValueError(f"unknown bits in access flag {flag} for variable ({name}, {domain_id})")
     if not st.d.primary_done or st.d.cur_ep != EP_SECONDARY_CONSTRUCTOR or st.d.cur_pid == 0:
         raise _err(COMIN_ERROR_VAR_GET_OUTSIDE_SECONDARY_CONSTRUCTOR, f"var_descr: {name}, {domain_id}")
     if (flag & COMIN_FLAG_DEVICE) and not _has_device(st):
@@ -495,6 +527,9 @@ cdef VarHandle _var_get(_State st, object context, object descr, int flag):
         if st.sync_halo is None:
             raise _err(COMIN_ERROR_VAR_SYNC_HALO_NOT_ASSOCIATED,
                        f"var_descr: {name}, {domain_id} (the host set no halo exchange)")
+    eps = [_as_ep(ep) for ep in ids]
+    if flag & ~_ALL_FLAGS:
+        raise _err(COMIN_ERROR_STATUS, f"var_descr: {name}, {domain_id}: unknown bits in access flag {flag}")
     cdef _Plugin p = st._current()
     cdef _Callback cb
     cdef bint special = (flag & (COMIN_FLAG_SYNC_HALO | COMIN_FLAG_DEVICE)) != 0

@@ -1,36 +1,19 @@
-"""Index mapping as ComIn defines it (spec section 8), against comin's API.
+"""Index mapping as ComIn defines it, against comin's API in each language.
 
-The expected values are computed here from the spec's formulas, not from comin.
+The expected values come from the model (comin.testing.model.get_index/get_block/
+get_indices, checked against upstream's comin_descrdata.F90), not from comin.
 """
 from hypothesis import given, strategies as st
 
 import comin
 from comin.host import Host, PluginDescription
-
-import _codes  # noqa: F401  (same suite)
-
-
-def spec_block(j, nproma):
-    return max((abs(j) - 1) // nproma + 1, 1)
-
-
-def spec_index(j, nproma):
-    if j == 0:
-        return 0
-    r = (abs(j) - 1) % nproma + 1
-    return r if j > 0 else -r
+from comin.testing.model import get_block as spec_block, get_index as spec_index
 
 
 def spec_indices(grid, i_blk, i_startblk, i_endblk, start, end, nproma):
     """ICON's get_indices_c/e/v for one block (``start``/``end`` already at the levels)."""
-    if i_blk == i_startblk:
-        i0 = start if grid == "verts" else max(1, start)
-        i1 = end if i_blk == i_endblk else nproma
-    elif i_blk == i_endblk:
-        i0, i1 = 1, end
-    else:
-        i0, i1 = 1, nproma
-    return i0, i1
+    from comin.testing.model import get_indices
+    return get_indices(grid, i_blk, i_startblk, i_endblk, start, end, nproma)
 
 
 def _with_plugin(nproma, body, cells=None, edges=None, verts=None):
@@ -210,3 +193,18 @@ def test_index_mapping_in_each_language(language, index_drivers, tmp_path_factor
     tmp = str(tmp_path_factory.mktemp("idx"))
     got = _host_run(language, index_drivers.get(language), ops, nproma, arrays, counts, glb_index, tmp)
     assert got == want, list(zip(ops, got, want))
+
+
+def test_refin_level_outside_the_arrays_is_an_error():
+    """comin's own check (upstream reads start_index/end_index out of bounds): a refin_ctrl
+    level outside min_rl..min_rl+len-1 is a ValueError naming the level and the range."""
+    cells = dict(start_index=[1] * 14, end_index=[4] * 14)
+
+    def body(irl):
+        try:
+            return comin.descrdata_get_cell_indices(1, 1, 1, 2, irl, -8)
+        except ValueError as exc:
+            return str(exc)
+    for irl in (-9, 6):                       # min_rlcell - 1 and min_rlcell + 14
+        assert f"refin_ctrl level {irl} outside -8..5" in _with_plugin(4, lambda: body(irl), cells=cells)
+    assert _with_plugin(4, lambda: body(5), cells=cells) == (1, 4)

@@ -198,7 +198,8 @@ RETURN_EXPECTED = {
     "var_get_bad_ep": "COMIN_ERROR_CALLBACK_EP_ID_UNKNOWN",
     "var_get_device": "COMIN_ERROR_VAR_GET_NO_DEVICE",
     "var_get_container_halo": "COMIN_ERROR_VAR_GET_CONTAINER_CAN_NOT_HALO_SYNCHRONIZED",
-    "metadata_key_not_found": "COMIN_ERROR_METADATA_KEY_NOT_FOUND",
+    # a missing key is 36 for the typed getters (upstream's comin_metadata_get_*)
+    "metadata_key_not_found": "COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE",
     "metadata_var_not_found": "COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED",
     "metadata_wrong_type": "COMIN_ERROR_VAR_METADATA_INCONSISTENT_TYPE",
     "typeid_var_not_found": "COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED",
@@ -254,7 +255,7 @@ def test_errors_return_gives_codes_and_neutral_values(plugins):
     ("request_after", "ERROR: Variables cannot be requested after the primary constructor."),
     ("ep_name", "ERROR: Unknown id for ENTRY point."),
     ("wrong_type", "ERROR: Variable has a different datatype."),
-    ("metadata_key", "ERROR: Metadata key not found."),
+    ("metadata_key", "ERROR: Inconsistent metadata type."),
     ("register_unknown_ep", "ERROR: Unknown id for ENTRY point."),
     ("tracer_one_domain", "ERROR: Tracers must be requested for all domains (id = -1)."),
     ("error_check", "ERROR: Cannot find variable"),

@@ -178,7 +178,7 @@ def test_request_all_domains_expands_and_merges(make_host):
     def p1():
         comin.var_request_add(("a", -1), False)
         comin.var_request_add(("b", 2), False)
-        comin.var_request_add(("a", 1), False)          # again: no duplicate
+        comin.var_request_add(("a", 1), False)          # again: listed again (upstream's moduleID)
 
     def p2():
         comin.var_request_add(("a", comin.COMIN_DOMAIN_OUTSIDE_LOOP), 0)
@@ -188,7 +188,7 @@ def test_request_all_domains_expands_and_merges(make_host):
     host.run_primary_constructors()
     reqs = host.requests
     assert [r.descriptor for r in reqs] == [("a", 1), ("a", 2), ("b", 2), ("c", 1)]
-    assert [r.plugin_ids for r in reqs] == [[1, 2], [1, 2], [1], [2]]
+    assert [r.plugin_ids for r in reqs] == [[1, 1, 2], [1, 2], [1], [2]]
     assert [bool(r.lmodexclusive) for r in reqs] == [False, False, False, True]
     assert all(r.metadata == {} for r in reqs)
 
@@ -270,7 +270,8 @@ def test_unknown_entry_point_ids(make_host, bad):
 
     def plugin():
         got["reg"] = catch([], comin.callback_register, bad, lambda: None)
-        got["deco"] = catch([], comin.register_callback, bad)
+        # the decorator factory checks nothing; applying it registers (upstream's comin.py)
+        got["deco"] = catch([], lambda: comin.register_callback(bad)(lambda: None))
 
         @comin.EP_SECONDARY_CONSTRUCTOR
         def sc():

@@ -1,10 +1,11 @@
 """Testing tools shipped with comin (as ``numpy.testing``, ``zarr.testing``).
 
-* :mod:`comin.testing.model`: an executable specification of ComIn's rules,
-  independent of comin's core;
-* :mod:`comin.testing.scenarios`: hypothesis strategies for scenarios of
-  ComIn use and the drivers that run them through the model and through
-  comin's APIs (Python, and the C and Fortran driver plugins);
+* :mod:`comin.testing.model`: an executable specification of upstream ComIn's
+  rules, routine by routine with their order of checks, independent of comin's core;
+* :mod:`comin.testing.scenarios`: scenarios (a host script and plugins in
+  Python, C or Fortran), their hypothesis strategies, the Python host driver and
+  the runners of the C and Fortran host drivers; traces compared with the model;
+* :mod:`comin.testing.pyops`: the plugin operations of the drivers in Python;
 * :mod:`comin.testing.stateful`: the lifecycle as a hypothesis state machine
   (host and plugin calls step by step, compared with the model);
 * :mod:`comin.testing.fixtures`: pytest fixtures (``comin_host``,

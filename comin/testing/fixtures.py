@@ -15,8 +15,9 @@ Enable them in a ``conftest.py``::
 
 ``comin_model``
     A factory ``comin_model(n_dom=1, n_plugins=1, halo=True)`` of the
-    executable specification (:class:`comin.testing.model.Model`), to compare
-    a host's behaviour with step by step.
+    executable specification (:class:`comin.testing.model.Model`) of a Python
+    host, set up and inside the primary constructors, to compare a host's
+    behaviour with step by step.
 """
 from __future__ import annotations
 
@@ -50,6 +51,16 @@ def comin_model():
     from comin.testing.model import Model
 
     def factory(n_dom: int = 1, n_plugins: int = 1, halo: bool = True) -> Model:
-        return Model(n_dom, n_plugins, has_device=False, halo=halo)
+        """A model of a Python host with ``n_plugins`` Python plugins, set up and inside the
+        primary constructors (:meth:`Model.end_primary` ends them)."""
+        model = Model("python")
+        model.host_init([(f"p{i}", "python") for i in range(1, n_plugins + 1)])
+        model.host_global(n_dom, 4, False)
+        for jg in range(1, n_dom + 1):
+            model.host_domain(jg, 2, 8)
+        if halo:
+            model.host_halo(False)
+        model.begin_primary()
+        return model
 
     return factory
