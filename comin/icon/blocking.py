@@ -129,15 +129,21 @@ def to_points(array: np.ndarray, axes: PointAxes, n: int) -> np.ndarray:
     return v.reshape(v.shape[:-2] + (-1,))[..., :n]
 
 
-def points_writer(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.ndarray], None]:
-    """A function that writes ``([level,] n)`` point values into the blocked field ``array``
-    (the inverse of :func:`to_points`; the padding is left as it is)."""
+def _full_and_last(array: np.ndarray, axes: PointAxes, n: int) -> tuple:
+    """The first ``n`` points of a blocked field as views: its full blocks
+    ``([nlev,] nfull, nproma)`` and the partial last block (None when there is none), with
+    ``nfull``, ``nproma`` and the leading (level) shape."""
     view = array[axes[0]].transpose(axes[1])         # ([nlev,] nblks, nproma)
     nproma = view.shape[-1]
     nfull, rem = divmod(n, nproma)
-    lead = view.shape[:-2]
-    full = view[..., :nfull, :]
     last = view[..., nfull, :rem] if rem else None
+    return view[..., :nfull, :], last, nfull, nproma, view.shape[:-2]
+
+
+def points_writer(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.ndarray], None]:
+    """A function that writes ``([level,] n)`` point values into the blocked field ``array``
+    (the inverse of :func:`to_points`; the padding is left as it is)."""
+    full, last, nfull, nproma, lead = _full_and_last(array, axes, n)
 
     def write(data: np.ndarray) -> None:
         if nfull:
@@ -150,12 +156,7 @@ def points_writer(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.nd
 def points_reader(array: np.ndarray, axes: PointAxes, n: int) -> Callable[[np.ndarray], None]:
     """A function that copies the first ``n`` points of the blocked field ``array`` into a
     ``([level,] n)`` buffer (:func:`to_points` without a temporary: one copy)."""
-    view = array[axes[0]].transpose(axes[1])         # ([nlev,] nblks, nproma)
-    nproma = view.shape[-1]
-    nfull, rem = divmod(n, nproma)
-    lead = view.shape[:-2]
-    full = view[..., :nfull, :]
-    last = view[..., nfull, :rem] if rem else None
+    full, last, nfull, nproma, lead = _full_and_last(array, axes, n)
 
     def read(out: np.ndarray) -> None:
         if nfull:
