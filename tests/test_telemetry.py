@@ -142,6 +142,21 @@ def test_partial_equals_the_plain_computation(kernel, layout):
     assert merged[2] == pytest.approx(got[2], rel=1e-13)
 
 
+@pytest.mark.parametrize("nproma,nlev,nblks", [(32, 20, 640), (13, 7, 200), (8, 1, 3000)])
+def test_kernel_on_fields_long_enough_to_prefetch_ahead(nproma, nlev, nblks):
+    """The kernel prefetches the rows of a block ~8 KiB ahead: on fields of many blocks, with
+    rows that start inside a cache line (a view from the second point on), the results are
+    NumPy's (min, max exact; the weighted sum to rounding)."""
+    from comin.plugins.telemetry._fused import stats
+    rng = np.random.default_rng(nproma * nlev)
+    field = np.asfortranarray(rng.normal(250.0, 30.0, (nproma, nlev, nblks)))
+    w = np.asfortranarray(rng.uniform(0.5, 2.0, (nproma, nblks)))
+    for piece, wp in ((field, w), (field[1:], w[1:]), (field[:, :, 5:-3], w[:, 5:-3])):
+        lo, hi, total = stats(piece, np.asfortranarray(wp))
+        assert (lo, hi) == (piece.min(), piece.max())
+        assert total == pytest.approx(np.einsum("ikb,ib->", piece, wp), rel=1e-12)
+
+
 def test_partial_edge_cases():
     mask = np.zeros(16, bool)
     points = R.Points(mask, None, 8)

@@ -21,10 +21,15 @@ cdef extern from *:
        column is summed over the levels first and weighted once.  On x86-64, 8 points
        at a time go through 4 independent SSE2 accumulators (their latencies overlap)
        when a row is contiguous; the rest, and other machines, take the scalar loop.
-       (AVX2 measured no faster: a field of R2B4 is read at memory speed already.) */
+       (AVX2 measured no faster: a field of R2B4 is read at memory speed already.)
+       A block's rows are read 8 points at a time down the levels, a pattern the hardware
+       prefetchers follow late: the rows of the block COMIN_TEL_AHEAD bytes ahead are
+       prefetched by hand (a cold R2B4 temp, 3.3 MB: 575 -> 335 us, a plain sum 317 us). */
     #if defined(__SSE2__)
     #include <emmintrin.h>
+    #include <xmmintrin.h>
     #endif
+    #define COMIN_TEL_AHEAD 8192
 
     static void comin_tel_stats(const char *v, Py_ssize_t ni, Py_ssize_t nk, Py_ssize_t nb,
                                 Py_ssize_t si, Py_ssize_t sk, Py_ssize_t sb,
@@ -36,12 +41,25 @@ cdef extern from *:
         __m128d hi0 = _mm_set1_pd(-INFINITY), hi1 = hi0, hi2 = hi0, hi3 = hi0;
         __m128d s0 = _mm_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
     #endif
+    #if defined(__SSE2__)
+        Py_ssize_t row = ni * (Py_ssize_t)sizeof(double), size = row * nk;
+        Py_ssize_t ahead = size > 0 ? (COMIN_TEL_AHEAD + size - 1) / size : 1;
+    #endif
         for (Py_ssize_t b = 0; b < nb; b++) {
             const double *wb = w + b * ni;
             const char *block = v + b * sb;
             Py_ssize_t i = 0;
     #if defined(__SSE2__)
             if (si == (Py_ssize_t)sizeof(double)) {
+                if (b + ahead < nb) {
+                    const char *next = v + (b + ahead) * sb;
+                    for (Py_ssize_t k = 0; k < nk; k++) {
+                        const char *r = next + k * sk;
+                        for (Py_ssize_t o = 0; o < row; o += 64)
+                            _mm_prefetch(r + o, _MM_HINT_T0);
+                        _mm_prefetch(r + row - 1, _MM_HINT_T0);    /* a row across lines */
+                    }
+                }
                 for (; i + 8 <= ni; i += 8) {
                     __m128d c0 = _mm_setzero_pd(), c1 = c0, c2 = c0, c3 = c0;
                     for (Py_ssize_t k = 0; k < nk; k++) {
