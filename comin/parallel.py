@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import subprocess
 import sys
 import time
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
@@ -143,6 +142,7 @@ _LAUNCHER_PREFIXES = ("PMI_", "PMIX_", "HYDRA_", "MPIR_", "MPI_LOCAL", "OMPI_", 
 @functools.lru_cache(maxsize=None)
 def _launcher_vendor(path: str) -> str:
     """"Open MPI", "MPICH" or "" (unknown): what ``path --version`` says it is."""
+    import subprocess                     # here: ~15 ms at every start otherwise
     try:
         proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60,
                               env=_clean_environ(os.environ))

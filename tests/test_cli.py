@@ -258,6 +258,33 @@ def test_python_m_comin_help():
     assert rc == 2 and "run plugins in the built-in emulator host" in err
 
 
+
+def test_a_command_builds_only_its_own_parser():
+    """``comin run`` imports neither the other commands nor the recorder plugin (startup: each
+    costs tens of ms); without a command, with --help before it or a misspelt one, every
+    command is there (the list, argparse's suggestions)."""
+    probe = textwrap.dedent("""
+        import sys
+        from comin.cli import build_parser
+        p = build_parser(sys.argv[1:])
+        names = sorted(p._subparsers._group_actions[0].choices)
+        loaded = [m for m in ("comin.cli.doctor", "comin.cli.replay",
+                              "comin.plugins.recorder.recorder") if m in sys.modules]
+        print(",".join(names), ",".join(loaded))
+    """)
+
+    def built(*argv):
+        out = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
+                             text=True, check=True).stdout.split()
+        return out[0], (out[1] if len(out) > 1 else "")
+
+    assert built("run", "p.py", "--steps", "1") == ("run", "")
+    assert built("replay", "rec", "p.py")[0] == "replay"
+    every = "doctor,plugin-path,replay,run"
+    assert built()[0] == every
+    assert built("--help", "run")[0] == every
+    assert built("rnu", "p.py")[0] == every
+
 # -- namelists -------------------------------------------------------------------------
 
 def test_namelist_with_two_python_plugins_and_comms(tmp_path, capsys):

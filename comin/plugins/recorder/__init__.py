@@ -35,9 +35,18 @@ import os
 
 from comin.plugins.recorder.options import (DEFAULT_EPS, OptionError, RecordOptions, parse_eps,
                                             parse_options, parse_vars)
-from comin.plugins.recorder.recorder import (ROUTINE, ROUTINE_IO, Recorder, plugin_main,
-                                             run_as_script, summary)
 from comin.record_format import FORMAT_NAME, FORMAT_VERSION, rank_file
+
+#: names of :mod:`.recorder`, imported when first used: ``comin run`` offers ``--record``
+#: on every start, and the plugin module (NetCDF's helpers, the writer) costs ~40 ms
+_LAZY = ("ROUTINE", "ROUTINE_IO", "Recorder", "plugin_main", "run_as_script", "summary")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from comin.plugins.recorder import recorder
+        return getattr(recorder, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: the recorder's plugin script: a host loads it by this path with the options as arguments
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "recorder.py")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import sys
 from typing import List, Optional
 
 from comin import _table
@@ -23,14 +24,20 @@ from comin.plugins.recorder.options import OptionError, RecordOptions, parse_eps
 _MAX_LEN_OPTIONS = _table.all_constants()["COMIN_MAX_LEN_OPTIONS"]
 
 
+def _refusals() -> int:
+    """:attr:`Recorder.refusals` so far; 0 while the plugin module is not loaded (no recorder
+    ran: ``comin run`` without ``--record`` does not import it)."""
+    module = sys.modules.get("comin.plugins.recorder.recorder")
+    return module.Recorder.refusals if module is not None else 0
+
+
 class RecorderOptions(PluginOptions):
     """``--record``, ``--record-vars``, ``--record-eps`` of ``comin run``."""
 
     commands = ("run",)
 
     def __init__(self):
-        from comin.plugins.recorder import Recorder
-        self._refusals = Recorder.refusals     # a refusal after this one is this run's
+        self._refusals = _refusals()           # a refusal after this one is this run's
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         rec = parser.add_argument_group("record (replay with 'comin replay DIR PLUGIN...')")
@@ -93,14 +100,15 @@ class RecorderOptions(PluginOptions):
     def refused_input(self, failure) -> bool:
         """Whether a recorder of this run (``--record``, or loaded as a PLUGIN) refused its
         input."""
-        from comin.plugins.recorder import Recorder
-        return Recorder.refusals > self._refusals
+        return _refusals() > self._refusals
 
     def report(self, args: argparse.Namespace) -> List[str]:
+        if args.record is None:
+            return []
         from comin.plugins.recorder import rank_file, summary
         from comin.record_format import FormatError
-        path = rank_file(args.record, 0) if args.record is not None else None
-        if path is None or not os.path.isfile(path):
+        path = rank_file(args.record, 0)
+        if not os.path.isfile(path):
             return []
         try:
             return [f"comin run: recorded {summary(path)}"]
