@@ -615,3 +615,11 @@ def _load_libcomin():
     _c_libcomin = lib
 
 
+cdef void _c_on_repoint(_Var v, _c_repoint fct, void* user) except *:
+    """comin_var_on_repoint: ``fct(user)`` after each re-pointing of ``v`` by the host."""
+    if fct == NULL:
+        raise _err(COMIN_ERROR_POINTER_NOT_ASSOCIATED,
+                   f"var_descr: {v.name}, {v.domain_id}: the function is NULL")
+    if v.repointed is None:
+        v.repointed = []
+    v.repointed.append((<size_t><void*>fct, <size_t>user))

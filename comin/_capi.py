@@ -851,6 +851,14 @@ def _extensions() -> List[Function]:
             fortran=Ref("comin_descrdata_get_domain / comin_descrdata_get_global",
                         note=" (refilled when the host set descriptive data again)"),
             doc="changes whenever the host sets descriptive data"),
+        api("void comin_var_on_repoint(t_comin_var_handle* handle, t_comin_var_repoint_fct fct, "
+            "void* user)", extension=True,
+            body="_c_on_repoint(_c_need_handle(handle).var, fct, user)",
+            python=NotIn("np.asarray(handle) gives the variable's current array at every call"),
+            fortran=Ref("comin_var_get", note=" with a TYPE(t_comin_var_ptr), POINTER (ComIn 0.2: "
+                                               "var_pointer%ptr follows the host's comin_var_update)"),
+            doc="fct(user) after every re-pointing of the handle's variable by the host "
+                "(comin_var_set_cptr, comin_var_update), in this session"),
         api("void comin_current_get_plugin_flags(bool* errors_return, bool* log_debug, "
             "bool* log_info, bool* log_warning)", extension=True,
             python="comin.current_get_plugin_info()  (errors_return, log_debug/_info/_warning)",

@@ -198,7 +198,9 @@ def comin_h_text(functions) -> str:
            "", "/* the tag too: ComIn 0.2 code writes struct t_comin_var_descriptor */",
            "typedef struct t_comin_var_descriptor {", "  char name[COMIN_MAX_LEN_VAR_NAME + 1];",
            "  int id;", "} t_comin_var_descriptor;", "",
-           "typedef void (*t_comin_callback_function)(void);", "",
+           "typedef void (*t_comin_callback_function)(void);",
+           "/* comin_var_on_repoint (a comin extension): called with its user pointer */",
+           "typedef void (*t_comin_var_repoint_fct)(void* user);", "",
            "static inline void comin_setup_get_version(unsigned int* major, unsigned int* minor,",
            "                                           unsigned int* patch) {",
            "  *major = COMIN_VERSION_MAJOR;", "  *minor = COMIN_VERSION_MINOR;",
@@ -334,6 +336,7 @@ _CY_TYPES = {
     "const t_comin_plugin_description*": "const _c_plugin_description*",
     "t_comin_host_errhandler": "_c_errhandler", "t_comin_glb2loc_fct": "_c_glb2loc",
     "t_comin_sync_device_fct": "_c_sync_device", "t_comin_sync_halo_fct": "_c_sync_halo",
+    "t_comin_var_repoint_fct": "_c_repoint",
     # element types of array parameters (the Cython parameter is a pointer to them)
     "char": "char", "const int": "const int", "const double": "const double",
     "const signed char": "const signed char",
@@ -821,7 +824,7 @@ _F_C_SCALARS = {
     "t_comin_plugin_description": ("TYPE(t_plugin_description_c)", "t_plugin_description_c"),
 }
 _F_FUNPTRS = {"t_comin_callback_function", "t_comin_host_errhandler", "t_comin_glb2loc_fct",
-              "t_comin_sync_device_fct", "t_comin_sync_halo_fct"}
+              "t_comin_sync_device_fct", "t_comin_sync_halo_fct", "t_comin_var_repoint_fct"}
 
 
 def _c_base(ctype: str):

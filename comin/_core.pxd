@@ -76,6 +76,7 @@ cdef class _Var:
     cdef dict metadata                # key -> bool | int | float | str
     cdef object device                # object with __cuda_array_interface__, or None
     cdef Py_ssize_t device_ptr
+    cdef list repointed               # (fn, user) of comin_var_on_repoint, or None
 
 
 cdef class _Request:

@@ -253,8 +253,8 @@ cdef class Host:
         """Re-point an exposed variable (e.g. a time-level swap): same shape and dtype."""
         cdef _State st = self._live()
         name, domain_id = _parse_descriptor((name, domain_id))
-        _set_var_array(_find_var(st, name, domain_id, COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED),
-                       array, device)
+        _repointed(_set_var_array(_find_var(st, name, domain_id,
+                                            COMIN_ERROR_VAR_ITEM_NOT_ASSOCIATED), array, device))
 
     def set_metadata(self, name, int domain_id, **kwargs):
         """Host-side metadata of an exposed variable (any phase)."""

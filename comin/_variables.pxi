@@ -273,6 +273,17 @@ cdef tuple _parse_descriptor(object descr):
 
 # -- host side: exposing variables ---------------------------------------------
 
+ctypedef void (*_c_repoint)(void*) noexcept
+
+
+cdef void _repointed(_Var v) except *:
+    """The host re-pointed ``v``: call what comin_var_on_repoint registered for it (ComIn
+    0.2's Fortran t_comin_var_ptr, whose ``ptr`` a plugin reads without a call)."""
+    if v.repointed:
+        for fn, user in list(v.repointed):
+            (<_c_repoint><void*><size_t>fn)(<void*><size_t>user)
+
+
 cdef _Var _set_var_array(_Var v, object array, object device):
     """Point ``v`` at ``array`` (and ``device``), checking dtype and shape."""
     if not isinstance(array, np.ndarray):

@@ -49,7 +49,7 @@
 MODULE comin_plugin_interface
   USE, INTRINSIC :: iso_c_binding, ONLY: c_int, c_double, c_float, c_bool, c_char, c_ptr, &
     &                                    c_funptr, c_null_char, c_null_ptr, c_associated, &
-    &                                    c_f_pointer, c_funloc
+    &                                    c_f_pointer, c_funloc, c_loc
   USE comin_constants
   USE comin_descrdata_types, ONLY: t_comin_descrdata_global, t_comin_descrdata_domain, &
     &                              t_comin_descrdata_domain_cells, &
@@ -109,6 +109,8 @@ MODULE comin_plugin_interface
   !> ComIn 0.2's view of a variable (comin_var_get with a TYPE(t_comin_var_ptr), POINTER):
   !! the double-precision data, the 1-based positions of the nproma, level, block and
   !! container dimensions (-1: none), the container count or slot, the descriptor.
+  !! ptr and device_ptr follow the host: when it re-points the variable (a time-level
+  !! swap, comin_var_update), they are set anew, as ComIn 0.2's shared object was.
   TYPE :: t_comin_var_ptr
     TYPE(t_comin_var_descriptor) :: descriptor
     REAL(wp), POINTER :: ptr(:,:,:,:,:) => NULL()
@@ -116,6 +118,7 @@ MODULE comin_plugin_interface
     INTEGER :: pos_jc = -1, pos_jk = -1, pos_jb = -1, pos_jn = -1
     INTEGER :: ncontained = 0
     LOGICAL(c_bool) :: lcontainer = .FALSE.
+    TYPE(t_comin_var_handle), PRIVATE :: handle
   END TYPE t_comin_var_ptr
 
   !> One entry of the list of exposed variables, as ComIn 0.2 walks it:
@@ -450,7 +453,20 @@ CONTAINS
     var_pointer%pos_jn = position_of(ds, COMIN_DIM_SEMANTICS_CONTAINER)
     var_pointer%ncontained = handle%ncontained()
     var_pointer%lcontainer = LOGICAL(handle%lcontainer(), c_bool)
+    var_pointer%handle = handle
+    CALL c_var_on_repoint(handle%ptr, c_funloc(v02_var_repointed), c_loc(var_pointer))
   END SUBROUTINE comin_var_get_ptr_v02
+
+  !> The host re-pointed the variable of the t_comin_var_ptr at user: its ptr and
+  !! device_ptr anew (comin_var_on_repoint, registered by comin_var_get_ptr_v02).
+  SUBROUTINE v02_var_repointed(user) BIND(C)
+    TYPE(c_ptr), VALUE :: user
+    TYPE(t_comin_var_ptr), POINTER :: var_pointer
+
+    CALL c_f_pointer(user, var_pointer)
+    CALL var_pointer%handle%get_ptr(var_pointer%ptr)
+    var_pointer%device_ptr = var_pointer%handle%get_device_ptr()
+  END SUBROUTINE v02_var_repointed
 
   !> The first position of semantics s in ds (1-based), -1 when absent.
   INTEGER FUNCTION position_of(ds, s)

@@ -290,6 +290,11 @@ def start():
 """
 
 
+def _write(path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
 def test_a_comin_0_2_host_runs_unchanged(tmp_path):
     src = tmp_path / "prog.F90"
     src.write_text(f"PROGRAM prog\n  USE, INTRINSIC :: iso_c_binding\n  USE comin_host_interface\n"
@@ -303,3 +308,48 @@ def test_a_comin_0_2_host_runs_unchanged(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [line for line in proc.stdout.splitlines() if line.startswith(("host:", "v02py:"))] == [
         "host: request v02_field 1", "v02py: pos (0, -2, 1, -2)", "v02py: sum 8.0", "v02py: sum 16.0"]
+
+
+#: a Fortran plugin in ComIn 0.2's form: its TYPE(t_comin_var_ptr), POINTER is taken once and
+#: read at every step without a call (ComIn 0.2 shared the object with the host)
+V02_FORTRAN_PLUGIN = """
+MODULE v02f_plugin
+  USE comin_plugin_interface
+  IMPLICIT NONE
+  TYPE(t_comin_var_ptr), POINTER, SAVE :: f => NULL()
+CONTAINS
+  SUBROUTINE comin_main() BIND(C)
+    CALL comin_var_request_add(t_comin_var_descriptor(id=1, name="v02_field"), .FALSE.)
+    CALL comin_callback_register(EP_SECONDARY_CONSTRUCTOR, secondary)
+    CALL comin_callback_register(EP_ATM_TIMELOOP_START, start)
+  END SUBROUTINE comin_main
+  SUBROUTINE secondary() BIND(C)
+    CALL comin_var_get([EP_ATM_TIMELOOP_START], t_comin_var_descriptor(id=1, name="v02_field"), &
+      &                COMIN_FLAG_READ, f)
+    WRITE (*, '(A,4I3)') "v02f: pos", f%pos_jc, f%pos_jk, f%pos_jb, f%pos_jn
+  END SUBROUTINE secondary
+  SUBROUTINE start() BIND(C)
+    WRITE (*, '(A,F5.1)') "v02f: sum", SUM(f%ptr)
+  END SUBROUTINE start
+END MODULE v02f_plugin
+"""
+
+
+def test_a_comin_0_2_fortran_plugin_follows_the_host_s_comin_var_update(tmp_path):
+    """ComIn 0.2 handed a Fortran plugin the variable's own t_comin_var_ptr: after the host's
+    comin_var_update (a time-level swap) the plugin's ``ptr`` is the new array."""
+    plugin = _build.build([_write(tmp_path / "v02f.F90", V02_FORTRAN_PLUGIN)],
+                          tmp_path / "libv02f.so", strict=True)
+    host = V02_HOST.replace('plugin_list(1)%name = "v02py"', 'plugin_list(1)%name = "v02f"').replace(
+        'plugin_list(1)%plugin_library = "libpython_adapter.so"\n'
+        '  CALL GET_COMMAND_ARGUMENT(1, plugin_list(1)%options)',
+        'CALL GET_COMMAND_ARGUMENT(1, plugin_list(1)%plugin_library)')
+    assert "GET_COMMAND_ARGUMENT(1, plugin_list(1)%plugin_library)" in host
+    src = _write(tmp_path / "prog.F90", "PROGRAM prog\n  USE, INTRINSIC :: iso_c_binding\n"
+                 f"  USE comin_host_interface\n  IMPLICIT NONE\n{host}\nEND PROGRAM prog\n")
+    exe = _build.build([src], tmp_path / "v02_host", kind="executable", strict=True)
+    env = dict(os.environ, GFORTRAN_UNBUFFERED_PRECONNECTED="y")
+    proc = subprocess.run([exe, plugin], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [line for line in proc.stdout.splitlines() if line.startswith(("host:", "v02f:"))] == [
+        "host: request v02_field 1", "v02f: pos  1 -1  2 -1", "v02f: sum  8.0", "v02f: sum 16.0"]
