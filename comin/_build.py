@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -156,15 +157,36 @@ def _variable(program: str) -> str:
     return "$CC/$CXX/$FC"
 
 
+_QUOTED_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"', re.M)
+
+
+def _source_texts(source: str, seen: Optional[set] = None) -> List[bytes]:
+    """The text of ``source`` and of every file it includes by a quoted ``#include`` (found
+    beside the including file, as the preprocessor looks first), depth first: a change in
+    any of them is a change of the build."""
+    seen = set() if seen is None else seen
+    path = os.path.abspath(source)
+    if path in seen:
+        return []
+    seen.add(path)
+    with open(path, "rb") as f:
+        text = f.read()
+    out = [text]
+    for inc in _QUOTED_INCLUDE.findall(text):
+        candidate = os.path.join(os.path.dirname(path), inc.decode())
+        if os.path.isfile(candidate):
+            out += _source_texts(candidate, seen)
+    return out
+
+
 def build_cached(source: str, name: str, **options) -> str:
     """:func:`build` one source once per content: the library ``name`` is kept in the temp
-    directory under a key of the source text, the command and the comin libraries it links,
-    and shared by concurrent sessions (the file appears atomically)."""
+    directory under a key of the source text (with the files it ``#include``\s by a quoted
+    path, see :func:`_source_texts`), the command and the comin libraries it links, and
+    shared by concurrent sessions (the file appears atomically)."""
     import comin
-    with open(source, "rb") as f:
-        text = f.read()
     probe = command([source], name, **options)
-    key = [text, shlex.join(probe).encode()]
+    key = _source_texts(source) + [shlex.join(probe).encode()]
     for lib in ("libcomin.so", "libcomin_fortran.so"):
         path = os.path.join(comin.get_library_dir(), lib)
         if os.path.exists(path):

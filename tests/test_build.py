@@ -104,3 +104,23 @@ def test_build_cached_builds_once_per_content(tmp_path):
     assert os.path.getmtime(first) == stamp
     src.write_text(src.read_text() + "/* changed */\n")
     assert _build.build_cached(str(src), "libcached.so") != first
+
+
+def test_build_cached_sees_a_change_in_a_quoted_include(tmp_path):
+    """The conformance programs share their text protocol through a quoted #include: a change
+    there must rebuild them, as a change of the source does (<...> includes are the system's
+    and comin's, keyed by the command and the libraries)."""
+    (tmp_path / "sub").mkdir()
+    header = tmp_path / "proto.h"
+    header.write_text('#include "sub/deeper.h"\nstatic const char* word = "one";\n')
+    (tmp_path / "sub" / "deeper.h").write_text("/* deeper */\n")
+    src = tmp_path / "uses.c"
+    src.write_text('#include "comin.h"\n#include "proto.h"\n'
+                   "void comin_main(void) { comin_print_info(word); }\n")
+    first = _build.build_cached(str(src), "libuses.so")
+    assert _build.build_cached(str(src), "libuses.so") == first
+    header.write_text(header.read_text().replace('"one"', '"two"'))
+    second = _build.build_cached(str(src), "libuses.so")
+    assert second != first
+    (tmp_path / "sub" / "deeper.h").write_text("/* deeper, changed */\n")
+    assert _build.build_cached(str(src), "libuses.so") not in (first, second)

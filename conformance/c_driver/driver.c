@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "comin.h"
+#include "../text_protocol.h"
 
 #define MAXLINE 4096
 #define MAXTOK 64
@@ -64,23 +65,6 @@ static FILE* trace_open(void) {
   while (dir > 0 && opt[dir - 1] != '/') dir--;
   snprintf(path, sizeof path, "%.*strace.out", dir, opt);
   return fopen(path, "a");
-}
-
-static void put_hex(FILE* f, const char* s, int len) {
-  fputc('x', f);
-  for (int i = 0; i < len; i++) fprintf(f, "%02x", (unsigned char)s[i]);
-}
-
-static void unhex(const char* h, char* out, size_t n) {
-  size_t k = 0;
-  if (*h == 'x') h++;
-  while (h[0] && h[1] && k + 1 < n) {
-    unsigned int b;
-    sscanf(h, "%2x", &b);
-    out[k++] = (char)b;
-    h += 2;
-  }
-  out[k] = 0;
 }
 
 static t_comin_var_descriptor descr(const char* name, const char* jg) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "comin_host.h"
+#include "../text_protocol.h"
 
 #define MAXLINE 4096
 #define MAXTOK 32
@@ -36,23 +37,6 @@ static void emit(const char* fmt, ...) {
   va_end(ap);
   fputc('\n', f);
   fclose(f);
-}
-
-static void put_hex(FILE* f, const char* s, int len) {
-  fputc('x', f);
-  for (int i = 0; i < len; i++) fprintf(f, "%02x", (unsigned char)s[i]);
-}
-
-static void unhex(const char* h, char* out, size_t n) {
-  size_t k = 0;
-  if (*h == 'x') h++;
-  while (h[0] && h[1] && k + 1 < n) {
-    unsigned int b;
-    sscanf(h, "%2x", &b);
-    out[k++] = (char)b;
-    h += 2;
-  }
-  out[k] = 0;
 }
 
 static t_comin_var_descriptor descr(const char* name, int jg) {

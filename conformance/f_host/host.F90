@@ -7,7 +7,8 @@
 ! procedure, so the "null" forms of errhandler/glb2loc/halo/device are not available:
 ! they are logged as "H <call> fail null".
 MODULE conformance_f_host
-  USE, INTRINSIC :: iso_c_binding, ONLY: c_double, c_float, c_int, c_loc, c_null_ptr, c_ptr
+  USE, INTRINSIC :: iso_c_binding, ONLY: c_double, c_float, c_int, c_int64_t, c_loc, c_null_ptr, &
+    &                                    c_ptr
   USE comin_host_api
   ! a plugin function a host is not meant to call (the conformance suite checks it fails)
   USE comin_plugin_interface, ONLY: t_comin_plugin_info, comin_current_get_plugin_info
@@ -36,6 +37,8 @@ MODULE conformance_f_host
 
 CONTAINS
 
+#include "../text_protocol.inc"
+
   SUBROUTINE emit(text)
     CHARACTER(LEN=*), INTENT(IN) :: text
     INTEGER :: u
@@ -43,102 +46,6 @@ CONTAINS
     WRITE(u, '(A)') text
     CLOSE(u)
   END SUBROUTINE emit
-
-  FUNCTION itoa(i) RESULT(s)
-    INTEGER, INTENT(IN) :: i
-    CHARACTER(LEN=:), ALLOCATABLE :: s
-    CHARACTER(LEN=32) :: buf
-    WRITE(buf, '(I0)') i
-    s = TRIM(buf)
-  END FUNCTION itoa
-
-  INTEGER FUNCTION atoi(s)
-    CHARACTER(LEN=*), INTENT(IN) :: s
-    READ(s, *) atoi
-  END FUNCTION atoi
-
-  FUNCTION ftoa(x) RESULT(s)
-    REAL(dp), INTENT(IN) :: x
-    CHARACTER(LEN=:), ALLOCATABLE :: s
-    CHARACTER(LEN=40) :: buf
-    WRITE(buf, '(ES26.17E3)') x
-    s = TRIM(ADJUSTL(buf))
-  END FUNCTION ftoa
-
-  FUNCTION to_hex(s) RESULT(h)
-    CHARACTER(LEN=*), INTENT(IN) :: s
-    CHARACTER(LEN=:), ALLOCATABLE :: h
-    CHARACTER(LEN=2) :: b
-    INTEGER :: i
-    h = "x"
-    DO i = 1, LEN(s)
-      WRITE(b, '(Z2.2)') ICHAR(s(i:i))
-      h = h // b
-    END DO
-  END FUNCTION to_hex
-
-  INTEGER FUNCTION hexdigit(c)
-    CHARACTER, INTENT(IN) :: c
-    hexdigit = INDEX("0123456789abcdef", c) - 1
-    IF (hexdigit < 0) hexdigit = INDEX("0123456789ABCDEF", c) - 1
-  END FUNCTION hexdigit
-
-  FUNCTION from_hex(h) RESULT(s)
-    CHARACTER(LEN=*), INTENT(IN) :: h
-    CHARACTER(LEN=:), ALLOCATABLE :: s
-    INTEGER :: i
-    s = ""
-    DO i = 2, LEN_TRIM(h) - 1, 2
-      s = s // ACHAR(16 * hexdigit(h(i:i)) + hexdigit(h(i + 1:i + 1)))
-    END DO
-  END FUNCTION from_hex
-
-  !> A C99 hexadecimal float ([-]0x<h>.<hhh>p<e>, Python's float.hex()), exactly.
-  REAL(dp) FUNCTION hexfloat(s)
-    CHARACTER(LEN=*), INTENT(IN) :: s
-    INTEGER :: i, k, p, e, nfrac
-    INTEGER(KIND=8) :: m
-    LOGICAL :: negative, frac
-    negative = s(1:1) == "-"
-    i = MERGE(4, 3, negative)
-    p = INDEX(s, "p")
-    m = 0
-    nfrac = 0
-    frac = .FALSE.
-    DO k = i, p - 1
-      IF (s(k:k) == ".") THEN
-        frac = .TRUE.
-        CYCLE
-      END IF
-      m = m * 16 + hexdigit(s(k:k))
-      IF (frac) nfrac = nfrac + 1
-    END DO
-    READ(s(p + 1:LEN_TRIM(s)), *) e
-    hexfloat = SCALE(REAL(m, dp), e - 4 * nfrac)
-    IF (negative) hexfloat = -hexfloat
-  END FUNCTION hexfloat
-
-  SUBROUTINE split(line, tok, nt)
-    CHARACTER(LEN=*), INTENT(IN) :: line
-    CHARACTER(LEN=toklen), INTENT(OUT) :: tok(maxtok)
-    INTEGER, INTENT(OUT) :: nt
-    INTEGER :: i, start
-    nt = 0
-    i = 1
-    DO WHILE (i <= LEN_TRIM(line) .AND. nt < maxtok)
-      IF (line(i:i) == " ") THEN
-        i = i + 1
-        CYCLE
-      END IF
-      start = i
-      DO WHILE (i <= LEN_TRIM(line))
-        IF (line(i:i) == " ") EXIT
-        i = i + 1
-      END DO
-      nt = nt + 1
-      tok(nt) = line(start:i - 1)
-    END DO
-  END SUBROUTINE split
 
   FUNCTION descr(name, jg) RESULT(d)
     CHARACTER(LEN=*), INTENT(IN) :: name
