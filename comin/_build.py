@@ -181,9 +181,9 @@ def _source_texts(source: str, seen: Optional[set] = None) -> List[bytes]:
 
 def build_cached(source: str, name: str, **options) -> str:
     """:func:`build` one source once per content: the library ``name`` is kept in the temp
-    directory under a key of the source text (with the files it ``#include``\s by a quoted
-    path, see :func:`_source_texts`), the command and the comin libraries it links, and
-    shared by concurrent sessions (the file appears atomically)."""
+    directory under a key of the source text (with the files it names in a quoted
+    ``#include``, see :func:`_source_texts`), the command and the comin libraries it links,
+    and shared by concurrent sessions (the file appears atomically)."""
     import comin
     probe = command([source], name, **options)
     key = _source_texts(source) + [shlex.join(probe).encode()]

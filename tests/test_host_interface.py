@@ -344,7 +344,16 @@ def test_a_comin_0_2_fortran_plugin_follows_the_host_s_comin_var_update(tmp_path
         'plugin_list(1)%plugin_library = "libpython_adapter.so"\n'
         '  CALL GET_COMMAND_ARGUMENT(1, plugin_list(1)%options)',
         'CALL GET_COMMAND_ARGUMENT(1, plugin_list(1)%plugin_library)')
+    # ComIn 0.2's minimal_example builds the pointer with a structure constructor (its
+    # private component, the handle comin keeps, has a default and may be left out)
+    host = host.replace(
+        "    p%descriptor = req%item_value%descriptor\n    p%ptr => field(:,:,:,:,:,1)\n"
+        "    p%pos_jc = 1\n    p%pos_jb = 2\n",
+        "    level => field(:,:,:,:,:,1)\n"
+        "    p = t_comin_var_ptr(ptr=level, pos_jc=1, pos_jk=-1, pos_jb=2, pos_jn=-1, &\n"
+        "      & lcontainer=.FALSE., ncontained=0, descriptor=req%item_value%descriptor)\n")
     assert "GET_COMMAND_ARGUMENT(1, plugin_list(1)%plugin_library)" in host
+    assert "p = t_comin_var_ptr(ptr=level" in host
     src = _write(tmp_path / "prog.F90", "PROGRAM prog\n  USE, INTRINSIC :: iso_c_binding\n"
                  f"  USE comin_host_interface\n  IMPLICIT NONE\n{host}\nEND PROGRAM prog\n")
     exe = _build.build([src], tmp_path / "v02_host", kind="executable", strict=True)
