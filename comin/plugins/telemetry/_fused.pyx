@@ -26,8 +26,7 @@ cdef extern from *:
        prefetchers follow late: the rows of the block COMIN_TEL_AHEAD bytes ahead are
        prefetched by hand (a cold R2B4 temp, 3.3 MB: 575 -> 335 us, a plain sum 317 us). */
     #if defined(__SSE2__)
-    #include <emmintrin.h>
-    #include <xmmintrin.h>
+    #include <emmintrin.h>          /* SSE2, and SSE's _mm_prefetch */
     #endif
     #define COMIN_TEL_AHEAD 8192
 
@@ -40,8 +39,6 @@ cdef extern from *:
         __m128d lo0 = _mm_set1_pd(INFINITY), lo1 = lo0, lo2 = lo0, lo3 = lo0;
         __m128d hi0 = _mm_set1_pd(-INFINITY), hi1 = hi0, hi2 = hi0, hi3 = hi0;
         __m128d s0 = _mm_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-    #endif
-    #if defined(__SSE2__)
         Py_ssize_t row = ni * (Py_ssize_t)sizeof(double), size = row * nk;
         Py_ssize_t ahead = size > 0 ? (COMIN_TEL_AHEAD + size - 1) / size : 1;
     #endif
